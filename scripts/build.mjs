@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// One esbuild command per bundle (rust-analyzer's editors/code does the same).
+import { build } from 'esbuild';
+import { chmodSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// tfjs is bundled so that tfjs-core's ESM sources (gradients, chained ops) and every backend
+// share one engine; only packages with native binaries load from node_modules.
+const external = ['webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+
+const cli = join(root, 'dist', 'trainer', 'cli.js');
+await build({
+  entryPoints: [join(root, 'trainer', 'cli', 'main.ts')],
+  outfile: cli,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'linked',
+  external,
+  mainFields: ['module', 'main'],
+  banner: { js: '#!/usr/bin/env node' },
+  logLevel: 'warning',
+});
+chmodSync(cli, 0o755);
