@@ -1,0 +1,98 @@
+// The per-layer introspection metrics of SPEC §4 from a traced forward pass (model/forward.ts).
+import type { ModelShape } from '../model/architecture.js';
+import type { LayerTrace } from '../model/forward.js';
+import type { Params } from '../model/params.js';
+import { codingRate, compressionRate } from './codingRate.js';
+
+export const defaultCodingRateEps = 0.5;
+
+export interface LayerMetrics {
+  /** Per probe image. */
+  R: number[];
+  Rc: number[];
+  /** Fraction of exact zeros in the sparse code, per image, and over all images. */
+  codeZeroFractionPerImage: number[];
+  codeZeroFraction: number;
+  /** 1 − zero fraction: seed 002's normalised ‖Z‖₀. */
+  density: number;
+  /** density + Rc − R (seed 002's sparse rate reduction measure), averaged over images. */
+  srr: number;
+  meanR: number;
+  meanRc: number;
+}
+
+export interface AttentionMaps {
+  /** [layers][images][heads] → (H/P)·(W/P) CLS attention over the patch tokens, row-major. */
+  maps: Float32Array[][][];
+  grid: number;
+}
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** The K stacked subspace bases U_kᵀ of a layer (rows of Wqkv; the value rows for ViT, which has no tied subspaces). */
+export async function subspaceRows(p: Params, s: ModelShape, layer: number): Promise<Float32Array> {
+  const prefix = `transformer.layers.${layer}.0.fn`;
+  if (s.arch === 'vit') {
+    const all = (await p[`${prefix}.to_qkv.weight`].data()) as Float32Array;
+    return all.slice(2 * s.dim * s.dim, 3 * s.dim * s.dim);
+  }
+  return (await p[`${prefix}.qkv.weight`].data()) as Float32Array;
+}
+
+export async function layerMetrics(trace: LayerTrace[], p: Params, s: ModelShape, eps = defaultCodingRateEps): Promise<LayerMetrics[]> {
+  const out: LayerMetrics[] = [];
+  for (let l = 0; l < trace.length; l++) {
+    const [b, n, d] = trace[l].mssaInput.shape;
+    const z = (await trace[l].mssaInput.data()) as Float32Array;
+    const code = (await trace[l].code.data()) as Float32Array;
+    const u = await subspaceRows(p, s, l);
+    const R: number[] = [];
+    const Rc: number[] = [];
+    const zeros: number[] = [];
+    const perImage = code.length / b;
+    let allZeros = 0;
+    for (let i = 0; i < b; i++) {
+      const zi = z.subarray(i * n * d, (i + 1) * n * d);
+      R.push(codingRate(zi, n, d, eps));
+      Rc.push(compressionRate(zi, n, d, u, s.heads, eps));
+      let count = 0;
+      for (let j = i * perImage; j < (i + 1) * perImage; j++) if (code[j] === 0) count++;
+      zeros.push(count / perImage);
+      allZeros += count;
+    }
+    const zeroFraction = allZeros / code.length;
+    const density = 1 - zeroFraction;
+    out.push({
+      R,
+      Rc,
+      codeZeroFractionPerImage: zeros,
+      codeZeroFraction: zeroFraction,
+      density,
+      srr: mean(R.map((r, i) => 1 - zeros[i] + Rc[i] - r)),
+      meanR: mean(R),
+      meanRc: mean(Rc),
+    });
+  }
+  return out;
+}
+
+/** Each head's CLS row of the attention over the patch tokens, as a (H/P)×(W/P) map per image. */
+export async function attentionMaps(trace: LayerTrace[], s: ModelShape): Promise<AttentionMaps> {
+  const grid = s.image / s.patch;
+  const maps: Float32Array[][][] = [];
+  for (const t of trace) {
+    const [b, k, n] = t.attention.shape;
+    const a = (await t.attention.data()) as Float32Array;
+    const layer: Float32Array[][] = [];
+    for (let i = 0; i < b; i++) {
+      const heads: Float32Array[] = [];
+      for (let h = 0; h < k; h++) {
+        const row = ((i * k + h) * n + 0) * n; // query = CLS token
+        heads.push(a.slice(row + 1, row + n));
+      }
+      layer.push(heads);
+    }
+    maps.push(layer);
+  }
+  return { maps, grid };
+}

@@ -1,0 +1,128 @@
+// The architectures, their hyper-parameters and the size presets of seed 000, Table 4.
+// One source of truth: the CLI, the config schema and the language server read these tables.
+
+export const archIds = ['crate-alpha', 'crate', 'crate-c', 'crate-n', 'crate-t', 'crate-fix', 'crate-identity', 'vit'] as const;
+export type ArchId = (typeof archIds)[number];
+
+export const sizeIds = ['tiny', 'small', 'base', 'large', 'huge'] as const;
+export type SizeId = (typeof sizeIds)[number];
+
+/** How MSSA's head outputs return to the residual stream (SPEC §3, SRR-study variants). */
+export type MssaOutput = 'learned' | 'learned-nobias' | 'tied' | 'tied-transposed' | 'fixed' | 'identity';
+
+export interface ModelShape {
+  arch: ArchId;
+  image: number;
+  patch: number;
+  channels: number;
+  dim: number;
+  depth: number;
+  heads: number;
+  classes: number;
+  /** CRATE-α switches (Fig. 1, Fig. 7): dictionary ratio C (1 = complete), D̂ ≠ D, residual around ODL. */
+  overcomplete: number;
+  decoupled: boolean;
+  residual: boolean;
+}
+
+export interface Preset {
+  depth: number;
+  dim: number;
+  heads: number;
+  /** Patch size at 224×224 in Table 4. */
+  patch: number;
+  /** Table 4 parameter counts (millions) at 224×224, 1000 classes. */
+  paramsMillions: { 'crate-alpha': number; crate: number };
+}
+
+export const presets: Record<SizeId, Preset> = {
+  tiny: { depth: 12, dim: 192, heads: 3, patch: 16, paramsMillions: { 'crate-alpha': 4.8, crate: 1.7 } },
+  small: { depth: 12, dim: 576, heads: 12, patch: 16, paramsMillions: { 'crate-alpha': 41.0, crate: 13.1 } },
+  base: { depth: 12, dim: 768, heads: 12, patch: 16, paramsMillions: { 'crate-alpha': 72.3, crate: 22.8 } },
+  large: { depth: 24, dim: 1024, heads: 16, patch: 14, paramsMillions: { 'crate-alpha': 253.8, crate: 77.6 } },
+  huge: { depth: 32, dim: 1280, heads: 16, patch: 14, paramsMillions: { 'crate-alpha': 526.8, crate: 159.8 } },
+};
+
+/** Fixed constants of the blocks (SPEC §3). */
+export const blockConstants = {
+  eta: 0.1,
+  lambda: 0.1,
+  /** Block LayerNorm eps: 1e-6 in CRATE-α, 1e-5 elsewhere (PyTorch's default). */
+  layerNormEps: (arch: ArchId): number => (arch === 'crate-alpha' ? 1e-6 : 1e-5),
+  headLayerNormEps: 1e-5,
+  defaultOvercomplete: 4,
+} as const;
+
+export function mssaOutput(arch: ArchId): MssaOutput {
+  switch (arch) {
+    case 'crate-alpha':
+      return 'learned-nobias';
+    case 'crate':
+    case 'vit':
+      return 'learned';
+    case 'crate-c':
+    case 'crate-n':
+      return 'tied';
+    case 'crate-t':
+      return 'tied-transposed';
+    case 'crate-fix':
+      return 'fixed';
+    case 'crate-identity':
+      return 'identity';
+  }
+}
+
+export function isArchId(s: string): s is ArchId {
+  return (archIds as readonly string[]).includes(s);
+}
+
+export function isSizeId(s: string): s is SizeId {
+  return (sizeIds as readonly string[]).includes(s);
+}
+
+export type ShapeOverrides = Partial<Omit<ModelShape, 'arch'>>;
+
+/**
+ * A full shape from an architecture, an optional size preset and free overrides. Without a size,
+ * every architecture field must be given. The result is validated.
+ */
+export function resolveShape(arch: ArchId, size: SizeId | undefined, overrides: ShapeOverrides): ModelShape {
+  const p = size ? presets[size] : undefined;
+  const pick = (key: 'dim' | 'depth' | 'heads' | 'patch'): number => {
+    const v = overrides[key] ?? p?.[key];
+    if (v === undefined) throw new ShapeError(`${key} is required when no size preset is given`);
+    return v;
+  };
+  const shape: ModelShape = {
+    arch,
+    image: overrides.image ?? 224,
+    patch: pick('patch'),
+    channels: overrides.channels ?? 3,
+    dim: pick('dim'),
+    depth: pick('depth'),
+    heads: pick('heads'),
+    classes: overrides.classes ?? 1000,
+    overcomplete: overrides.overcomplete ?? blockConstants.defaultOvercomplete,
+    decoupled: overrides.decoupled ?? true,
+    residual: overrides.residual ?? true,
+  };
+  validateShape(shape);
+  return shape;
+}
+
+export class ShapeError extends Error {}
+
+export function validateShape(s: ModelShape): void {
+  const positive: Array<keyof ModelShape> = ['image', 'patch', 'channels', 'dim', 'depth', 'heads', 'classes', 'overcomplete'];
+  for (const k of positive) {
+    const v = s[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ShapeError(`${k} must be a positive integer, got ${String(v)}`);
+  }
+  if (s.dim % s.heads !== 0) throw new ShapeError(`dim ${s.dim} is not divisible by heads ${s.heads}`);
+  if (s.image % s.patch !== 0) throw new ShapeError(`image size ${s.image} is not divisible by patch size ${s.patch}`);
+}
+
+/** Number of tokens: patches plus the CLS token. */
+export function tokenCount(s: ModelShape): number {
+  return (s.image / s.patch) ** 2 + 1;
+}
