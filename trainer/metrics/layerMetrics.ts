@@ -39,41 +39,52 @@ export async function subspaceRows(p: Params, s: ModelShape, layer: number): Pro
   return (await p[`${prefix}.qkv.weight`].data()) as Float32Array;
 }
 
-export async function layerMetrics(trace: LayerTrace[], p: Params, s: ModelShape, eps = defaultCodingRateEps): Promise<LayerMetrics[]> {
-  const out: LayerMetrics[] = [];
+/** Per-layer, per-image values; chunks of a probe set concatenate before summarising. */
+export interface LayerImageValues {
+  R: number[];
+  Rc: number[];
+  zeroFraction: number[];
+}
+
+export async function layerImageValues(trace: LayerTrace[], p: Params, s: ModelShape, eps = defaultCodingRateEps): Promise<LayerImageValues[]> {
+  const out: LayerImageValues[] = [];
   for (let l = 0; l < trace.length; l++) {
     const [b, n, d] = trace[l].mssaInput.shape;
     const z = (await trace[l].mssaInput.data()) as Float32Array;
     const code = (await trace[l].code.data()) as Float32Array;
     const u = await subspaceRows(p, s, l);
-    const R: number[] = [];
-    const Rc: number[] = [];
-    const zeros: number[] = [];
+    const values: LayerImageValues = { R: [], Rc: [], zeroFraction: [] };
     const perImage = code.length / b;
-    let allZeros = 0;
     for (let i = 0; i < b; i++) {
       const zi = z.subarray(i * n * d, (i + 1) * n * d);
-      R.push(codingRate(zi, n, d, eps));
-      Rc.push(compressionRate(zi, n, d, u, s.heads, eps));
-      let count = 0;
-      for (let j = i * perImage; j < (i + 1) * perImage; j++) if (code[j] === 0) count++;
-      zeros.push(count / perImage);
-      allZeros += count;
+      values.R.push(codingRate(zi, n, d, eps));
+      values.Rc.push(compressionRate(zi, n, d, u, s.heads, eps));
+      let zeros = 0;
+      for (let j = i * perImage; j < (i + 1) * perImage; j++) if (code[j] === 0) zeros++;
+      values.zeroFraction.push(zeros / perImage);
     }
-    const zeroFraction = allZeros / code.length;
-    const density = 1 - zeroFraction;
-    out.push({
-      R,
-      Rc,
-      codeZeroFractionPerImage: zeros,
-      codeZeroFraction: zeroFraction,
-      density,
-      srr: mean(R.map((r, i) => 1 - zeros[i] + Rc[i] - r)),
-      meanR: mean(R),
-      meanRc: mean(Rc),
-    });
+    out.push(values);
   }
   return out;
+}
+
+/** Every image's code has the same size, so the overall zero fraction is the mean of the images'. */
+export function summarizeLayer(v: LayerImageValues): LayerMetrics {
+  const zeroFraction = mean(v.zeroFraction);
+  return {
+    R: v.R,
+    Rc: v.Rc,
+    codeZeroFractionPerImage: v.zeroFraction,
+    codeZeroFraction: zeroFraction,
+    density: 1 - zeroFraction,
+    srr: mean(v.R.map((r, i) => 1 - v.zeroFraction[i] + v.Rc[i] - r)),
+    meanR: mean(v.R),
+    meanRc: mean(v.Rc),
+  };
+}
+
+export async function layerMetrics(trace: LayerTrace[], p: Params, s: ModelShape, eps = defaultCodingRateEps): Promise<LayerMetrics[]> {
+  return (await layerImageValues(trace, p, s, eps)).map(summarizeLayer);
 }
 
 /** Each head's CLS row of the attention over the patch tokens, as a (H/P)×(W/P) map per image. */

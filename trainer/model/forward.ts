@@ -10,19 +10,20 @@ import { linear, type Params } from './params.js';
 import { embedPatches } from './patchEmbedding.js';
 import { vitAttention, vitMlp } from './vitBlocks.js';
 
-export interface LayerTrace {
+// Type aliases, not interfaces: tf.tidy needs their implicit index signatures.
+export type LayerTrace = {
   /** Z: the input of MSSA, LN(x), [B, N, d]. */
   mssaInput: Tensor;
   /** Softmax attention per head, [B, K, N, N]. */
   attention: Tensor;
   /** The sparse code (A₂ for ODL, the ISTA output for CRATE; the MLP hidden layer for ViT), [B, N, m]. */
   code: Tensor;
-}
+};
 
-export interface ForwardResult {
+export type ForwardResult = {
   logits: Tensor; // [B, classes]
   layers: LayerTrace[]; // empty unless traced
-}
+};
 
 function norm(x: Tensor, p: Params, prefix: string, eps: number): Tensor {
   return layerNorm(x, p[`${prefix}.weight`], p[`${prefix}.bias`], eps);

@@ -1,0 +1,59 @@
+// `crate-lab inspect` against seed 000's Table 4 (parameter counts at 224×224, 1000 classes).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCli, runCliJson } from './support/cli.js';
+
+// Copied from the paper (seed 000, Table 4), not from the code under test.
+const table4: Array<[string, number, number]> = [
+  ['tiny', 4.8, 1.7],
+  ['small', 41.0, 13.1],
+  ['base', 72.3, 22.8],
+  ['large', 253.8, 77.6],
+  ['huge', 526.8, 159.8],
+];
+
+for (const [size, alpha, crate] of table4) {
+  for (const [arch, expected] of [['crate-alpha', alpha], ['crate', crate]] as const) {
+    test(`inspect ${arch} ${size} matches Table 4 (${expected}M) within 0.2M`, () => {
+      const r = runCliJson<{ parameters: number; forwardFlopsPerImage: number; shape: { patch: number } }>(['inspect', '--arch', arch, '--size', size]);
+      assert.ok(Math.abs(r.parameters / 1e6 - expected) <= 0.2, `${arch} ${size}: ${r.parameters / 1e6}M vs ${expected}M`);
+      assert.equal(r.shape.patch, size === 'large' || size === 'huge' ? 14 : 16);
+      assert.ok(r.forwardFlopsPerImage > 0);
+    });
+  }
+}
+
+test('inspect counts FLOPs as 2 per multiply-add of the matmuls (CRATE tiny by hand)', () => {
+  const r = runCliJson<{ forwardFlopsPerImage: number }>(['inspect', '--arch', 'crate', '--depth', '1', '--width', '8', '--heads', '2', '--image', '4', '--patch', '2', '--channels', '1', '--classes', '3']);
+  // 4 patches of 4 pixels → 8; N = 5 tokens, d = 8: qkv 5·64, attention 2·25·8, out 5·64, ISTA 3·5·64; head 8·3.
+  const macs = 4 * 4 * 8 + (5 * 64 + 2 * 25 * 8 + 5 * 64 + 3 * 5 * 64) + 8 * 3;
+  assert.equal(r.forwardFlopsPerImage, 2 * macs);
+});
+
+test('inspect takes free overrides and prints a readable summary', () => {
+  const r = runCli(['inspect', '--arch', 'crate-alpha', '--size', 'tiny', '--image', '28', '--patch', '4', '--channels', '1', '--classes', '10']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /parameters\s+4\.\d\dM/);
+  assert.match(r.stdout, /28×28×1 images, patch 4, 10 classes/);
+});
+
+const badArgs: Array<[string[], RegExp]> = [
+  [['inspect', '--arch', 'crate-beta', '--size', 'tiny'], /--arch must be one of crate-alpha, crate, /],
+  [['inspect', '--arch', 'crate', '--size', 'gigantic'], /--size must be one of tiny, small/],
+  [['inspect', '--arch', 'crate', '--size', 'tiny', '--heads', '5'], /dim 192 is not divisible by heads 5/],
+  [['inspect', '--arch', 'crate', '--size', 'tiny', '--image', '30'], /image size 30 is not divisible by patch size 16/],
+  [['inspect', '--arch', 'crate', '--size', 'tiny', '--depth', '-1'], /--depth must be a positive integer/],
+  [['inspect', '--arch', 'crate', '--depth', '2'], /is required when no size preset is given/],
+  [['inspect', '--arch', 'crate', '--size', 'tiny', '--bogus'], /Unknown option '--bogus'/],
+  [['inspect'], /inspect needs --arch/],
+  [['frobnicate'], /unknown command "frobnicate"/],
+];
+for (const [args, message] of badArgs) {
+  test(`rejects ${args.join(' ')} with one clear line`, () => {
+    const r = runCli(args);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `more than one line: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /\s+at /, 'no stack trace');
+  });
+}

@@ -1,0 +1,72 @@
+// crate-lab bench: training and inference throughput of a shape on random data, after warm-up.
+import { parseArgs } from 'node:util';
+import { tf } from '../tf.js';
+import { resolveShape } from '../model/architecture.js';
+import { initializeParameters } from '../model/initialize.js';
+import { forward } from '../model/forward.js';
+import { parameterSpecs } from '../model/parameters.js';
+import { Rng } from '../random/rng.js';
+import { batchGradients } from '../train/gradients.js';
+import { backendOptions, useBackend } from './backendFlag.js';
+import { parseArch, parseSize, positiveInt, shapeOptions, shapeOverrides } from './shapeFlags.js';
+import { UsageError } from './usageError.js';
+
+export const benchUsage = 'bench --arch A (--size S | --depth L --width D --heads K) --image I --patch P --channels C [--classes N] --batch B --steps N [--micro-batch M] [--backend B] [--json]';
+
+export async function bench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...shapeOptions, ...backendOptions, batch: { type: 'string' }, steps: { type: 'string' }, 'micro-batch': { type: 'string' }, warmup: { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
+  const arch = parseArch(values.arch);
+  if (!arch) throw new UsageError('bench needs --arch');
+  const overrides = shapeOverrides(values);
+  const shape = resolveShape(arch, parseSize(values.size), { classes: 10, ...overrides });
+  const batch = positiveInt('batch', values.batch) ?? 64;
+  const steps = positiveInt('steps', values.steps) ?? 5;
+  const warmup = values.warmup === undefined ? 2 : Number(values.warmup);
+  const microBatch = Math.min(batch, positiveInt('micro-batch', values['micro-batch']) ?? batch);
+  const backend = await useBackend(values.backend, values.threads);
+
+  const rng = new Rng(0);
+  const host = initializeParameters(shape, rng);
+  const specs = parameterSpecs(shape);
+  const vars: Record<string, tf.Variable> = {};
+  for (const spec of specs) vars[spec.name] = tf.variable(tf.tensor(host.get(spec.name)!.data, spec.shape), spec.trainable, spec.name);
+  const trainable = specs.filter((p) => p.trainable).map((p) => p.name);
+  const optimizer = tf.train.adam(1e-4);
+  const pixels = batch * shape.channels * shape.image * shape.image;
+  const images = tf.tensor(rng.fill(new Float32Array(pixels), () => rng.normal()), [batch, shape.channels, shape.image, shape.image]);
+  const labels = tf.tensor(Float32Array.from({ length: batch }, () => rng.int(shape.classes)), [batch]);
+
+  const trainStep = async (): Promise<void> => {
+    const { grads } = batchGradients(vars, trainable, images, labels, shape, microBatch);
+    optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+    tf.dispose(Object.values(grads));
+    await vars[trainable[0]].data(); // wait for the device
+  };
+  const inferStep = async (): Promise<void> => {
+    const { logits } = forward(images, vars, shape);
+    await logits.data();
+    logits.dispose();
+  };
+  const timeIt = async (step: () => Promise<void>): Promise<number> => {
+    for (let i = 0; i < warmup; i++) await step();
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) await step();
+    return (batch * steps) / ((performance.now() - t0) / 1000);
+  };
+  const trainImagesPerSecond = await timeIt(trainStep);
+  const inferImagesPerSecond = await timeIt(inferStep);
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  const result = { backend, trainImagesPerSecond, inferImagesPerSecond, batch, microBatch, steps, peakRssMiB, shape };
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  process.stdout.write(
+    `${shape.arch} d=${shape.dim} depth ${shape.depth} heads ${shape.heads}, ${shape.image}×${shape.image}×${shape.channels} patch ${shape.patch}, batch ${batch} (micro ${microBatch}), backend ${backend}\n` +
+      `train ${trainImagesPerSecond.toFixed(1)} images/s, infer ${inferImagesPerSecond.toFixed(1)} images/s, peak RSS ${peakRssMiB.toFixed(0)} MiB\n`,
+  );
+}

@@ -1,0 +1,49 @@
+// crate-lab metrics: the §4 per-layer metrics of a weights file on probe images, and the CLS
+// attention maps to a .npy file [layers, images, heads, H/P, W/P].
+import { parseArgs } from 'node:util';
+import { tf } from '../tf.js';
+import { writeNpy } from '../io/npy.js';
+import { forward } from '../model/forward.js';
+import { attentionMaps, defaultCodingRateEps, type LayerImageValues, layerImageValues, summarizeLayer } from '../metrics/layerMetrics.js';
+import { checkpointOptions, loadCheckpointAndInput } from './checkpointFlags.js';
+import { UsageError } from './usageError.js';
+
+export const metricsUsage = 'metrics --checkpoint W.safetensors --input X.npy [--attention-out maps.npy] [--eps 0.5] [--arch A --heads K …] [--backend B] [--json]';
+
+export async function metrics(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { ...checkpointOptions, 'attention-out': { type: 'string' }, eps: { type: 'string' } }, strict: true });
+  const eps = values.eps === undefined ? defaultCodingRateEps : Number(values.eps);
+  if (!(eps > 0)) throw new UsageError(`--eps must be a positive number, got "${values.eps}"`);
+  const { shape, params, images, batch, backend } = await loadCheckpointAndInput('metrics', values);
+  const [count, c, h, w] = images.shape;
+  const perLayer: LayerImageValues[] = Array.from({ length: shape.depth }, () => ({ R: [], Rc: [], zeroFraction: [] }));
+  const grid = shape.image / shape.patch;
+  const maps = new Float32Array(shape.depth * count * shape.heads * grid * grid);
+  for (let start = 0; start < count; start += batch) {
+    const n = Math.min(batch, count - start);
+    const x = tf.tensor(images.data.subarray(start * c * h * w, (start + n) * c * h * w), [n, c, h, w], 'float32');
+    const result = forward(x, params, shape, { trace: true });
+    const values = await layerImageValues(result.layers, params, shape, eps);
+    const att = await attentionMaps(result.layers, shape);
+    values.forEach((v, l) => {
+      perLayer[l].R.push(...v.R);
+      perLayer[l].Rc.push(...v.Rc);
+      perLayer[l].zeroFraction.push(...v.zeroFraction);
+      att.maps[l].forEach((heads, i) => heads.forEach((m, k) => maps.set(m, (((l * count + start + i) * shape.heads + k) * grid * grid))));
+    });
+    tf.dispose([x, result as unknown as tf.TensorContainer]);
+  }
+  const layers = perLayer.map(summarizeLayer);
+  const attentionFile = values['attention-out'];
+  if (attentionFile) writeNpy(attentionFile, { shape: [shape.depth, count, shape.heads, grid, grid], data: maps });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ backend, shape, codingRateEps: eps, layers, attentionFile: attentionFile ?? null })}\n`);
+    return;
+  }
+  const out = [`${shape.arch}, ${count} image(s), ε = ${eps}, backend ${backend}`, 'layer        R       Rc   zeros  density      SRR'];
+  layers.forEach((m, l) => {
+    out.push(`${String(l).padStart(5)} ${m.meanR.toFixed(4).padStart(8)} ${m.meanRc.toFixed(4).padStart(8)} ${m.codeZeroFraction.toFixed(4).padStart(7)} ${m.density.toFixed(4).padStart(8)} ${m.srr.toFixed(4).padStart(8)}`);
+  });
+  if (attentionFile) out.push(`attention maps [layers, images, heads, ${grid}, ${grid}] written to ${attentionFile}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}

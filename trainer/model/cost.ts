@@ -1,0 +1,37 @@
+// Analytical cost of one image through the forward pass, counted from the matmuls of the
+// blocks (elementwise ops, softmax and norms are O(N·d) and left out), 2 FLOPs per multiply-add.
+import { type ModelShape, mssaOutput, tokenCount } from './architecture.js';
+
+export function forwardFlopsPerImage(s: ModelShape): number {
+  const n = tokenCount(s);
+  const d = s.dim;
+  const patches = n - 1;
+  let macs = patches * s.channels * s.patch * s.patch * d; // patch embedding
+  const attention = 2 * n * n * d; // w wᵀ and attn · w over all heads
+  let perLayer: number;
+  if (s.arch === 'vit') {
+    perLayer = 3 * n * d * d + attention + n * d * d + 2 * n * d * 4 * d;
+  } else {
+    const outMap = mssaOutput(s.arch) === 'identity' ? 0 : n * d * d;
+    const mssa = n * d * d + attention + outMap;
+    const sparse = s.arch === 'crate-alpha' ? 4 * n * d * s.overcomplete * d : 3 * n * d * d;
+    perLayer = mssa + sparse;
+  }
+  macs += s.depth * perLayer + d * s.classes;
+  return 2 * macs;
+}
+
+/**
+ * float32 bytes of the intermediate tensors one image creates in a forward pass: what
+ * backpropagation keeps alive, so a guide to memory per training image.
+ */
+export function activationBytesPerImage(s: ModelShape): number {
+  const n = tokenCount(s);
+  const d = s.dim;
+  const m = s.arch === 'crate-alpha' ? s.overcomplete * d : s.arch === 'vit' ? 4 * d : d;
+  const norms = 2 * 3 * n * d; // two LayerNorms: centred, normalised, scaled
+  const attention = 3 * n * d + 3 * s.heads * n * n + n * d; // projections, scores, softmax, heads
+  const sparse = s.arch === 'crate-alpha' ? 5 * n * m + 2 * n * d : s.arch === 'vit' ? 3 * n * m + n * d : 5 * n * d;
+  const embed = (n - 1) * s.channels * s.patch * s.patch + 2 * n * d;
+  return 4 * (embed + s.depth * (norms + attention + sparse + 2 * n * d));
+}
