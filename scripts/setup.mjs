@@ -17,6 +17,7 @@ const debianPackages = {
   'libegl-mesa0': 'Mesa EGL driver (webgpu backend)',
   'libgles2': 'GLES for Dawn\'s OpenGL ES backend (webgpu backend)',
   'libgl1-mesa-dri': 'llvmpipe software rasteriser (webgpu backend)',
+  'dataset-fashion-mnist': 'Fashion-MNIST in /usr/share/datasets/fashion-mnist (examples, quality benchmark)',
 };
 
 function run(cmd, args, opts = {}) {

@@ -119,11 +119,19 @@ function embed(w: Weights, s: NaiveShape, img: Float32Array): Vec[] {
   return tokens.map((t, n) => t.map((v, c) => v + pos[n * d + c]));
 }
 
-function layer(w: Weights, s: NaiveShape, x: Vec[], i: number): Vec[] {
+/** Per layer of one image: the MSSA input tokens and the sparse code tokens. */
+export interface NaiveLayerTrace {
+  z: Vec[];
+  code: Vec[];
+}
+
+function layer(w: Weights, s: NaiveShape, x: Vec[], i: number, trace?: NaiveLayerTrace[]): Vec[] {
   const d = s.dim;
   const l = `transformer.layers.${i}`;
   const eps = s.arch === 'crate-alpha' ? 1e-6 : 1e-5;
   const z = x.map((t) => layerNorm(t, get(w, `${l}.0.norm.weight`), get(w, `${l}.0.norm.bias`), eps));
+  const record: NaiveLayerTrace = { z, code: [] };
+  trace?.push(record);
   let attnOut: Vec[];
   if (s.arch === 'vit') {
     const W = get(w, `${l}.0.fn.to_qkv.weight`);
@@ -148,6 +156,7 @@ function layer(w: Weights, s: NaiveShape, x: Vec[], i: number): Vec[] {
   if (s.arch === 'vit') {
     return y.map((t, n) => {
       const hidden = affine(get(w, `${l}.1.fn.net.0.weight`), t, 4 * d, get(w, `${l}.1.fn.net.0.bias`)).map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2)));
+      record.code.push(hidden);
       return add(half[n], affine(get(w, `${l}.1.fn.net.3.weight`), hidden, d, get(w, `${l}.1.fn.net.3.bias`)));
     });
   }
@@ -161,6 +170,7 @@ function layer(w: Weights, s: NaiveShape, x: Vec[], i: number): Vec[] {
       const da1 = affine(D, a1, d); // D A₁ (D stored [d, m])
       const grad = affineT(D, da1.map((v, c) => v - t[c]), m);
       const a2 = a1.map((v, j) => relu(v - 0.1 * grad[j] - 0.01));
+      record.code.push(a2);
       const out = affine(Dhat, a2, d);
       return s.residual ? add(half[n], out) : out;
     });
@@ -170,17 +180,21 @@ function layer(w: Weights, s: NaiveShape, x: Vec[], i: number): Vec[] {
   return y.map((t) => {
     const dz = affine(D, t, d);
     const step = affineT(D, t.map((v, c) => v - dz[c]), d);
-    return t.map((v, c) => relu(v + 0.1 * step[c] - 0.01));
+    const out = t.map((v, c) => relu(v + 0.1 * step[c] - 0.01));
+    record.code.push(out);
+    return out;
   });
 }
 
-/** Logits [images][classes]. */
-export function naiveLogits(w: Weights, s: NaiveShape, images: Float32Array): number[][] {
+/** Logits [images][classes]; with `traces`, each image's per-layer trace is appended to it. */
+export function naiveLogits(w: Weights, s: NaiveShape, images: Float32Array, traces?: NaiveLayerTrace[][]): number[][] {
   const per = s.channels * s.image * s.image;
   const out: number[][] = [];
   for (let b = 0; b < images.length / per; b++) {
     let x = embed(w, s, images.subarray(b * per, (b + 1) * per));
-    for (let i = 0; i < s.depth; i++) x = layer(w, s, x, i);
+    const trace: NaiveLayerTrace[] = [];
+    traces?.push(trace);
+    for (let i = 0; i < s.depth; i++) x = layer(w, s, x, i, trace);
     const cls = layerNorm(x[0], get(w, 'mlp_head.0.weight'), get(w, 'mlp_head.0.bias'), 1e-5);
     out.push(Array.from(affine(get(w, 'mlp_head.1.weight'), cls, s.classes, get(w, 'mlp_head.1.bias'))));
   }

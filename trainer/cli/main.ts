@@ -7,9 +7,15 @@ import { doctor, doctorUsage } from './doctor.js';
 import { infer, inferUsage } from './infer.js';
 import { inspect, inspectUsage } from './inspect.js';
 import { metrics, metricsUsage } from './metrics.js';
+import { resume, resumeUsage, stop, stopUsage, train, trainUsage } from './train.js';
 import { UsageError } from './usageError.js';
+import { ConfigError } from '../config/index.js';
+import { TrainingSetupError } from '../train/runTraining.js';
 
-const commands: Record<string, { run: (argv: string[]) => void | Promise<void>; usage: string; summary: string }> = {
+const commands: Record<string, { run: (argv: string[]) => void | number | Promise<void | number>; usage: string; summary: string }> = {
+  train: { run: train, usage: trainUsage, summary: 'train a model from a *.crate.yaml run config into a run directory' },
+  resume: { run: resume, usage: resumeUsage, summary: 'continue a run from its latest checkpoint' },
+  stop: { run: stop, usage: stopUsage, summary: 'stop a running run (it checkpoints and exits)' },
   inspect: { run: inspect, usage: inspectUsage, summary: 'parameter count, FLOPs per image and activation memory of a model shape' },
   infer: { run: infer, usage: inferUsage, summary: 'logits of a checkpoint on images' },
   metrics: { run: metrics, usage: metricsUsage, summary: 'per-layer coding rates, sparsity, SRR measure and attention maps' },
@@ -25,7 +31,7 @@ function help(): string {
 
 /** Errors that are the user's to fix: bad flags, files, shapes. */
 function isUserError(e: unknown): e is Error {
-  if (e instanceof UsageError || e instanceof FileFormatError || e instanceof ShapeError) return true;
+  if (e instanceof UsageError || e instanceof FileFormatError || e instanceof ShapeError || e instanceof TrainingSetupError) return true;
   const code = (e as { code?: unknown })?.code;
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
 }
@@ -46,12 +52,17 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    await command.run(rest);
-    return 0;
+    return (await command.run(rest)) ?? 0;
   } catch (e) {
     if (process.env.CRATE_LAB_DEBUG) console.error(e);
+    if (e instanceof ConfigError) {
+      // One `file:line:col: path: message` line per mistake, as compilers print them.
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
     if (isUserError(e)) {
-      process.stderr.write(`crate-lab ${name}: ${e.message}\n`);
+      // node:util's parseArgs explains over several lines; the contract is one.
+      process.stderr.write(`crate-lab ${name}: ${e.message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ')}\n`);
       return 2;
     }
     process.stderr.write(`crate-lab ${name}: internal error: ${(e as Error)?.message ?? String(e)} (CRATE_LAB_DEBUG=1 shows the stack)\n`);
@@ -59,6 +70,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Exit explicitly once stdout is flushed: backend worker threads (wasm) and GPU devices would
+// otherwise keep the process alive.
 void main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
+  process.stdout.write('', () => process.exit(code));
 });

@@ -1,0 +1,100 @@
+// infer and metrics on checkpoints of shapes the reference does not have (other sizes, 1 or 3
+// channels, other classes, every architecture), written by our own writer with and without
+// metadata, against the independent float64 model and coding rates in support/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ArchId, type ModelShape, resolveShape, type ShapeOverrides } from '../trainer/model/architecture.js';
+import { shapeMetadata } from '../trainer/model/checkpointShape.js';
+import { initializeParameters } from '../trainer/model/initialize.js';
+import { writeNpy } from '../trainer/io/npy.js';
+import { writeSafetensors } from '../trainer/io/safetensors.js';
+import { Rng } from '../trainer/random/rng.js';
+import { runCli, runCliJson } from './support/cli.js';
+import { type NaiveLayerTrace, naiveLogits } from './support/naiveModel.js';
+import { naiveR, naiveRc } from './support/naiveMetrics.js';
+import { maxRelDiff, maxScaledDiff } from './support/reference.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'crate-cli-'));
+
+function makeCase(arch: ArchId, o: ShapeOverrides, withMetadata: boolean, seed: number) {
+  const shape: ModelShape = resolveShape(arch, undefined, o);
+  const rng = new Rng(seed);
+  const host = initializeParameters(shape, rng);
+  for (const t of host.values()) if (t.data.some((v) => v !== 0 && v !== 1)) t.data.forEach((v, i) => (t.data[i] = v * 3));
+  const name = `${arch}-${shape.channels}c-${shape.classes}k-${seed}`;
+  const weights = join(tmp, `${name}.safetensors`);
+  writeSafetensors(weights, host, withMetadata ? shapeMetadata(shape) : {});
+  const images = rng.fill(new Float32Array(3 * shape.channels * shape.image * shape.image), () => rng.normal());
+  const input = join(tmp, `${name}.npy`);
+  writeNpy(input, { shape: [3, shape.channels, shape.image, shape.image], data: images });
+  return { shape, host, images, weights, input };
+}
+
+const cases: Array<[ArchId, ShapeOverrides, boolean]> = [
+  ['crate-alpha', { image: 16, patch: 4, channels: 3, dim: 24, depth: 3, heads: 4, classes: 5 }, true],
+  ['crate-alpha', { image: 12, patch: 3, channels: 1, dim: 16, depth: 2, heads: 2, classes: 100, overcomplete: 2 }, false],
+  ['crate', { image: 16, patch: 8, channels: 3, dim: 24, depth: 2, heads: 3, classes: 2 }, false],
+  ['crate-c', { image: 12, patch: 4, channels: 1, dim: 12, depth: 2, heads: 2, classes: 4 }, true],
+  ['crate-t', { image: 12, patch: 4, channels: 3, dim: 12, depth: 2, heads: 3, classes: 4 }, true],
+  ['vit', { image: 8, patch: 4, channels: 3, dim: 16, depth: 2, heads: 4, classes: 6 }, false],
+];
+
+cases.forEach(([arch, o, withMetadata], seed) => {
+  test(`infer and metrics on a ${arch} checkpoint ${JSON.stringify(o)} ${withMetadata ? 'with' : 'without'} metadata`, () => {
+    const c = makeCase(arch, o, withMetadata, seed);
+    // Without metadata only the head count is not in the tensor shapes.
+    const flags = withMetadata ? [] : ['--heads', String(c.shape.heads)];
+    const infer = runCliJson<{ logits: number[][]; shape: ModelShape }>(['infer', '--checkpoint', c.weights, '--input', c.input, '--backend', 'cpu', ...flags]);
+    assert.deepEqual(infer.shape, c.shape);
+    const traces: NaiveLayerTrace[][] = [];
+    const want = naiveLogits(c.host, c.shape, c.images, traces);
+    assert.ok(maxScaledDiff(infer.logits.flat(), want.flat()) <= 1e-4, `logits differ by ${maxScaledDiff(infer.logits.flat(), want.flat())}`);
+
+    if (arch === 'vit') return; // no subspaces: Rc is defined for the CRATE family only
+    const m = runCliJson<{ layers: Array<{ R: number[]; Rc: number[]; codeZeroFraction: number }> }>(['metrics', '--checkpoint', c.weights, '--input', c.input, '--backend', 'cpu', ...flags]);
+    m.layers.forEach((layer, l) => {
+      const wqkv = c.host.get(`transformer.layers.${l}.0.fn.qkv.weight`)!.data;
+      const R = traces.map((t) => naiveR(t[l].z, 0.5));
+      const Rc = traces.map((t) => naiveRc(t[l].z, wqkv, c.shape.heads, 0.5));
+      assert.ok(maxRelDiff(layer.R, R) <= 1e-3, `layer ${l} R ${layer.R} vs ${R}`);
+      assert.ok(maxRelDiff(layer.Rc, Rc) <= 1e-3, `layer ${l} Rc ${layer.Rc} vs ${Rc}`);
+      // Exact zeros can differ where float32 and float64 round a value near zero differently.
+      const codes = traces.flatMap((t) => t[l].code.flatMap((v) => Array.from(v)));
+      const zeros = codes.filter((v) => v === 0).length / codes.length;
+      assert.ok(Math.abs(layer.codeZeroFraction - zeros) <= 0.01, `layer ${l} zeros ${layer.codeZeroFraction} vs ${zeros}`);
+      assert.ok(zeros > 0.05, 'the codes are sparse');
+    });
+  });
+});
+
+test('a checkpoint without metadata and without --heads is one clear error', () => {
+  const c = makeCase('crate', { image: 8, patch: 4, channels: 1, dim: 8, depth: 1, heads: 2, classes: 3 }, false, 99);
+  const r = runCli(['infer', '--checkpoint', c.weights, '--input', c.input]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /heads not in the file's metadata and not inferable from its tensors; pass --heads/);
+});
+
+test('mismatched inputs, shapes and files are one clear error each', () => {
+  const c = makeCase('crate-alpha', { image: 8, patch: 4, channels: 3, dim: 8, depth: 1, heads: 2, classes: 3 }, true, 98);
+  const other = makeCase('crate', { image: 12, patch: 4, channels: 1, dim: 8, depth: 1, heads: 2, classes: 3 }, true, 97);
+  const cases: Array<[string[], RegExp]> = [
+    [['infer', '--checkpoint', c.weights, '--input', other.input], /input images are 1×12×12; the model takes N×3×8×8/],
+    [['infer', '--checkpoint', c.weights, '--input', c.input, '--arch', 'crate'], /tensor to_patch_embedding\.1\.weight is missing for crate/],
+    [['infer', '--checkpoint', c.weights, '--input', c.input, '--depth', '2'], /tensor transformer\.layers\.1\.0\.norm\.weight is missing/],
+    [['infer', '--checkpoint', join(tmp, 'nope.safetensors'), '--input', c.input], /nope\.safetensors: cannot read: ENOENT/],
+    [['infer', '--checkpoint', c.input, '--input', c.input], /not a valid safetensors file/],
+    [['infer', '--checkpoint', c.weights, '--input', c.weights], /not a valid \.npy file/],
+    [['infer', '--checkpoint', c.weights], /infer needs --input X\.npy/],
+    [['metrics', '--checkpoint', c.weights, '--input', c.input, '--eps=-1'], /--eps must be a positive number/],
+    [['infer', '--checkpoint', c.weights, '--input', c.input, '--backend', 'tpu'], /--backend must be one of auto, /],
+  ];
+  for (const [args, message] of cases) {
+    const r = runCli(args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+});

@@ -1,0 +1,44 @@
+// Helpers for tests that run the real trainer CLI as a separate process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readEventsFrom } from '../../trainer/run/eventsReader.js';
+import type { RunEvent, RunInfo } from '../../trainer/run/format.js';
+import { cliPath } from './cli.js';
+
+export function spawnCli(args: string[]): ChildProcess {
+  return spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }> {
+  let stderr = '';
+  let stdout = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr, stdout })));
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The one run directory inside a runs directory. */
+export function onlyRun(runsDir: string): string | undefined {
+  if (!existsSync(runsDir)) return undefined;
+  const runs = readdirSync(runsDir);
+  return runs.length === 1 ? join(runsDir, runs[0]) : undefined;
+}
+
+export function runInfo(runDir: string): RunInfo {
+  return JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as RunInfo;
+}
+
+export function events(runDir: string): RunEvent[] {
+  return readEventsFrom(join(runDir, 'events.jsonl')).events;
+}

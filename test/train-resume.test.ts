@@ -1,0 +1,84 @@
+// Exact resume (SPEC §5): a run killed with SIGKILL at a random moment after its first checkpoint
+// and resumed ends bit-identical to an uninterrupted run, with every step's event exactly once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exited, events, onlyRun, runInfo, spawnCli, waitFor } from './support/runs.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'crate-resume-'));
+const config = join(tmp, 'tiny.crate.yaml');
+writeFileSync(
+  config,
+  `name: tiny
+seed: 3
+backend: wasm
+model: { arch: crate-alpha, depth: 2, width: 16, heads: 2 }
+data: { kind: synthetic-subspaces, trainSize: 512, testSize: 64 }
+optim: { batchSize: 32, maxSteps: 60, lr: 0.003, warmup: 5 }
+eval: { every: 10 }
+introspect: { every: 7, probeImages: 4 }
+checkpoint: { every: 5, keep: 2 }
+`,
+);
+
+const finalWeights = (runDir: string): Buffer => readFileSync(join(runDir, 'checkpoints', 'step-00000060', 'weights.safetensors'));
+const finalOptimizer = (runDir: string): Buffer => readFileSync(join(runDir, 'checkpoints', 'step-00000060', 'optimizer.safetensors'));
+
+function scalarSteps(runDir: string): number[] {
+  return events(runDir).flatMap((e) => (e.type === 'scalars' ? [e.step] : []));
+}
+
+test('SIGKILL after the first checkpoint, then resume: bit-identical to an uninterrupted run', async () => {
+  const straight = join(tmp, 'straight');
+  const done = await exited(spawnCli(['train', config, '--runs-dir', straight]));
+  assert.equal(done.code, 0, done.stderr);
+  const reference = onlyRun(straight)!;
+  assert.equal(runInfo(reference).status, 'completed');
+
+  const killed = join(tmp, 'killed');
+  const child = spawnCli(['train', config, '--runs-dir', killed]);
+  const result = exited(child);
+  const runDir = await waitFor('the first checkpoint', () => {
+    const dir = onlyRun(killed);
+    return dir && existsSync(join(dir, 'checkpoints', 'latest')) ? dir : undefined;
+  });
+  await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 1500)));
+  child.kill('SIGKILL');
+  assert.equal((await result).signal, 'SIGKILL');
+  const stepAtKill = runInfo(runDir).step;
+  assert.ok(stepAtKill < 60, `killed too late (step ${stepAtKill}); the test needs a slower run`);
+
+  const resumed = await exited(spawnCli(['resume', runDir]));
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(runInfo(runDir).status, 'completed');
+  assert.ok(finalWeights(runDir).equals(finalWeights(reference)), 'final weights differ from the uninterrupted run');
+  assert.ok(finalOptimizer(runDir).equals(finalOptimizer(reference)), 'final optimizer state differs');
+  assert.deepEqual(scalarSteps(runDir), Array.from({ length: 60 }, (_, i) => i + 1), 'every step exactly once');
+  const losses = (dir: string): number[] => events(dir).flatMap((e) => (e.type === 'scalars' ? [e.loss] : []));
+  assert.deepEqual(losses(runDir), losses(reference));
+});
+
+test('stop checkpoints and marks the run stopped; resume finishes it identically', async () => {
+  const runsDir = join(tmp, 'stopped');
+  const child = spawnCli(['train', config, '--runs-dir', runsDir]);
+  const result = exited(child);
+  const runDir = await waitFor('the first checkpoint', () => {
+    const dir = onlyRun(runsDir);
+    return dir && existsSync(join(dir, 'checkpoints', 'latest')) ? dir : undefined;
+  });
+  const stop = await exited(spawnCli(['stop', runDir]));
+  assert.equal(stop.code, 0, stop.stderr);
+  const trainer = await result;
+  assert.equal(trainer.code, 0, trainer.stderr);
+  const info = runInfo(runDir);
+  if (info.step < 60) {
+    assert.equal(info.status, 'stopped');
+    const resumed = await exited(spawnCli(['resume', runDir]));
+    assert.equal(resumed.code, 0, resumed.stderr);
+  }
+  assert.equal(runInfo(runDir).status, 'completed');
+  assert.ok(finalWeights(runDir).equals(finalWeights(onlyRun(join(tmp, 'straight'))!)));
+  assert.deepEqual(scalarSteps(runDir), Array.from({ length: 60 }, (_, i) => i + 1));
+});

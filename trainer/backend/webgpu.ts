@@ -1,0 +1,241 @@
+// The webgpu backend in Node: Dawn (npm `webgpu`) provides WebGPU, tfjs-backend-webgpu runs on it.
+//
+// tfjs-backend-webgpu registers itself only when `navigator.gpu` exists at import time and then
+// asks for a core-feature-level adapter, which a GL-only machine (Mesa llvmpipe) cannot give.
+// So this module finds the adapter and creates the device itself, then registers a factory that
+// just wraps that device. tfjs reads GPU data asynchronously here: `dataSync()` goes through
+// OffscreenCanvas, which Node lacks, so callers must read with `await t.data()`.
+import { existsSync, readdirSync } from 'node:fs';
+import { tf } from '../tf.js';
+
+/** What Dawn's `create([...])` returns, kept to the parts used here. */
+interface DawnModule {
+  create(options: string[]): GPU;
+  globals: Record<string, unknown>;
+}
+
+interface AdapterRoute {
+  /** How the report names it. */
+  via: string;
+  dawnOptions: string[];
+  request: GPURequestAdapterOptions;
+}
+
+// Native APIs first (Vulkan/Metal/D3D12, core WebGPU); then Dawn's GL backends, which only offer
+// WebGPU's compatibility feature level; that is all a machine without Vulkan has (e.g. Mesa).
+const routes: readonly AdapterRoute[] = [
+  { via: 'Dawn default backend', dawnOptions: [], request: { powerPreference: 'high-performance' } },
+  {
+    via: 'Dawn OpenGL ES, compatibility mode',
+    dawnOptions: ['backend=opengles'],
+    request: { featureLevel: 'compatibility' } as GPURequestAdapterOptions,
+  },
+  {
+    via: 'Dawn OpenGL, compatibility mode',
+    dawnOptions: ['backend=opengl'],
+    request: { featureLevel: 'compatibility' } as GPURequestAdapterOptions,
+  },
+];
+
+// Adapters that run on the CPU: tfjs on them is slower than the wasm backend.
+const softwareAdapterName = /llvmpipe|lavapipe|softpipe|swiftshader|basic render driver|\bwarp\b|null-backend/i;
+
+export interface FoundAdapter {
+  gpu: GPU;
+  adapter: GPUAdapter;
+  globals: Record<string, unknown>;
+  via: string;
+  /** Adapter name and description as Dawn reports them, e.g. "llvmpipe-llvm-15-0-6-256-bits-, OpenGL version OpenGL ES 3.2 Mesa 22.3.6". */
+  name: string;
+  software: boolean;
+}
+
+export interface WebgpuProbe {
+  ok: boolean;
+  /** True only for a real GPU; `backend: auto` uses webgpu only then. */
+  hardware: boolean;
+  detail: string;
+}
+
+function firstLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown error';
+}
+
+async function loadDawn(): Promise<DawnModule> {
+  // Mesa's EGL otherwise looks for an X11/Wayland display and fails on a headless machine; it
+  // reads this variable when Dawn first initialises EGL, so it must be set before that.
+  if (process.platform === 'linux' && process.env.EGL_PLATFORM === undefined) {
+    process.env.EGL_PLATFORM = 'surfaceless';
+  }
+  try {
+    // `webgpu` is ESM and external to the bundle: a real dynamic import in both worlds.
+    return (await import('webgpu')) as unknown as DawnModule;
+  } catch (e) {
+    throw new Error(`the webgpu package (Dawn) could not be loaded: ${firstLine(e)}`);
+  }
+}
+
+function adapterName(adapter: GPUAdapter): string {
+  const info = adapter.info;
+  const parts = [info.device, info.description, info.vendor, info.architecture].filter((s) => s);
+  return parts.length > 0 ? parts.join(', ') : 'unnamed adapter';
+}
+
+function isSoftware(adapter: GPUAdapter): boolean {
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  const fallback = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  return info.isFallbackAdapter === true || fallback === true || softwareAdapterName.test(adapterName(adapter));
+}
+
+async function searchAdapter(): Promise<FoundAdapter> {
+  const dawn = await loadDawn();
+  const tried: string[] = [];
+  for (const route of routes) {
+    try {
+      const gpu = dawn.create(route.dawnOptions);
+      const adapter = await gpu.requestAdapter(route.request);
+      if (adapter) {
+        const name = adapterName(adapter);
+        return { gpu, adapter, globals: dawn.globals, via: route.via, name, software: isSoftware(adapter) };
+      }
+      tried.push(`${route.via}: no adapter`);
+    } catch (e) {
+      tried.push(`${route.via}: ${firstLine(e)}`);
+    }
+  }
+  let hint = '';
+  if (process.platform === 'linux') {
+    const egl = process.env.EGL_PLATFORM;
+    hint =
+      egl === 'surfaceless'
+        ? ' (needs a Vulkan driver, or Mesa EGL/GLES: libegl-mesa0 libgles2 libgl1-mesa-dri)'
+        : ` (EGL_PLATFORM=${egl} is set; headless GL needs it unset or surfaceless)`;
+  }
+  throw new Error(`no WebGPU adapter${hint}; tried ${tried.join('; ')}`);
+}
+
+let adapterSearch: Promise<FoundAdapter> | undefined;
+
+/** Finds a WebGPU adapter once per process; rejects with a one-line reason. */
+export function findAdapter(): Promise<FoundAdapter> {
+  adapterSearch ??= searchAdapter();
+  return adapterSearch;
+}
+
+function describe(found: FoundAdapter): string {
+  return `webgpu (${found.name}; ${found.via}${found.software ? '; software adapter' : ''})`;
+}
+
+/**
+ * On Linux, whether a GPU device node exists. Without one only a software adapter can exist, and
+ * asking Dawn costs its warnings on stderr (e.g. "Couldn't load Vulkan"), so `auto` asks this
+ * first. Elsewhere there is no cheap answer: true.
+ */
+export function gpuDevicePresent(): boolean {
+  if (process.platform !== 'linux') return true;
+  let render: string[] = [];
+  try {
+    render = readdirSync('/dev/dri').filter((f) => f.startsWith('renderD'));
+  } catch {
+    // No /dev/dri at all.
+  }
+  // NVIDIA's proprietary driver, and WSL2's GPU paravirtualisation.
+  return render.length > 0 || existsSync('/dev/nvidia0') || existsSync('/dev/dxg');
+}
+
+/**
+ * Finds an adapter without creating a device or touching the tfjs engine. With `hardwareOnly`,
+ * a Linux machine without a GPU device node is answered without loading Dawn.
+ */
+export async function probeWebgpu(opts: { hardwareOnly?: boolean } = {}): Promise<WebgpuProbe> {
+  if (opts.hardwareOnly && !gpuDevicePresent()) {
+    return { ok: false, hardware: false, detail: 'no GPU device (/dev/dri/renderD*, /dev/nvidia0, /dev/dxg)' };
+  }
+  try {
+    const found = await findAdapter();
+    return { ok: true, hardware: !found.software, detail: describe(found) };
+  } catch (e) {
+    return { ok: false, hardware: false, detail: firstLine(e) };
+  }
+}
+
+/** `navigator.gpu` and the GPU* constants (GPUBufferUsage, ...) that tfjs-backend-webgpu reads. */
+function installGlobals(found: FoundAdapter): void {
+  const g = globalThis as Record<string, unknown>;
+  for (const [key, value] of Object.entries(found.globals)) {
+    if (!(key in g)) g[key] = value;
+  }
+  // Node 20 has no `navigator`; Node 21+ has one without `gpu`.
+  if (g.navigator === undefined) {
+    Object.defineProperty(g, 'navigator', { value: {}, configurable: true, writable: true });
+  }
+  const nav = g.navigator as Record<string, unknown>;
+  if (nav.gpu !== found.gpu) {
+    Object.defineProperty(nav, 'gpu', { value: found.gpu, configurable: true, writable: true });
+  }
+}
+
+async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
+  // The limits tfjs-backend-webgpu itself asks for (its base.ts): the adapter's maxima.
+  const l = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+    },
+    requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
+  });
+  // tfjs does not watch for these; without a line on stderr a lost device would only show up as
+  // wrong numbers.
+  void device.lost.then((info) => {
+    if (info.reason !== 'destroyed') process.stderr.write(`webgpu: device lost: ${firstLine(info.message)}\n`);
+  });
+  device.addEventListener('uncapturederror', (event) => {
+    process.stderr.write(`webgpu: ${firstLine((event as GPUUncapturedErrorEvent).error.message)}\n`);
+  });
+  return device;
+}
+
+async function register(): Promise<string> {
+  const found = await findAdapter();
+  installGlobals(found);
+  const device = await requestDevice(found.adapter).catch((e: unknown) => {
+    throw new Error(`${describe(found)}: requestDevice failed: ${firstLine(e)}`);
+  });
+  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+  // tfjs reads GPU buffers synchronously through OffscreenCanvas, which Node lacks; say so
+  // instead of "OffscreenCanvas is not defined". This also covers a webgpu tensor used after a
+  // switch to another backend (the engine moves it with a synchronous read).
+  class NodeWebGPUBackend extends WebGPUBackend {
+    override readSync(dataId: object): ReturnType<InstanceType<typeof WebGPUBackend>['readSync']> {
+      try {
+        return super.readSync(dataId);
+      } catch (e) {
+        if (typeof OffscreenCanvas !== 'undefined') throw e;
+        throw new Error('webgpu cannot read GPU data synchronously in Node (dataSync, arraySync, moving a tensor to another backend); use await tensor.data()');
+      }
+    }
+  }
+  // Drop the self-registration (made when navigator.gpu already existed at import): it would
+  // request its own core-level adapter.
+  if (tf.findBackendFactory('webgpu') !== null) tf.removeBackend('webgpu');
+  // Priority 0: registering must never change which backend tfjs picks implicitly; select.ts
+  // decides.
+  tf.registerBackend('webgpu', () => new NodeWebGPUBackend(device, found.adapter.info), 0);
+  return describe(found);
+}
+
+let registration: Promise<string> | undefined;
+
+/** Registers the webgpu backend (once) and makes it the active one. */
+export async function initWebgpuBackend(): Promise<{ detail: string }> {
+  registration ??= register();
+  const detail = await registration;
+  if (!(await tf.setBackend('webgpu'))) throw new Error(`${detail}: tfjs could not initialise the webgpu backend`);
+  return { detail };
+}

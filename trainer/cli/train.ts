@@ -1,0 +1,130 @@
+// crate-lab train / resume / stop (SPEC §7): runs in this process; a progress line on a TTY,
+// JSON lines with --json.
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfigFile, parseConfig, ConfigError, type ResolvedConfig, resolveConfig } from '../config/index.js';
+import { runFiles, type RunInfo } from '../run/format.js';
+import { type Progress, type RunHooks, type RunOutcome, resumeRun, startRun } from '../train/runTraining.js';
+import { positiveInt } from './shapeFlags.js';
+import { UsageError } from './usageError.js';
+
+export const trainUsage = 'train CONFIG.crate.yaml [--runs-dir DIR] [--max-steps N] [--name NAME] [--json]';
+export const resumeUsage = 'resume RUN_DIR [--max-steps N] [--json]';
+export const stopUsage = 'stop RUN_DIR [--timeout SECONDS]';
+
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+}
+
+function hooks(json: boolean): RunHooks {
+  const tty = process.stdout.isTTY && !json;
+  const line = (o: object): void => {
+    process.stdout.write(`${JSON.stringify(o)}\n`);
+  };
+  return {
+    onStart: (runDir, backend) => (json ? line({ type: 'start', runDir, backend }) : process.stdout.write(`run ${runDir} on ${backend}\n`)),
+    onProgress: (p: Progress) => {
+      if (json) line({ type: 'progress', ...p });
+      else if (tty) process.stdout.write(`\rstep ${p.step}/${p.totalSteps}  epoch ${p.epoch}  loss ${p.loss.toFixed(4)}  ${p.imagesPerSecond.toFixed(1)} images/s  ETA ${formatSeconds(p.etaSeconds)}   `);
+      else if (p.step % 50 === 0 || p.step === p.totalSteps) process.stdout.write(`step ${p.step}/${p.totalSteps} epoch ${p.epoch} loss ${p.loss.toFixed(4)} ${p.imagesPerSecond.toFixed(1)} images/s\n`);
+    },
+    onEvent: (message) => (json ? line({ type: 'event', message }) : process.stdout.write(`${tty ? '\n' : ''}${message}\n`)),
+  };
+}
+
+function report(outcome: RunOutcome, json: boolean): number {
+  if (json) process.stdout.write(`${JSON.stringify({ type: 'end', ...outcome })}\n`);
+  else process.stdout.write(`\n${outcome.status} at step ${outcome.step}${outcome.message ? `: ${outcome.message}` : ''}\n`);
+  return outcome.status === 'completed' || outcome.status === 'stopped' ? 0 : 1;
+}
+
+/** Applies command-line overrides by re-resolving, so every rule of the schema still applies. */
+function withOverrides(config: ResolvedConfig, file: string, overrides: { runsDir?: string; maxSteps?: number; name?: string }): ResolvedConfig {
+  const input = structuredClone(config) as unknown as Record<string, unknown> & { optim: Record<string, unknown> };
+  if (overrides.runsDir !== undefined) input.runsDir = resolve(overrides.runsDir);
+  if (overrides.name !== undefined) input.name = overrides.name;
+  if (overrides.maxSteps !== undefined) {
+    input.optim.maxSteps = overrides.maxSteps;
+    input.optim.epochs = 0;
+  }
+  const r = resolveConfig(input, { file });
+  if (!r.config) throw new UsageError(r.problems.map((p) => p.message).join('; '));
+  return r.config;
+}
+
+export async function train(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { 'runs-dir': { type: 'string' }, 'max-steps': { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } },
+    strict: true,
+  });
+  if (positionals.length !== 1) throw new UsageError(`train takes one config file; got ${positionals.length}`);
+  const file = positionals[0];
+  const { config: loaded, warnings } = loadConfigFile(file);
+  for (const w of warnings) process.stderr.write(`${file}: warning: ${w.message}\n`);
+  const config = withOverrides(loaded, file, { runsDir: values['runs-dir'], maxSteps: positiveInt('max-steps', values['max-steps']), name: values.name });
+  return report(await startRun(config, hooks(values.json ?? false)), values.json ?? false);
+}
+
+function readRunInfo(runDir: string): RunInfo {
+  const file = join(runDir, runFiles.info);
+  if (!existsSync(file)) throw new UsageError(`${runDir} is not a run directory (no ${runFiles.info})`);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as RunInfo;
+  } catch (e) {
+    throw new UsageError(`${file} is unreadable: ${(e as Error).message}`);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function resume(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'max-steps': { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  if (positionals.length !== 1) throw new UsageError('resume takes one run directory');
+  const runDir = resolve(positionals[0]);
+  const info = readRunInfo(runDir);
+  if ((info.status === 'running' || info.status === 'stopping') && info.host === hostname() && info.pid !== process.pid && isAlive(info.pid)) {
+    throw new UsageError(`${runDir} is still running (pid ${info.pid}); stop it first: crate-lab stop ${runDir}`);
+  }
+  const configFile = join(runDir, runFiles.config);
+  const parsed = parseConfig(readFileSync(configFile, 'utf8'), configFile);
+  if (!parsed.config) throw new ConfigError(configFile, parsed.diagnostics);
+  const config = withOverrides(parsed.config, configFile, { maxSteps: positiveInt('max-steps', values['max-steps']) });
+  return report(await resumeRun(runDir, config, hooks(values.json ?? false)), values.json ?? false);
+}
+
+export async function stop(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { timeout: { type: 'string' } }, strict: true });
+  if (positionals.length !== 1) throw new UsageError('stop takes one run directory');
+  const runDir = resolve(positionals[0]);
+  const info = readRunInfo(runDir);
+  if (info.status !== 'running' && info.status !== 'stopping') {
+    process.stdout.write(`${runDir} is not running (status ${info.status})\n`);
+    return 0;
+  }
+  if (info.host !== hostname()) throw new UsageError(`${runDir} runs on ${info.host}; stop it there`);
+  if (!isAlive(info.pid)) throw new UsageError(`the trainer of ${runDir} (pid ${info.pid}) is gone; resume it with: crate-lab resume ${runDir}`);
+  process.kill(info.pid, 'SIGTERM');
+  const deadline = Date.now() + 1000 * (positiveInt('timeout', values.timeout) ?? 120);
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = readRunInfo(runDir);
+    if (now.status !== 'running' && now.status !== 'stopping') {
+      process.stdout.write(`${runDir}: ${now.status} at step ${now.step}\n`);
+      return 0;
+    }
+  }
+  throw new UsageError(`${runDir} did not stop within the timeout`);
+}

@@ -1,0 +1,47 @@
+// What the config needs to know of each dataset kind without opening it: the image geometry the
+// model's image/channels/classes default to, and how to install a missing one. Loading is
+// trainer/data/'s job; the class lists are imported from there so the counts cannot drift.
+import { CIFAR10_CLASSES } from '../data/cifar10.js';
+import type { DatasetSpec } from '../data/dataset.js';
+import { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from '../data/fashionMnist.js';
+import type { ResolvedData } from './resolved.js';
+import type { DataKind, DataValues } from './schema.js';
+
+// The data section, as validated, is what trainer/data/ opens: this fails to compile if the
+// config's fields and the loaders' spec types drift apart.
+const dataSectionFitsLoaders = (d: DataValues): DatasetSpec => d;
+void dataSectionFitsLoaders;
+
+export interface Geometry {
+  image: number;
+  channels: number;
+  /** Undefined when it can only be counted on disk (an image folder). */
+  classes?: number;
+}
+
+export function datasetGeometry(data: ResolvedData): Geometry {
+  switch (data.kind) {
+    case 'fashion-mnist':
+      return { image: 28, channels: 1, classes: FASHION_MNIST_CLASSES.length };
+    case 'cifar10':
+      return { image: 32, channels: 3, classes: CIFAR10_CLASSES.length };
+    case 'image-folder':
+      return { image: data.size, channels: data.channels };
+    case 'synthetic-subspaces':
+      return { image: data.image, channels: data.channels, classes: data.classes };
+  }
+}
+
+export const datasetLabels: Record<DataKind, string> = {
+  'fashion-mnist': 'Fashion-MNIST',
+  cifar10: 'CIFAR-10',
+  'image-folder': 'the image folder',
+  'synthetic-subspaces': 'the synthetic set',
+};
+
+/** How to get a dataset that is not on disk, when there is a package for it. */
+export function installHint(kind: DataKind, dir: string): string | undefined {
+  if (kind === 'fashion-mnist' && dir === FASHION_MNIST_DIR) return 'install it with `sudo apt-get install dataset-fashion-mnist`';
+  if (kind === 'fashion-mnist') return 'install it with `sudo apt-get install dataset-fashion-mnist` and remove `dir`, or put its IDX files there';
+  return undefined;
+}

@@ -1,0 +1,136 @@
+// The model section: fills the shape from the size preset and the dataset, then lets the model
+// zoo's resolveShape judge it. Its ShapeErrors are placed on the field the user can best change.
+import { ShapeError, blockConstants, resolveShape } from '../model/architecture.js';
+import { datasetGeometry, datasetLabels } from './datasetFacts.js';
+import type { PathSegment } from './diagnostics.js';
+import type { ResolvedData, ResolvedModel } from './resolved.js';
+import { type RuleContext, given, report } from './ruleContext.js';
+import type { ConfigValues } from './schema.js';
+
+type Model = ConfigValues['model'];
+
+export function resolveModel(model: Model, data: ResolvedData, folderClasses: number | undefined, ctx: RuleContext): ResolvedModel | undefined {
+  const geometry = datasetGeometry(data);
+  const label = datasetLabels[data.kind];
+  const before = ctx.problems.length;
+
+  if (model.image !== undefined && model.image !== geometry.image) {
+    const why = data.kind === 'image-folder' ? `data.size resizes the images to ${geometry.image}×${geometry.image}` : `${label} images are ${geometry.image}×${geometry.image}`;
+    report(ctx, ['model', 'image'], `${why}: set it to ${geometry.image} or leave it out`);
+  }
+  if (model.channels !== undefined && model.channels !== geometry.channels) {
+    const why = data.kind === 'image-folder' ? 'image folders are read as 1 (grayscale) or 3 (RGB) channels, as data.channels says' : `${label} images have ${geometry.channels} channel(s)`;
+    report(ctx, ['model', 'channels'], `${why}: set it to ${geometry.channels} or leave it out`);
+  }
+  const datasetClasses = geometry.classes ?? folderClasses;
+  if (model.classes !== undefined && datasetClasses !== undefined && model.classes < datasetClasses) {
+    report(ctx, ['model', 'classes'], `${label} has ${datasetClasses} classes, more than ${model.classes}`);
+  }
+  const classes = model.classes ?? datasetClasses;
+  if (classes === undefined && !ctx.files) {
+    report(ctx, ['data', 'dir'], 'the classes of an image folder are counted on disk, which is not checked here: set model.classes');
+  }
+
+  // The synthetic set's tokens lie on its subspaces only when the model cuts the same patches.
+  const syntheticPatch = data.kind === 'synthetic-subspaces' ? data.patch : undefined;
+  if (syntheticPatch !== undefined && model.patch !== undefined && model.patch !== syntheticPatch) {
+    report(ctx, ['model', 'patch'], `the synthetic set’s patches lie on its subspaces with patch ${syntheticPatch} (data.patch), not ${model.patch}`, 'rule', 'warning');
+  }
+  const patch = model.patch ?? syntheticPatch;
+
+  if (model.size === undefined) {
+    const missing = [...(['depth', 'width', 'heads'] as const).filter((k) => model[k] === undefined), ...(patch === undefined ? ['patch'] : [])];
+    if (missing.length > 0) {
+      ctx.problems.push({
+        path: ['model'],
+        message: `without a size preset the model needs ${missing.join(', ')}: give them, or a size (tiny, small, base, large, huge)`,
+        severity: 'error',
+        code: 'required',
+        at: 'key',
+      });
+    }
+  }
+  if (classes === undefined || ctx.problems.slice(before).some((p) => p.severity === 'error')) return undefined;
+
+  try {
+    const shape = resolveShape(model.arch, model.size, {
+      depth: model.depth,
+      dim: model.width,
+      heads: model.heads,
+      patch,
+      image: geometry.image,
+      channels: geometry.channels,
+      classes,
+      overcomplete: model.overcomplete,
+      decoupled: model.decoupled,
+      residual: model.residual,
+    });
+    warnIneffectiveSwitches(model, ctx);
+    const resolved: ResolvedModel = {
+      arch: shape.arch,
+      depth: shape.depth,
+      width: shape.dim,
+      heads: shape.heads,
+      patch: shape.patch,
+      image: shape.image,
+      channels: shape.channels,
+      classes: shape.classes,
+      overcomplete: shape.overcomplete,
+      decoupled: shape.decoupled,
+      residual: shape.residual,
+    };
+    if (model.size !== undefined) resolved.size = model.size;
+    return resolved;
+  } catch (e) {
+    if (!(e instanceof ShapeError)) throw e;
+    placeShapeError(e, model, ctx);
+    return undefined;
+  }
+}
+
+/** Divisors of n between 2 and n/2, the sensible patch sizes or head counts to offer. */
+function divisors(n: number, limit = 8): string {
+  const out: number[] = [];
+  for (let d = 2; d <= n / 2 && out.length < limit; d++) if (n % d === 0) out.push(d);
+  return out.join(', ');
+}
+
+/**
+ * resolveShape decides; this only picks where to underline and words it in the config's terms
+ * (width, not dim). An explicit field is more responsible than a preset's; a preset's value is
+ * blamed on `size`.
+ */
+function placeShapeError(e: ShapeError, model: Model, ctx: RuleContext): void {
+  const blame = (...fields: Array<keyof Model>): PathSegment[] => {
+    const f = fields.find((k) => given(ctx, ['model', k]));
+    return f ? ['model', f] : model.size !== undefined ? ['model', 'size'] : ['model'];
+  };
+  const heads = /^dim (\d+) is not divisible by heads (\d+)$/.exec(e.message);
+  if (heads) {
+    const [dim, k] = [Number(heads[1]), Number(heads[2])];
+    const from = model.width === undefined ? ` (from size ${model.size})` : '';
+    report(ctx, blame('heads', 'width'), `width ${dim}${from} is not divisible by heads ${k}; heads that divide it: 1, ${divisors(dim)}`);
+    return;
+  }
+  const patch = /^image size (\d+) is not divisible by patch size (\d+)$/.exec(e.message);
+  if (patch) {
+    const [image, p] = [Number(patch[1]), Number(patch[2])];
+    const from = !given(ctx, ['model', 'patch']) && model.size !== undefined ? ` (patch from size ${model.size}; set model.patch)` : '';
+    report(ctx, blame('patch'), `image size ${image} is not divisible by patch size ${p}${from}; patch sizes that divide it: ${divisors(image) || '1'}`);
+    return;
+  }
+  report(ctx, ['model'], e.message);
+}
+
+/** CRATE-α's ODL switches mean nothing to the other architectures: say so when one is changed. */
+function warnIneffectiveSwitches(model: Model, ctx: RuleContext): void {
+  if (model.arch === 'crate-alpha') return;
+  const changed = [
+    ['overcomplete', model.overcomplete !== blockConstants.defaultOvercomplete],
+    ['decoupled', !model.decoupled],
+    ['residual', !model.residual],
+  ] as const;
+  for (const [key, isChanged] of changed) {
+    if (isChanged) report(ctx, ['model', key], `has no effect on ${model.arch}: only crate-alpha has the ODL switches`, 'rule', 'warning');
+  }
+}

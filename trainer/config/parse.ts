@@ -1,0 +1,44 @@
+// parseConfig: the text of a *.crate.yaml to a resolved config and/or diagnostics with ranges.
+// The one entry point for the CLI (through load.ts) and the language server alike. It never
+// throws on any input text: every mistake becomes a diagnostic.
+import { type Diagnostic, type Range, dottedPath } from './diagnostics.js';
+import type { FileProbe } from './files.js';
+import type { ResolvedConfig } from './resolved.js';
+import { resolveConfig } from './resolve.js';
+import { readYaml } from './yamlSource.js';
+
+export interface ParseOptions {
+  /** How to look at the disk (default: the real one); false skips every file-system check. */
+  files?: FileProbe | false;
+}
+
+export interface ParseResult {
+  /** Present exactly when no diagnostic is an error. */
+  config?: ResolvedConfig;
+  /** In document order. */
+  diagnostics: Diagnostic[];
+}
+
+const byPosition = (a: { range: Range }, b: { range: Range }): number =>
+  a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character;
+
+export function parseConfig(text: string, file: string, options: ParseOptions = {}): ParseResult {
+  const source = readYaml(text);
+  // After a syntax error the data is a guess; checking it would bury the real mistake.
+  if (source.value === undefined) return { diagnostics: source.syntax };
+  const { config, problems } = resolveConfig(source.value, { file, files: options.files });
+  const diagnostics = [
+    ...source.syntax,
+    ...problems.map(
+      (p): Diagnostic => ({
+        message: p.message,
+        severity: p.severity,
+        code: p.code,
+        path: dottedPath(p.path),
+        range: source.locate(p.path, p.at),
+        ...(p.suggestion !== undefined ? { suggestion: p.suggestion } : {}),
+      }),
+    ),
+  ].sort(byPosition);
+  return config ? { config, diagnostics } : { diagnostics };
+}

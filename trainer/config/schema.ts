@@ -1,0 +1,229 @@
+// The run config language (*.crate.yaml): ONE declarative schema, the single source of truth for
+// validation, static defaults, descriptions, ranges and enums, the TypeScript types, and (through
+// describe.ts) the language server's completion and hover.
+//
+// Why zod 4 rather than TypeBox or a hand-rolled table:
+// - static types are inferred (z.input / z.output), so no config type is ever declared by hand;
+// - .meta() puts the description and the computed-default note on the field itself, and
+//   z.toJSONSchema() turns the whole schema into plain data (description, default, enum,
+//   minimum/maximum) that describe.ts walks, with no access to library internals;
+// - its issues carry exact paths, a discriminated union reports a bad `kind` once, at
+//   `data.kind` (TypeBox has no discriminated unions: it says "expected union value" on `data`),
+//   and strict objects list unknown keys by name;
+// - parsing fills defaults, so there is no separate default pass that could drift.
+// Defaults that depend on other fields (model shape from `size`, image geometry from the
+// dataset, microBatch = batchSize) cannot be static: those fields are optional here, carry a
+// `computedDefault` note for hover, and are filled by resolve.ts.
+import { z } from 'zod';
+import { archIds, blockConstants, sizeIds } from '../model/architecture.js';
+import { defaultCodingRateEps } from '../metrics/layerMetrics.js';
+import { backendChoices } from '../backend/names.js';
+import { FASHION_MNIST_DIR } from '../data/fashionMnist.js';
+
+/** What every field carries besides its type: shown on hover and completion. */
+export type FieldMeta = {
+  description: string;
+  /** For a field whose default depends on others: what it is, in words. */
+  computedDefault?: string;
+};
+
+const int = (min: number, max: number) => z.int().min(min).max(max);
+const f = <T extends z.ZodType>(schema: T, meta: FieldMeta): T => schema.meta(meta);
+/**
+ * A section: a strict mapping whose own defaults apply when it is left out. (`{}` is a valid
+ * input because every field of a section has a default; prefault parses it to fill them.)
+ */
+const section = <S extends z.core.$ZodLooseShape>(shape: S, description: string) => {
+  const object = z.strictObject(shape);
+  return object.prefault({} as z.input<typeof object>).meta({ description });
+};
+
+const layerList = z.array(int(0, 1023)).min(1).max(1024);
+
+const model = z
+  .strictObject({
+    arch: f(z.enum(archIds), { description: 'Architecture: CRATE-α, vanilla CRATE, an SRR-study variant of its MSSA output, or the ViT baseline.' }),
+    size: f(z.enum(sizeIds).optional(), {
+      description: 'Size preset of Table 4 (depth, width, heads, patch). Explicit depth/width/heads/patch override it.',
+      computedDefault: 'none: then depth, width, heads and patch must all be given',
+    }),
+    depth: f(int(1, 128).optional(), { description: 'Number of layers L.', computedDefault: 'from size' }),
+    width: f(int(1, 8192).optional(), { description: 'Token width d; must be divisible by heads.', computedDefault: 'from size' }),
+    heads: f(int(1, 256).optional(), { description: 'Attention heads K; each head has width d/K.', computedDefault: 'from size' }),
+    patch: f(int(1, 1024).optional(), {
+      description: 'Patch side P in pixels; must divide the image size.',
+      computedDefault: 'from size; for the synthetic set, data.patch',
+    }),
+    image: f(int(1, 4096).optional(), { description: 'Input image side in pixels (square images).', computedDefault: 'from the dataset' }),
+    channels: f(int(1, 64).optional(), { description: 'Input channels.', computedDefault: 'from the dataset' }),
+    classes: f(int(1, 100_000).optional(), { description: 'Output classes; at least the dataset’s.', computedDefault: 'from the dataset' }),
+    overcomplete: f(int(1, 16).default(blockConstants.defaultOvercomplete), {
+      description: 'CRATE-α: dictionary ratio C of D ∈ R^{d×Cd}; 1 is a complete dictionary.',
+    }),
+    decoupled: f(z.boolean().default(true), { description: 'CRATE-α: a separate decoding dictionary D̂ (off: D̂ = D).' }),
+    residual: f(z.boolean().default(true), { description: 'CRATE-α: residual connection around the ODL block.' }),
+  })
+  .meta({ description: 'The network: architecture, size preset or explicit shape, CRATE-α switches.' });
+
+/** Fields every dataset kind has; the augmentation defaults differ by kind. */
+const commonData = (augment: { cropPadding: number; flip: boolean }) => ({
+  validationFraction: f(z.number().min(0).max(0.9).default(0.1), {
+    description: 'Fraction of the training split held out for validation (0: evaluate on the test split).',
+  }),
+  augment: section(
+    {
+      cropPadding: f(int(0, 64).default(augment.cropPadding), { description: 'Random crop after zero-padding this many pixels per side; 0 turns it off.' }),
+      flip: f(z.boolean().default(augment.flip), { description: 'Random horizontal flip.' }),
+    },
+    'Training-time augmentation (never applied to validation or probe images).',
+  ),
+  normalize: f(z.boolean().default(true), { description: 'Subtract the per-channel mean and divide by the standard deviation of the training split.' }),
+});
+
+const dirField = (description: string) => f(z.string().min(1), { description });
+
+const data = z
+  .discriminatedUnion('kind', [
+    z.strictObject({
+      kind: f(z.literal('fashion-mnist'), { description: 'Fashion-MNIST: 28×28 grayscale, 10 classes, IDX files (.gz or raw).' }),
+      dir: f(z.string().min(1).default(FASHION_MNIST_DIR), { description: 'Folder with the IDX files (Debian: apt-get install dataset-fashion-mnist).' }),
+      ...commonData({ cropPadding: 2, flip: true }),
+    }),
+    z.strictObject({
+      kind: f(z.literal('cifar10'), { description: 'CIFAR-10 binary batches: 32×32 RGB, 10 classes.' }),
+      dir: dirField('Folder with data_batch_1..5.bin and test_batch.bin; relative to this file.'),
+      ...commonData({ cropPadding: 4, flip: true }),
+    }),
+    z.strictObject({
+      kind: f(z.literal('image-folder'), { description: 'A folder of class sub-folders of PNG/JPEG images (optionally under train/ and test/).' }),
+      dir: dirField('Folder of class sub-folders; relative to this file.'),
+      size: f(int(1, 4096).optional(), { description: 'Images are resized to size×size.', computedDefault: 'model.image, else 32' }),
+      channels: f(z.literal([1, 3]).optional(), {
+        description: 'Images are converted to 1 (grayscale) or 3 (RGB) channels.',
+        computedDefault: 'model.channels, else 3',
+      }),
+      ...commonData({ cropPadding: 4, flip: true }),
+    }),
+    z.strictObject({
+      kind: f(z.literal('synthetic-subspaces'), {
+        description: 'Synthetic union of subspaces: every patch lies (up to noise) on one of K known subspaces; a class mixes its own few. Instant, for tests.',
+      }),
+      seed: f(int(0, 4_294_967_295).default(0), { description: 'Seed of the subspaces and examples (independent of the run seed, so runs with different seeds see the same data).' }),
+      trainSize: f(int(1, 10_000_000).default(2048), { description: 'Training examples.' }),
+      testSize: f(int(1, 10_000_000).default(512), { description: 'Test examples.' }),
+      image: f(int(1, 1024).default(16), { description: 'Image side in pixels; a multiple of patch.' }),
+      patch: f(int(1, 1024).default(4), { description: 'Side of the patches that lie on the subspaces; the model’s patch defaults to it.' }),
+      channels: f(int(1, 16).default(1), { description: 'Image channels.' }),
+      classes: f(int(1, 1000).default(4), { description: 'Classes; labels are balanced.' }),
+      subspaces: f(int(1, 1000).optional(), { description: 'Number K of subspaces.', computedDefault: 'classes' }),
+      rank: f(int(1, 4096).default(3), { description: 'Dimension r of each subspace; at most patch²·channels.' }),
+      subspacesPerClass: f(int(1, 1000).default(2), { description: 'Subspaces each class draws its patches from; at most subspaces.' }),
+      noise: f(z.number().min(0).max(10).default(0.05), { description: 'Standard deviation of the Gaussian noise added to each pixel.' }),
+      ...commonData({ cropPadding: 0, flip: false }),
+    }),
+  ])
+  .meta({
+    description: 'The dataset (`kind` picks which) and how it is split, augmented and normalized.',
+    // The discriminator's own description (each kind's literal describes that kind).
+    kindDescription: 'Which dataset; the other fields of `data` depend on it.',
+  });
+
+const optim = section(
+  {
+    batchSize: f(int(1, 65_536).default(128), { description: 'Images per optimizer step.' }),
+    microBatch: f(int(1, 65_536).optional(), {
+      description: 'Images per forward/backward pass; gradients are accumulated up to batchSize.',
+      computedDefault: 'batchSize (no accumulation)',
+    }),
+    epochs: f(int(0, 1_000_000).optional(), { description: 'Passes over the training split; 0 = no limit.', computedDefault: '10, or 0 when maxSteps is set' }),
+    maxSteps: f(int(0, 1_000_000_000).optional(), { description: 'Stop after this many optimizer steps; 0 = no limit.', computedDefault: '0 (no limit)' }),
+    lr: f(z.number().gt(0).max(10).default(1e-3), { description: 'Peak learning rate (AdamW), reached after warm-up.' }),
+    minLr: f(z.number().min(0).max(10).default(1e-5), { description: 'Learning rate at the end of the cosine decay; at most lr.' }),
+    warmup: f(
+      z
+        .number()
+        .min(0)
+        .max(1_000_000_000)
+        .refine((v) => v < 1 || Number.isInteger(v), { error: 'must be a whole number of steps (1 or more) or a fraction of the run in [0, 1)' })
+        .default(0.05),
+      { description: 'Linear warm-up: a whole number ≥ 1 is a number of steps; a number in [0, 1) is a fraction of the total steps.' },
+    ),
+    weightDecay: f(z.number().min(0).max(10).default(0.05), { description: 'Decoupled weight decay (not applied to norms, biases, embeddings).' }),
+    betas: f(z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]), { description: 'AdamW β₁ and β₂.' }),
+    eps: f(z.number().gt(0).max(1).default(1e-8), { description: 'AdamW ε.' }),
+    labelSmoothing: f(z.number().min(0).lt(1).default(0.1), { description: 'Label smoothing of the cross-entropy targets.' }),
+    gradClip: f(z.number().min(0).max(1e6).default(1), { description: 'Clip the global gradient norm to this; 0 turns clipping off.' }),
+  },
+  'Optimisation: AdamW, linear warm-up then cosine decay, batch and micro-batch sizes, length of the run.',
+);
+
+const srr = section(
+  {
+    weight: f(z.number().min(0).max(1e3).default(0), { description: 'Weight of the SRR term Σ (Rc − R) added to the loss; 0 turns it off.' }),
+    layers: f(z.union([z.literal('random'), layerList], { error: 'must be "random" or a list of layer indices' }).default('random'), {
+      description: 'Layers whose Rc − R is added: a fixed list of indices (0-based), or "random" for one random layer per step.',
+    }),
+    eps: f(z.number().gt(0).max(100).default(defaultCodingRateEps), { description: 'Precision ε of the coding rates in the regularizer.' }),
+  },
+  'Optional sparse-rate-reduction regularizer (SRR study).',
+);
+
+const evaluation = section(
+  {
+    every: f(z.union([int(1, 1_000_000_000), z.literal('epoch')], { error: 'must be a number of steps (1 or more) or "epoch"' }).default('epoch'), {
+      description: 'Evaluate on the validation split every this many steps, or "epoch" for once per epoch.',
+    }),
+  },
+  'Evaluation on the validation split.',
+);
+
+const introspect = section(
+  {
+    every: f(int(0, 1_000_000_000).default(200), { description: 'Compute the per-layer metrics every this many steps; 0 turns introspection off.' }),
+    probeImages: f(int(1, 256).default(8), { description: 'Fixed probe images the metrics and attention maps are computed on.' }),
+    layers: f(z.union([z.literal('all'), layerList], { error: 'must be "all" or a list of layer indices' }).default('all'), {
+      description: 'Layers to introspect: "all", or a list of indices (0-based).',
+    }),
+    codingRateEps: f(z.number().gt(0).max(100).default(defaultCodingRateEps), { description: 'Precision ε of the coding rates R and Rc.' }),
+    attention: f(z.boolean().default(true), { description: 'Record each head’s CLS attention maps on the probe images.' }),
+  },
+  'Introspection while training: per-layer coding rates, sparsity, SRR measure and attention maps.',
+);
+
+const checkpoint = section(
+  {
+    every: f(int(1, 1_000_000_000).default(500), { description: 'Write a checkpoint every this many steps (and always at the end).' }),
+    keep: f(int(1, 1000).default(3), { description: 'How many recent checkpoints to keep.' }),
+  },
+  'Checkpoints: interval and retention.',
+);
+
+export const configSchema = z.strictObject({
+  name: f(
+    z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[^/\\\u0000-\u001f]+$/, { error: 'must not contain "/", "\\" or control characters' })
+      .optional(),
+    { description: 'Run name, shown in the Runs view.', computedDefault: 'the file name without .crate.yaml' },
+  ),
+  seed: f(int(0, 4_294_967_295).default(0), { description: 'Seed of every random choice: initialisation, data order, augmentation.' }),
+  backend: f(z.enum(backendChoices).default('auto'), { description: 'Compute backend; auto picks the best that loads (tensorflow, webgpu, wasm, cpu).' }),
+  threads: f(int(0, 256).default(0), { description: 'Threads for the wasm backend; 0 = all cores.' }),
+  model,
+  data,
+  optim,
+  srr,
+  eval: evaluation,
+  introspect,
+  checkpoint,
+  runsDir: f(z.string().min(1).default('runs'), { description: 'Folder that receives the run directories; relative to this file.' }),
+});
+
+/** A config as written (every defaulted field optional). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** A config that passed the schema: static defaults filled, computed ones still optional. */
+export type ConfigValues = z.output<typeof configSchema>;
+export type DataValues = ConfigValues['data'];
+export type DataKind = DataValues['kind'];

@@ -1,0 +1,38 @@
+// Which examples a run trains on, and in which order. Both are pure functions of (seed, …), so a
+// run resumed at (epoch, position) recomputes its order instead of storing it.
+import type { Rng } from '../random/rng.js';
+import { derivedRng } from '../random/derivedRng.js';
+
+// Keys separating these streams from others derived from the same seed.
+const VALIDATION_SPLIT = 0x5b1;
+const EPOCH_ORDER = 0xe90c;
+
+/**
+ * A uniformly random permutation of 0..size−1 for this epoch (Fisher–Yates). To shuffle a subset
+ * (the `train` part of validationSplit), permute its positions: subset[order[k]].
+ */
+export function epochOrder(size: number, epoch: number, seed: number): Int32Array {
+  return shuffled(size, derivedRng(seed, EPOCH_ORDER, epoch));
+}
+
+/**
+ * Holds out round(fraction × size) random examples for validation (for data sets without a
+ * separate test split, or to tune on). Both parts are in ascending order.
+ */
+export function validationSplit(size: number, fraction: number, seed: number): { train: Int32Array; validation: Int32Array } {
+  if (!(fraction >= 0 && fraction < 1)) throw new RangeError(`validation fraction must be in [0, 1), got ${fraction}`);
+  const order = shuffled(size, derivedRng(seed, VALIDATION_SPLIT));
+  const held = Math.round(fraction * size);
+  return { train: order.slice(held).sort(), validation: order.slice(0, held).sort() };
+}
+
+function shuffled(size: number, rng: Rng): Int32Array {
+  const order = Int32Array.from({ length: size }, (_, i) => i);
+  for (let i = size - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  return order;
+}

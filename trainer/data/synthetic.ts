@@ -1,0 +1,173 @@
+// The "union of subspaces" set (SPEC §5): every P×P patch of an image, as a vector in R^{P·P·C},
+// lies (up to noise) on one of K random r-dimensional subspaces. Class c draws its patches from
+// its own subspaces {c, c+1, …, c+m−1} (mod K), so one patch is ambiguous but an image's mix of
+// subspaces names its class: a CRATE model must compress tokens onto the subspaces to classify.
+// Example i is generated on demand from (seed, split, i); nothing is stored.
+import type { Batch, Dataset, ImageDims, Split } from './dataset.js';
+import { derivedRng } from '../random/derivedRng.js';
+import { checkIndex } from './exampleIndex.js';
+
+export interface SyntheticSubspacesSpec {
+  kind: 'synthetic-subspaces';
+  /** Default 0. Train and test share the subspaces but not the examples. */
+  seed?: number;
+  /** Defaults 2048 and 512 examples. */
+  trainSize?: number;
+  testSize?: number;
+  /** Image side (default 16), patch side (default 4), channels (default 1). */
+  image?: number;
+  patch?: number;
+  channels?: number;
+  /** Default 4. Labels are i mod classes, so classes are balanced. */
+  classes?: number;
+  /** K, default = classes. */
+  subspaces?: number;
+  /** r, the dimension of each subspace; default 3. */
+  rank?: number;
+  /** m, default 2. */
+  subspacesPerClass?: number;
+  /** Standard deviation of the Gaussian noise added to each pixel; default 0.05. */
+  noise?: number;
+}
+
+export interface SubspaceModel {
+  /** D = patch·patch·channels: patch vectors are flattened in (p1 p2 c) order, as CRATE's. */
+  patchDim: number;
+  rank: number;
+  /** K orthonormal bases, each D×r row-major: bases[k][d·r + j] is component d of vector j. */
+  bases: Float64Array[];
+  /** The subspaces class c draws its patches from. */
+  classSubspaces: number[][];
+  noise: number;
+}
+
+export interface SyntheticSubspaces extends Dataset {
+  readonly patch: number;
+  readonly model: SubspaceModel;
+}
+
+// Keys separating the random streams derived from one seed.
+const STREAM = { train: 0, test: 1, bases: 2 } as const;
+
+type Resolved = Required<Omit<SyntheticSubspacesSpec, 'kind'>>;
+
+function withDefaults(spec: SyntheticSubspacesSpec): Resolved {
+  const classes = spec.classes ?? 4;
+  const r: Resolved = {
+    seed: spec.seed ?? 0,
+    trainSize: spec.trainSize ?? 2048,
+    testSize: spec.testSize ?? 512,
+    image: spec.image ?? 16,
+    patch: spec.patch ?? 4,
+    channels: spec.channels ?? 1,
+    classes,
+    subspaces: spec.subspaces ?? classes,
+    rank: spec.rank ?? 3,
+    subspacesPerClass: spec.subspacesPerClass ?? 2,
+    noise: spec.noise ?? 0.05,
+  };
+  const fault =
+    r.image % r.patch !== 0 ? `image ${r.image} is not a multiple of patch ${r.patch}`
+    : r.rank > r.patch * r.patch * r.channels ? `rank ${r.rank} exceeds the patch dimension ${r.patch * r.patch * r.channels}`
+    : r.subspacesPerClass > r.subspaces ? `subspacesPerClass ${r.subspacesPerClass} exceeds subspaces ${r.subspaces}`
+    : null;
+  if (fault) throw new RangeError(`synthetic-subspaces: ${fault}`);
+  return r;
+}
+
+/** The subspaces a spec generates (tests and metrics check tokens against them). */
+export function subspaceModel(spec: SyntheticSubspacesSpec): SubspaceModel {
+  const s = withDefaults(spec);
+  const D = s.patch * s.patch * s.channels;
+  const rng = derivedRng(s.seed, STREAM.bases);
+  const bases = Array.from({ length: s.subspaces }, () => orthonormalColumns(D, s.rank, () => rng.normal()));
+  const classSubspaces = Array.from({ length: s.classes }, (_, c) => Array.from({ length: s.subspacesPerClass }, (_, j) => (c + j) % s.subspaces));
+  return { patchDim: D, rank: s.rank, bases, classSubspaces, noise: s.noise };
+}
+
+/** Gram–Schmidt on Gaussian columns (full rank with probability 1). */
+function orthonormalColumns(rows: number, cols: number, gaussian: () => number): Float64Array {
+  const m = Float64Array.from({ length: rows * cols }, gaussian);
+  for (let j = 0; j < cols; j++) {
+    for (let q = 0; q < j; q++) {
+      let dot = 0;
+      for (let d = 0; d < rows; d++) dot += m[d * cols + j] * m[d * cols + q];
+      for (let d = 0; d < rows; d++) m[d * cols + j] -= dot * m[d * cols + q];
+    }
+    let norm = 0;
+    for (let d = 0; d < rows; d++) norm += m[d * cols + j] ** 2;
+    for (let d = 0; d < rows; d++) m[d * cols + j] /= Math.sqrt(norm);
+  }
+  return m;
+}
+
+export function openSyntheticSubspaces(spec: SyntheticSubspacesSpec, split: Split): SyntheticSubspaces {
+  const s = withDefaults(spec);
+  const model = subspaceModel(spec);
+  const size = split === 'train' ? s.trainSize : s.testSize;
+  const dims: ImageDims = { channels: s.channels, height: s.image, width: s.image };
+  const plane = s.channels * s.image * s.image;
+  const grid = s.image / s.patch;
+
+  function generate(i: number, out: Float32Array, offset: number): number {
+    const rng = derivedRng(s.seed, STREAM[split], i);
+    const label = i % s.classes;
+    const own = model.classSubspaces[label];
+    const x = new Float64Array(model.patchDim);
+    for (let gy = 0; gy < grid; gy++) {
+      for (let gx = 0; gx < grid; gx++) {
+        const basis = model.bases[own[rng.int(own.length)]];
+        x.fill(0);
+        for (let j = 0; j < s.rank; j++) {
+          const a = rng.normal();
+          for (let d = 0; d < model.patchDim; d++) x[d] += basis[d * s.rank + j] * a;
+        }
+        for (let d = 0; d < model.patchDim; d++) x[d] += s.noise * rng.normal();
+        placePatch(x, out.subarray(offset, offset + plane), dims, s.patch, gy, gx);
+      }
+    }
+    return label;
+  }
+
+  return {
+    name: 'synthetic-subspaces',
+    size,
+    ...dims,
+    classes: s.classes,
+    classNames: model.classSubspaces.map((ks) => `subspaces ${ks.join('+')}`),
+    separateTestSplit: true,
+    patch: s.patch,
+    model,
+    read(indices: ArrayLike<number>): Batch {
+      const out: Batch = { images: new Float32Array(indices.length * plane), labels: new Int32Array(indices.length) };
+      for (let k = 0; k < indices.length; k++) {
+        checkIndex(indices[k], size);
+        out.labels[k] = generate(indices[k], out.images, k * plane);
+      }
+      return out;
+    },
+    close() {},
+  };
+}
+
+/** Patch (gy, gx) of one C×H×W image as a vector in (p1 p2 c) order. */
+export function extractPatch(image: Float32Array, dims: ImageDims, patch: number, gy: number, gx: number): Float64Array {
+  const v = new Float64Array(patch * patch * dims.channels);
+  forEachPatchPixel(dims, patch, gy, gx, (d, pixel) => { v[d] = image[pixel]; });
+  return v;
+}
+
+function placePatch(v: Float64Array, image: Float32Array, dims: ImageDims, patch: number, gy: number, gx: number): void {
+  forEachPatchPixel(dims, patch, gy, gx, (d, pixel) => { image[pixel] = v[d]; });
+}
+
+/** The one definition of the patch layout: vector index d ↔ pixel index in the C×H×W image. */
+function forEachPatchPixel(dims: ImageDims, patch: number, gy: number, gx: number, visit: (d: number, pixel: number) => void): void {
+  for (let p1 = 0; p1 < patch; p1++) {
+    for (let p2 = 0; p2 < patch; p2++) {
+      for (let c = 0; c < dims.channels; c++) {
+        visit((p1 * patch + p2) * dims.channels + c, (c * dims.height + gy * patch + p1) * dims.width + gx * patch + p2);
+      }
+    }
+  }
+}

@@ -1,0 +1,81 @@
+// The run directory (SPEC §6): the contract between the trainer and everything that reads runs
+// (the CLI, the language server, the panels). One source of truth for its names and records;
+// no tfjs here, so the server can import it.
+import { join } from 'node:path';
+
+export const runStatuses = ['running', 'stopping', 'stopped', 'completed', 'failed', 'diverged'] as const;
+export type RunStatus = (typeof runStatuses)[number];
+
+/** run.json, replaced atomically on every change. */
+export interface RunInfo {
+  id: string;
+  name: string;
+  configHash: string;
+  status: RunStatus;
+  pid: number;
+  host: string;
+  backend: string;
+  step: number;
+  epoch: number;
+  totalSteps: number;
+  createdAt: string;
+  updatedAt: string;
+  /** Refreshed every few seconds while the trainer lives; a stale one means it died. */
+  heartbeat: string;
+  /** Set when status is failed or diverged. */
+  error?: string;
+}
+
+export interface LayerMetricsRecord {
+  layer: number;
+  R: number;
+  Rc: number;
+  codeZeroFraction: number;
+  density: number;
+  srr: number;
+}
+
+/** One line of events.jsonl. `t` is the wall-clock time (ISO), `step` the optimiser step. */
+export type RunEvent =
+  | { type: 'scalars'; t: string; step: number; epoch: number; loss: number; lr: number; imagesPerSecond: number; accuracy?: number; srrLoss?: number }
+  | { type: 'eval'; t: string; step: number; epoch: number; split: 'validation' | 'test'; loss: number; accuracy: number }
+  | { type: 'layers'; t: string; step: number; epoch: number; layers: LayerMetricsRecord[] }
+  | {
+      type: 'attention';
+      t: string;
+      step: number;
+      /** Byte offset and length of float32 maps [layers, images, heads, grid, grid] in attention.bin. */
+      offset: number;
+      length: number;
+      layers: number;
+      images: number;
+      heads: number;
+      grid: number;
+    }
+  | { type: 'checkpoint'; t: string; step: number; epoch: number; dir: string }
+  | { type: 'log'; t: string; step?: number; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'status'; t: string; step: number; status: RunStatus; message?: string };
+
+export const runFiles = {
+  info: 'run.json',
+  config: 'config.yaml',
+  events: 'events.jsonl',
+  attention: 'attention.bin',
+  checkpoints: 'checkpoints',
+  /** Text file naming the newest complete checkpoint directory; written last. */
+  latest: join('checkpoints', 'latest'),
+} as const;
+
+export const checkpointFiles = {
+  weights: 'weights.safetensors',
+  optimizer: 'optimizer.safetensors',
+  state: 'state.json',
+} as const;
+
+export function checkpointDirName(step: number): string {
+  return `step-${String(step).padStart(8, '0')}`;
+}
+
+/** Heartbeats older than this mean the trainer is gone. */
+export const heartbeatIntervalMs = 2000;
+export const staleHeartbeatMs = 8000;

@@ -1,0 +1,90 @@
+// AdamW (Loshchilov & Hutter) as torch.optim.AdamW: decoupled weight decay p ← p(1 − lr·wd) on
+// the parameters that take decay (not norms, biases, embeddings; SPEC §5), then the Adam step.
+// Moments are plain named tensors so a checkpoint can store and restore them exactly.
+import { tf, type Tensor } from '../tf.js';
+import type { NamedTensor } from '../io/safetensors.js';
+
+export interface AdamWSettings {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+export class AdamW {
+  step = 0;
+  private m: Record<string, tf.Variable> = {};
+  private v: Record<string, tf.Variable> = {};
+
+  constructor(
+    private readonly params: Record<string, tf.Variable>,
+    private readonly trainable: string[],
+    private readonly decays: Set<string>,
+    private readonly s: AdamWSettings,
+  ) {
+    for (const name of trainable) {
+      this.m[name] = tf.variable(tf.zerosLike(params[name]), false);
+      this.v[name] = tf.variable(tf.zerosLike(params[name]), false);
+    }
+  }
+
+  apply(grads: Record<string, Tensor>, lr: number): void {
+    this.step++;
+    const { beta1, beta2, eps, weightDecay } = this.s;
+    const c1 = 1 - beta1 ** this.step;
+    const c2 = 1 - beta2 ** this.step;
+    tf.tidy(() => {
+      for (const name of this.trainable) {
+        const g = grads[name];
+        const p = this.params[name];
+        const m = this.m[name].mul(beta1).add(g.mul(1 - beta1));
+        const v = this.v[name].mul(beta2).add(g.square().mul(1 - beta2));
+        this.m[name].assign(m);
+        this.v[name].assign(v);
+        const decayed = this.decays.has(name) && weightDecay > 0 ? p.mul(1 - lr * weightDecay) : p;
+        const update = m.div(c1).div(v.div(c2).sqrt().add(eps)).mul(lr);
+        p.assign(decayed.sub(update));
+      }
+    });
+  }
+
+  async state(): Promise<Map<string, NamedTensor>> {
+    const out = new Map<string, NamedTensor>();
+    for (const name of this.trainable) {
+      out.set(`m.${name}`, { shape: this.m[name].shape, data: (await this.m[name].data()) as Float32Array });
+      out.set(`v.${name}`, { shape: this.v[name].shape, data: (await this.v[name].data()) as Float32Array });
+    }
+    return out;
+  }
+
+  restore(state: Map<string, NamedTensor>, step: number): void {
+    this.step = step;
+    for (const name of this.trainable) {
+      for (const [key, vars] of [['m', this.m], ['v', this.v]] as const) {
+        const t = state.get(`${key}.${name}`);
+        if (!t) throw new Error(`optimizer state lacks ${key}.${name}`);
+        vars[name].assign(tf.tensor(t.data, t.shape));
+      }
+    }
+  }
+
+  dispose(): void {
+    tf.dispose([...Object.values(this.m), ...Object.values(this.v)]);
+  }
+}
+
+/** Scales gradients in place so their global L2 norm is at most `maxNorm`; returns the norm before. */
+export async function clipGradients(grads: Record<string, Tensor>, maxNorm: number): Promise<number> {
+  const sq = tf.tidy(() => tf.addN(Object.values(grads).map((g) => g.square().sum())));
+  const norm = Math.sqrt((await sq.data())[0]);
+  sq.dispose();
+  if (maxNorm > 0 && norm > maxNorm) {
+    const scale = maxNorm / (norm + 1e-6);
+    for (const k of Object.keys(grads)) {
+      const scaled = grads[k].mul(scale);
+      grads[k].dispose();
+      grads[k] = scaled;
+    }
+  }
+  return norm;
+}

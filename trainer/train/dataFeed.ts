@@ -1,0 +1,67 @@
+// Batches for the loop: which examples (a pure function of seed, epoch and position, so resume
+// needs no stored order), read, augmented with a generator derived from (seed, step), normalized.
+import type { ResolvedConfig } from '../config/index.js';
+import { randomCrop, randomFlip } from '../data/augment.js';
+import type { Batch, Dataset } from '../data/dataset.js';
+import { CHANNEL_STATS, type ChannelStats, measureChannelStats, normalize } from '../data/normalize.js';
+import { epochOrder, validationSplit } from '../data/split.js';
+import { derivedRng } from '../random/derivedRng.js';
+
+const AUGMENT_STREAM = 0xa06;
+
+export interface DataFeed {
+  trainSize: number;
+  stepsPerEpoch: number;
+  /** The training batch of optimiser step `step`, augmented and normalized. */
+  trainBatch(step: number): Batch;
+  /** Validation examples [start, start + n), normalized, never augmented. */
+  validationBatch(start: number, n: number): Batch;
+  validationSize: number;
+  close(): void;
+}
+
+export function openFeed(train: Dataset, test: Dataset, config: ResolvedConfig): DataFeed {
+  const { seed } = config;
+  const batchSize = config.optim.batchSize;
+  const fraction = config.data.validationFraction;
+  // With a held-out fraction, validation comes from the training data; otherwise the test split.
+  const split = fraction > 0 || !test.separateTestSplit ? validationSplit(train.size, fraction > 0 ? fraction : 0.1, seed) : undefined;
+  const trainIndices = split ? split.train : Int32Array.from({ length: train.size }, (_, i) => i);
+  const validationSet = split ? train : test;
+  const validationIndices = split ? split.validation : Int32Array.from({ length: test.size }, (_, i) => i);
+  if (trainIndices.length < batchSize) throw new RangeError(`optim.batchSize ${batchSize} is larger than the ${trainIndices.length} training examples`);
+  const stepsPerEpoch = Math.floor(trainIndices.length / batchSize);
+  const stats: ChannelStats | undefined = config.data.normalize ? (CHANNEL_STATS[config.data.kind] ?? measureChannelStats(train, trainIndices.subarray(0, 4096))) : undefined;
+  const { cropPadding, flip } = config.data.augment;
+  let cachedEpoch = -1;
+  let order: Int32Array = new Int32Array(0);
+
+  return {
+    trainSize: trainIndices.length,
+    stepsPerEpoch,
+    validationSize: validationIndices.length,
+    trainBatch(step) {
+      const epoch = Math.floor(step / stepsPerEpoch);
+      if (epoch !== cachedEpoch) {
+        order = epochOrder(trainIndices.length, epoch, seed);
+        cachedEpoch = epoch;
+      }
+      const first = (step % stepsPerEpoch) * batchSize;
+      const batch = train.read(Array.from({ length: batchSize }, (_, k) => trainIndices[order[first + k]]));
+      const rng = derivedRng(seed, AUGMENT_STREAM, step);
+      if (cropPadding > 0) randomCrop(batch.images, train, cropPadding, rng);
+      if (flip) randomFlip(batch.images, train, rng);
+      if (stats) normalize(batch.images, train, stats);
+      return batch;
+    },
+    validationBatch(start, n) {
+      const batch = validationSet.read(Array.from(validationIndices.subarray(start, start + n)));
+      if (stats) normalize(batch.images, validationSet, stats);
+      return batch;
+    },
+    close() {
+      train.close();
+      if (test !== train) test.close();
+    },
+  };
+}

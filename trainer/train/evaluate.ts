@@ -1,0 +1,27 @@
+// Loss and accuracy on the validation examples, in batches, without augmentation.
+import { tf } from '../tf.js';
+import type { ModelShape } from '../model/architecture.js';
+import { forward } from '../model/forward.js';
+import type { Params } from '../model/params.js';
+import type { DataFeed } from './dataFeed.js';
+import { crossEntropy } from './gradients.js';
+
+export async function evaluate(feed: DataFeed, params: Params, shape: ModelShape, batchSize: number, limit = Infinity): Promise<{ loss: number; accuracy: number }> {
+  const total = Math.min(feed.validationSize, limit);
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < total; start += batchSize) {
+    const n = Math.min(batchSize, total - start);
+    const batch = feed.validationBatch(start, n);
+    const [loss, hits] = tf.tidy(() => {
+      const x = tf.tensor(batch.images, [n, shape.channels, shape.image, shape.image]);
+      const y = tf.tensor1d(batch.labels, 'int32');
+      const logits = forward(x, params, shape).logits;
+      return [crossEntropy(logits, y, shape.classes).mul(n), logits.argMax(-1).equal(y).sum()];
+    });
+    lossSum += (await loss.data())[0];
+    correct += (await hits.data())[0];
+    tf.dispose([loss, hits]);
+  }
+  return { loss: lossSum / total, accuracy: correct / total };
+}

@@ -1,0 +1,281 @@
+// A training run from start or from its latest checkpoint to the end (SPEC §5, §6). Everything
+// random is derived from (seed, step), and the checkpoint holds weights, optimizer moments and
+// the append-only files' sizes, so a resumed run repeats an uninterrupted one bit for bit.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tf, type Tensor } from '../tf.js';
+import { initBackend } from '../backend/select.js';
+import { configHash, modelShape, type ResolvedConfig, stringifyConfig } from '../config/index.js';
+import { openDataset } from '../data/dataset.js';
+import type { ModelShape } from '../model/architecture.js';
+import { shapeMetadata } from '../model/checkpointShape.js';
+import type { ForwardResult } from '../model/forward.js';
+import { initializeParameters } from '../model/initialize.js';
+import { parameterSpecs } from '../model/parameters.js';
+import type { Params } from '../model/params.js';
+import { rateReductionGap } from '../metrics/srrRegularizer.js';
+import type { NamedTensor } from '../io/safetensors.js';
+import { derivedRng } from '../random/derivedRng.js';
+import { Rng } from '../random/rng.js';
+import { latestCheckpointDir, loadCheckpoint, saveCheckpoint } from '../run/checkpoints.js';
+import { heartbeatIntervalMs, type RunStatus } from '../run/format.js';
+import { RunWriter } from '../run/runWriter.js';
+import { AdamW, clipGradients } from './adamw.js';
+import { type DataFeed, openFeed } from './dataFeed.js';
+import { evaluate } from './evaluate.js';
+import { batchGradients } from './gradients.js';
+import { introspect } from './introspection.js';
+import { learningRate } from './schedule.js';
+
+const SRR_LAYER_STREAM = 0x5a7;
+
+/** The loop state a checkpoint stores besides tensors. */
+export interface LoopState {
+  step: number;
+  epoch: number;
+  configHash: string;
+  adamStep: number;
+  /** events.jsonl and attention.bin sizes at this step: a resume cuts them back to these. */
+  eventsBytes: number;
+  attentionBytes: number;
+  /** Every stream (data order, augmentation, SRR layers) is derived from (seed, stream, step). */
+  seed: number;
+}
+
+export interface Progress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  loss: number;
+  imagesPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface RunOutcome {
+  runDir: string;
+  status: RunStatus;
+  step: number;
+  message?: string;
+}
+
+export interface RunHooks {
+  onStart?(runDir: string, backend: string): void;
+  onProgress?(p: Progress): void;
+  onEvent?(message: string): void;
+}
+
+/** A user-facing failure to start (bad data, unwritable runs directory); nothing is left behind. */
+export class TrainingSetupError extends Error {}
+
+function totalSteps(config: ResolvedConfig, stepsPerEpoch: number): number {
+  const byEpochs = config.optim.epochs > 0 ? config.optim.epochs * stepsPerEpoch : Infinity;
+  const bySteps = config.optim.maxSteps > 0 ? config.optim.maxSteps : Infinity;
+  const total = Math.min(byEpochs, bySteps);
+  if (!Number.isFinite(total)) throw new TrainingSetupError('optim.epochs and optim.maxSteps are both 0: the run would never end');
+  return total;
+}
+
+function warmupSteps(config: ResolvedConfig, total: number): number {
+  const w = config.optim.warmup;
+  return w >= 1 ? Math.round(w) : Math.round(w * total);
+}
+
+interface Session {
+  config: ResolvedConfig;
+  shape: ModelShape;
+  feed: DataFeed;
+  vars: Record<string, tf.Variable>;
+  trainable: string[];
+  optimizer: AdamW;
+  run: RunWriter;
+  total: number;
+  warmup: number;
+  backend: string;
+}
+
+async function prepare(config: ResolvedConfig): Promise<{ shape: ModelShape; feed: DataFeed; backend: string }> {
+  let backend: string;
+  try {
+    backend = (await initBackend(config.backend, { threads: config.threads > 0 ? config.threads : undefined })).detail;
+  } catch (e) {
+    throw new TrainingSetupError(`backend ${config.backend}: ${(e as Error).message}`);
+  }
+  const train = await openDataset(config.data, 'train');
+  const test = await openDataset(config.data, 'test');
+  const shape = modelShape(config.model);
+  if (train.channels !== shape.channels || train.height !== shape.image || train.width !== shape.image) {
+    throw new TrainingSetupError(`model takes ${shape.channels}×${shape.image}×${shape.image} images, the data set has ${train.channels}×${train.height}×${train.width}`);
+  }
+  if (train.classes > shape.classes) throw new TrainingSetupError(`model.classes ${shape.classes} is less than the data set's ${train.classes} classes`);
+  if (config.srr.weight > 0 && shape.arch === 'vit') throw new TrainingSetupError('srr: the ViT baseline has no subspaces to regularize');
+  try {
+    return { shape, feed: openFeed(train, test, config), backend };
+  } catch (e) {
+    throw new TrainingSetupError((e as Error).message);
+  }
+}
+
+function makeVariables(shape: ModelShape, host: Map<string, NamedTensor>): { vars: Record<string, tf.Variable>; trainable: string[]; decays: Set<string> } {
+  const specs = parameterSpecs(shape);
+  const vars: Record<string, tf.Variable> = {};
+  for (const spec of specs) {
+    const t = host.get(spec.name);
+    if (!t) throw new TrainingSetupError(`checkpoint lacks ${spec.name}`);
+    vars[spec.name] = tf.variable(tf.tensor(t.data, spec.shape), spec.trainable, spec.name);
+  }
+  return { vars, trainable: specs.filter((s) => s.trainable).map((s) => s.name), decays: new Set(specs.filter((s) => s.decay).map((s) => s.name)) };
+}
+
+function newRunId(name: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `${stamp}-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${randomBytes(2).toString('hex')}`;
+}
+
+/** Starts a new run in config.runsDir (or `runsDir`). */
+export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}): Promise<RunOutcome> {
+  const { shape, feed, backend } = await prepare(config);
+  const total = totalSteps(config, feed.stepsPerEpoch);
+  try {
+    mkdirSync(config.runsDir, { recursive: true });
+  } catch (e) {
+    feed.close();
+    throw new TrainingSetupError(`cannot create the runs directory ${config.runsDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let run: RunWriter;
+  const dir = join(config.runsDir, newRunId(config.name));
+  try {
+    run = RunWriter.create(dir, { id: dir.split('/').pop()!, name: config.name, configHash: configHash(config), backend, totalSteps: total }, stringifyConfig(config));
+  } catch (e) {
+    feed.close();
+    throw new TrainingSetupError(`cannot write the run directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const host = initializeParameters(shape, new Rng(config.seed));
+  const { vars, trainable, decays } = makeVariables(shape, host);
+  const optimizer = new AdamW(vars, trainable, decays, { beta1: config.optim.betas[0], beta2: config.optim.betas[1], eps: config.optim.eps, weightDecay: config.optim.weightDecay });
+  run.log('info', `started on ${backend}: ${shape.arch} depth ${shape.depth} width ${shape.dim}, ${total} steps`);
+  hooks.onStart?.(dir, backend);
+  return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config, total), backend }, 0, hooks);
+}
+
+/** Continues a run from its latest checkpoint; `config` is its config.yaml, possibly overridden. */
+export async function resumeRun(runDir: string, config: ResolvedConfig, hooks: RunHooks = {}): Promise<RunOutcome> {
+  const ckptDir = latestCheckpointDir(runDir);
+  if (!ckptDir || !existsSync(ckptDir)) throw new TrainingSetupError(`${runDir} has no checkpoint to resume from`);
+  const ckpt = loadCheckpoint<LoopState>(ckptDir);
+  const { shape, feed, backend } = await prepare(config);
+  const total = totalSteps(config, feed.stepsPerEpoch);
+  const { vars, trainable, decays } = makeVariables(shape, ckpt.weights);
+  const optimizer = new AdamW(vars, trainable, decays, { beta1: config.optim.betas[0], beta2: config.optim.betas[1], eps: config.optim.eps, weightDecay: config.optim.weightDecay });
+  optimizer.restore(ckpt.optimizer, ckpt.state.adamStep);
+  const run = RunWriter.reopen(runDir, ckpt.state.eventsBytes, ckpt.state.attentionBytes);
+  run.update({ backend, totalSteps: total, configHash: configHash(config), step: ckpt.state.step, epoch: ckpt.state.epoch });
+  run.log('info', `resumed from ${ckptDir.split('/').pop()} on ${backend}`, ckpt.state.step);
+  hooks.onStart?.(runDir, backend);
+  return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config, total), backend }, ckpt.state.step, hooks);
+}
+
+function srrLoss(config: ResolvedConfig, shape: ModelShape, step: number): ((r: ForwardResult, p: Params) => Tensor) | undefined {
+  const { weight, layers, eps } = config.srr;
+  if (weight <= 0) return undefined;
+  const chosen = layers === 'random' ? [derivedRng(config.seed, SRR_LAYER_STREAM, step).int(shape.depth)] : layers.filter((l) => l < shape.depth);
+  return (r, p) =>
+    tf.addN(chosen.map((l) => rateReductionGap(r.layers[l].mssaInput, p[`transformer.layers.${l}.0.fn.qkv.weight`], shape.heads, eps).mean())).mul(weight);
+}
+
+async function writeCheckpoint(s: Session, step: number, epoch: number): Promise<string> {
+  s.run.sync();
+  const weights = new Map<string, NamedTensor>();
+  for (const [name, v] of Object.entries(s.vars)) weights.set(name, { shape: v.shape, data: (await v.data()) as Float32Array });
+  const state: LoopState = { step, epoch, configHash: s.run.info.configHash, adamStep: s.optimizer.step, seed: s.config.seed, ...s.run.appendOnlySizes() };
+  const name = saveCheckpoint(s.run.dir, step, { weights, metadata: shapeMetadata(s.shape), optimizer: await s.optimizer.state(), state }, s.config.checkpoint.keep);
+  s.run.event({ type: 'checkpoint', step, epoch, dir: name });
+  return name;
+}
+
+async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<RunOutcome> {
+  const { config, shape, feed, run } = s;
+  const batchSize = config.optim.batchSize;
+  let stopRequested = false;
+  const onSignal = (): void => {
+    stopRequested = true;
+    run.update({ status: 'stopping' });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  const beat = setInterval(() => run.heartbeat(), heartbeatIntervalMs);
+  beat.unref();
+  let step = startStep;
+  let lastCheckpoint: string | undefined;
+  let rate = 0;
+  const finish = (status: RunStatus, message?: string): RunOutcome => {
+    run.update({ status, step, error: status === 'failed' || status === 'diverged' ? message : undefined });
+    run.event({ type: 'status', step, status, message });
+    return { runDir: run.dir, status, step, message };
+  };
+  try {
+    while (step < s.total) {
+      if (stopRequested) {
+        lastCheckpoint = await writeCheckpoint(s, step, Math.floor(step / feed.stepsPerEpoch));
+        return finish('stopped', `stopped at step ${step}; resume with: crate-lab resume ${run.dir}`);
+      }
+      const t0 = performance.now();
+      const epoch = Math.floor(step / feed.stepsPerEpoch);
+      const batch = feed.trainBatch(step);
+      const images = tf.tensor(batch.images, [batchSize, shape.channels, shape.image, shape.image]);
+      const labels = tf.tensor1d(batch.labels, 'int32');
+      const { loss, grads } = batchGradients(s.vars, s.trainable, images, labels, shape, config.optim.microBatch, srrLoss(config, shape, step));
+      tf.dispose([images, labels]);
+      if (!Number.isFinite(loss)) {
+        tf.dispose(Object.values(grads));
+        const where = lastCheckpoint ?? latestCheckpointDir(run.dir)?.split('/').pop();
+        const message = `loss became ${loss} at step ${step + 1}${where ? `; last good checkpoint: ${where}` : '; no checkpoint yet'} (try a lower optim.lr)`;
+        run.log('error', message, step + 1);
+        return finish('diverged', message);
+      }
+      await clipGradients(grads, config.optim.gradClip);
+      const lr = learningRate(step, { lr: config.optim.lr, minLr: config.optim.minLr, warmupSteps: s.warmup, totalSteps: s.total });
+      s.optimizer.apply(grads, lr);
+      tf.dispose(Object.values(grads));
+      step++;
+      const seconds = (performance.now() - t0) / 1000;
+      rate = rate === 0 ? batchSize / seconds : 0.9 * rate + 0.1 * (batchSize / seconds);
+      run.event({ type: 'scalars', step, epoch, loss, lr, imagesPerSecond: rate });
+      run.update({ step, epoch });
+      hooks.onProgress?.({ step, totalSteps: s.total, epoch, loss, imagesPerSecond: rate, etaSeconds: ((s.total - step) * batchSize) / rate });
+
+      const endOfEpoch = step % feed.stepsPerEpoch === 0;
+      const evalNow = config.eval.every === 'epoch' ? endOfEpoch : step % config.eval.every === 0;
+      if (evalNow || step === s.total) {
+        const e = await evaluate(feed, s.vars, shape, batchSize);
+        run.event({ type: 'eval', step, epoch, split: 'validation', loss: e.loss, accuracy: e.accuracy });
+        hooks.onEvent?.(`step ${step}: validation loss ${e.loss.toFixed(4)}, accuracy ${(100 * e.accuracy).toFixed(2)}%`);
+      }
+      if (config.introspect.every > 0 && (step % config.introspect.every === 0 || step === s.total)) {
+        await introspect(feed, s.vars, shape, config, run, step, epoch);
+      }
+      if (step % config.checkpoint.every === 0 || step === s.total) {
+        try {
+          lastCheckpoint = await writeCheckpoint(s, step, epoch);
+        } catch (e) {
+          const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+          run.log('error', `checkpoint at step ${step} failed (${reason}); the previous one is intact`, step);
+          hooks.onEvent?.(`checkpoint at step ${step} failed (${reason}); the previous one is intact`);
+        }
+      }
+    }
+    return finish('completed');
+  } catch (e) {
+    const message = (e as Error).message ?? String(e);
+    run.log('error', message, step);
+    finish('failed', message);
+    throw e;
+  } finally {
+    clearInterval(beat);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    feed.close();
+    s.optimizer.dispose();
+    tf.dispose(Object.values(s.vars));
+  }
+}

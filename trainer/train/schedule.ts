@@ -1,0 +1,7 @@
+/** Learning rate at optimiser step `step` (0-based): linear warm-up, then cosine decay to minLr. */
+export function learningRate(step: number, s: { lr: number; minLr: number; warmupSteps: number; totalSteps: number }): number {
+  if (step < s.warmupSteps) return (s.lr * (step + 1)) / s.warmupSteps;
+  const span = Math.max(1, s.totalSteps - s.warmupSteps);
+  const progress = Math.min(1, (step - s.warmupSteps) / span);
+  return s.minLr + 0.5 * (s.lr - s.minLr) * (1 + Math.cos(Math.PI * progress));
+}
