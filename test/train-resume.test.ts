@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readSafetensors } from '../trainer/io/safetensors.js';
 import { exited, events, onlyRun, runInfo, spawnCli, waitFor } from './support/runs.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-resume-'));
@@ -81,4 +82,22 @@ test('stop checkpoints and marks the run stopped; resume finishes it identically
   assert.equal(runInfo(runDir).status, 'completed');
   assert.ok(finalWeights(runDir).equals(finalWeights(onlyRun(join(tmp, 'straight'))!)));
   assert.deepEqual(scalarSteps(runDir), Array.from({ length: 60 }, (_, i) => i + 1));
+});
+
+test('resume with a new patch size resamples the patch embedding and positions and trains on', async () => {
+  const runsDir = join(tmp, 'repatch');
+  const first = await exited(spawnCli(['train', config, '--runs-dir', runsDir, '--max-steps', '10']));
+  assert.equal(first.code, 0, first.stderr);
+  const runDir = onlyRun(runsDir)!;
+  const resumed = await exited(spawnCli(['resume', runDir, '--patch', '2', '--max-steps', '20']));
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const info = runInfo(runDir);
+  assert.equal(info.status, 'completed');
+  assert.equal(info.step, 20);
+  const weights = readSafetensors(join(runDir, 'checkpoints', 'step-00000020', 'weights.safetensors'));
+  assert.equal(weights.metadata.patch, '2');
+  assert.deepEqual(weights.tensors.get('conv1.weight')!.shape, [16, 1, 2, 2]);
+  assert.deepEqual(weights.tensors.get('pos_embedding')!.shape, [1, 65, 16]);
+  assert.match(readFileSync(join(runDir, 'config.yaml'), 'utf8'), /patch: 2/);
+  assert.ok(events(runDir).some((e) => e.type === 'log' && /with patch 2 \(resampled conv1\.weight, pos_embedding\)/.test(e.message)));
 });

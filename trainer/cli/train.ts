@@ -11,7 +11,7 @@ import { positiveInt } from './shapeFlags.js';
 import { UsageError } from './usageError.js';
 
 export const trainUsage = 'train CONFIG.crate.yaml [--runs-dir DIR] [--max-steps N] [--name NAME] [--json]';
-export const resumeUsage = 'resume RUN_DIR [--max-steps N] [--json]';
+export const resumeUsage = 'resume RUN_DIR [--max-steps N] [--patch P] [--json]';
 export const stopUsage = 'stop RUN_DIR [--timeout SECONDS]';
 
 function formatSeconds(s: number): string {
@@ -43,8 +43,9 @@ function report(outcome: RunOutcome, json: boolean): number {
 }
 
 /** Applies command-line overrides by re-resolving, so every rule of the schema still applies. */
-function withOverrides(config: ResolvedConfig, file: string, overrides: { runsDir?: string; maxSteps?: number; name?: string }): ResolvedConfig {
-  const input = structuredClone(config) as unknown as Record<string, unknown> & { optim: Record<string, unknown> };
+function withOverrides(config: ResolvedConfig, file: string, overrides: { runsDir?: string; maxSteps?: number; name?: string; patch?: number }): ResolvedConfig {
+  const input = structuredClone(config) as unknown as Record<string, unknown> & { optim: Record<string, unknown>; model: Record<string, unknown> };
+  if (overrides.patch !== undefined) input.model.patch = overrides.patch;
   if (overrides.runsDir !== undefined) input.runsDir = resolve(overrides.runsDir);
   if (overrides.name !== undefined) input.name = overrides.name;
   if (overrides.maxSteps !== undefined) {
@@ -91,7 +92,7 @@ function isAlive(pid: number): boolean {
 }
 
 export async function resume(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'max-steps': { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'max-steps': { type: 'string' }, patch: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
   if (positionals.length !== 1) throw new UsageError('resume takes one run directory');
   const runDir = resolve(positionals[0]);
   const info = readRunInfo(runDir);
@@ -101,7 +102,7 @@ export async function resume(argv: string[]): Promise<number> {
   const configFile = join(runDir, runFiles.config);
   const parsed = parseConfig(readFileSync(configFile, 'utf8'), configFile);
   if (!parsed.config) throw new ConfigError(configFile, parsed.diagnostics);
-  const config = withOverrides(parsed.config, configFile, { maxSteps: positiveInt('max-steps', values['max-steps']) });
+  const config = withOverrides(parsed.config, configFile, { maxSteps: positiveInt('max-steps', values['max-steps']), patch: positiveInt('patch', values.patch) });
   return report(await resumeRun(runDir, config, hooks(values.json ?? false)), values.json ?? false);
 }
 

@@ -29,8 +29,12 @@ export class RunWriter {
     return w;
   }
 
-  /** Re-opens a run to resume it, cutting events and attention maps back to a checkpoint's. */
-  static reopen(dir: string, eventsBytes: number, attentionBytes: number): RunWriter {
+  /**
+   * Re-opens a run to resume it, cutting events and attention maps back to a checkpoint's; the
+   * config it now runs with (overrides applied) replaces config.yaml.
+   */
+  static reopen(dir: string, eventsBytes: number, attentionBytes: number, configYaml: string): RunWriter {
+    writeFileAtomic(join(dir, runFiles.config), configYaml);
     const info = JSON.parse(readFileSync(join(dir, runFiles.info), 'utf8')) as RunInfo;
     for (const [file, bytes] of [[runFiles.events, eventsBytes], [runFiles.attention, attentionBytes]] as const) {
       const path = join(dir, file);

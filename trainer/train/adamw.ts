@@ -57,9 +57,11 @@ export class AdamW {
     return out;
   }
 
-  restore(state: Map<string, NamedTensor>, step: number): void {
+  /** Moments from a checkpoint; those of `fresh` parameters (e.g. resampled ones) restart at zero. */
+  restore(state: Map<string, NamedTensor>, step: number, fresh: ReadonlySet<string> = new Set()): void {
     this.step = step;
     for (const name of this.trainable) {
+      if (fresh.has(name)) continue;
       for (const [key, vars] of [['m', this.m], ['v', this.v]] as const) {
         const t = state.get(`${key}.${name}`);
         if (!t) throw new Error(`optimizer state lacks ${key}.${name}`);

@@ -9,7 +9,8 @@ import { initBackend } from '../backend/select.js';
 import { configHash, modelShape, type ResolvedConfig, stringifyConfig } from '../config/index.js';
 import { openDataset } from '../data/dataset.js';
 import type { ModelShape } from '../model/architecture.js';
-import { shapeMetadata } from '../model/checkpointShape.js';
+import { checkpointShape, shapeMetadata } from '../model/checkpointShape.js';
+import { resamplePatchSize } from '../model/resamplePatch.js';
 import type { ForwardResult } from '../model/forward.js';
 import { initializeParameters } from '../model/initialize.js';
 import { parameterSpecs } from '../model/parameters.js';
@@ -18,7 +19,7 @@ import { rateReductionGap } from '../metrics/srrRegularizer.js';
 import type { NamedTensor } from '../io/safetensors.js';
 import { derivedRng } from '../random/derivedRng.js';
 import { Rng } from '../random/rng.js';
-import { latestCheckpointDir, loadCheckpoint, saveCheckpoint } from '../run/checkpoints.js';
+import { type Checkpoint, latestCheckpointDir, loadCheckpoint, saveCheckpoint } from '../run/checkpoints.js';
 import { heartbeatIntervalMs, type RunStatus } from '../run/format.js';
 import { RunWriter } from '../run/runWriter.js';
 import { AdamW, clipGradients } from './adamw.js';
@@ -165,14 +166,25 @@ export async function resumeRun(runDir: string, config: ResolvedConfig, hooks: R
   const ckpt = loadCheckpoint<LoopState>(ckptDir);
   const { shape, feed, backend } = await prepare(config);
   const total = totalSteps(config, feed.stepsPerEpoch);
-  const { vars, trainable, decays } = makeVariables(shape, ckpt.weights);
+  const adapted = adaptToShape(ckpt, shape);
+  const { vars, trainable, decays } = makeVariables(shape, adapted.weights);
   const optimizer = new AdamW(vars, trainable, decays, { beta1: config.optim.betas[0], beta2: config.optim.betas[1], eps: config.optim.eps, weightDecay: config.optim.weightDecay });
-  optimizer.restore(ckpt.optimizer, ckpt.state.adamStep);
-  const run = RunWriter.reopen(runDir, ckpt.state.eventsBytes, ckpt.state.attentionBytes);
+  optimizer.restore(ckpt.optimizer, ckpt.state.adamStep, new Set(adapted.changed));
+  const run = RunWriter.reopen(runDir, ckpt.state.eventsBytes, ckpt.state.attentionBytes, stringifyConfig(config));
   run.update({ backend, totalSteps: total, configHash: configHash(config), step: ckpt.state.step, epoch: ckpt.state.epoch });
-  run.log('info', `resumed from ${ckptDir.split('/').pop()} on ${backend}`, ckpt.state.step);
+  run.log('info', `resumed from ${ckptDir.split('/').pop()} on ${backend}${adapted.changed.length > 0 ? ` with patch ${shape.patch} (resampled ${adapted.changed.join(', ')})` : ''}`, ckpt.state.step);
   hooks.onStart?.(runDir, backend);
   return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config, total), backend }, ckpt.state.step, hooks);
+}
+
+/** A checkpoint's weights for the resumed shape: only the patch (and so the token grid) may change. */
+function adaptToShape(ckpt: Checkpoint<LoopState>, shape: ModelShape): { weights: Map<string, NamedTensor>; changed: string[] } {
+  const from = checkpointShape({ tensors: ckpt.weights, metadata: ckpt.metadata }, {}, ckpt.dir);
+  const fixed = ['arch', 'dim', 'depth', 'heads', 'channels', 'classes', 'overcomplete', 'decoupled', 'residual'] as const;
+  const differs = fixed.filter((k) => from[k] !== shape[k]);
+  if (differs.length > 0) throw new TrainingSetupError(`resume can change the patch size, not ${differs.join(', ')} (checkpoint ${ckpt.dir})`);
+  if (from.patch === shape.patch && from.image === shape.image) return { weights: ckpt.weights, changed: [] };
+  return resamplePatchSize(ckpt.weights, from, shape);
 }
 
 function srrLoss(config: ResolvedConfig, shape: ModelShape, step: number): ((r: ForwardResult, p: Params) => Tensor) | undefined {
