@@ -45,7 +45,10 @@ test('SIGKILL after the first checkpoint, then resume: bit-identical to an unint
     const dir = onlyRun(killed);
     return dir && existsSync(join(dir, 'checkpoints', 'latest')) ? dir : undefined;
   });
-  await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 1500)));
+  // A random moment after the first checkpoint: a random step to reach, then up to 100 ms more.
+  const target = 6 + Math.floor(Math.random() * 45);
+  await waitFor(`step ${target}`, () => (runInfo(runDir).step >= target ? true : undefined), 60_000);
+  await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 100)));
   child.kill('SIGKILL');
   assert.equal((await result).signal, 'SIGKILL');
   const stepAtKill = runInfo(runDir).step;

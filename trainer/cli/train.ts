@@ -36,10 +36,14 @@ function hooks(json: boolean): RunHooks {
   };
 }
 
-function report(outcome: RunOutcome, json: boolean): number {
+/** A completed or stopped run exits 0; a failed or diverged one says why in one line on stderr (SPEC §7) and exits 1. */
+function report(command: string, outcome: RunOutcome, json: boolean): number {
+  const ok = outcome.status === 'completed' || outcome.status === 'stopped';
   if (json) process.stdout.write(`${JSON.stringify({ type: 'end', ...outcome })}\n`);
-  else process.stdout.write(`\n${outcome.status} at step ${outcome.step}${outcome.message ? `: ${outcome.message}` : ''}\n`);
-  return outcome.status === 'completed' || outcome.status === 'stopped' ? 0 : 1;
+  else if (ok) process.stdout.write(`\n${outcome.status} at step ${outcome.step}${outcome.message ? `: ${outcome.message}` : ''}\n`);
+  else process.stdout.write('\n'); // ends a progress line
+  if (!ok) process.stderr.write(`crate-lab ${command}: ${outcome.runDir} ${outcome.status}: ${outcome.message ?? `at step ${outcome.step}`}\n`);
+  return ok ? 0 : 1;
 }
 
 /** Applies command-line overrides by re-resolving, so every rule of the schema still applies. */
@@ -53,7 +57,8 @@ function withOverrides(config: ResolvedConfig, file: string, overrides: { runsDi
     input.optim.epochs = 0;
   }
   const r = resolveConfig(input, { file });
-  if (!r.config) throw new UsageError(r.problems.map((p) => p.message).join('; '));
+  // An override's mistake has no line to point at: name the field (runsDir is --runs-dir).
+  if (!r.config) throw new UsageError(r.problems.filter((p) => p.severity === 'error').map((p) => `${p.path.join('.')}: ${p.message}`).join('; '));
   return r.config;
 }
 
@@ -69,7 +74,7 @@ export async function train(argv: string[]): Promise<number> {
   const { config: loaded, warnings } = loadConfigFile(file);
   for (const w of warnings) process.stderr.write(`${file}: warning: ${w.message}\n`);
   const config = withOverrides(loaded, file, { runsDir: values['runs-dir'], maxSteps: positiveInt('max-steps', values['max-steps']), name: values.name });
-  return report(await startRun(config, hooks(values.json ?? false)), values.json ?? false);
+  return report('train', await startRun(config, hooks(values.json ?? false)), values.json ?? false);
 }
 
 function readRunInfo(runDir: string): RunInfo {
@@ -103,7 +108,7 @@ export async function resume(argv: string[]): Promise<number> {
   const parsed = parseConfig(readFileSync(configFile, 'utf8'), configFile);
   if (!parsed.config) throw new ConfigError(configFile, parsed.diagnostics);
   const config = withOverrides(parsed.config, configFile, { maxSteps: positiveInt('max-steps', values['max-steps']), patch: positiveInt('patch', values.patch) });
-  return report(await resumeRun(runDir, config, hooks(values.json ?? false)), values.json ?? false);
+  return report('resume', await resumeRun(runDir, config, hooks(values.json ?? false)), values.json ?? false);
 }
 
 export async function stop(argv: string[]): Promise<number> {

@@ -28,14 +28,26 @@ export function saveCheckpoint<State>(runDir: string, step: number, c: Omit<Chec
     writeFileAtomic(join(tmp, checkpointFiles.state), `${JSON.stringify(c.state, null, 2)}\n`);
     rmSync(join(root, name), { recursive: true, force: true });
     renameSync(tmp, join(root, name));
-    writeFileAtomic(join(runDir, runFiles.latest), `${name}\n`);
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
-  const all = readdirSync(root).filter((d) => d.startsWith('step-')).sort();
+  try {
+    writeFileAtomic(join(runDir, runFiles.latest), `${name}\n`);
+  } catch (e) {
+    // Not pointed at, it would only hold the space that is missing; the checkpoints stay as they were.
+    rmSync(join(root, name), { recursive: true, force: true });
+    throw e;
+  }
+  const all = checkpointNames(runDir);
   for (const old of all.slice(0, Math.max(0, all.length - keep))) rmSync(join(root, old), { recursive: true, force: true });
   return name;
+}
+
+/** The complete checkpoints a run keeps, oldest first (their names sort by step). */
+export function checkpointNames(runDir: string): string[] {
+  const root = join(runDir, runFiles.checkpoints);
+  return existsSync(root) ? readdirSync(root).filter((d) => d.startsWith('step-')).sort() : [];
 }
 
 export function latestCheckpointDir(runDir: string): string | undefined {

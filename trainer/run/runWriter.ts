@@ -1,6 +1,6 @@
 // The trainer's side of the run directory: run.json by atomic replace, events.jsonl append-only
 // (one write per line), attention maps appended to a binary sidecar.
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomicWrite.js';
@@ -18,15 +18,23 @@ export class RunWriter {
     this.info = info;
   }
 
-  /** A new run directory; fails if it exists, so two runs never share one. */
+  /**
+   * A new run directory; fails (EEXIST) if it exists, so two runs never share one. If it cannot
+   * be filled (disk full), it is removed again: no half-made run is left for readers to find.
+   */
   static create(dir: string, fields: Pick<RunInfo, 'id' | 'name' | 'configHash' | 'backend' | 'totalSteps'>, configYaml: string): RunWriter {
     mkdirSync(dir, { recursive: false });
-    mkdirSync(join(dir, runFiles.checkpoints));
-    writeFileAtomic(join(dir, runFiles.config), configYaml);
-    const now = new Date().toISOString();
-    const w = new RunWriter(dir, { ...fields, status: 'running', pid: process.pid, host: hostname(), step: 0, epoch: 0, createdAt: now, updatedAt: now, heartbeat: now });
-    w.writeInfo();
-    return w;
+    try {
+      mkdirSync(join(dir, runFiles.checkpoints));
+      writeFileAtomic(join(dir, runFiles.config), configYaml);
+      const now = new Date().toISOString();
+      const w = new RunWriter(dir, { ...fields, status: 'running', pid: process.pid, host: hostname(), step: 0, epoch: 0, createdAt: now, updatedAt: now, heartbeat: now });
+      w.writeInfo();
+      return w;
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
   }
 
   /**
@@ -57,8 +65,13 @@ export class RunWriter {
     writeFileAtomic(join(this.dir, runFiles.info), `${JSON.stringify(this.info, null, 2)}\n`);
   }
 
+  /** Best effort: a beat missed (disk momentarily full) is retried by the next one or the next step's update. */
   heartbeat(): void {
-    this.writeInfo();
+    try {
+      this.writeInfo();
+    } catch {
+      // run.json keeps its previous, complete content (atomic replace).
+    }
   }
 
   event(e: EventBody): void {

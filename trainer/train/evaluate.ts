@@ -4,6 +4,7 @@ import type { ModelShape } from '../model/architecture.js';
 import { forward } from '../model/forward.js';
 import type { Params } from '../model/params.js';
 import type { DataFeed } from './dataFeed.js';
+import { yieldToEventLoop } from './eventLoop.js';
 import { crossEntropy } from './gradients.js';
 
 export async function evaluate(feed: DataFeed, params: Params, shape: ModelShape, batchSize: number, limit = Infinity): Promise<{ loss: number; accuracy: number }> {
@@ -11,6 +12,7 @@ export async function evaluate(feed: DataFeed, params: Params, shape: ModelShape
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < total; start += batchSize) {
+    await yieldToEventLoop(); // a long evaluation must not starve the heartbeat
     const n = Math.min(batchSize, total - start);
     const batch = feed.validationBatch(start, n);
     const [loss, hits] = tf.tidy(() => {

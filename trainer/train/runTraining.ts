@@ -2,7 +2,7 @@
 // random is derived from (seed, step), and the checkpoint holds weights, optimizer moments and
 // the append-only files' sizes, so a resumed run repeats an uninterrupted one bit for bit.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, type Tensor } from '../tf.js';
 import { initBackend } from '../backend/select.js';
@@ -19,12 +19,14 @@ import { rateReductionGap } from '../metrics/srrRegularizer.js';
 import type { NamedTensor } from '../io/safetensors.js';
 import { derivedRng } from '../random/derivedRng.js';
 import { Rng } from '../random/rng.js';
-import { type Checkpoint, latestCheckpointDir, loadCheckpoint, saveCheckpoint } from '../run/checkpoints.js';
-import { heartbeatIntervalMs, type RunStatus } from '../run/format.js';
+import { type Checkpoint, checkpointNames, latestCheckpointDir, loadCheckpoint, saveCheckpoint } from '../run/checkpoints.js';
+import { checkpointDirName, heartbeatIntervalMs, type RunStatus } from '../run/format.js';
+import { fsFault, makeDirectories } from '../run/fsFault.js';
 import { RunWriter } from '../run/runWriter.js';
 import { AdamW, clipGradients } from './adamw.js';
 import { type DataFeed, openFeed } from './dataFeed.js';
 import { evaluate } from './evaluate.js';
+import { yieldToEventLoop } from './eventLoop.js';
 import { batchGradients } from './gradients.js';
 import { introspect } from './introspection.js';
 import { learningRate } from './schedule.js';
@@ -133,29 +135,43 @@ function newRunId(name: string): string {
   return `${stamp}-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${randomBytes(2).toString('hex')}`;
 }
 
-/** Starts a new run in config.runsDir (or `runsDir`). */
+/**
+ * A new run directory in config.runsDir. Its id is drawn again if another trainer took the same
+ * one in the same second, so runs started together never share a directory.
+ */
+function createRun(config: ResolvedConfig, backend: string, total: number): RunWriter {
+  try {
+    makeDirectories(config.runsDir);
+  } catch (e) {
+    throw new TrainingSetupError(`cannot create the runs directory ${config.runsDir}: ${fsFault(e)}`);
+  }
+  for (let attempt = 1; ; attempt++) {
+    const id = newRunId(config.name);
+    try {
+      return RunWriter.create(join(config.runsDir, id), { id, name: config.name, configHash: configHash(config), backend, totalSteps: total }, stringifyConfig(config));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 10) continue;
+      throw new TrainingSetupError(`cannot write a run directory in ${config.runsDir}: ${fsFault(e)}`);
+    }
+  }
+}
+
+/** Starts a new run in config.runsDir. */
 export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}): Promise<RunOutcome> {
   const { shape, feed, backend } = await prepare(config);
   const total = totalSteps(config, feed.stepsPerEpoch);
-  try {
-    mkdirSync(config.runsDir, { recursive: true });
-  } catch (e) {
-    feed.close();
-    throw new TrainingSetupError(`cannot create the runs directory ${config.runsDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
   let run: RunWriter;
-  const dir = join(config.runsDir, newRunId(config.name));
   try {
-    run = RunWriter.create(dir, { id: dir.split('/').pop()!, name: config.name, configHash: configHash(config), backend, totalSteps: total }, stringifyConfig(config));
+    run = createRun(config, backend, total);
   } catch (e) {
     feed.close();
-    throw new TrainingSetupError(`cannot write the run directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw e;
   }
   const host = initializeParameters(shape, new Rng(config.seed));
   const { vars, trainable, decays } = makeVariables(shape, host);
   const optimizer = new AdamW(vars, trainable, decays, { beta1: config.optim.betas[0], beta2: config.optim.betas[1], eps: config.optim.eps, weightDecay: config.optim.weightDecay });
   run.log('info', `started on ${backend}: ${shape.arch} depth ${shape.depth} width ${shape.dim}, ${total} steps`);
-  hooks.onStart?.(dir, backend);
+  hooks.onStart?.(run.dir, backend);
   return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config, total), backend }, 0, hooks);
 }
 
@@ -205,6 +221,14 @@ async function writeCheckpoint(s: Session, step: number, epoch: number): Promise
   return name;
 }
 
+/**
+ * The newest checkpoint whose weights are known to give a finite loss. The one written after
+ * step `weightsStep` holds the very weights whose loss was not finite, so it does not count.
+ */
+function lastGoodCheckpoint(runDir: string, weightsStep: number): string | undefined {
+  return checkpointNames(runDir).filter((name) => name < checkpointDirName(weightsStep)).pop();
+}
+
 async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<RunOutcome> {
   const { config, shape, feed, run } = s;
   const batchSize = config.optim.batchSize;
@@ -218,18 +242,39 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
   const beat = setInterval(() => run.heartbeat(), heartbeatIntervalMs);
   beat.unref();
   let step = startStep;
-  let lastCheckpoint: string | undefined;
   let rate = 0;
+  // Where the time goes, reported at the end: introspection must stay a small share of training.
+  const seconds = { train: 0, eval: 0, introspect: 0, checkpoint: 0 };
+  const timed = async <T>(key: keyof typeof seconds, f: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await f();
+    } finally {
+      seconds[key] += (performance.now() - t) / 1000;
+    }
+  };
   const finish = (status: RunStatus, message?: string): RunOutcome => {
     run.update({ status, step, error: status === 'failed' || status === 'diverged' ? message : undefined });
     run.event({ type: 'status', step, status, message });
     return { runDir: run.dir, status, step, message };
   };
+  /** A checkpoint that cannot be written ends the run: training on could only lose more steps. */
+  const checkpointOrFail = async (epoch: number): Promise<RunOutcome | undefined> => {
+    try {
+      await writeCheckpoint(s, step, epoch);
+      return undefined;
+    } catch (e) {
+      const intact = latestCheckpointDir(run.dir)?.split('/').pop();
+      const message = `checkpoint at step ${step} failed: ${fsFault(e)}; ${intact ? `${intact} is intact; once fixed, resume with: crate-lab resume ${run.dir}` : 'there is no earlier checkpoint'}`;
+      run.log('error', message, step);
+      return finish('failed', message);
+    }
+  };
   try {
     while (step < s.total) {
+      await yieldToEventLoop();
       if (stopRequested) {
-        lastCheckpoint = await writeCheckpoint(s, step, Math.floor(step / feed.stepsPerEpoch));
-        return finish('stopped', `stopped at step ${step}; resume with: crate-lab resume ${run.dir}`);
+        return (await checkpointOrFail(Math.floor(step / feed.stepsPerEpoch))) ?? finish('stopped', `stopped at step ${step}; resume with: crate-lab resume ${run.dir}`);
       }
       const t0 = performance.now();
       const epoch = Math.floor(step / feed.stepsPerEpoch);
@@ -240,8 +285,8 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
       tf.dispose([images, labels]);
       if (!Number.isFinite(loss)) {
         tf.dispose(Object.values(grads));
-        const where = lastCheckpoint ?? latestCheckpointDir(run.dir)?.split('/').pop();
-        const message = `loss became ${loss} at step ${step + 1}${where ? `; last good checkpoint: ${where}` : '; no checkpoint yet'} (try a lower optim.lr)`;
+        const good = lastGoodCheckpoint(run.dir, step);
+        const message = `loss became ${loss} at step ${step + 1}${good ? `; last good checkpoint: ${good}` : '; no good checkpoint kept'} (try a lower optim.lr)`;
         run.log('error', message, step + 1);
         return finish('diverged', message);
       }
@@ -250,8 +295,9 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
       s.optimizer.apply(grads, lr);
       tf.dispose(Object.values(grads));
       step++;
-      const seconds = (performance.now() - t0) / 1000;
-      rate = rate === 0 ? batchSize / seconds : 0.9 * rate + 0.1 * (batchSize / seconds);
+      const stepSeconds = (performance.now() - t0) / 1000;
+      seconds.train += stepSeconds;
+      rate = rate === 0 ? batchSize / stepSeconds : 0.9 * rate + 0.1 * (batchSize / stepSeconds);
       run.event({ type: 'scalars', step, epoch, loss, lr, imagesPerSecond: rate });
       run.update({ step, epoch });
       hooks.onProgress?.({ step, totalSteps: s.total, epoch, loss, imagesPerSecond: rate, etaSeconds: ((s.total - step) * batchSize) / rate });
@@ -259,28 +305,29 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
       const endOfEpoch = step % feed.stepsPerEpoch === 0;
       const evalNow = config.eval.every === 'epoch' ? endOfEpoch : step % config.eval.every === 0;
       if (evalNow || step === s.total) {
-        const e = await evaluate(feed, s.vars, shape, batchSize);
+        const e = await timed('eval', () => evaluate(feed, s.vars, shape, batchSize));
         run.event({ type: 'eval', step, epoch, split: 'validation', loss: e.loss, accuracy: e.accuracy });
         hooks.onEvent?.(`step ${step}: validation loss ${e.loss.toFixed(4)}, accuracy ${(100 * e.accuracy).toFixed(2)}%`);
       }
       if (config.introspect.every > 0 && (step % config.introspect.every === 0 || step === s.total)) {
-        await introspect(feed, s.vars, shape, config, run, step, epoch);
+        await timed('introspect', () => introspect(feed, s.vars, shape, config, run, step, epoch));
       }
       if (step % config.checkpoint.every === 0 || step === s.total) {
-        try {
-          lastCheckpoint = await writeCheckpoint(s, step, epoch);
-        } catch (e) {
-          const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-          run.log('error', `checkpoint at step ${step} failed (${reason}); the previous one is intact`, step);
-          hooks.onEvent?.(`checkpoint at step ${step} failed (${reason}); the previous one is intact`);
-        }
+        const failed = await checkpointOrFail(epoch);
+        if (failed) return failed;
       }
     }
+    const share = seconds.train > 0 ? (100 * seconds.introspect) / seconds.train : 0;
+    run.log('info', `time: training ${seconds.train.toFixed(1)} s, evaluation ${seconds.eval.toFixed(1)} s, introspection ${seconds.introspect.toFixed(1)} s (${share.toFixed(1)}% of training), checkpoints ${seconds.checkpoint.toFixed(1)} s`, step);
     return finish('completed');
   } catch (e) {
     const message = (e as Error).message ?? String(e);
-    run.log('error', message, step);
-    finish('failed', message);
+    try {
+      run.log('error', message, step);
+      finish('failed', message);
+    } catch {
+      // The disk may be what failed; the original error is the one to report.
+    }
     throw e;
   } finally {
     clearInterval(beat);

@@ -1,0 +1,287 @@
+// What goes wrong around `crate-lab train` (issue 3), through the real CLI. A bad input is one
+// clear line on stderr (a config: one `file:line:col: field: …` line per mistake), exit code 2,
+// no stack trace, and no run directory left behind. A disk that fills up at a checkpoint leaves
+// the previous checkpoint intact and resumable; a diverging run ends `diverged`, naming the step
+// and a checkpoint whose weights still work.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { writeNpy } from '../trainer/io/npy.js';
+import { loadCheckpoint, latestCheckpointDir } from '../trainer/run/checkpoints.js';
+import { Rng } from '../trainer/random/rng.js';
+import { type CliResult, runCli } from './support/cli.js';
+import { events, exited, onlyRun, runInfo, spawnCli } from './support/runs.js';
+import { fillUp, mountTmpfs, type Tmpfs } from './support/tmpfs.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'crate-errors-'));
+// The .gz test decompresses into the cache: keep it in this test's folder.
+process.env.XDG_CACHE_HOME = join(tmp, 'cache');
+const mounts: Tmpfs[] = [];
+after(() => {
+  for (const m of mounts) m.unmount();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function writeConfig(name: string, text: string): string {
+  const file = join(tmp, `${name}.crate.yaml`);
+  writeFileSync(file, text);
+  return file;
+}
+
+const syntheticConfig = (name: string): string =>
+  writeConfig(
+    name,
+    `backend: wasm
+model: { arch: crate-alpha, depth: 1, width: 8, heads: 2 }
+data: { kind: synthetic-subspaces, trainSize: 64, testSize: 16 }
+optim: { batchSize: 16, maxSteps: 4 }
+introspect: { every: 0 }
+`,
+  );
+
+/** A Fashion-MNIST (28×28) or CIFAR-10 (32×32) config reading `dir`. */
+const datasetConfig = (name: string, kind: 'fashion-mnist' | 'cifar10', dir: string): string =>
+  writeConfig(
+    name,
+    `backend: wasm
+model: { arch: crate-alpha, depth: 1, width: 8, heads: 2, patch: ${kind === 'cifar10' ? 8 : 7} }
+data: { kind: ${kind}, dir: ${dir} }
+optim: { batchSize: 2, maxSteps: 1 }
+`,
+  );
+
+/** A folder under tmp holding these files. */
+function folder(name: string, files: Record<string, Buffer> = {}): string {
+  const dir = join(tmp, name);
+  mkdirSync(dir, { recursive: true });
+  for (const [file, bytes] of Object.entries(files)) writeFileSync(join(dir, file), bytes);
+  return dir;
+}
+
+/** An IDX file of unsigned bytes: magic 00 00 08 <rank>, big-endian dims, then `bodyBytes` zero bytes. */
+function idx(dims: number[], bodyBytes = dims.reduce((a, b) => a * b, 1), magic = [0, 0, 8, dims.length]): Buffer {
+  const head = Buffer.alloc(4 + 4 * dims.length);
+  head.set(magic);
+  dims.forEach((d, k) => head.writeUInt32BE(d, 4 + 4 * k));
+  return Buffer.concat([head, Buffer.alloc(bodyBytes)]);
+}
+
+const twoLabels = idx([2]);
+
+/** `train config` exits 2 with one stderr line per message, in order, no trace, and leaves no run. */
+function assertRejected(config: string, runsDir: string, ...messages: RegExp[]): void {
+  const r = train(config, runsDir);
+  assert.equal(r.status, 2, `exit code (stderr: ${r.stderr})`);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, messages.length, `one line per mistake:\n${r.stderr}`);
+  messages.forEach((m, i) => assert.match(lines[i], m));
+  assert.doesNotMatch(r.stderr, /^\s+at |internal error/m, 'a user mistake, not a crash');
+  const left = existsSync(runsDir) && statSync(runsDir).isDirectory() ? readdirSync(runsDir) : [];
+  assert.deepEqual(left, [], 'no run directory is left behind');
+}
+
+function train(config: string, runsDir: string): CliResult {
+  return runCli(['train', config, '--runs-dir', runsDir]);
+}
+
+// ---------------------------------------------------------------- data
+
+test('a missing dataset names the install command, whether the folder is empty or absent', () => {
+  const runs = join(tmp, 'runs-missing');
+  const empty = folder('fashion-empty');
+  assertRejected(
+    datasetConfig('missing-files', 'fashion-mnist', empty),
+    runs,
+    new RegExp(`^crate-lab train: ${empty}/train-images-idx3-ubyte\\.gz: not found; install Fashion-MNIST with \`sudo apt-get install dataset-fashion-mnist\``),
+  );
+  const config = datasetConfig('missing-folder', 'fashion-mnist', join(tmp, 'nowhere'));
+  assertRejected(config, runs, new RegExp(`^${config}:3:\\d+: data\\.dir: Fashion-MNIST not found: .*apt-get install dataset-fashion-mnist`));
+});
+
+test('a corrupt IDX file: bad magic, a truncated body, a truncated .gz', () => {
+  const runs = join(tmp, 'runs-idx');
+  const badMagic = folder('idx-magic', { 'train-images-idx3-ubyte': idx([2, 28, 28], undefined, [0x12, 0x34, 8, 3]), 'train-labels-idx1-ubyte': twoLabels });
+  assertRejected(
+    datasetConfig('idx-magic', 'fashion-mnist', badMagic),
+    runs,
+    /^crate-lab train: \S+idx-magic\/train-images-idx3-ubyte: not an IDX file: magic is 0x12340803, expected 0x00000803$/,
+  );
+  const truncated = folder('idx-truncated', { 'train-images-idx3-ubyte': idx([2, 28, 28], 1000), 'train-labels-idx1-ubyte': twoLabels });
+  assertRejected(
+    datasetConfig('idx-truncated', 'fashion-mnist', truncated),
+    runs,
+    /^crate-lab train: \S+idx-truncated\/train-images-idx3-ubyte: IDX header says 2×28×28 \(1584 bytes with the header\) but the file has 1016 bytes$/,
+  );
+  const gz = gzipSync(idx([2, 28, 28]));
+  const truncatedGz = folder('idx-gz', { 'train-images-idx3-ubyte.gz': gz.subarray(0, gz.length - 20), 'train-labels-idx1-ubyte.gz': gzipSync(twoLabels) });
+  assertRejected(datasetConfig('idx-gz', 'fashion-mnist', truncatedGz), runs, /^crate-lab train: \S+idx-gz\/train-images-idx3-ubyte\.gz: corrupt gzip data: /);
+});
+
+test('a corrupt CIFAR-10 batch: a size that is not a multiple of the 3073-byte record', () => {
+  const runs = join(tmp, 'runs-cifar');
+  const cifar = folder('cifar-short', { 'data_batch_1.bin': Buffer.alloc(2 * 3073 - 1) });
+  assertRejected(
+    datasetConfig('cifar', 'cifar10', cifar),
+    runs,
+    /^crate-lab train: \S+cifar-short\/data_batch_1\.bin: size 6145 is not a positive multiple of the 3073-byte CIFAR-10 record$/,
+  );
+});
+
+// ---------------------------------------------------------------- the config
+
+test('an unknown field and a wrong type: one file:line:col line each, naming the field', () => {
+  const config = writeConfig(
+    'two-mistakes',
+    `backend: wasm
+model: { arch: crate-alpha, depth: 1, width: 8, heads: 2, colour: red }
+data: { kind: synthetic-subspaces }
+optim:
+  batchSize: sixteen
+`,
+  );
+  const runs = join(tmp, 'runs-config');
+  assertRejected(
+    config,
+    runs,
+    new RegExp(`^${config}:2:59: model\\.colour: unknown field "colour" in model$`),
+    new RegExp(`^${config}:5:14: optim\\.batchSize: expected a whole number, got "sixteen"$`),
+  );
+});
+
+test('width not divisible by heads, image size not divisible by patch', () => {
+  const runs = join(tmp, 'runs-shape');
+  const heads = writeConfig('heads', 'model:\n  arch: crate-alpha\n  depth: 1\n  width: 10\n  heads: 3\ndata: { kind: synthetic-subspaces }\n');
+  assertRejected(heads, runs, new RegExp(`^${heads}:5:10: model\\.heads: width 10 is not divisible by heads 3; heads that divide it: 1, 2, 5$`));
+  const patch = writeConfig('patch', 'model:\n  arch: crate-alpha\n  size: tiny\n  patch: 5\ndata: { kind: fashion-mnist }\n');
+  assertRejected(patch, runs, new RegExp(`^${patch}:4:10: model\\.patch: image size 28 is not divisible by patch size 5; patch sizes that divide it: 2, 4, 7, 14$`));
+});
+
+// ---------------------------------------------------------------- the runs directory
+
+test('an unwritable runs directory: a path through a regular file', () => {
+  const file = join(tmp, 'a-file');
+  writeFileSync(file, 'not a folder\n');
+  const runs = join(file, 'runs');
+  assertRejected(syntheticConfig('through-file'), runs, new RegExp(`^crate-lab train: cannot create the runs directory ${runs}: ${file} is a file, not a folder$`));
+  assertRejected(syntheticConfig('onto-file'), file, new RegExp(`^crate-lab train: runsDir: ${file} is a file, not a folder$`));
+  assert.equal(readFileSync(file, 'utf8'), 'not a folder\n');
+});
+
+test('an unwritable runs directory: a read-only file system', (t) => {
+  const disk = mountTmpfs(join(tmp, 'readonly'), 1 << 20, { readOnly: true });
+  if (typeof disk === 'string') return t.skip(`cannot mount a tmpfs here: ${disk}`);
+  mounts.push(disk);
+  // Node's recursive mkdir reports ENOENT here; the message must say what is really wrong.
+  assertRejected(syntheticConfig('readonly'), join(disk.dir, 'runs'), new RegExp(`^crate-lab train: cannot create the runs directory ${disk.dir}/runs: read-only file system \\(EROFS\\)$`));
+  assertRejected(syntheticConfig('readonly'), disk.dir, new RegExp(`^crate-lab train: cannot write a run directory in ${disk.dir}: read-only file system \\(EROFS\\)$`));
+});
+
+test('an unwritable runs directory: a full disk leaves no half-made run', (t) => {
+  const disk = mountTmpfs(join(tmp, 'full'), 64 << 10);
+  if (typeof disk === 'string') return t.skip(`cannot mount a tmpfs here: ${disk}`);
+  mounts.push(disk);
+  const runs = join(disk.dir, 'runs');
+  mkdirSync(runs);
+  fillUp(join(disk.dir, 'filler'));
+  assertRejected(syntheticConfig('full'), runs, new RegExp(`^crate-lab train: cannot write a run directory in ${runs}: no space left on the device \\(ENOSPC\\)$`));
+});
+
+// ---------------------------------------------------------------- faults while training
+
+const checkpointedConfig = writeConfig(
+  'checkpointed',
+  `name: checkpointed
+seed: 5
+backend: wasm
+model: { arch: crate-alpha, depth: 1, width: 32, heads: 2 }
+data: { kind: synthetic-subspaces, trainSize: 256, testSize: 32 }
+optim: { batchSize: 16, maxSteps: 12, warmup: 2 }
+eval: { every: 6 }
+introspect: { every: 0 }
+checkpoint: { every: 6, keep: 1 }
+`,
+);
+
+const scalarSteps = (runDir: string): number[] => events(runDir).flatMap((e) => (e.type === 'scalars' ? [e.step] : []));
+const weightsAt = (runDir: string, step: number): Buffer => readFileSync(join(runDir, 'checkpoints', `step-${String(step).padStart(8, '0')}`, 'weights.safetensors'));
+
+test('disk full at a checkpoint: the run fails clearly, the previous checkpoint survives and resumes', async (t) => {
+  const reference = join(tmp, 'runs-reference');
+  const straight = await exited(spawnCli(['train', checkpointedConfig, '--runs-dir', reference]));
+  assert.equal(straight.code, 0, straight.stderr);
+  const referenceRun = onlyRun(reference)!;
+  const checkpointDir = join(referenceRun, 'checkpoints', 'step-00000012');
+  const checkpointBytes = readdirSync(checkpointDir).reduce((sum, f) => sum + statSync(join(checkpointDir, f)).size, 0);
+
+  // Room for one checkpoint and the run's small files, not for a second checkpoint beside it
+  // (the old one is pruned only after the new one is complete).
+  const disk = mountTmpfs(join(tmp, 'small-disk'), Math.ceil((1.5 * checkpointBytes + (64 << 10)) / 4096) * 4096);
+  if (typeof disk === 'string') return t.skip(`cannot mount a tmpfs here: ${disk}`);
+  mounts.push(disk);
+  const failed = await exited(spawnCli(['train', checkpointedConfig, '--runs-dir', disk.dir]));
+  const runDir = onlyRun(disk.dir)!;
+  assert.equal(failed.code, 1, failed.stderr);
+  const why = `checkpoint at step 12 failed: no space left on the device (ENOSPC); step-00000006 is intact; once fixed, resume with: crate-lab resume ${runDir}`;
+  assert.equal(failed.stderr, `crate-lab train: ${runDir} failed: ${why}\n`);
+  const info = runInfo(runDir);
+  assert.equal(info.status, 'failed');
+  assert.equal(info.error, why);
+  assert.ok(events(runDir).some((e) => e.type === 'log' && e.level === 'error' && e.message === why));
+
+  // `latest` still names a complete checkpoint that loads; the failed one left nothing behind.
+  assert.equal(latestCheckpointDir(runDir), join(runDir, 'checkpoints', 'step-00000006'));
+  assert.deepEqual(readdirSync(join(runDir, 'checkpoints')).sort(), ['latest', 'step-00000006']);
+  const kept = loadCheckpoint<{ step: number }>(join(runDir, 'checkpoints', 'step-00000006'));
+  assert.equal(kept.state.step, 6);
+
+  disk.resize(16 << 20);
+  const resumed = await exited(spawnCli(['resume', runDir]));
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(runInfo(runDir).status, 'completed');
+  assert.deepEqual(scalarSteps(runDir), Array.from({ length: 12 }, (_, i) => i + 1), 'every step exactly once');
+  assert.ok(weightsAt(runDir, 12).equals(weightsAt(referenceRun, 12)), 'the resumed run ends as the uninterrupted one');
+});
+
+test('divergence: status diverged, the step and a last good checkpoint whose weights still work', () => {
+  // A decoupled decay step of lr × weightDecay = 10 flips and multiplies the weights every step.
+  const config = writeConfig(
+    'diverges',
+    `name: diverges
+seed: 1
+backend: wasm
+model: { arch: crate-alpha, depth: 2, width: 16, heads: 2 }
+data: { kind: synthetic-subspaces, trainSize: 256, testSize: 32 }
+optim: { batchSize: 32, maxSteps: 60, lr: 10, weightDecay: 1, warmup: 0, gradClip: 0 }
+eval: { every: 100 }
+introspect: { every: 0 }
+checkpoint: { every: 1, keep: 3 }
+`,
+  );
+  const runs = join(tmp, 'runs-diverged');
+  const r = train(config, runs);
+  const runDir = onlyRun(runs)!;
+  assert.equal(r.status, 1, r.stderr);
+  const line = new RegExp(`^crate-lab train: ${runDir} diverged: (loss became NaN at step (\\d+); last good checkpoint: (step-\\d{8}) \\(try a lower optim\\.lr\\))\\n$`);
+  const [, message, badStep, good] = line.exec(r.stderr) ?? assert.fail(`one clear line, got: ${r.stderr}`);
+  const info = runInfo(runDir);
+  assert.equal(info.status, 'diverged');
+  assert.equal(info.error, message);
+  assert.equal(info.step, Number(badStep) - 1);
+  const all = events(runDir);
+  assert.ok(all.some((e) => e.type === 'log' && e.level === 'error' && e.step === Number(badStep) && e.message === message));
+  assert.ok(all.some((e) => e.type === 'status' && e.status === 'diverged'));
+  assert.ok(all.every((e) => e.type !== 'scalars' || Number.isFinite(e.loss)), 'no non-finite loss is logged as a step');
+
+  // The checkpoint written just before the NaN holds the weights that produced it: "good" is older.
+  assert.ok(Number(good.slice(5)) < Number(badStep) - 1, `${good} is older than the weights that gave NaN at step ${badStep}`);
+  const input = join(tmp, 'probe.npy');
+  const rng = new Rng(9);
+  writeNpy(input, { shape: [4, 1, 16, 16], data: Float32Array.from({ length: 4 * 256 }, () => rng.normal()) });
+  const infer = runCli(['infer', '--checkpoint', join(runDir, 'checkpoints', good, 'weights.safetensors'), '--input', input, '--json']);
+  assert.equal(infer.status, 0, infer.stderr);
+  const logits = (JSON.parse(infer.stdout) as { logits: Array<Array<number | null>> }).logits.flat();
+  assert.ok(logits.every((v) => typeof v === 'number' && Number.isFinite(v)), `the last good checkpoint gives finite logits: ${logits.join(', ')}`);
+});
