@@ -85,7 +85,10 @@ function buildNativeGemm() {
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return;
   log('building the native GEMM addon (optional)');
   const gyp = join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
-  const ok = existsSync(gyp) && run(process.execPath, [gyp, 'rebuild', '--silent'], { cwd: dir });
+  // Offline, node-gyp cannot download Node's headers: point it at the installed ones.
+  const prefix = dirname(dirname(process.execPath));
+  const nodedir = existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
+  const ok = existsSync(gyp) && run(process.execPath, [gyp, 'rebuild', '--silent', ...nodedir], { cwd: dir });
   if (ok) writeFileSync(stamp, want);
   else log('native GEMM addon not built: the wasm backend falls back to XNNPACK (see crate-lab doctor)');
 }

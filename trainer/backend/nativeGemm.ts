@@ -88,7 +88,9 @@ export function loadNativeGemm(): NativeGemmLoad {
     addon.setThreads(availableParallelism());
     loaded = { ok: true, addon, path };
   } catch (err) {
-    loaded = { ok: false, reason: `${ADDON_RELATIVE_PATH} failed to load: ${err instanceof Error ? err.message : String(err)}` };
+    // dlopen errors name the missing library on their first line; reasons stay one line.
+    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    loaded = { ok: false, reason: `${ADDON_RELATIVE_PATH} failed to load: ${message}` };
   }
   return loaded;
 }
@@ -100,8 +102,14 @@ type KernelConfig = ReturnType<typeof tf.getKernel>;
 type KernelArgs = Parameters<KernelConfig['kernelFunc']>[0];
 type TensorInfo = NonNullable<KernelArgs['inputs'][string]>;
 
-/** The kernels tfjs-backend-wasm registered, captured before the first override. */
-const originals = new Map<string, KernelConfig>();
+/**
+ * The kernels tfjs-backend-wasm registered, captured before the first override. Kept on
+ * globalThis (like tfjs's own kernel registry) so that a second copy of this module, e.g. one
+ * loaded through both ESM and CJS, still finds the library's kernels and not an override.
+ */
+const originals: Map<string, KernelConfig> = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for('crate-lab.wasmMatMulOriginals')
+] ??= new Map<string, KernelConfig>()) as Map<string, KernelConfig>;
 
 function originalKernel(name: string): KernelConfig {
   let config = originals.get(name);

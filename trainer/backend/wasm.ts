@@ -35,6 +35,9 @@ export interface WasmBackendOptions {
 /** What Emscripten's module object offers that this file uses. */
 interface EmscriptenModule {
   HEAPU8: Uint8Array;
+  _malloc(bytes: number): number;
+  /** The raw wasm exports. */
+  asm?: { malloc?: (bytes: number) => number };
   wasmMemory?: WebAssembly.Memory;
   cwrap(name: string, returnType: string | null, argTypes: string[]): (...args: number[]) => number;
   tfjs?: unknown;
@@ -124,6 +127,7 @@ async function instantiate(variant: WasmVariant, threads: number): Promise<Emscr
     // Workers re-evaluate the glue from this path (tfjs passes a Blob here, which Node cannot).
     mainScriptUrlOrBlob: variant.glue,
   });
+  failLoudlyOnExhaustedHeap(module);
   // The same bindings tfjs-backend-wasm's init() attaches; BackendWasm relies on them.
   module.tfjs = {
     init: module.cwrap('init', null, []),
@@ -134,6 +138,32 @@ async function instantiate(variant: WasmVariant, threads: number): Promise<Emscr
     dispose: module.cwrap('dispose', null, []),
   };
   return module;
+}
+
+/**
+ * When the wasm heap reaches wasm32's 4 GiB, malloc returns 0 and tfjs-backend-wasm registers the
+ * tensor at address 0: the next kernel overwrites the heap's start and the process hangs or
+ * computes garbage. Every tensor allocation goes through Module._malloc, so that throws instead.
+ * The property is pinned because Emscripten's lazy export wrapper reassigns it on first call.
+ */
+function failLoudlyOnExhaustedHeap(module: EmscriptenModule): void {
+  const malloc = module.asm?.malloc ?? module._malloc.bind(module);
+  const guarded = (bytes: number) => {
+    const address = malloc(bytes);
+    if (address === 0 && bytes > 0) {
+      const heapBytes = (module.wasmMemory?.buffer ?? module.HEAPU8.buffer).byteLength;
+      throw new Error(
+        `wasm heap exhausted: cannot allocate ${megabytes(bytes)} MB with ${megabytes(heapBytes)} MB in use ` +
+          '(wasm32 stops at 4096 MB); train with smaller (micro-)batches',
+      );
+    }
+    return address;
+  };
+  Object.defineProperty(module, '_malloc', { get: () => guarded, set: () => undefined, configurable: true });
+}
+
+function megabytes(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(0);
 }
 
 /**

@@ -7,11 +7,12 @@ import { forward } from '../model/forward.js';
 import { parameterSpecs } from '../model/parameters.js';
 import { Rng } from '../random/rng.js';
 import { batchGradients } from '../train/gradients.js';
+import { memorySafeMicroBatch } from '../train/microBatch.js';
 import { backendOptions, useBackend } from './backendFlag.js';
 import { parseArch, parseSize, positiveInt, shapeOptions, shapeOverrides } from './shapeFlags.js';
 import { UsageError } from './usageError.js';
 
-export const benchUsage = 'bench --arch A (--size S | --depth L --width D --heads K) --image I --patch P --channels C [--classes N] --batch B --steps N [--micro-batch M] [--backend B] [--json]';
+export const benchUsage = 'bench --arch A (--size S | --depth L --width D --heads K) --image I --patch P --channels C [--classes N] --batch B --steps N [--micro-batch M (default: what fits 1 GiB)] [--backend B] [--json]';
 
 export async function bench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -26,7 +27,7 @@ export async function bench(argv: string[]): Promise<void> {
   const batch = positiveInt('batch', values.batch) ?? 64;
   const steps = positiveInt('steps', values.steps) ?? 5;
   const warmup = values.warmup === undefined ? 2 : Number(values.warmup);
-  const microBatch = Math.min(batch, positiveInt('micro-batch', values['micro-batch']) ?? batch);
+  const microBatch = Math.min(batch, positiveInt('micro-batch', values['micro-batch']) ?? memorySafeMicroBatch(shape, batch));
   const backend = await useBackend(values.backend, values.threads);
 
   const rng = new Rng(0);
@@ -46,10 +47,15 @@ export async function bench(argv: string[]): Promise<void> {
     tf.dispose(Object.values(grads));
     await vars[trainable[0]].data(); // wait for the device
   };
+  // Inference in micro-batch chunks too: the wasm heap keeps its high-water mark.
   const inferStep = async (): Promise<void> => {
-    const { logits } = forward(images, vars, shape);
-    await logits.data();
-    logits.dispose();
+    for (let start = 0; start < batch; start += microBatch) {
+      const n = Math.min(microBatch, batch - start);
+      const chunk = images.slice(start, n);
+      const { logits } = forward(chunk, vars, shape);
+      await logits.data();
+      tf.dispose([chunk, logits]);
+    }
   };
   const timeIt = async (step: () => Promise<void>): Promise<number> => {
     for (let i = 0; i < warmup; i++) await step();

@@ -3,7 +3,8 @@
     {
       "target_name": "gemm",
       "sources": ["gemm.c"],
-      "cflags": ["-O2", "-std=c11", "-Wall", "-Wextra", "-pthread"],
+      "cflags": ["-std=c11", "-Wall", "-Wextra", "-pthread"],
+      "include_dirs": ["/usr/include/openblas"],
       "libraries": ["-lopenblas", "-lpthread", "-lm"]
     }
   ]

@@ -7,7 +7,8 @@
 //
 // Threads: OpenBLAS is pinned to one thread and this file splits the work itself, over the batch
 // for batched matmuls (attention: 192 small products) and over rows or columns of C otherwise.
-// OpenBLAS's own threading helps only large single products and busy-waits after each call.
+// Measured on 2 cores, OpenBLAS's own threading matches this on large products but runs each
+// small attention product on one thread (89 against 165 GFLOP/s for 192 x 50x64x50).
 #include <node_api.h>
 #include <cblas.h>
 #include <math.h>

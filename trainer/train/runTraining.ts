@@ -29,6 +29,7 @@ import { evaluate } from './evaluate.js';
 import { yieldToEventLoop } from './eventLoop.js';
 import { batchGradients } from './gradients.js';
 import { introspect } from './introspection.js';
+import { memorySafeMicroBatch } from './microBatch.js';
 import { learningRate } from './schedule.js';
 
 const SRR_LAYER_STREAM = 0x5a7;
@@ -232,6 +233,8 @@ function lastGoodCheckpoint(runDir: string, weightsStep: number): string | undef
 async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<RunOutcome> {
   const { config, shape, feed, run } = s;
   const batchSize = config.optim.batchSize;
+  const microBatch = Math.min(config.optim.microBatch, memorySafeMicroBatch(shape, batchSize));
+  if (microBatch < config.optim.microBatch) run.log('info', `micro-batches of ${microBatch} images (optim.microBatch ${config.optim.microBatch} would not fit the memory budget)`, startStep);
   let stopRequested = false;
   const onSignal = (): void => {
     stopRequested = true;
@@ -281,7 +284,7 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
       const batch = feed.trainBatch(step);
       const images = tf.tensor(batch.images, [batchSize, shape.channels, shape.image, shape.image]);
       const labels = tf.tensor1d(batch.labels, 'int32');
-      const { loss, grads } = batchGradients(s.vars, s.trainable, images, labels, shape, config.optim.microBatch, srrLoss(config, shape, step));
+      const { loss, grads } = batchGradients(s.vars, s.trainable, images, labels, shape, microBatch, srrLoss(config, shape, step));
       tf.dispose([images, labels]);
       if (!Number.isFinite(loss)) {
         tf.dispose(Object.values(grads));
