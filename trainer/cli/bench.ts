@@ -42,7 +42,7 @@ export async function bench(argv: string[]): Promise<void> {
   const labels = tf.tensor(Float32Array.from({ length: batch }, () => rng.int(shape.classes)), [batch]);
 
   const trainStep = async (): Promise<void> => {
-    const { grads } = batchGradients(vars, trainable, images, labels, shape, microBatch);
+    const { grads } = batchGradients(vars, trainable, images, labels, shape, microBatch, 0);
     optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
     tf.dispose(Object.values(grads));
     await vars[trainable[0]].data(); // wait for the device

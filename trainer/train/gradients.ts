@@ -24,6 +24,7 @@ export function batchGradients(
   labels: Tensor,
   s: ModelShape,
   microBatch: number,
+  labelSmoothing: number,
   /** A regularizer on the traced forward pass (e.g. the SRR term). */
   extraLoss?: (result: ForwardResult, p: Params) => Tensor,
 ): BatchGradients {
@@ -38,7 +39,7 @@ export function batchGradients(
       const x = images.slice(start, n);
       const y = labels.slice(start, n);
       const result = forward(x, vars, s, { trace: extraLoss !== undefined });
-      let l = crossEntropy(result.logits, y, s.classes);
+      let l = crossEntropy(result.logits, y, s.classes, labelSmoothing);
       if (extraLoss) l = l.add(extraLoss(result, vars));
       return l.mul(weight) as tf.Scalar;
     }, varList);

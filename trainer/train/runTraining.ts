@@ -284,7 +284,7 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
       const batch = feed.trainBatch(step);
       const images = tf.tensor(batch.images, [batchSize, shape.channels, shape.image, shape.image]);
       const labels = tf.tensor1d(batch.labels, 'int32');
-      const { loss, grads } = batchGradients(s.vars, s.trainable, images, labels, shape, microBatch, srrLoss(config, shape, step));
+      const { loss, grads } = batchGradients(s.vars, s.trainable, images, labels, shape, microBatch, config.optim.labelSmoothing, srrLoss(config, shape, step));
       tf.dispose([images, labels]);
       if (!Number.isFinite(loss)) {
         tf.dispose(Object.values(grads));
