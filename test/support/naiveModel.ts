@@ -1,17 +1,10 @@
 // An independent, deliberately plain float64 implementation of every architecture, written from
 // the equations of SPEC §3 (token vectors and loops, a real strided convolution, no tfjs), used
 // to check the tfjs models on shapes the reference cases do not cover.
-export interface NaiveShape {
-  arch: string;
-  image: number;
-  patch: number;
-  channels: number;
-  dim: number;
-  depth: number;
-  heads: number;
-  classes: number;
-  residual: boolean;
-}
+import type { ModelShape } from '../../trainer/model/architecture.js';
+
+/** Only the shape is shared with the code under test; none of its computation. */
+export type NaiveShape = Pick<ModelShape, 'arch' | 'image' | 'patch' | 'channels' | 'dim' | 'depth' | 'heads' | 'classes' | 'residual'>;
 
 type Weights = Map<string, { shape: number[]; data: Float32Array }>;
 type Vec = Float64Array;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /** A data, weights or config file that cannot be used; the message names the file and the fault. */
 export class FileFormatError extends Error {
   constructor(
@@ -5,5 +7,14 @@ export class FileFormatError extends Error {
     detail: string,
   ) {
     super(`${file}: ${detail}`);
+  }
+}
+
+/** A whole data file, or a FileFormatError naming it and why it cannot be read. */
+export function readDataFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new FileFormatError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }

@@ -1,6 +1,5 @@
 // NumPy .npy (format versions 1–3): magic, version, a Python-dict header, then C-order data.
-import { readFileSync } from 'node:fs';
-import { FileFormatError } from './fileFormatError.js';
+import { FileFormatError, readDataFile } from './fileFormatError.js';
 import { writeFileAtomic } from './atomicWrite.js';
 
 export interface NpyArray {
@@ -51,13 +50,7 @@ export function parseNpy(buf: Buffer, file: string): NpyArray {
 }
 
 export function readNpy(file: string): NpyArray {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    throw new FileFormatError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return parseNpy(buf, file);
+  return parseNpy(readDataFile(file), file);
 }
 
 /** float32, C order, format version 1.0 with the header padded to 64 bytes as NumPy does. */

@@ -2,8 +2,7 @@
 // length, a JSON header {name: {dtype, shape, data_offsets}, __metadata__: {string: string}},
 // then the raw little-endian tensor bytes. The format is small enough that a reader which
 // checks every field beats a dependency.
-import { readFileSync } from 'node:fs';
-import { FileFormatError } from './fileFormatError.js';
+import { FileFormatError, readDataFile } from './fileFormatError.js';
 import { writeFileAtomic } from './atomicWrite.js';
 
 export interface NamedTensor {
@@ -87,13 +86,7 @@ export function parseSafetensors(buf: Buffer, file: string): SafetensorsFile {
 }
 
 export function readSafetensors(file: string): SafetensorsFile {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    throw new FileFormatError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return parseSafetensors(buf, file);
+  return parseSafetensors(readDataFile(file), file);
 }
 
 /** float32 tensors, in the given order, header padded to 8 bytes as the reference writer does. */
