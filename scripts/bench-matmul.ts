@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { tf } from '../trainer/tf.js';
 import { initWasmBackend } from '../trainer/backend/wasm.js';
-import { restoreOriginalMatMulKernels } from '../trainer/backend/nativeGemm.js';
+import { restoreOriginalMatMulKernels } from '../trainer/backend/matMulKernels.js';
 
 interface Case {
   label: string;

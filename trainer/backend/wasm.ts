@@ -14,7 +14,8 @@ import { dirname, join } from 'node:path';
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { BackendWasm, getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf.js';
-import { installMatMulKernels, loadNativeGemm, type MatMulPath } from './nativeGemm.js';
+import { installMatMulKernels } from './matMulKernels.js';
+import { loadNativeGemm, type MatMulPath } from './nativeGemm.js';
 
 /**
  * Loads files from node_modules at run time. A plain `require` of a computed path would do too,

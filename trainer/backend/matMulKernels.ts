@@ -1,0 +1,60 @@
+// Installs the wasm backend's matmul kernels: OpenBLAS (nativeGemm.ts) when the addon loads,
+// else the XNNPACK route (xnnpackMatMul.ts); the library's own kernels stay restorable.
+import { availableParallelism } from 'node:os';
+import { tf } from '../tf.js';
+import type { KernelConfig } from './matMulShared.js';
+import { type MatMulPath, type NativeGemmLoad, nativeBatchMatMul, nativeFusedMatMul } from './nativeGemm.js';
+import { xnnpackBatchMatMul, xnnpackFusedMatMul } from './xnnpackMatMul.js';
+
+/**
+ * The kernels tfjs-backend-wasm registered, captured before the first override. Kept on
+ * globalThis (like tfjs's own kernel registry) so that a second copy of this module, e.g. one
+ * loaded through both ESM and CJS, still finds the library's kernels and not an override.
+ */
+const originals: Map<string, KernelConfig> = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for('crate-lab.wasmMatMulOriginals')
+] ??= new Map<string, KernelConfig>()) as Map<string, KernelConfig>;
+
+function originalKernel(name: string): KernelConfig {
+  let config = originals.get(name);
+  if (config == null) {
+    config = tf.getKernel(name, 'wasm');
+    if (config == null) throw new Error(`tfjs-backend-wasm registered no ${name} kernel`);
+    originals.set(name, config);
+  }
+  return config;
+}
+
+function override(name: string, kernelFunc: KernelConfig['kernelFunc']): void {
+  const original = originalKernel(name);
+  tf.unregisterKernel(name, 'wasm');
+  // The original setup still runs: the fallbacks below call the original kernel functions.
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: original.setupFunc, kernelFunc });
+}
+
+/**
+ * Replaces BatchMatMul and _FusedMatMul on 'wasm'. Call before tf.setBackend('wasm') so their
+ * setup functions run. `threads` sizes the addon's pool (default: all logical cores).
+ */
+export function installMatMulKernels(gemm: NativeGemmLoad, threads = availableParallelism()): MatMulPath {
+  const batchMatMul = originalKernel(tf.BatchMatMul);
+  const fusedMatMul = originalKernel(tf._FusedMatMul);
+  if (gemm.ok) {
+    const used = gemm.addon.setThreads(threads);
+    override(tf.BatchMatMul, nativeBatchMatMul(gemm.addon, batchMatMul));
+    override(tf._FusedMatMul, nativeFusedMatMul(gemm.addon, fusedMatMul));
+    return { native: true, detail: `OpenBLAS GEMM on ${used} thread${used === 1 ? '' : 's'}` };
+  }
+  const fallback = xnnpackBatchMatMul(batchMatMul);
+  override(tf.BatchMatMul, fallback);
+  override(tf._FusedMatMul, xnnpackFusedMatMul(fusedMatMul, fallback));
+  return { native: false, detail: `native GEMM unavailable: ${gemm.reason}` };
+}
+
+/** Puts the original kernels back (tests compare both paths). */
+export function restoreOriginalMatMulKernels(): void {
+  for (const [name, config] of originals) {
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(config);
+  }
+}
