@@ -5,5 +5,9 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import '@tensorflow/tfjs-backend-cpu';
 
+// PROD silences tfjs's console advice ("install tfjs-node" on first cpu use): `crate-lab doctor`
+// explains the backends instead.
+tf.env().set('PROD', true);
+
 export { tf };
 export type Tensor = import('@tensorflow/tfjs-core').Tensor;
