@@ -131,6 +131,11 @@ function makeVariables(shape: ModelShape, host: Map<string, NamedTensor>): { var
   return { vars, trainable: specs.filter((s) => s.trainable).map((s) => s.name), decays: new Set(specs.filter((s) => s.decay).map((s) => s.name)) };
 }
 
+function adamW(config: ResolvedConfig, vars: Record<string, tf.Variable>, trainable: string[], decays: Set<string>): AdamW {
+  const { betas, eps, weightDecay } = config.optim;
+  return new AdamW(vars, trainable, decays, { beta1: betas[0], beta2: betas[1], eps, weightDecay });
+}
+
 function newRunId(name: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
   return `${stamp}-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${randomBytes(2).toString('hex')}`;
@@ -170,7 +175,7 @@ export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}): Pr
   }
   const host = initializeParameters(shape, new Rng(config.seed));
   const { vars, trainable, decays } = makeVariables(shape, host);
-  const optimizer = new AdamW(vars, trainable, decays, { beta1: config.optim.betas[0], beta2: config.optim.betas[1], eps: config.optim.eps, weightDecay: config.optim.weightDecay });
+  const optimizer = adamW(config, vars, trainable, decays);
   run.log('info', `started on ${backend}: ${shape.arch} depth ${shape.depth} width ${shape.dim}, ${total} steps`);
   hooks.onStart?.(run.dir, backend);
   return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config, total), backend }, 0, hooks);
@@ -185,7 +190,7 @@ export async function resumeRun(runDir: string, config: ResolvedConfig, hooks: R
   const total = totalSteps(config, feed.stepsPerEpoch);
   const adapted = adaptToShape(ckpt, shape);
   const { vars, trainable, decays } = makeVariables(shape, adapted.weights);
-  const optimizer = new AdamW(vars, trainable, decays, { beta1: config.optim.betas[0], beta2: config.optim.betas[1], eps: config.optim.eps, weightDecay: config.optim.weightDecay });
+  const optimizer = adamW(config, vars, trainable, decays);
   optimizer.restore(ckpt.optimizer, ckpt.state.adamStep, new Set(adapted.changed));
   const run = RunWriter.reopen(runDir, ckpt.state.eventsBytes, ckpt.state.attentionBytes, stringifyConfig(config));
   run.update({ backend, totalSteps: total, configHash: configHash(config), step: ckpt.state.step, epoch: ckpt.state.epoch });
