@@ -25,3 +25,18 @@ await build({
   logLevel: 'warning',
 });
 chmodSync(cli, 0o755);
+
+// The language server: no tfjs may reach it (SPEC §2), so the bundle fails if any module does.
+const server = await build({
+  entryPoints: [join(root, 'server', 'main.ts')],
+  outfile: join(root, 'dist', 'server', 'server.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+});
+const tfjsInServer = Object.keys(server.metafile.inputs).filter((f) => f.includes('@tensorflow') || f.endsWith('trainer/tf.ts'));
+if (tfjsInServer.length > 0) throw new Error(`the server bundle must not contain tfjs, but it has ${tfjsInServer.join(', ')}`);

@@ -1,36 +1,48 @@
 // The crate-lab command line (SPEC §7). User mistakes are one line on stderr and exit code 2;
 // CRATE_LAB_DEBUG=1 adds stack traces.
+//
+// Each command's module is imported only when that command runs: most of them load tfjs, and
+// `crate-lab lsp` must not (SPEC §2: the language server never loads it).
 import { FileFormatError } from '../io/fileFormatError.js';
 import { ShapeError } from '../model/architecture.js';
-import { bench, benchUsage } from './bench.js';
-import { doctor, doctorUsage } from './doctor.js';
-import { infer, inferUsage } from './infer.js';
-import { inspect, inspectUsage } from './inspect.js';
-import { metrics, metricsUsage } from './metrics.js';
-import { resume, resumeUsage, stop, stopUsage, train, trainUsage } from './train.js';
 import { UsageError } from './usageError.js';
 import { ConfigError } from '../config/index.js';
-import { TrainingSetupError } from '../train/runTraining.js';
+import { TrainingSetupError } from '../train/setupError.js';
 
-const commands: Record<string, { run: (argv: string[]) => void | number | Promise<void | number>; usage: string; summary: string }> = {
-  train: { run: train, usage: trainUsage, summary: 'train a model from a *.crate.yaml run config into a run directory' },
-  resume: { run: resume, usage: resumeUsage, summary: 'continue a run from its latest checkpoint' },
-  stop: { run: stop, usage: stopUsage, summary: 'stop a running run (it checkpoints and exits)' },
-  inspect: { run: inspect, usage: inspectUsage, summary: 'parameter count, FLOPs per image and activation memory of a model shape' },
-  infer: { run: infer, usage: inferUsage, summary: 'logits of a checkpoint on images' },
-  metrics: { run: metrics, usage: metricsUsage, summary: 'per-layer coding rates, sparsity, SRR measure and attention maps' },
-  bench: { run: bench, usage: benchUsage, summary: 'training and inference throughput on random data' },
-  doctor: { run: doctor, usage: doctorUsage, summary: 'which compute backends load here, and why the others do not' },
+type Run = (argv: string[]) => void | number | Promise<void | number>;
+interface Command {
+  load: () => Promise<{ run: Run; usage: string }>;
+  summary: string;
+}
+
+const lspUsage = 'lsp --stdio';
+/** The language server over stdio, as `node dist/server/server.js --stdio` runs it. */
+async function lsp(): Promise<number> {
+  const { runLanguageServer } = await import('../../server/languageServer.js');
+  await runLanguageServer();
+  return 0;
+}
+
+const commands: Record<string, Command> = {
+  train: { load: () => import('./train.js').then((m) => ({ run: m.train, usage: m.trainUsage })), summary: 'train a model from a *.crate.yaml run config into a run directory' },
+  resume: { load: () => import('./train.js').then((m) => ({ run: m.resume, usage: m.resumeUsage })), summary: 'continue a run from its latest checkpoint' },
+  stop: { load: () => import('./train.js').then((m) => ({ run: m.stop, usage: m.stopUsage })), summary: 'stop a running run (it checkpoints and exits)' },
+  inspect: { load: () => import('./inspect.js').then((m) => ({ run: m.inspect, usage: m.inspectUsage })), summary: 'parameter count, FLOPs per image and activation memory of a model shape' },
+  infer: { load: () => import('./infer.js').then((m) => ({ run: m.infer, usage: m.inferUsage })), summary: 'logits of a checkpoint on images' },
+  metrics: { load: () => import('./metrics.js').then((m) => ({ run: m.metrics, usage: m.metricsUsage })), summary: 'per-layer coding rates, sparsity, SRR measure and attention maps' },
+  bench: { load: () => import('./bench.js').then((m) => ({ run: m.bench, usage: m.benchUsage })), summary: 'training and inference throughput on random data' },
+  doctor: { load: () => import('./doctor.js').then((m) => ({ run: m.doctor, usage: m.doctorUsage })), summary: 'which compute backends load here, and why the others do not' },
+  lsp: { load: async () => ({ run: lsp, usage: lspUsage }), summary: 'the language server for *.crate.yaml (LSP over stdio), for any editor' },
 };
 
-function help(): string {
+async function help(): Promise<string> {
   const lines = ['usage: crate-lab <command> [options]', '', 'commands:'];
-  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(9)} ${c.summary}`, `            crate-lab ${c.usage}`);
+  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(9)} ${c.summary}`, `            crate-lab ${(await c.load()).usage}`);
   return `${lines.join('\n')}\n`;
 }
 
 /** Errors that are the user's to fix: bad flags, files, shapes. */
-function isUserError(e: unknown): e is Error {
+function isUserError(e: unknown): boolean {
   if (e instanceof UsageError || e instanceof FileFormatError || e instanceof ShapeError || e instanceof TrainingSetupError) return true;
   const code = (e as { code?: unknown })?.code;
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
@@ -39,7 +51,7 @@ function isUserError(e: unknown): e is Error {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    process.stdout.write(help());
+    process.stdout.write(await help());
     return name === undefined ? 2 : 0;
   }
   const command = commands[name];
@@ -48,11 +60,11 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`usage: crate-lab ${command.usage}\n`);
+    process.stdout.write(`usage: crate-lab ${(await command.load()).usage}\n`);
     return 0;
   }
   try {
-    return (await command.run(rest)) ?? 0;
+    return (await (await command.load()).run(rest)) ?? 0;
   } catch (e) {
     if (process.env.CRATE_LAB_DEBUG) console.error(e);
     if (e instanceof ConfigError) {
@@ -60,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${e.message}\n`);
       return 2;
     }
-    if (isUserError(e)) {
+    if (e instanceof Error && isUserError(e)) {
       // node:util's parseArgs explains over several lines; the contract is one.
       process.stderr.write(`crate-lab ${name}: ${e.message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ')}\n`);
       return 2;

@@ -31,6 +31,7 @@ import { batchGradients } from './gradients.js';
 import { introspect } from './introspection.js';
 import { memorySafeMicroBatch } from './microBatch.js';
 import { learningRate } from './schedule.js';
+import { TrainingSetupError } from './setupError.js';
 
 const SRR_LAYER_STREAM = 0x5a7;
 
@@ -69,8 +70,6 @@ export interface RunHooks {
   onEvent?(message: string): void;
 }
 
-/** A user-facing failure to start (bad data, unwritable runs directory); nothing is left behind. */
-export class TrainingSetupError extends Error {}
 
 function totalSteps(config: ResolvedConfig, stepsPerEpoch: number): number {
   const byEpochs = config.optim.epochs > 0 ? config.optim.epochs * stepsPerEpoch : Infinity;

@@ -1,0 +1,73 @@
+// parseConfig's diagnostics as LSP diagnostics, published a short while after the last edit so
+// that typing does not re-check on every keystroke.
+import { type Connection, type Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Diagnostic as ConfigDiagnostic } from '../trainer/config/index.js';
+import { analyze } from './documents.js';
+
+export const diagnosticSource = 'crate-lab';
+
+/** What a client can use for a quick fix: the field's path and the "did you mean" replacement. */
+export interface DiagnosticData {
+  path: string;
+  suggestion?: string;
+}
+
+export function toLspDiagnostic(d: ConfigDiagnostic): Diagnostic {
+  const data: DiagnosticData = d.suggestion !== undefined ? { path: d.path, suggestion: d.suggestion } : { path: d.path };
+  return {
+    range: d.range,
+    severity: d.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+    code: d.code,
+    source: diagnosticSource,
+    // The message already names the field and any "did you mean"; the range shows where.
+    message: d.message,
+    data,
+  };
+}
+
+export class DiagnosticsPublisher {
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** The version last published per document: opening a document reports it as a change too. */
+  private readonly published = new Map<string, number>();
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly delayMs: number,
+  ) {}
+
+  /** Check `doc` after the delay; a newer edit of the same document restarts the wait. */
+  schedule(doc: TextDocument): void {
+    if (this.published.get(doc.uri) === doc.version) return;
+    clearTimeout(this.pending.get(doc.uri));
+    this.pending.set(
+      doc.uri,
+      setTimeout(() => {
+        this.pending.delete(doc.uri);
+        this.publish(doc);
+      }, this.delayMs),
+    );
+  }
+
+  publish(doc: TextDocument): void {
+    let diagnostics: Diagnostic[];
+    try {
+      diagnostics = analyze(doc).result.diagnostics.map(toLspDiagnostic);
+    } catch (e) {
+      // parseConfig promises never to throw; should it, the document still gets an answer
+      // and the server lives on.
+      diagnostics = [
+        { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Error, source: diagnosticSource, message: `internal error while checking: ${(e as Error).message}` },
+      ];
+    }
+    this.published.set(doc.uri, doc.version);
+    void this.connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
+  }
+
+  clear(uri: string): void {
+    clearTimeout(this.pending.get(uri));
+    this.pending.delete(uri);
+    this.published.delete(uri);
+    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+}

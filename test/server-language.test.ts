@@ -1,0 +1,377 @@
+// The language server as an editor sees it: the real bundle (dist/server/server.js, and the CLI's
+// `crate-lab lsp --stdio`) spawned as a process, spoken to over stdio with real JSON-RPC.
+// Expected ranges are found in the fixture texts by the test itself, not copied from the server.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  CodeLensRequest,
+  type CompletionItem,
+  CompletionRequest,
+  type Diagnostic,
+  DidChangeTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  ExitNotification,
+  HoverRequest,
+  InitializeRequest,
+  InitializedNotification,
+  type InitializeResult,
+  InlayHintRequest,
+  type MarkupContent,
+  type ProtocolConnection,
+  PublishDiagnosticsNotification,
+  type PublishDiagnosticsParams,
+  type Range,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+  createProtocolConnection,
+} from 'vscode-languageserver-protocol/node';
+import { modelShape, parseConfig } from '../trainer/config/index.js';
+import { archIds } from '../trainer/model/architecture.js';
+import { countParameters } from '../trainer/model/parameters.js';
+import { commands, type CompareRunsArguments, type ResumeLatestArguments } from '../server/protocol.js';
+import { cliPath, runCli } from './support/cli.js';
+import { repoRoot } from './support/reference.js';
+
+const serverPath = join(repoRoot, 'dist', 'server', 'server.js');
+const fixtures = join(repoRoot, 'test', 'fixtures', 'lsp');
+
+/** A client over a child process's stdio. */
+class Client {
+  readonly connection: ProtocolConnection;
+  private readonly published: PublishDiagnosticsParams[] = [];
+  private readonly waiters: (() => void)[] = [];
+  private stderr = '';
+
+  constructor(readonly child: ChildProcess) {
+    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    this.connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
+      this.published.push(p);
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    this.connection.listen();
+  }
+
+  async initialize(initializationOptions: object = {}): Promise<InitializeResult> {
+    const result = await this.connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions });
+    await this.connection.sendNotification(InitializedNotification.type, {});
+    return result;
+  }
+
+  /** The diagnostics published for `uri` at `version`. */
+  async diagnostics(uri: string, version: number, timeoutMs = 10_000): Promise<Diagnostic[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.published.find((p) => p.uri === uri && p.version === version);
+      if (found) return found.diagnostics;
+      if (Date.now() > deadline) throw new Error(`no diagnostics for ${uri} v${version}; server stderr: ${this.stderr}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
+  }
+
+  async open(uri: string, text: string, version = 1): Promise<void> {
+    await this.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'yaml', version, text } });
+  }
+
+  async stop(): Promise<void> {
+    await this.connection.sendRequest(ShutdownRequest.type);
+    await this.connection.sendNotification(ExitNotification.type);
+    await new Promise((resolve) => (this.child.exitCode !== null ? resolve(undefined) : this.child.on('exit', resolve)));
+    this.connection.dispose();
+  }
+}
+
+function startServer(args: string[] = [serverPath, '--stdio'], nodeOptions: string[] = []): Client {
+  return new Client(spawn(process.execPath, [...nodeOptions, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }));
+}
+
+const uriOf = (file: string): string => pathToFileURL(file).href;
+const fixture = (name: string) => {
+  const file = join(fixtures, name);
+  return { uri: uriOf(file), text: readFileSync(file, 'utf8'), file };
+};
+
+/** The range of `token` on the first line containing `lineText` (the last occurrence of token on it). */
+function rangeOf(text: string, lineText: string, token: string): Range {
+  const lines = text.split('\n');
+  const line = lines.findIndex((l) => l.includes(lineText));
+  assert.ok(line >= 0, `no line with ${lineText}`);
+  const character = lines[line].lastIndexOf(token);
+  return { start: { line, character }, end: { line, character: character + token.length } };
+}
+
+const markdown = (contents: unknown): string => (contents as MarkupContent).value;
+const labels = (items: CompletionItem[] | { items: CompletionItem[] } | null): string[] =>
+  (Array.isArray(items) ? items : (items?.items ?? [])).map((i) => i.label);
+
+let client: Client;
+before(async () => {
+  const built = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs')], { encoding: 'utf8' });
+  assert.equal(built.status, 0, built.stderr);
+  client = startServer();
+  // No wait after an edit: the fuzz test checks every version, one after another.
+  const init = await client.initialize({ diagnosticsDelayMs: 0 });
+  assert.ok(init.capabilities.hoverProvider);
+});
+after(async () => {
+  await client?.stop();
+});
+
+test('diagnostics: exact ranges, codes and severities for each kind of mistake', async () => {
+  const cases: { file: string; line: string; token: string; code: string; message: RegExp }[] = [
+    { file: 'syntax-error.crate.yaml', line: 'srr:', token: '1', code: 'syntax', message: /Flow sequence/ },
+    { file: 'unknown-key.crate.yaml', line: 'lrr:', token: 'lrr', code: 'unknown-key', message: /unknown field "lrr".*Did you mean "lr"/ },
+    { file: 'wrong-type.crate.yaml', line: 'lr: fast', token: 'fast', code: 'type', message: /expected a number/ },
+    { file: 'out-of-range.crate.yaml', line: 'labelSmoothing', token: '1.5', code: 'range', message: /less than 1/ },
+    { file: 'heads-do-not-divide.crate.yaml', line: 'heads: 5', token: '5', code: 'rule', message: /not divisible by heads 5/ },
+    { file: 'patch-does-not-divide.crate.yaml', line: 'patch: 5', token: '5', code: 'rule', message: /image size 16 is not divisible by patch size 5/ },
+    { file: 'missing-dir.crate.yaml', line: 'dir:', token: 'no-such-folder', code: 'path', message: /no folder .*lsp\/no-such-folder/ },
+  ];
+  for (const c of cases) {
+    const { uri, text } = fixture(c.file);
+    await client.open(uri, text);
+    const errors = (await client.diagnostics(uri, 1)).filter((d) => d.severity === 1);
+    assert.equal(errors.length, 1, `${c.file}: ${JSON.stringify(errors)}`);
+    const [d] = errors;
+    assert.deepEqual(d.range, rangeOf(text, c.line, c.token), c.file);
+    assert.equal(d.code, c.code, c.file);
+    assert.equal(d.source, 'crate-lab');
+    assert.match(typeof d.message === 'string' ? d.message : d.message.value, c.message, c.file);
+    if (c.code === 'unknown-key') assert.deepEqual(d.data, { path: 'optim.lrr', suggestion: 'lr' });
+  }
+  const valid = fixture('valid.crate.yaml');
+  await client.open(valid.uri, valid.text);
+  assert.deepEqual(await client.diagnostics(valid.uri, 1), []);
+});
+
+test('completion: keys of the mapping at the cursor (minus those written) and enumerated values', async () => {
+  const uri = uriOf(join(fixtures, 'completion.crate.yaml')); // not on disk: the text is the client's
+  const text = ['model:', '  arch: ', '  size: tiny', '  ', 'data:', '  kind: synthetic-subspaces', 'optim: {batchSize: 8, ', 'backend: ', ''].join('\n');
+  await client.open(uri, text);
+  const complete = (line: number, character: number) =>
+    client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line, character } }) as Promise<CompletionItem[]>;
+
+  const topLevel = await complete(8, 0);
+  for (const key of ['name', 'seed', 'srr', 'eval', 'runsDir']) assert.ok(labels(topLevel).includes(key), `top level lacks ${key}`);
+  for (const key of ['model', 'data', 'optim', 'backend', 'depth']) assert.ok(!labels(topLevel).includes(key), `top level offers ${key}`);
+
+  const inModel = await complete(3, 2);
+  assert.deepEqual(labels(inModel).slice(0, 4), ['depth', 'width', 'heads', 'patch']);
+  for (const key of ['arch', 'size', 'lr']) assert.ok(!labels(inModel).includes(key), `model offers ${key}`);
+  const heads = inModel.find((i) => i.label === 'heads')!;
+  assert.match(markdown(heads.documentation), /Attention heads K/);
+  assert.match(markdown(heads.documentation), /≥ 1, ≤ 256/);
+  const overcomplete = inModel.find((i) => i.label === 'overcomplete')!;
+  assert.match(markdown(overcomplete.documentation), /default: `4`/);
+
+  assert.deepEqual(labels(await complete(1, 8)), [...archIds]);
+  const inFlow = labels(await complete(6, 22));
+  assert.ok(inFlow.includes('lr') && inFlow.includes('microBatch') && !inFlow.includes('batchSize'), inFlow.join());
+  assert.deepEqual(labels(await complete(7, 9)), ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
+  // data.kind's own values, each with its description.
+  const kinds = await complete(5, 8);
+  assert.ok(labels(kinds).includes('cifar10'), labels(kinds).join());
+});
+
+test('hover: every key explains itself; size and arch show Table 4 and this config’s figures', async () => {
+  const { uri, text, file } = fixture('valid.crate.yaml');
+  await client.open(uri, text);
+  const hoverAt = async (line: string, token: string) => {
+    const range = rangeOf(text, line, token);
+    const h = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: range.start.line, character: range.start.character + 1 } });
+    assert.ok(h, `no hover on ${token}`);
+    assert.deepEqual(h.range, range);
+    return markdown(h.contents);
+  };
+  const lr = await hoverAt('lr:', 'lr');
+  assert.match(lr, /Peak learning rate/);
+  assert.match(lr, /default: `0.001`/);
+  assert.match(lr, /> 0, ≤ 10/);
+  for (const key of ['name', 'model', 'arch', 'data', 'kind', 'trainSize', 'optim']) assert.ok(await hoverAt(`${key}:`, key), key);
+
+  const parameters = countParameters(modelShape(parseConfig(text, file).config!.model));
+  const grouped = parameters.toLocaleString('en-US');
+  const size = await hoverAt('size: tiny', 'tiny');
+  assert.match(size, /\| tiny \| 12 \| 192 \| 3 \| 16 \| 4\.8M \| 1\.7M \|/);
+  assert.ok(size.includes(grouped), `${grouped} not in ${size}`);
+  const arch = await hoverAt('arch: crate-alpha', 'crate-alpha');
+  assert.match(arch, /\| huge \| 32 \| 1280 \| 16 \| 14 \| 526\.8M \| 159\.8M \|/);
+  assert.ok(arch.includes(grouped));
+});
+
+test('inlay hints: parameter count and FLOPs at the model key', async () => {
+  const { uri, text, file } = fixture('valid.crate.yaml');
+  await client.open(uri, text);
+  const hints = await client.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } } });
+  assert.equal(hints?.length, 1);
+  const [hint] = hints!;
+  assert.deepEqual(hint.position, { line: 2, character: 'model:'.length });
+  const parameters = countParameters(modelShape(parseConfig(text, file).config!.model));
+  assert.match(String(hint.label), new RegExp(`^${Number((parameters / 1e6).toPrecision(3))}M params · [\\d.]+[KMG] FLOPs/image$`));
+  assert.ok(markdown(hint.tooltip).includes(parameters.toLocaleString('en-US')));
+  // A config with errors has no figures to show.
+  const broken = fixture('heads-do-not-divide.crate.yaml');
+  await client.open(broken.uri, broken.text);
+  assert.deepEqual(await client.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri: broken.uri }, range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } } }), []);
+});
+
+test('code lenses: Train always; Resume latest and Compare once real runs of the config exist', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'crate-lsp-runs-'));
+  const file = join(dir, 'lens.crate.yaml');
+  const text = [
+    'name: lsp-lens',
+    'backend: cpu',
+    'model: {arch: crate-alpha, depth: 1, width: 8, heads: 2}',
+    'data: {kind: synthetic-subspaces, trainSize: 64, testSize: 16}',
+    'optim: {batchSize: 16}',
+    'introspect: {every: 0}',
+    'runsDir: runs',
+    '',
+  ].join('\n');
+  writeFileSync(file, text);
+  const uri = uriOf(file);
+  await client.open(uri, text);
+  const lenses = async () => (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? [];
+
+  const before = await lenses();
+  assert.deepEqual(
+    before.map((l) => [l.command?.title, l.command?.command, l.command?.arguments]),
+    [['▶ Train', commands.train, [{ configUri: uri }]]],
+  );
+
+  const train = () => {
+    const r = runCli(['train', file, '--runs-dir', join(dir, 'runs'), '--max-steps', '2']);
+    assert.equal(r.status, 0, r.stderr);
+    return /^run (\S+)/m.exec(r.stdout)![1];
+  };
+  const first = train();
+  const one = await lenses();
+  assert.deepEqual(one.map((l) => l.command?.command), [commands.train, commands.resumeLatest]);
+  assert.match(one[1].command!.title, /^Resume latest/);
+  assert.deepEqual(one[1].command!.arguments, [{ configUri: uri, runDir: first } satisfies ResumeLatestArguments]);
+
+  const second = train();
+  const two = await lenses();
+  assert.deepEqual(two.map((l) => l.command?.command), [commands.train, commands.resumeLatest, commands.compareRuns]);
+  assert.equal((two[1].command!.arguments![0] as ResumeLatestArguments).runDir, second);
+  assert.deepEqual(two[2].command!.arguments, [{ configUri: uri, runDirs: [second, first] } satisfies CompareRunsArguments]);
+  // Lenses sit on the first line, where an editor shows them above the config.
+  for (const lens of two) assert.deepEqual(lens.range.start, { line: 0, character: 0 });
+});
+
+test('crate-lab lsp --stdio answers initialize without evaluating tfjs', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'crate-lsp-cli-'));
+  // tfjs-core creates its engine as a global when its modules are evaluated: trap that.
+  const trap = join(dir, 'trap-tfjs.cjs');
+  writeFileSync(
+    trap,
+    `let engine;\nObject.defineProperty(globalThis, '_tfengine', { configurable: true, get: () => engine, set: (e) => { require('node:fs').writeSync(2, 'TFJS EVALUATED\\n'); engine = e; } });\n`,
+  );
+  // The trap works: loading the trainer's CLI for a tfjs command trips it.
+  const tripped = spawnSync(process.execPath, ['--require', trap, cliPath, 'infer', '--help'], { encoding: 'utf8', timeout: 60_000 });
+  assert.match(tripped.stderr, /TFJS EVALUATED/);
+
+  const cli = startServer([cliPath, 'lsp', '--stdio'], ['--require', trap]);
+  let stderr = '';
+  cli.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const init = await cli.initialize();
+  assert.equal(init.serverInfo?.name, 'crate-lab');
+  assert.ok(init.capabilities.completionProvider);
+  const { uri, text } = fixture('unknown-key.crate.yaml');
+  await cli.open(uri, text);
+  assert.equal((await cli.diagnostics(uri, 1)).length, 1);
+  await cli.stop();
+  assert.equal(cli.child.exitCode, 0);
+  assert.doesNotMatch(stderr, /TFJS EVALUATED/);
+  assert.doesNotMatch(readFileSync(serverPath, 'utf8'), /node_modules\/@tensorflow/);
+});
+
+/** A deterministic generator (mulberry32), so a failing mutation can be reproduced. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function mutate(text: string, next: () => number): string {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
+  const alphabet = [':', ' ', '\n', '-', '{', '}', '[', ']', ',', '#', '&', '*', '!', '|', '>', '"', "'", '\t', '0', '9', 'a', 'é', '?', '%', '@', '`', '\\', '\r'];
+  let out = text;
+  const edits = 1 + Math.floor(next() * 4);
+  for (let e = 0; e < edits; e++) {
+    const at = Math.floor(next() * (out.length + 1));
+    const lines = out.split('\n');
+    const line = Math.floor(next() * lines.length);
+    switch (pick(['insert', 'delete', 'replace', 'duplicate-line', 'drop-line', 'swap-lines', 'indent'] as const)) {
+      case 'insert':
+        out = out.slice(0, at) + pick(alphabet) + out.slice(at);
+        break;
+      case 'delete':
+        out = out.slice(0, at) + out.slice(at + 1 + Math.floor(next() * 5));
+        break;
+      case 'replace':
+        out = out.slice(0, at) + pick(alphabet) + out.slice(at + 1);
+        break;
+      case 'duplicate-line':
+        lines.splice(line, 0, lines[line]);
+        out = lines.join('\n');
+        break;
+      case 'drop-line':
+        lines.splice(line, 1);
+        out = lines.join('\n');
+        break;
+      case 'swap-lines': {
+        const other = Math.floor(next() * lines.length);
+        [lines[line], lines[other]] = [lines[other], lines[line]];
+        out = lines.join('\n');
+        break;
+      }
+      case 'indent':
+        lines[line] = pick(['  ', '    ', ' ', '- ']) + lines[line];
+        out = lines.join('\n');
+        break;
+    }
+  }
+  return out;
+}
+
+test('fuzz: 1,000 mutated configs never crash the server and each gets its diagnostics', async () => {
+  const next = random(20261125);
+  const sources = ['valid.crate.yaml', 'heads-do-not-divide.crate.yaml', 'missing-dir.crate.yaml', 'syntax-error.crate.yaml', 'unknown-key.crate.yaml'].map((f) => fixture(f).text);
+  sources.push(readFileSync(join(repoRoot, 'test', 'fixtures', 'configs', 'valid', 'full.crate.yaml'), 'utf8'));
+  const uri = uriOf(join(fixtures, 'fuzz.crate.yaml'));
+  await client.open(uri, sources[0]);
+  await client.diagnostics(uri, 1);
+  const codes = new Map<string, number>();
+  for (let version = 2; version <= 1001; version++) {
+    const text = mutate(sources[Math.floor(next() * sources.length)], next);
+    await client.connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [{ text }] });
+    const diagnostics = await client.diagnostics(uri, version);
+    assert.ok(Array.isArray(diagnostics), `version ${version}`);
+    for (const code of new Set(diagnostics.map((d) => String(d.code)).concat(diagnostics.length ? [] : ['none']))) codes.set(code, (codes.get(code) ?? 0) + 1);
+    // Every feature answers on the mutated text too (none may take the server down).
+    if (version % 10 === 0) {
+      await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 2, character: 3 } });
+      await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: 3, character: 2 } });
+      await client.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 99, character: 0 } } });
+      await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
+    }
+  }
+  // The mutations reach every layer of checking, not only the YAML parser.
+  for (const code of ['none', 'syntax', 'unknown-key', 'rule', 'path']) assert.ok((codes.get(code) ?? 0) > 10, `few outcomes "${code}": ${JSON.stringify([...codes])}`);
+  assert.equal(client.child.exitCode, null, 'the server exited');
+  const final = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri: fixture('valid.crate.yaml').uri }, position: { line: 4, character: 3 } });
+  assert.ok(final, 'the server answers after the fuzzing');
+});
