@@ -2,11 +2,11 @@
 // and resumed ends bit-identical to an uninterrupted run, with every step's event exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensors } from '../trainer/io/safetensors.js';
-import { exited, events, onlyRun, runInfo, spawnCli, waitFor } from './support/runs.js';
+import { exited, events, firstCheckpoint, onlyRun, runInfo, spawnCli, waitFor } from './support/runs.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-resume-'));
 const config = join(tmp, 'tiny.crate.yaml');
@@ -41,10 +41,7 @@ test('SIGKILL after the first checkpoint, then resume: bit-identical to an unint
   const killed = join(tmp, 'killed');
   const child = spawnCli(['train', config, '--runs-dir', killed]);
   const result = exited(child);
-  const runDir = await waitFor('the first checkpoint', () => {
-    const dir = onlyRun(killed);
-    return dir && existsSync(join(dir, 'checkpoints', 'latest')) ? dir : undefined;
-  });
+  const runDir = await firstCheckpoint(killed);
   // A random moment after the first checkpoint: a random step to reach, then up to 100 ms more.
   const target = 6 + Math.floor(Math.random() * 45);
   await waitFor(`step ${target}`, () => (runInfo(runDir).step >= target ? true : undefined), 60_000);
@@ -68,10 +65,7 @@ test('stop checkpoints and marks the run stopped; resume finishes it identically
   const runsDir = join(tmp, 'stopped');
   const child = spawnCli(['train', config, '--runs-dir', runsDir]);
   const result = exited(child);
-  const runDir = await waitFor('the first checkpoint', () => {
-    const dir = onlyRun(runsDir);
-    return dir && existsSync(join(dir, 'checkpoints', 'latest')) ? dir : undefined;
-  });
+  const runDir = await firstCheckpoint(runsDir);
   const stop = await exited(spawnCli(['stop', runDir]));
   assert.equal(stop.code, 0, stop.stderr);
   const trainer = await result;

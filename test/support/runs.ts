@@ -42,3 +42,11 @@ export function runInfo(runDir: string): RunInfo {
 export function events(runDir: string): RunEvent[] {
   return readEventsFrom(join(runDir, 'events.jsonl')).events;
 }
+
+/** The run directory in `runsDir` once its first checkpoint is complete. */
+export function firstCheckpoint(runsDir: string): Promise<string> {
+  return waitFor('the first checkpoint', () => {
+    const dir = onlyRun(runsDir);
+    return dir && existsSync(join(dir, 'checkpoints', 'latest')) ? dir : undefined;
+  });
+}
