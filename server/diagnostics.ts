@@ -31,9 +31,14 @@ export class DiagnosticsPublisher {
   /** The version last published per document: opening a document reports it as a change too. */
   private readonly published = new Map<string, number>();
 
+  /** The outcome diagnostics last published per document (to republish only on change). */
+  private readonly outcomes = new Map<string, string>();
+
   constructor(
     private readonly connection: Connection,
     private readonly delayMs: number,
+    /** Diagnostics that do not come from the text (outcomes of the config's runs). */
+    private readonly extra: (doc: TextDocument) => Diagnostic[] = () => [],
   ) {}
 
   /** Check `doc` after the delay; a newer edit of the same document restarts the wait. */
@@ -60,14 +65,31 @@ export class DiagnosticsPublisher {
         { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Error, source: diagnosticSource, message: `internal error while checking: ${(e as Error).message}` },
       ];
     }
+    const outcomes = this.outcomesOf(doc);
+    this.outcomes.set(doc.uri, JSON.stringify(outcomes));
     this.published.set(doc.uri, doc.version);
-    void this.connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
+    void this.connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: [...diagnostics, ...outcomes] });
+  }
+
+  private outcomesOf(doc: TextDocument): Diagnostic[] {
+    try {
+      return this.extra(doc);
+    } catch {
+      return [];
+    }
+  }
+
+  /** Publishes `doc` again (same version) when its outcome diagnostics changed. */
+  refreshOutcomes(doc: TextDocument): void {
+    if (!this.published.has(doc.uri) || this.pending.has(doc.uri)) return;
+    if (JSON.stringify(this.outcomesOf(doc)) !== this.outcomes.get(doc.uri)) this.publish(doc);
   }
 
   clear(uri: string): void {
     clearTimeout(this.pending.get(uri));
     this.pending.delete(uri);
     this.published.delete(uri);
+    this.outcomes.delete(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
 }

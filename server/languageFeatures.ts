@@ -1,7 +1,7 @@
 // The *.crate.yaml language: diagnostics, completion, hover, inlay hints and code lenses, wired to
 // the connection. Each feature lives in its own module; this one only connects them and guards
 // every handler, so that a bug in one feature answers "nothing" instead of ending the server.
-import { type Connection, type ServerCapabilities, TextDocumentSyncKind, type TextDocuments } from 'vscode-languageserver';
+import { type Connection, type Diagnostic, type ServerCapabilities, TextDocumentSyncKind, type TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { codeLenses } from './codeLenses.js';
 import { completions } from './completion.js';
@@ -16,15 +16,18 @@ const defaultDiagnosticsDelayMs = 100;
 
 export interface LanguageFeatures {
   capabilities: ServerCapabilities;
+  /** Runs changed: republish the open configs whose outcome diagnostics changed. */
+  refreshOutcomes(): void;
 }
 
 export function registerLanguageFeatures(
   connection: Connection,
   documents: TextDocuments<TextDocument>,
   options: () => InitializationOptions,
+  outcomes: (doc: TextDocument) => Diagnostic[] = () => [],
 ): LanguageFeatures {
   let publisher: DiagnosticsPublisher | undefined;
-  const diagnostics = () => (publisher ??= new DiagnosticsPublisher(connection, options().diagnosticsDelayMs ?? defaultDiagnosticsDelayMs));
+  const diagnostics = () => (publisher ??= new DiagnosticsPublisher(connection, options().diagnosticsDelayMs ?? defaultDiagnosticsDelayMs, outcomes));
 
   /** The open run config at `uri`, if it is one. */
   const config = (uri: string): TextDocument | undefined => (isRunConfig(uri) ? documents.get(uri) : undefined);
@@ -74,6 +77,9 @@ export function registerLanguageFeatures(
       hoverProvider: true,
       inlayHintProvider: true,
       codeLensProvider: { resolveProvider: false },
+    },
+    refreshOutcomes: () => {
+      for (const doc of documents.all()) if (isRunConfig(doc.uri)) guarded('outcome diagnostics', undefined, () => diagnostics().refreshOutcomes(doc));
     },
   };
 }

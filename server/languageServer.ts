@@ -1,23 +1,27 @@
 // The language server process: one LSP connection over stdio (or whatever transport the command
 // line names: --stdio, --node-ipc, --socket=N), the open documents, and the feature modules.
 // Each part registers its own handlers on the connection and states its own capabilities; the
-// run manager will be one more such part beside languageFeatures.
+// run manager (runManager.ts) is one more such part beside languageFeatures.
 import { createConnection, type InitializeResult, ProposedFeatures, TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { registerLanguageFeatures } from './languageFeatures.js';
 import type { InitializationOptions } from './protocol.js';
+import { registerRunManager } from './runManager.js';
 
 /** Runs the server until the client says exit (the connection then ends the process). */
 export function runLanguageServer(): Promise<void> {
   const connection = createConnection(ProposedFeatures.all);
   const documents = new TextDocuments(TextDocument);
   let options: InitializationOptions = {};
-  const languageFeatures = registerLanguageFeatures(connection, documents, () => options);
+  // The language features show the outcomes of a config's runs; the run manager says when they change.
+  const languageFeatures = registerLanguageFeatures(connection, documents, () => options, (doc) => runManager.outcomes(doc));
+  const runManager = registerRunManager(connection, documents, () => languageFeatures.refreshOutcomes());
 
   connection.onInitialize((params): InitializeResult => {
     options = (params.initializationOptions ?? {}) as InitializationOptions;
+    runManager.initialize(options);
     return {
-      capabilities: { ...languageFeatures.capabilities },
+      capabilities: { ...languageFeatures.capabilities, ...runManager.capabilities },
       serverInfo: { name: 'crate-lab' },
     };
   });

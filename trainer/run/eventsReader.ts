@@ -11,7 +11,12 @@ export interface EventsChunk {
   badLines: number;
 }
 
-export function readEventsFrom(file: string, offset = 0): EventsChunk {
+/**
+ * The complete lines from byte `offset` on. With `maxBytes`, at most that many bytes are read
+ * (the lines complete within them; more only when a single line is longer), so a large backlog
+ * can be read in bounded pieces: call again from the returned offset.
+ */
+export function readEventsFrom(file: string, offset = 0, maxBytes = Infinity): EventsChunk {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -22,9 +27,15 @@ export function readEventsFrom(file: string, offset = 0): EventsChunk {
   try {
     const size = fstatSync(fd).size;
     if (size <= offset) return { events: [], offset, badLines: 0 };
-    const buf = Buffer.alloc(size - offset);
-    const n = readSync(fd, buf, 0, buf.length, offset);
-    const end = buf.lastIndexOf(0x0a, n - 1);
+    let buf = Buffer.alloc(Math.min(size - offset, Math.max(1, maxBytes)));
+    let n = readSync(fd, buf, 0, buf.length, offset);
+    let end = buf.lastIndexOf(0x0a, n - 1);
+    if (end < 0 && buf.length < size - offset) {
+      // One line longer than maxBytes: read the rest after all.
+      buf = Buffer.alloc(size - offset);
+      n = readSync(fd, buf, 0, buf.length, offset);
+      end = buf.lastIndexOf(0x0a, n - 1);
+    }
     if (end < 0) return { events: [], offset, badLines: 0 };
     const events: RunEvent[] = [];
     let badLines = 0;

@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Scale benchmark of the run manager (issue 4): RUNS runs × STEPS steps on disk; measures how
+// long the server takes to index them (run.json and the end of each events.jsonl: a finished run's
+// events are read when first requested), a downsampled 2,000-point series request, the server's
+// RSS once every run's series has been loaded, and the latency from a new events.jsonl line to
+// the client's eventsAppended notification.
+// Usage: node scripts/build.mjs && node scripts/bench-server.mjs [--runs 100] [--steps 100000] [--keep DIR]
+// Targets: index < 5 s, series < 50 ms, RSS < 300 MB, latency < 100 ms (median).
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import rpc from 'vscode-languageserver-protocol/node';
+
+const { createProtocolConnection, StreamMessageReader, StreamMessageWriter } = rpc;
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '100' }, steps: { type: 'string', default: '100000' }, keep: { type: 'string' } } });
+const runs = Number(values.runs);
+const steps = Number(values.steps);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// The data: reused from --keep DIR when it already holds it.
+const runsDir = values.keep ?? mkdtempSync(join(tmpdir(), 'crate-bench-server-'));
+const stamp = join(runsDir, `.bench-${runs}x${steps}`);
+if (!existsSync(stamp)) {
+  const t0 = performance.now();
+  mkdirSync(runsDir, { recursive: true });
+  const t = new Date().toISOString();
+  for (let r = 0; r < runs; r++) {
+    const dir = join(runsDir, `run-${String(r).padStart(3, '0')}`);
+    mkdirSync(dir, { recursive: true });
+    const info = { id: `run-${r}`, name: 'bench', configHash: 'x', status: 'completed', pid: 1, host: hostname(), backend: 'cpu', step: steps, epoch: 0, totalSteps: steps, createdAt: t, updatedAt: t, heartbeat: t };
+    writeFileSync(join(dir, 'run.json'), JSON.stringify(info));
+    const file = join(dir, 'events.jsonl');
+    writeFileSync(file, '');
+    let chunk = [];
+    for (let s = 1; s <= steps; s++) {
+      const loss = 2 * Math.exp(-s / steps) + 0.1 * Math.sin(s * 0.37 + r);
+      chunk.push(`{"t":"${t}","type":"scalars","step":${s},"epoch":0,"loss":${loss},"lr":${0.001 * (1 - s / steps)},"imagesPerSecond":${1000 + (s % 97)}}`);
+      if (s % 1000 === 0) chunk.push(`{"t":"${t}","type":"eval","step":${s},"epoch":0,"split":"validation","loss":${loss + 0.1},"accuracy":0.5}`);
+      if (chunk.length >= 20000) {
+        appendFileSync(file, chunk.join('\n') + '\n');
+        chunk = [];
+      }
+    }
+    if (chunk.length) appendFileSync(file, chunk.join('\n') + '\n');
+  }
+  writeFileSync(stamp, '');
+  console.log(`generated ${runs} runs × ${steps} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s (${runsDir})`);
+}
+
+const child = spawn(process.execPath, [join(root, 'dist', 'server', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+const waiting = [];
+connection.onNotification('crateLab/eventsAppended', (p) => {
+  for (const w of waiting.splice(0)) w(p);
+});
+connection.listen();
+const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024;
+
+const t0 = performance.now();
+await connection.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { runsDirs: [runsDir] } });
+await connection.sendNotification('initialized', {});
+const listed = await connection.sendRequest('crateLab/listRuns', {});
+const indexMs = performance.now() - t0;
+
+const one = join(runsDir, 'run-000');
+const series = [];
+let points = 0;
+for (let i = 0; i < 20; i++) {
+  const t = performance.now();
+  const r = await connection.sendRequest('crateLab/getScalars', { runDir: one, keys: ['loss'], maxPoints: 2000 });
+  series.push(performance.now() - t);
+  points = r.series.loss.step.length;
+}
+
+// Every run's series in memory (a compare of all of them would do this).
+const tLoad = performance.now();
+for (let r = 0; r < runs; r++) await connection.sendRequest('crateLab/getScalars', { runDir: join(runsDir, `run-${String(r).padStart(3, '0')}`), keys: ['loss'], maxPoints: 2000 });
+const loadAllMs = performance.now() - tLoad;
+
+// A live run: new lines appended one at a time.
+const live = join(runsDir, 'live');
+rmSync(live, { recursive: true, force: true });
+mkdirSync(live);
+const now = new Date().toISOString();
+writeFileSync(join(live, 'run.json'), JSON.stringify({ id: 'live', name: 'live', configHash: 'x', status: 'running', pid: process.pid, host: hostname(), backend: 'cpu', step: 0, epoch: 0, totalSteps: 100, createdAt: now, updatedAt: now, heartbeat: now }));
+writeFileSync(join(live, 'events.jsonl'), '');
+await new Promise((r) => setTimeout(r, 1500)); // discovered by the watcher / rescan
+const latencies = [];
+for (let s = 1; s <= 50; s++) {
+  const got = new Promise((resolve) => waiting.push(resolve));
+  const t = performance.now();
+  appendFileSync(join(live, 'events.jsonl'), `{"t":"${now}","type":"scalars","step":${s},"epoch":0,"loss":1,"lr":0.001,"imagesPerSecond":1}\n`);
+  await got;
+  latencies.push(performance.now() - t);
+  await new Promise((r) => setTimeout(r, 20));
+}
+const memory = rss();
+rmSync(live, { recursive: true, force: true });
+
+await connection.sendRequest('shutdown');
+await connection.sendNotification('exit');
+const result = {
+  runs: listed.length,
+  indexSeconds: +(indexMs / 1000).toFixed(2),
+  seriesMedianMs: +median(series).toFixed(2),
+  seriesPoints: points,
+  loadAllSeconds: +(loadAllMs / 1000).toFixed(2),
+  rssMB: Math.round(memory),
+  eventLatencyMedianMs: +median(latencies).toFixed(1),
+};
+console.log(JSON.stringify(result));
+console.log(
+  [
+    `index ${result.indexSeconds} s (< 5) ${result.indexSeconds < 5 ? 'ok' : 'MISSED'}`,
+    `series ${result.seriesMedianMs} ms (< 50) ${result.seriesMedianMs < 50 ? 'ok' : 'MISSED'}`,
+    `all ${runs} runs' series loaded in ${result.loadAllSeconds} s (not a target: loading is lazy)`,
+    `rss with all loaded ${result.rssMB} MB (< 300) ${result.rssMB < 300 ? 'ok' : 'MISSED'}`,
+    `latency ${result.eventLatencyMedianMs} ms (< 100) ${result.eventLatencyMedianMs < 100 ? 'ok' : 'MISSED'}`,
+  ].join('\n'),
+);
+if (!values.keep) rmSync(runsDir, { recursive: true, force: true });

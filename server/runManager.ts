@@ -1,0 +1,522 @@
+// The run manager: watches runs directories (fs.watch plus a periodic rescan), tails each
+// events.jsonl by byte offset, notices dead trainers, answers the crateLab/* requests and pushes
+// runsChanged / eventsAppended. It also launches, stops and resumes trainers (detached processes
+// of the crate-lab CLI, no shell). It never loads tfjs: only tfjs-free trainer modules are imported.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, type FSWatcher, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, watch } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { type Connection, type Diagnostic, ResponseError, type ServerCapabilities, type TextDocuments } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, loadConfigFile } from '../trainer/config/index.js';
+import { type RunEvent, type RunInfo, runFiles } from '../trainer/run/format.js';
+import { analyze, isRunConfig } from './documents.js';
+import { outcomeDiagnostics } from './outcomeDiagnostics.js';
+import {
+  type CompareRunsParams,
+  type CompareRunsResult,
+  compareRunsRequest,
+  eventsAppendedNotification,
+  type FinalMetrics,
+  type GetAttentionResult,
+  type GetScalarsParams,
+  type GetScalarsResult,
+  getAttentionRequest,
+  getLayerMetricsRequest,
+  getScalarsRequest,
+  type InitializationOptions,
+  type LaunchResult,
+  launchRequest,
+  listRunsRequest,
+  type RunSummary,
+  resumeRequest,
+  runsChangedNotification,
+  type StopResult,
+  stopRequest,
+} from './protocol.js';
+import { alignSeries, configDiff, downsampleMinMax, kendallTauB } from './runAnalysis.js';
+import { isAlive, RunState, type ScalarTable } from './runStore.js';
+
+const defaultRescanMs = 1000;
+/** How long launch/resume wait for the trainer to announce its run directory. */
+const startTimeoutMs = 60_000;
+
+/** The crate-lab CLI beside this bundle: dist/server/server.js → dist/trainer/cli.js (or the CLI itself for `crate-lab lsp`). */
+export function trainerCliPath(): string {
+  const main = process.argv[1] ? realpathSync(process.argv[1]) : '';
+  if (basename(main) === 'cli.js') return main;
+  return join(dirname(main), '..', 'trainer', 'cli.js');
+}
+
+export class RunManager {
+  private readonly runs = new Map<string, RunState>();
+  private readonly runsDirWatchers = new Map<string, FSWatcher | undefined>();
+  private readonly runWatchers = new Map<string, FSWatcher>();
+  private readonly pending = new Set<string>();
+  private configRunsDirs = new Set<string>();
+  private readonly extraRunsDirs = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushScheduled = false;
+  private started = false;
+
+  constructor(
+    private readonly notifyRunsChanged: (runs: RunSummary[], removed: string[]) => void,
+    private readonly notifyEvents: (runDir: string, events: RunEvent[], reset?: boolean) => void,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  start(options: InitializationOptions): void {
+    for (const d of options.runsDirs ?? []) this.extraRunsDirs.add(resolve(d));
+    this.started = true;
+    this.syncWatchers();
+    this.rescan();
+    this.timer = setInterval(() => this.guard('rescan', () => this.rescan()), options.rescanMs ?? defaultRescanMs);
+    this.timer.unref();
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const w of this.runsDirWatchers.values()) w?.close();
+    for (const w of this.runWatchers.values()) w.close();
+  }
+
+  /** The runs directories of the open configs changed. */
+  setConfigRunsDirs(dirs: Set<string>): void {
+    if ([...dirs].sort().join('\n') === [...this.configRunsDirs].sort().join('\n')) return;
+    this.configRunsDirs = dirs;
+    if (this.started) {
+      this.syncWatchers();
+      this.rescan();
+    }
+  }
+
+  addRunsDir(dir: string): void {
+    this.extraRunsDirs.add(resolve(dir));
+    this.syncWatchers();
+  }
+
+  private watchedRunsDirs(): Set<string> {
+    return new Set([...this.configRunsDirs, ...this.extraRunsDirs]);
+  }
+
+  private guard(what: string, f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.log(`crate-lab run manager: ${what} failed: ${(e as Error)?.stack ?? String(e)}`);
+    }
+  }
+
+  /** Starts/stops watchers so that exactly the wanted runs directories are watched. */
+  private syncWatchers(): void {
+    const wanted = this.watchedRunsDirs();
+    for (const [dir, w] of this.runsDirWatchers) {
+      if (!wanted.has(dir)) {
+        w?.close();
+        this.runsDirWatchers.delete(dir);
+      }
+    }
+    for (const dir of wanted) {
+      if (this.runsDirWatchers.get(dir)) continue;
+      const isNew = !this.runsDirWatchers.has(dir);
+      let watcher: FSWatcher | undefined;
+      try {
+        watcher = watch(dir, () => this.schedule(dir));
+        watcher.on('error', () => {
+          watcher?.close();
+          this.runsDirWatchers.set(dir, undefined); // the rescan re-establishes it
+        });
+      } catch {
+        watcher = undefined; // not there yet: the rescan retries
+      }
+      this.runsDirWatchers.set(dir, watcher);
+      // Runs present when a directory is first watched are backlog, not news.
+      if (isNew) this.scanRunsDir(dir, false);
+    }
+  }
+
+  private schedule(key: string): void {
+    this.pending.add(key);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const keys = [...this.pending];
+      this.pending.clear();
+      this.guard('update', () => {
+        for (const k of keys) {
+          if (this.runsDirWatchers.has(k)) this.scanRunsDir(k, true);
+          const run = this.runs.get(k);
+          if (run) this.refreshRun(run);
+        }
+        this.publishChanges([]);
+      });
+    });
+  }
+
+  /** Adds the runs found in `dir`; `announce` says whether their events are news. */
+  private scanRunsDir(dir: string, announce: boolean): Set<string> {
+    const found = new Set<string>();
+    let entries: string[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+        .map((e) => e.name);
+    } catch {
+      return found;
+    }
+    for (const name of entries) {
+      const runDir = join(dir, name);
+      found.add(runDir);
+      if (!this.runs.has(runDir)) {
+        const run = new RunState(runDir, announce);
+        this.runs.set(runDir, run);
+        this.watchRun(run);
+        this.refreshRun(run);
+      }
+    }
+    return found;
+  }
+
+  private watchRun(run: RunState): void {
+    if (this.runWatchers.has(run.dir)) return;
+    try {
+      const w = watch(run.dir, () => this.schedule(run.dir));
+      w.on('error', () => {
+        w.close();
+        this.runWatchers.delete(run.dir);
+      });
+      this.runWatchers.set(run.dir, w);
+    } catch {
+      // gone already; the rescan removes it
+    }
+  }
+
+  private refreshRun(run: RunState, load = false): void {
+    let events: RunEvent[];
+    try {
+      events = run.refresh(load);
+      run.readError = undefined;
+    } catch (e) {
+      // An unreadable file (permissions, a directory named events.jsonl): this run only.
+      run.readError = `cannot read the run: ${(e as Error).message}`;
+      return;
+    }
+    if (run.wasReset) {
+      run.wasReset = false;
+      if (run.announce) this.notifyEvents(run.dir, [], true);
+    }
+    if (events.length > 0 && run.announce) this.notifyEvents(run.dir, events);
+    run.announce = true;
+  }
+
+  /** The full rescan: new, changed and deleted runs, dead trainers (status is re-evaluated). */
+  rescan(): void {
+    const present = new Set<string>();
+    this.syncWatchers();
+    for (const dir of this.watchedRunsDirs()) {
+      for (const runDir of this.scanRunsDir(dir, true)) present.add(runDir);
+    }
+    const removed: string[] = [];
+    for (const [runDir, run] of this.runs) {
+      const pinned = !this.watchedRunsDirs().has(dirname(runDir));
+      if ((!present.has(runDir) && !pinned) || (pinned && !existsSync(runDir))) {
+        this.runs.delete(runDir);
+        this.runWatchers.get(runDir)?.close();
+        this.runWatchers.delete(runDir);
+        if (run.sentSummary) removed.push(runDir);
+        continue;
+      }
+      this.refreshRun(run);
+    }
+    this.publishChanges(removed);
+  }
+
+  private publishChanges(removed: string[]): void {
+    let changed = removed.length > 0;
+    const now = Date.now();
+    const summaries: RunSummary[] = [];
+    for (const run of this.runs.values()) {
+      if (!run.exists()) continue;
+      const summary = run.summary(now);
+      summaries.push(summary);
+      const text = JSON.stringify(summary);
+      if (text !== run.sentSummary) {
+        run.sentSummary = text;
+        changed = true;
+      }
+    }
+    if (changed) this.notifyRunsChanged(sortRuns(summaries), removed);
+  }
+
+  /** The known runs named `name` in `runsDir`, newest first (no rescan: the index as it is). */
+  runsOf(runsDir: string, name: string): RunSummary[] {
+    const now = Date.now();
+    return sortRuns([...this.runs.values()].filter((r) => dirname(r.dir) === runsDir && r.info?.name === name).map((r) => r.summary(now)));
+  }
+
+  listRuns(runsDir?: string): RunSummary[] {
+    this.rescan();
+    const now = Date.now();
+    const wanted = runsDir === undefined ? undefined : resolve(runsDir);
+    return sortRuns(
+      [...this.runs.values()].filter((r) => (wanted === undefined || dirname(r.dir) === wanted) && r.exists()).map((r) => r.summary(now)),
+    );
+  }
+
+  /** A run by directory, its events loaded and up to date; one outside the watched directories is tracked from now on. */
+  run(runDir: string): RunState {
+    const dir = resolve(runDir);
+    let run = this.runs.get(dir);
+    if (!run) {
+      run = new RunState(dir, false);
+      if (!run.exists()) throw new ResponseError(1, `${dir} is not a run directory`);
+      this.runs.set(dir, run);
+      this.watchRun(run);
+    }
+    this.refreshRun(run, true);
+    return run;
+  }
+
+  getScalars({ runDir, keys, since, maxPoints }: GetScalarsParams): GetScalarsResult {
+    const run = this.run(runDir);
+    const series: GetScalarsResult['series'] = {};
+    const tables: ScalarTable[] = [run.scalars, run.evals];
+    for (const table of tables) {
+      const from = since === undefined ? 0 : table.firstAfter(since);
+      for (const [key, column] of table.columns) {
+        if (keys && !keys.includes(key)) continue;
+        series[key] = downsampleMinMax({ step: table.steps, value: column }, maxPoints ?? Infinity, from, table.length);
+      }
+    }
+    for (const key of keys ?? []) series[key] ??= { step: [], value: [] };
+    return { runDir: run.dir, lastStep: run.lastStep, series };
+  }
+
+  getAttention(runDir: string, step: number): GetAttentionResult | null {
+    const run = this.run(runDir);
+    if (run.attention.length === 0) return null;
+    let ref = run.attention[0];
+    for (const a of run.attention) if (a.step <= step) ref = a;
+    const buf = Buffer.alloc(ref.length);
+    const fd = openSync(join(run.dir, runFiles.attention), 'r');
+    try {
+      const n = readSync(fd, buf, 0, ref.length, ref.offset);
+      if (n !== ref.length) throw new ResponseError(2, `${runFiles.attention} is shorter than its index says (step ${ref.step})`);
+    } finally {
+      closeSync(fd);
+    }
+    return {
+      runDir: run.dir,
+      step: ref.step,
+      steps: run.attention.map((a) => a.step),
+      layers: ref.layers,
+      images: ref.images,
+      heads: ref.heads,
+      grid: ref.grid,
+      encoding: 'base64-float32le',
+      data: buf.toString('base64'),
+    };
+  }
+
+  compareRuns({ runDirs, maxPoints }: CompareRunsParams): CompareRunsResult {
+    const runs = runDirs.map((d) => this.run(d));
+    const series: CompareRunsResult['series'] = {};
+    for (const key of ['loss', 'accuracy', 'validation.loss', 'validation.accuracy']) {
+      const per = runs.map((r) => {
+        const table = key.includes('.') ? r.evals : r.scalars;
+        const column = table.columns.get(key);
+        return column ? downsampleMinMax({ step: table.steps, value: column }, maxPoints ?? Infinity, 0, table.length) : { step: [], value: [] };
+      });
+      if (per.some((p) => p.step.length > 0)) series[key] = alignSeries(per);
+    }
+    const configs = runs.map((r) => {
+      try {
+        return parseYaml(readFileSync(join(r.dir, runFiles.config), 'utf8')) as unknown;
+      } catch {
+        return null;
+      }
+    });
+    const final: FinalMetrics[] = runs.map((r) => {
+      const summary = r.summary();
+      const trainLoss = r.scalars.last('loss');
+      const validationLoss = r.evals.last('validation.loss');
+      return {
+        runDir: r.dir,
+        id: summary.id,
+        status: summary.status,
+        step: summary.step,
+        trainLoss,
+        validationLoss,
+        validationAccuracy: r.evals.last('validation.accuracy'),
+        testLoss: r.evals.last('test.loss'),
+        testAccuracy: r.evals.last('test.accuracy'),
+        srr: r.finalSrr(),
+        generalizationGap: validationLoss !== null && trainLoss !== null ? validationLoss - trainLoss : null,
+      };
+    });
+    const paired = final.filter((f) => f.srr !== null && Number.isFinite(f.srr) && f.generalizationGap !== null && Number.isFinite(f.generalizationGap));
+    const tau = paired.length >= 2 ? kendallTauB(paired.map((f) => f.srr!), paired.map((f) => f.generalizationGap!)) : null;
+    return { runDirs: runs.map((r) => r.dir), series, configDiff: configDiff(configs), final, kendallTau: { tau, runs: paired.length } };
+  }
+
+  /** Spawns the CLI detached (no shell), output to a log file, and waits for its `start` line. */
+  private async spawnTrainer(args: string[], runsDir: string): Promise<LaunchResult> {
+    const logs = join(runsDir, '.logs');
+    mkdirSync(logs, { recursive: true });
+    const logFile = join(logs, `${new Date().toISOString().replace(/[:.]/g, '-')}-${args[0]}-${Math.random().toString(36).slice(2, 8)}.log`);
+    const fd = openSync(logFile, 'a');
+    let child;
+    try {
+      child = spawn(process.execPath, [trainerCliPath(), ...args, '--json'], { detached: true, stdio: ['ignore', fd, fd], shell: false, windowsHide: true });
+    } finally {
+      closeSync(fd);
+    }
+    let exited: number | null | undefined;
+    child.on('exit', (code) => (exited = code));
+    child.on('error', () => (exited = -1));
+    child.unref();
+    const deadline = Date.now() + startTimeoutMs;
+    for (;;) {
+      const text = readFileSync(logFile, 'utf8');
+      for (const line of text.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        try {
+          const o = JSON.parse(line) as { type?: string; runDir?: string };
+          if (o.type === 'start' && typeof o.runDir === 'string') return { runDir: resolve(o.runDir), pid: child.pid ?? -1, logFile };
+        } catch {
+          // a partial line: read again
+        }
+      }
+      if (exited !== undefined) {
+        const reason = text.split('\n').filter((l) => l.trim() && !l.startsWith('{')).at(-1) ?? `exit code ${exited}`;
+        throw new ResponseError(3, `the trainer exited before starting: ${reason}`);
+      }
+      if (Date.now() > deadline) throw new ResponseError(4, `the trainer did not start within ${startTimeoutMs / 1000} s (log: ${logFile})`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async launch(configPath: string, runsDirParam?: string, maxSteps?: number): Promise<LaunchResult> {
+    const file = resolve(configPath);
+    let runsDir: string;
+    try {
+      runsDir = runsDirParam !== undefined ? resolve(runsDirParam) : loadConfigFile(file).config.runsDir;
+    } catch (e) {
+      throw new ResponseError(5, e instanceof ConfigError ? e.message : `cannot read ${file}: ${(e as Error).message}`);
+    }
+    const args = ['train', file, '--runs-dir', runsDir];
+    if (maxSteps !== undefined) args.push('--max-steps', String(maxSteps));
+    this.addRunsDir(runsDir);
+    const result = await this.spawnTrainer(args, runsDir);
+    this.schedule(runsDir);
+    return result;
+  }
+
+  async resume(runDir: string): Promise<LaunchResult> {
+    const dir = resolve(runDir);
+    if (!existsSync(join(dir, runFiles.info))) throw new ResponseError(1, `${dir} is not a run directory`);
+    return this.spawnTrainer(['resume', dir], dirname(dir));
+  }
+
+  /** `crate-lab stop RUN_DIR`: SIGTERM to the trainer in run.json (without waiting for it). */
+  stop(runDir: string): StopResult {
+    const dir = resolve(runDir);
+    let info: RunInfo;
+    try {
+      info = JSON.parse(readFileSync(join(dir, runFiles.info), 'utf8')) as RunInfo;
+    } catch (e) {
+      throw new ResponseError(1, `${dir}: ${runFiles.info} is unreadable: ${(e as Error).message}`);
+    }
+    if (info.status !== 'running' && info.status !== 'stopping') return { signalled: false, message: `${dir} is not running (status ${info.status})` };
+    if (info.host !== hostname()) throw new ResponseError(6, `${dir} runs on ${info.host}; stop it there`);
+    if (!isAlive(info.pid)) throw new ResponseError(7, `the trainer of ${dir} (pid ${info.pid}) is gone; resume it instead`);
+    process.kill(info.pid, 'SIGTERM');
+    return { signalled: true, message: `sent SIGTERM to pid ${info.pid}` };
+  }
+}
+
+function sortRuns(runs: RunSummary[]): RunSummary[] {
+  return runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.dir.localeCompare(b.dir));
+}
+
+export interface RunManagerPart {
+  capabilities: ServerCapabilities;
+  /** Diagnostics on `doc` from the outcome of its newest run (diverged, failed). */
+  outcomes(doc: TextDocument): Diagnostic[];
+  /** Call from onInitialize with the client's options; watching starts at `initialized`. */
+  initialize(options: InitializationOptions): void;
+}
+
+/** Registers the crateLab/* handlers; watching starts at initialize. */
+export function registerRunManager(connection: Connection, documents: TextDocuments<TextDocument>, onRunsChanged: () => void = () => {}): RunManagerPart {
+  const manager = new RunManager(
+    (runs, removed) => {
+      void connection.sendNotification(runsChangedNotification, { runs, removed });
+      onRunsChanged();
+    },
+    (runDir, events, reset) => void connection.sendNotification(eventsAppendedNotification, reset ? { runDir, events, reset } : { runDir, events }),
+    (message) => connection.console.error(message),
+  );
+
+  const updateConfigDirs = () => {
+    const dirs = new Set<string>();
+    for (const doc of documents.all()) {
+      if (!isRunConfig(doc.uri)) continue;
+      try {
+        const runsDir = analyze(doc).result.config?.runsDir;
+        if (runsDir && existsSync(dirname(runsDir))) dirs.add(runsDir);
+      } catch {
+        // an unanalysable document contributes no runs directory
+      }
+    }
+    manager.setConfigRunsDirs(dirs);
+  };
+  documents.onDidOpen(updateConfigDirs);
+  documents.onDidChangeContent(updateConfigDirs);
+  documents.onDidClose(updateConfigDirs);
+
+  const wrap =
+    <P, R>(what: string, f: (p: P) => R | Promise<R>) =>
+    async (p: P): Promise<R | ResponseError<void>> => {
+      try {
+        return await f(p);
+      } catch (e) {
+        if (e instanceof ResponseError) return e as ResponseError<void>;
+        connection.console.error(`crate-lab: ${what} failed: ${(e as Error)?.stack ?? String(e)}`);
+        return new ResponseError(-32603, `${what} failed: ${(e as Error)?.message ?? String(e)}`);
+      }
+    };
+
+  connection.onRequest(listRunsRequest, wrap('listRuns', (p) => manager.listRuns(p?.runsDir)));
+  connection.onRequest(getScalarsRequest, wrap('getScalars', (p) => manager.getScalars(p)));
+  connection.onRequest(
+    getLayerMetricsRequest,
+    wrap('getLayerMetrics', (p) => {
+      const run = manager.run(p.runDir);
+      return { runDir: run.dir, points: run.layers };
+    }),
+  );
+  connection.onRequest(getAttentionRequest, wrap('getAttention', (p) => manager.getAttention(p.runDir, p.step)));
+  connection.onRequest(compareRunsRequest, wrap('compareRuns', (p) => manager.compareRuns(p)));
+  connection.onRequest(launchRequest, wrap('launch', (p) => manager.launch(p.configPath, p.runsDir, p.maxSteps)));
+  connection.onRequest(stopRequest, wrap('stop', (p) => manager.stop(p.runDir)));
+  connection.onRequest(resumeRequest, wrap('resume', (p) => manager.resume(p.runDir)));
+  connection.onShutdown(() => manager.dispose());
+  // Watching (and pushing) starts once the client has the initialize result.
+  let options: InitializationOptions = {};
+  connection.onInitialized(() => {
+    try {
+      manager.start(options);
+    } catch (e) {
+      connection.console.error(`crate-lab: the run manager did not start: ${(e as Error)?.stack ?? String(e)}`);
+    }
+  });
+
+  return {
+    capabilities: {},
+    outcomes: (doc) => outcomeDiagnostics(doc, (runsDir, name) => manager.runsOf(runsDir, name)),
+    initialize: (o) => (options = o),
+  };
+}

@@ -1,0 +1,364 @@
+// What the run manager keeps of one run in memory: run.json, the tail position in events.jsonl,
+// and the events in compact form. A finished run is only summarised (run.json and the last bytes
+// of events.jsonl) until a request needs its data; a live one is loaded and tailed at once.
+// Scalars live in growing typed arrays (one int32 step column shared by float32 value columns,
+// trimmed after a backlog is read), so 100 loaded runs × 100k steps × 3 scalars take ~160 MB;
+// per-layer metrics and attention references are few (one per introspection step), kept as records.
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, join } from 'node:path';
+import { readEventsFrom } from '../trainer/run/eventsReader.js';
+import { type LayerMetricsRecord, type RunEvent, type RunInfo, runFiles, staleHeartbeatMs } from '../trainer/run/format.js';
+import type { RunSummary } from './protocol.js';
+
+/** Rows of (step, value per column); a column missing in a row holds NaN (arrays start NaN-filled). */
+export class ScalarTable {
+  length = 0;
+  steps = new Int32Array(64);
+  readonly columns = new Map<string, Float32Array>();
+
+  append(step: number, values: Record<string, number | undefined>): void {
+    if (this.length === this.steps.length) this.grow();
+    const row = this.length++;
+    this.steps[row] = step;
+    for (const [key, v] of Object.entries(values)) {
+      if (typeof v !== 'number') continue;
+      let column = this.columns.get(key);
+      if (!column) {
+        column = new Float32Array(this.steps.length).fill(NaN);
+        this.columns.set(key, column);
+      }
+      column[row] = v;
+    }
+  }
+
+  private grow(): void {
+    this.resize(Math.ceil(this.steps.length * 1.5));
+  }
+
+  private resize(capacity: number): void {
+    const steps = new Int32Array(capacity);
+    steps.set(this.steps);
+    this.steps = steps;
+    for (const [key, column] of this.columns) {
+      const grown = new Float32Array(capacity).fill(NaN);
+      grown.set(column);
+      this.columns.set(key, grown);
+    }
+  }
+
+  /** Makes room for `rows` rows in all, at once (a backlog's size is known from its bytes). */
+  reserve(rows: number): void {
+    if (rows > this.steps.length) this.resize(rows);
+  }
+
+  /** Drops the spare capacity (after a backlog is read: finished runs rarely grow again). */
+  trim(): void {
+    if (this.steps.length === this.length) return;
+    this.steps = this.steps.slice(0, Math.max(1, this.length));
+    for (const [key, column] of this.columns) this.columns.set(key, column.slice(0, Math.max(1, this.length)));
+  }
+
+  /** The first row whose step is > since (steps are non-decreasing). */
+  firstAfter(since: number): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.steps[mid] <= since) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  last(key: string): number | null {
+    const column = this.columns.get(key);
+    if (!column) return null;
+    for (let i = this.length - 1; i >= 0; i--) if (!Number.isNaN(column[i])) return column[i];
+    return null;
+  }
+}
+
+export interface AttentionRef {
+  step: number;
+  offset: number;
+  length: number;
+  layers: number;
+  images: number;
+  heads: number;
+  grid: number;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const thisHost = hostname();
+const readPieceBytes = 2 * 1024 * 1024;
+
+export class RunState {
+  info: RunInfo | undefined;
+  infoError: string | undefined;
+  private infoStamp = '';
+  private eventsIno = -1;
+  offset = 0;
+  badLines = 0;
+  /** Bytes after the last complete line of events.jsonl. */
+  tornBytes = 0;
+  scalars = new ScalarTable();
+  evals = new ScalarTable();
+  layers: { step: number; layers: LayerMetricsRecord[] }[] = [];
+  attention: AttentionRef[] = [];
+  lastStep = 0;
+  /** Why the last refresh failed (reported in the summary). */
+  readError: string | undefined;
+  /** Set when events.jsonl was cut back and re-read; the manager clears it after telling clients. */
+  wasReset = false;
+  /** Whether the events are in memory (else only run.json and the end of events.jsonl were read). */
+  loaded = false;
+  private peekedSize = 0;
+  private peekedLoss: number | null = null;
+  private peekedImagesPerSecond: number | null = null;
+  /** Whether new events are pushed as `eventsAppended` (not the backlog of runs found at start). */
+  announce: boolean;
+  /** The summary last sent in runsChanged. */
+  sentSummary = '';
+
+  constructor(
+    readonly dir: string,
+    announce: boolean,
+  ) {
+    this.announce = announce;
+  }
+
+  /** Whether the directory looks like a run (has run.json or events.jsonl). */
+  exists(): boolean {
+    try {
+      statSync(join(this.dir, runFiles.info));
+      return true;
+    } catch {
+      try {
+        statSync(join(this.dir, runFiles.events));
+        return true;
+      } catch {
+        return false;
+      }
+    }
+  }
+
+  /**
+   * Re-reads run.json when it changed, then either reads the new lines of events.jsonl (a loaded
+   * run) and returns them, or only peeks at the file's end for the summary (an unloaded one).
+   * Live runs (running/stopping) are loaded at once; finished ones when a request needs their data.
+   */
+  refresh(load = false): RunEvent[] {
+    this.refreshInfo();
+    if (!this.loaded && (load || this.info?.status === 'running' || this.info?.status === 'stopping')) {
+      this.loaded = true;
+      // What was already summarised is backlog; only lines past it are news.
+      this.tail(this.peekedSize);
+    }
+    if (this.loaded) return this.tail();
+    this.peek();
+    return [];
+  }
+
+  /** Reads events.jsonl's last bytes: the last scalars and whether the last line is torn. */
+  private peek(): void {
+    const file = join(this.dir, runFiles.events);
+    let size: number;
+    try {
+      size = statSync(file).size;
+    } catch {
+      return;
+    }
+    if (size === this.peekedSize) return;
+    this.peekedSize = size;
+    const start = Math.max(0, size - 64 * 1024);
+    let text: string;
+    try {
+      const fd = openSync(file, 'r');
+      try {
+        const buf = Buffer.alloc(size - start);
+        const n = readSync(fd, buf, 0, buf.length, start);
+        text = buf.subarray(0, n).toString('utf8');
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return;
+    }
+    const lastNewline = text.lastIndexOf('\n');
+    this.tornBytes = Buffer.byteLength(text.slice(lastNewline + 1));
+    const lines = text.slice(0, lastNewline + 1).split('\n');
+    for (let i = lines.length - 1; i >= (start > 0 ? 1 : 0); i--) {
+      if (!lines[i].includes('"scalars"')) continue;
+      try {
+        const e = JSON.parse(lines[i]) as RunEvent;
+        if (e.type !== 'scalars') continue;
+        this.peekedLoss = Math.fround(e.loss);
+        this.peekedImagesPerSecond = Math.fround(e.imagesPerSecond);
+        this.lastStep = Math.max(this.lastStep, e.step);
+        break;
+      } catch {
+        // a bad line: look further back
+      }
+    }
+  }
+
+  private refreshInfo(): void {
+    const file = join(this.dir, runFiles.info);
+    let stamp: string;
+    try {
+      const s = statSync(file);
+      stamp = `${s.ino}:${s.mtimeMs}:${s.size}`;
+    } catch {
+      this.info = undefined;
+      this.infoError = `no ${runFiles.info}`;
+      this.infoStamp = '';
+      return;
+    }
+    if (stamp === this.infoStamp) return;
+    this.infoStamp = stamp;
+    try {
+      const info = JSON.parse(readFileSync(file, 'utf8')) as RunInfo;
+      if (info === null || typeof info !== 'object' || typeof info.status !== 'string') throw new Error('not a run record');
+      this.info = info;
+      this.infoError = undefined;
+    } catch (e) {
+      this.info = undefined;
+      this.infoError = `${runFiles.info} is unreadable: ${(e as Error).message}`;
+    }
+  }
+
+  /** Reads complete lines up to byte `until` (to the end by default) in pieces of 2 MB. */
+  private tail(until = Infinity): RunEvent[] {
+    const file = join(this.dir, runFiles.events);
+    let size: number;
+    try {
+      const s = statSync(file);
+      size = s.size;
+      // A resume cuts events.jsonl back to its checkpoint (or a new file replaced it): start over.
+      if (s.ino !== this.eventsIno || size < this.offset) {
+        if (this.eventsIno !== -1) {
+          // Cut back by a resume (or replaced): what is there now is known history, not news.
+          this.reset();
+          this.eventsIno = s.ino;
+          this.wasReset = true;
+          if (until === Infinity) this.tail(size);
+        }
+        this.eventsIno = s.ino;
+      }
+    } catch {
+      return [];
+    }
+    if (size === this.offset) {
+      this.tornBytes = 0;
+      return [];
+    }
+    const events: RunEvent[] = [];
+    const backlog = until !== Infinity;
+    // Scalars lines are ~150 bytes: reserve for the backlog at once instead of growing by copies.
+    if (backlog && this.offset === 0) this.scalars.reserve(Math.ceil(Math.min(until, size) / 140));
+    for (;;) {
+      const limit = Math.min(readPieceBytes, until - this.offset);
+      if (!(limit > 0)) break;
+      const chunk = readEventsFrom(file, this.offset, limit);
+      if (chunk.offset === this.offset) break;
+      this.offset = chunk.offset;
+      this.badLines += chunk.badLines;
+      for (const e of chunk.events) this.ingest(e);
+      if (!backlog) for (const e of chunk.events) events.push(e);
+    }
+    if (backlog) {
+      this.scalars.trim();
+      this.evals.trim();
+    }
+    try {
+      this.tornBytes = Math.max(0, statSync(file).size - this.offset);
+    } catch {
+      this.tornBytes = 0;
+    }
+    return events;
+  }
+
+  private reset(): void {
+    this.offset = 0;
+    this.badLines = 0;
+    this.scalars = new ScalarTable();
+    this.evals = new ScalarTable();
+    this.layers = [];
+    this.attention = [];
+    this.lastStep = 0;
+  }
+
+  private ingest(e: RunEvent): void {
+    if (e === null || typeof e !== 'object') return;
+    if (typeof e.step === 'number' && e.step > this.lastStep) this.lastStep = e.step;
+    switch (e.type) {
+      case 'scalars':
+        this.scalars.append(e.step, { loss: e.loss, lr: e.lr, imagesPerSecond: e.imagesPerSecond, accuracy: e.accuracy, srrLoss: e.srrLoss });
+        break;
+      case 'eval':
+        this.evals.append(e.step, { [`${e.split}.loss`]: e.loss, [`${e.split}.accuracy`]: e.accuracy });
+        break;
+      case 'layers':
+        if (Array.isArray(e.layers)) this.layers.push({ step: e.step, layers: e.layers });
+        break;
+      case 'attention':
+        this.attention.push({ step: e.step, offset: e.offset, length: e.length, layers: e.layers, images: e.images, heads: e.heads, grid: e.grid });
+        break;
+    }
+  }
+
+  /** Mean SRR measure over the layers of the last `layers` event. */
+  finalSrr(): number | null {
+    const last = this.layers.at(-1);
+    if (!last || last.layers.length === 0) return null;
+    return last.layers.reduce((s, l) => s + l.srr, 0) / last.layers.length;
+  }
+
+  summary(now = Date.now()): RunSummary {
+    const info = this.info;
+    let status: RunSummary['status'] = info?.status ?? 'unknown';
+    let statusReason = info?.error;
+    if (info && (info.status === 'running' || info.status === 'stopping')) {
+      const heartbeatAge = now - Date.parse(info.heartbeat);
+      if (info.host === thisHost && typeof info.pid === 'number' && !isAlive(info.pid)) {
+        status = 'failed';
+        statusReason = `the trainer (pid ${info.pid}) is gone without finishing`;
+      } else if (!(heartbeatAge <= staleHeartbeatMs)) {
+        status = 'failed';
+        statusReason = `no heartbeat for ${Number.isFinite(heartbeatAge) ? `${Math.round(heartbeatAge / 1000)} s` : 'ever'} (trainer presumed dead)`;
+      }
+    }
+    const errors: string[] = [];
+    if (this.infoError) errors.push(this.infoError);
+    if (this.readError) errors.push(this.readError);
+    if (this.badLines > 0) errors.push(`${this.badLines} line(s) of ${runFiles.events} are not JSON`);
+    // A torn last line is normal while a trainer writes; once it is gone, the line stays torn.
+    if (this.tornBytes > 0 && status !== 'running' && status !== 'stopping') errors.push(`${runFiles.events} ends with an incomplete line (${this.tornBytes} bytes)`);
+    return {
+      id: info?.id ?? basename(this.dir),
+      name: info?.name ?? basename(this.dir),
+      dir: this.dir,
+      status,
+      ...(statusReason ? { statusReason } : {}),
+      step: info?.step ?? this.lastStep,
+      totalSteps: info?.totalSteps ?? 0,
+      epoch: info?.epoch ?? 0,
+      loss: this.loaded ? this.scalars.last('loss') : this.peekedLoss,
+      imagesPerSecond: this.loaded ? this.scalars.last('imagesPerSecond') : this.peekedImagesPerSecond,
+      backend: info?.backend ?? '',
+      createdAt: info?.createdAt ?? '',
+      updatedAt: info?.updatedAt ?? '',
+      configHash: info?.configHash ?? '',
+      ...(errors.length ? { error: errors.join('; ') } : {}),
+    };
+  }
+}

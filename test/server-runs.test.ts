@@ -1,0 +1,438 @@
+// The run manager as a client sees it: the real server bundle over stdio with real JSON-RPC, real
+// trainer runs on the synthetic set (launched through the server and from a "terminal"), and the
+// pure helpers (downsampling, Kendall's τ-b, config diff) against hand-computed values.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  DidOpenTextDocumentNotification,
+  ExitNotification,
+  InitializeRequest,
+  InitializedNotification,
+  type ProtocolConnection,
+  PublishDiagnosticsNotification,
+  type PublishDiagnosticsParams,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+  createProtocolConnection,
+} from 'vscode-languageserver-protocol/node';
+import {
+  compareRunsRequest,
+  type EventsAppendedParams,
+  eventsAppendedNotification,
+  getAttentionRequest,
+  getLayerMetricsRequest,
+  getScalarsRequest,
+  launchRequest,
+  listRunsRequest,
+  type RunsChangedParams,
+  type RunSummary,
+  runsChangedNotification,
+  resumeRequest,
+  stopRequest,
+} from '../server/protocol.js';
+import { configDiff, downsampleMinMax, kendallTauB } from '../server/runAnalysis.js';
+import type { RunEvent } from '../trainer/run/format.js';
+import { cliPath } from './support/cli.js';
+import { repoRoot } from './support/reference.js';
+
+const serverPath = join(repoRoot, 'dist', 'server', 'server.js');
+
+// ------------------------------------------------------------------------------------------------
+// Pure helpers, against values computed by hand.
+// ------------------------------------------------------------------------------------------------
+
+test('downsampleMinMax keeps each bucket’s min and max, in step order', () => {
+  const series = { step: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], value: [5, 1, 9, 3, 3, 7, 0, 8, 2, 6] };
+  // 2 buckets: [5,1,9,3,3] → (2,1),(3,9); [7,0,8,2,6] → (7,0),(8,8).
+  assert.deepEqual(downsampleMinMax(series, 4), { step: [2, 3, 7, 8], value: [1, 9, 0, 8] });
+  // 3 buckets of indices [0,3) [3,6) [6,10): (2,1),(3,9) · (4,3),(6,7) · (7,0),(8,8).
+  assert.deepEqual(downsampleMinMax(series, 6), { step: [2, 3, 4, 6, 7, 8], value: [1, 9, 3, 7, 0, 8] });
+  // Max before min within a bucket stays in step order; a constant bucket gives one point.
+  assert.deepEqual(downsampleMinMax({ step: [1, 2, 3, 4], value: [9, 1, 4, 4] }, 2), { step: [1, 2], value: [9, 1] });
+  assert.deepEqual(downsampleMinMax({ step: [1, 2, 3, 4, 5], value: [4, 4, 4, 4, 4] }, 2), { step: [1], value: [4] });
+  // Few enough points come back as they are (NaN = no value is skipped); a sub-range is honoured.
+  assert.deepEqual(downsampleMinMax({ step: [1, 2, 3], value: [1, NaN, 3] }, 10), { step: [1, 3], value: [1, 3] });
+  // Indices [5,10) in 2 buckets: [7,0] → (6,7),(7,0); [8,2,6] → (8,8),(9,2).
+  assert.deepEqual(downsampleMinMax(series, 4, 5, 10), { step: [6, 7, 8, 9], value: [7, 0, 8, 2] });
+});
+
+test('kendallTauB against hand-computed values (with and without ties)', () => {
+  // C = 7, D = 3 over 10 pairs.
+  assert.equal(kendallTauB([1, 2, 3, 4, 5], [3, 1, 2, 5, 4]), 0.4);
+  // n0 = 6, C = 4, D = 0, one tie in x, one in y: 4 / √(5·5).
+  assert.equal(kendallTauB([1, 1, 2, 3], [1, 2, 2, 3]), 0.8);
+  assert.equal(kendallTauB([1, 2, 3], [3, 2, 1]), -1);
+  assert.equal(kendallTauB([1, 2, 3], [7, 7, 7]), null);
+  assert.equal(kendallTauB([1], [1]), null);
+});
+
+test('configDiff lists exactly the differing dotted paths', () => {
+  const a = { name: 'x', optim: { lr: 0.001, betas: [0.9, 0.999] }, model: { depth: 1 } };
+  const b = { name: 'x', optim: { lr: 0.01, betas: [0.9, 0.99] }, model: { depth: 1 }, srr: { weight: 1 } };
+  assert.deepEqual(configDiff([a, b]), [
+    { path: 'optim.betas', values: [[0.9, 0.999], [0.9, 0.99]] },
+    { path: 'optim.lr', values: [0.001, 0.01] },
+    { path: 'srr.weight', values: [null, 1] },
+  ]);
+});
+
+// ------------------------------------------------------------------------------------------------
+// The real server and real trainer runs.
+// ------------------------------------------------------------------------------------------------
+
+interface Notice<T> {
+  at: number;
+  params: T;
+}
+
+class Client {
+  readonly connection: ProtocolConnection;
+  readonly changes: Notice<RunsChangedParams>[] = [];
+  readonly appended: Notice<EventsAppendedParams>[] = [];
+  readonly diagnostics: PublishDiagnosticsParams[] = [];
+  stderr = '';
+
+  constructor(readonly child: ChildProcess) {
+    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    this.connection.onNotification(runsChangedNotification, (params: RunsChangedParams) => {
+      this.changes.push({ at: Date.now(), params });
+    });
+    this.connection.onNotification(eventsAppendedNotification, (params: EventsAppendedParams) => {
+      this.appended.push({ at: Date.now(), params });
+    });
+    this.connection.onNotification(PublishDiagnosticsNotification.type, (params: PublishDiagnosticsParams) => {
+      this.diagnostics.push(params);
+    });
+    this.connection.listen();
+  }
+
+  async initialize(initializationOptions: object): Promise<void> {
+    await this.connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions });
+    await this.connection.sendNotification(InitializedNotification.type, {});
+  }
+
+  /** Waits for a pushed runs list in which `predicate` holds for some run. */
+  async untilPushed(predicate: (r: RunSummary) => boolean, what: string, timeoutMs = 30_000): Promise<Notice<RunsChangedParams>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.changes.find((c) => c.params.runs.some(predicate));
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`never pushed: ${what}; server stderr: ${this.stderr}`);
+      await sleep(50);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.connection.sendRequest(ShutdownRequest.type);
+    await this.connection.sendNotification(ExitNotification.type);
+    await new Promise((resolve) => (this.child.exitCode !== null ? resolve(undefined) : this.child.on('exit', resolve)));
+    this.connection.dispose();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function readEvents(runDir: string): RunEvent[] {
+  const text = readFileSync(join(runDir, 'events.jsonl'), 'utf8');
+  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as RunEvent);
+}
+
+function writeConfig(dir: string, file: string, extra: string[]): string {
+  const path = join(dir, file);
+  writeFileSync(
+    path,
+    [
+      'name: rm-test',
+      'backend: wasm',
+      'model: {arch: crate-alpha, depth: 1, width: 8, heads: 2}',
+      'data: {kind: synthetic-subspaces, trainSize: 256, testSize: 64}',
+      'introspect: {probeImages: 2, every: 100}',
+      'runsDir: runs',
+      ...extra,
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
+
+let client: Client;
+let work: string;
+let preRuns: string;
+let terminalRuns: string;
+const children: ChildProcess[] = [];
+
+before(async () => {
+  const built = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs')], { encoding: 'utf8' });
+  assert.equal(built.status, 0, built.stderr);
+  work = mkdtempSync(join(tmpdir(), 'crate-runs-'));
+  // A runs directory with a corrupt run.json and a torn events.jsonl, there before the server.
+  preRuns = join(work, 'pre');
+  mkdirSync(join(preRuns, 'corrupt'), { recursive: true });
+  writeFileSync(join(preRuns, 'corrupt', 'run.json'), '{"id": "corrupt", "status": ');
+  mkdirSync(join(preRuns, 'torn'));
+  const t = new Date().toISOString();
+  const info = { id: 'torn', name: 'torn', configHash: 'x', status: 'completed', pid: 1, host: hostname(), backend: 'cpu', step: 2, epoch: 0, totalSteps: 2, createdAt: t, updatedAt: t, heartbeat: t };
+  writeFileSync(join(preRuns, 'torn', 'run.json'), JSON.stringify(info));
+  const line = (step: number, loss: number) => JSON.stringify({ type: 'scalars', t, step, epoch: 0, loss, lr: 0.1, imagesPerSecond: 10 });
+  writeFileSync(join(preRuns, 'torn', 'events.jsonl'), `${line(1, 2.5)}\n${line(2, 2.25)}\n{"type":"scalars","t":"${t}","st`);
+  // A run "running" on another host whose heartbeat stopped 20 s ago.
+  mkdirSync(join(preRuns, 'stale'));
+  const old = new Date(Date.now() - 20_000).toISOString();
+  writeFileSync(join(preRuns, 'stale', 'run.json'), JSON.stringify({ ...info, id: 'stale', status: 'running', host: 'elsewhere', heartbeat: old, updatedAt: old }));
+  // events.jsonl that cannot be read at all (a directory).
+  mkdirSync(join(preRuns, 'unreadable', 'events.jsonl'), { recursive: true });
+  writeFileSync(join(preRuns, 'unreadable', 'run.json'), JSON.stringify({ ...info, id: 'unreadable' }));
+  terminalRuns = join(work, 'terminal');
+  mkdirSync(terminalRuns);
+
+  client = new Client(spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  await client.initialize({ runsDirs: [preRuns, terminalRuns], rescanMs: 500 });
+});
+
+after(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await client?.stop();
+});
+
+test('a corrupt run.json and a torn events.jsonl are listed with an error, a stale heartbeat as failed; the server keeps answering', async () => {
+  const runs = await client.connection.sendRequest(listRunsRequest, { runsDir: preRuns });
+  const corrupt = runs.find((r) => r.dir === join(preRuns, 'corrupt'));
+  const torn = runs.find((r) => r.dir === join(preRuns, 'torn'));
+  assert.ok(corrupt && torn, JSON.stringify(runs));
+  assert.equal(corrupt.status, 'unknown');
+  assert.match(corrupt.error ?? '', /run\.json is unreadable/);
+  assert.equal(torn.status, 'completed');
+  assert.match(torn.error ?? '', /incomplete line/);
+  // The complete lines are there, the torn one is not.
+  const scalars = await client.connection.sendRequest(getScalarsRequest, { runDir: torn.dir, keys: ['loss'] });
+  assert.deepEqual(scalars.series.loss, { step: [1, 2], value: [2.5, 2.25] });
+  const stale = runs.find((r) => r.dir === join(preRuns, 'stale'));
+  assert.equal(stale?.status, 'failed');
+  assert.match(stale.statusReason ?? '', /no heartbeat for 2\d s/);
+  const unreadable = join(preRuns, 'unreadable');
+  assert.deepEqual((await client.connection.sendRequest(getScalarsRequest, { runDir: unreadable })).series, {});
+  const afterRead = (await client.connection.sendRequest(listRunsRequest, { runsDir: preRuns })).find((r) => r.dir === unreadable);
+  assert.match(afterRead?.error ?? '', /cannot read the run: .*EISDIR/);
+  await assert.rejects(client.connection.sendRequest(getScalarsRequest, { runDir: join(work, 'nowhere') }), /not a run directory/);
+  assert.equal((await client.connection.sendRequest(listRunsRequest, {})).length >= 2, true);
+  assert.equal(client.child.exitCode, null);
+});
+
+let launched: string;
+
+test('launch: the run is listed, its events are pushed while it trains, it completes', async () => {
+  const config = writeConfig(work, 'long.crate.yaml', ['optim: {batchSize: 32, maxSteps: 300}']);
+  const started = await client.connection.sendRequest(launchRequest, { configPath: config });
+  launched = started.runDir;
+  assert.ok(started.runDir.startsWith(join(work, 'runs')), started.runDir);
+  assert.ok(started.pid > 0);
+  const listed = await client.connection.sendRequest(listRunsRequest, {});
+  assert.ok(listed.some((r) => r.dir === launched), 'launched run not listed');
+  await client.untilPushed((r) => r.dir === launched && r.status === 'completed', 'the launched run completed', 60_000);
+  await sleep(300); // the last lines' notification
+  const notices = client.appended.filter((n) => n.params.runDir === launched);
+  assert.ok(notices.length >= 2, `only ${notices.length} eventsAppended notifications`);
+  // Pushed while training: the first push has no final status event yet.
+  assert.ok(!notices[0].params.events.some((e) => e.type === 'status'), 'first push came after the end');
+  // Every complete line exactly once, in order.
+  assert.deepEqual(notices.flatMap((n) => n.params.events), readEvents(launched));
+  const summary = (await client.connection.sendRequest(listRunsRequest, {})).find((r) => r.dir === launched)!;
+  assert.equal(summary.step, 300);
+  assert.equal(summary.error, undefined);
+  const lastScalars = readEvents(launched).filter((e) => e.type === 'scalars').at(-1)!;
+  assert.equal(summary.loss, Math.fround((lastScalars as { loss: number }).loss));
+});
+
+test('getScalars: all points, increments with since, min/max downsampling checked against events.jsonl', async () => {
+  const raw = readEvents(launched).flatMap((e) => (e.type === 'scalars' ? [{ step: e.step, loss: Math.fround(e.loss) }] : []));
+  assert.equal(raw.length, 300);
+  const all = await client.connection.sendRequest(getScalarsRequest, { runDir: launched, keys: ['loss'] });
+  assert.deepEqual(all.series.loss, { step: raw.map((r) => r.step), value: raw.map((r) => r.loss) });
+  assert.equal(all.lastStep, 300);
+  const since = await client.connection.sendRequest(getScalarsRequest, { runDir: launched, keys: ['loss'], since: 250 });
+  assert.deepEqual(since.series.loss.step, raw.filter((r) => r.step > 250).map((r) => r.step));
+  const small = await client.connection.sendRequest(getScalarsRequest, { runDir: launched, keys: ['loss'], maxPoints: 20 });
+  const { step, value } = small.series.loss;
+  assert.ok(step.length <= 20 && step.length >= 10, `${step.length} points`);
+  const losses = raw.map((r) => r.loss);
+  assert.ok(value.includes(Math.min(...losses)) && value.includes(Math.max(...losses)), 'extremes lost');
+  // Each bucket of 30 raw points contributes exactly its min and max.
+  for (let b = 0; b < 10; b++) {
+    const bucket = raw.slice(b * 30, (b + 1) * 30);
+    const mine = step.map((s, i) => ({ s, v: value[i] })).filter((p) => p.s > b * 30 && p.s <= (b + 1) * 30);
+    const lo = Math.min(...bucket.map((r) => r.loss));
+    const hi = Math.max(...bucket.map((r) => r.loss));
+    assert.deepEqual(new Set(mine.map((p) => p.v)), new Set([lo, hi]), `bucket ${b}`);
+  }
+  // Validation results come as their own keys.
+  const evals = await client.connection.sendRequest(getScalarsRequest, { runDir: launched, keys: ['validation.loss'] });
+  const rawEvals = readEvents(launched).filter((e) => e.type === 'eval' && e.split === 'validation');
+  assert.deepEqual(evals.series['validation.loss'].step, rawEvals.map((e) => e.step));
+});
+
+test('getLayerMetrics and getAttention return the introspection of the run', async () => {
+  const layerEvents = readEvents(launched).filter((e) => e.type === 'layers');
+  assert.equal(layerEvents.length, 3);
+  const metrics = await client.connection.sendRequest(getLayerMetricsRequest, { runDir: launched });
+  assert.deepEqual(metrics.points.map((p) => p.step), [100, 200, 300]);
+  assert.deepEqual(metrics.points.map((p) => p.layers), layerEvents.map((e) => (e.type === 'layers' ? e.layers : [])));
+  for (const key of ['R', 'Rc', 'density', 'srr', 'codeZeroFraction']) assert.equal(typeof (metrics.points[0].layers[0] as unknown as Record<string, unknown>)[key], 'number');
+
+  const attention = await client.connection.sendRequest(getAttentionRequest, { runDir: launched, step: 250 });
+  assert.ok(attention);
+  assert.equal(attention.step, 200);
+  assert.deepEqual(attention.steps, [100, 200, 300]);
+  // depth 1, 2 probe images, 2 heads, 16/4 = 4 patches a side.
+  assert.deepEqual([attention.layers, attention.images, attention.heads, attention.grid], [1, 2, 2, 4]);
+  const bytes = Buffer.from(attention.data, 'base64');
+  assert.equal(bytes.length, 1 * 2 * 2 * 4 * 4 * 4);
+  const maps = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  for (const v of maps) assert.ok(v >= 0 && v <= 1, String(v));
+  const onDisk = readFileSync(join(launched, 'attention.bin'));
+  const ref = readEvents(launched).find((e) => e.type === 'attention' && e.step === 200) as { offset: number; length: number };
+  assert.ok(bytes.equals(onDisk.subarray(ref.offset, ref.offset + ref.length)));
+});
+
+/** τ-b written out independently: Σ sign(dx)·sign(dy) / √(#pairs untied in x · #pairs untied in y). */
+function tauIndependent(x: number[], y: number[]): number | null {
+  let s = 0;
+  let untiedX = 0;
+  let untiedY = 0;
+  for (let i = 0; i < x.length; i++)
+    for (let j = 0; j < i; j++) {
+      s += Math.sign(x[i] - x[j]) * Math.sign(y[i] - y[j]);
+      untiedX += x[i] !== x[j] ? 1 : 0;
+      untiedY += y[i] !== y[j] ? 1 : 0;
+    }
+  return untiedX && untiedY ? s / Math.sqrt(untiedX * untiedY) : null;
+}
+
+test('compareRuns: aligned series, exactly the differing config keys, final metrics and Kendall’s τ', async () => {
+  const a = writeConfig(work, 'a.crate.yaml', ['optim: {batchSize: 32, maxSteps: 100, labelSmoothing: 0.1, weightDecay: 0.05}']);
+  const b = writeConfig(work, 'b.crate.yaml', ['optim: {batchSize: 32, maxSteps: 100, labelSmoothing: 0.2, weightDecay: 0.1}']);
+  const runA = (await client.connection.sendRequest(launchRequest, { configPath: a })).runDir;
+  const runB = (await client.connection.sendRequest(launchRequest, { configPath: b })).runDir;
+  for (const dir of [runA, runB]) await client.untilPushed((r) => r.dir === dir && r.status === 'completed', `${dir} completed`, 60_000);
+
+  const pair = await client.connection.sendRequest(compareRunsRequest, { runDirs: [runA, runB] });
+  assert.deepEqual(pair.configDiff, [
+    { path: 'optim.labelSmoothing', values: [0.1, 0.2] },
+    { path: 'optim.weightDecay', values: [0.05, 0.1] },
+  ]);
+  assert.deepEqual(pair.series.loss.step, Array.from({ length: 100 }, (_, i) => i + 1));
+  assert.equal(pair.series.loss.values.length, 2);
+
+  const three = [launched, runA, runB];
+  const result = await client.connection.sendRequest(compareRunsRequest, { runDirs: three });
+  // Aligned on the union of steps: the 100-step runs have no points after step 100.
+  assert.equal(result.series.loss.step.length, 300);
+  assert.equal(result.series.loss.values[1][150], null);
+  assert.deepEqual(result.configDiff.map((d) => d.path), ['optim.labelSmoothing', 'optim.maxSteps', 'optim.weightDecay']);
+  // Final metrics and τ recomputed from the raw event files.
+  const srr: number[] = [];
+  const gap: number[] = [];
+  for (const [i, dir] of three.entries()) {
+    const events = readEvents(dir);
+    const layers = events.filter((e) => e.type === 'layers').at(-1) as { layers: { srr: number }[] };
+    const validation = events.filter((e) => e.type === 'eval' && e.split === 'validation').at(-1) as { loss: number };
+    const train = events.filter((e) => e.type === 'scalars').at(-1) as { loss: number };
+    srr.push(layers.layers.reduce((s, l) => s + l.srr, 0) / layers.layers.length);
+    gap.push(validation.loss - train.loss);
+    assert.ok(Math.abs(result.final[i].srr! - srr[i]) < 1e-9, 'srr');
+    assert.ok(Math.abs(result.final[i].generalizationGap! - gap[i]) < 1e-5, 'gap');
+  }
+  assert.equal(result.kendallTau.runs, 3);
+  assert.equal(result.kendallTau.tau, tauIndependent(srr, gap));
+});
+
+let terminal: ChildProcess;
+
+test('a run started from a terminal appears without any request', async () => {
+  const config = writeConfig(work, 'terminal.crate.yaml', ['optim: {batchSize: 32, maxSteps: 1000000}']);
+  const requestsBefore = client.changes.length;
+  terminal = spawn(process.execPath, [cliPath, 'train', config, '--runs-dir', terminalRuns], { stdio: 'ignore' });
+  children.push(terminal);
+  const pushed = await client.untilPushed((r) => r.dir.startsWith(terminalRuns) && r.status === 'running' && r.step > 0, 'the terminal run, running');
+  assert.ok(client.changes.indexOf(pushed) >= requestsBefore);
+});
+
+test('a trainer killed with SIGKILL is reported failed within 10 s', async () => {
+  const running = client.changes.flatMap((c) => c.params.runs).find((r) => r.dir.startsWith(terminalRuns));
+  assert.ok(running && terminal.exitCode === null, 'no running terminal run');
+  const killedAt = Date.now();
+  terminal.kill('SIGKILL');
+  const failed = await client.untilPushed((r) => r.dir === running.dir && r.status === 'failed', 'the killed run failed', 10_000);
+  assert.ok(failed.at - killedAt < 10_000, `${failed.at - killedAt} ms`);
+  const run = failed.params.runs.find((r) => r.dir === running.dir)!;
+  assert.match(run.statusReason ?? '', /gone|heartbeat/);
+  // run.json itself still says running: the verdict is the server's.
+  assert.equal(JSON.parse(readFileSync(join(running.dir, 'run.json'), 'utf8')).status, 'running');
+});
+
+test('stop and resume: SIGTERM stops the trainer (status stopped); resume continues the same run', async () => {
+  const config = writeConfig(work, 'stoppable.crate.yaml', ['optim: {batchSize: 32, maxSteps: 1000000}', 'checkpoint: {every: 1000000}']);
+  const { runDir } = await client.connection.sendRequest(launchRequest, { configPath: config, runsDir: join(work, 'stoppable-runs') });
+  await client.untilPushed((r) => r.dir === runDir && r.status === 'running' && r.step > 5, 'the run, training');
+  const stopped = await client.connection.sendRequest(stopRequest, { runDir });
+  assert.equal(stopped.signalled, true, stopped.message);
+  const atStop = (await client.untilPushed((r) => r.dir === runDir && r.status === 'stopped', 'the run, stopped')).params.runs.find((r) => r.dir === runDir)!;
+  assert.equal((await client.connection.sendRequest(stopRequest, { runDir })).signalled, false);
+
+  const resumed = await client.connection.sendRequest(resumeRequest, { runDir });
+  assert.equal(resumed.runDir, runDir);
+  await client.untilPushed((r) => r.dir === runDir && r.status === 'running' && r.step > atStop.step + 5, 'the resumed run, past its stop');
+  assert.equal((await client.connection.sendRequest(stopRequest, { runDir })).signalled, true);
+  await client.untilPushed((r) => r.dir === runDir && r.status === 'stopped' && r.step > atStop.step, 'the resumed run, stopped again');
+  // The resume cut events.jsonl back to the checkpoint: the server's series is the file's, no line twice.
+  const raw = readEvents(runDir).flatMap((e) => (e.type === 'scalars' ? [e.step] : []));
+  const served = await client.connection.sendRequest(getScalarsRequest, { runDir, keys: ['loss'] });
+  assert.deepEqual(served.series.loss.step, raw);
+});
+
+test('diagnostics from outcomes: a diverged run of an open config marks optim.lr with the step and message', async () => {
+  const dir = join(work, 'outcomes');
+  mkdirSync(dir);
+  const file = join(dir, 'diverges.crate.yaml');
+  // A decoupled decay step of lr × weightDecay = 10 flips and multiplies the weights every step.
+  const text = [
+    'name: diverges',
+    'seed: 1',
+    'backend: wasm',
+    'model: {arch: crate-alpha, depth: 2, width: 16, heads: 2}',
+    'data: {kind: synthetic-subspaces, trainSize: 256, testSize: 32}',
+    'optim:',
+    '  batchSize: 32',
+    '  maxSteps: 60',
+    '  lr: 10',
+    '  weightDecay: 1',
+    '  warmup: 0',
+    '  gradClip: 0',
+    'introspect: {every: 0}',
+    'runsDir: runs',
+    '',
+  ].join('\n');
+  writeFileSync(file, text);
+  const uri = pathToFileURL(file).href;
+  await client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'yaml', version: 1, text } });
+  const { runDir } = await client.connection.sendRequest(launchRequest, { configPath: file });
+  await client.untilPushed((r) => r.dir === runDir && r.status === 'diverged', 'the diverged run');
+  const deadline = Date.now() + 10_000;
+  let found;
+  while (!(found = client.diagnostics.filter((p) => p.uri === uri).flatMap((p) => p.diagnostics).find((d) => d.code === 'run-diverged'))) {
+    assert.ok(Date.now() < deadline, `no outcome diagnostic; published: ${JSON.stringify(client.diagnostics.filter((p) => p.uri === uri))}`);
+    await sleep(50);
+  }
+  const line = text.split('\n').indexOf('  lr: 10');
+  assert.deepEqual(found.range, { start: { line, character: 2 }, end: { line, character: 4 } });
+  const info = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { step: number; error: string };
+  const message = String(found.message);
+  assert.ok(message.includes(`at step ${info.step}`) && message.includes(info.error), message);
+  assert.match(message, /loss became NaN/);
+});
