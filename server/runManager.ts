@@ -36,7 +36,8 @@ import {
   stopRequest,
 } from './protocol.js';
 import { alignSeries, configDiff, downsampleMinMax, kendallTauB } from './runAnalysis.js';
-import { isAlive, RunState, type ScalarTable } from './runStore.js';
+import { isAlive } from '../trainer/run/trainerProcess.js';
+import { RunState, type ScalarTable } from './runStore.js';
 
 const defaultRescanMs = 1000;
 /** How long launch/resume wait for the trainer to announce its run directory. */

@@ -8,6 +8,7 @@ import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { readEventsFrom } from '../trainer/run/eventsReader.js';
+import { isAlive } from '../trainer/run/trainerProcess.js';
 import { type LayerMetricsRecord, type RunEvent, type RunInfo, runFiles, staleHeartbeatMs } from '../trainer/run/format.js';
 import type { RunSummary } from './protocol.js';
 
@@ -79,24 +80,9 @@ export class ScalarTable {
   }
 }
 
-export interface AttentionRef {
-  step: number;
-  offset: number;
-  length: number;
-  layers: number;
-  images: number;
-  heads: number;
-  grid: number;
-}
+/** Where one step's attention maps lie in attention.bin: the attention event without its envelope. */
+export type AttentionRef = Omit<Extract<RunEvent, { type: 'attention' }>, 't' | 'type'>;
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 const thisHost = hostname();
 const readPieceBytes = 2 * 1024 * 1024;
