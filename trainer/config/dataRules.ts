@@ -1,6 +1,7 @@
 // The data section: absolute folders, the defaults that depend on the model, the checks that need
 // the disk, and the synthetic set's consistency rules.
 import { join } from 'node:path';
+import { syntheticFaults } from '../data/synthetic.js';
 import { datasetLabels, installHint } from './datasetFacts.js';
 import type { ResolvedData } from './resolved.js';
 import { type RuleContext, absolute, given, report } from './ruleContext.js';
@@ -70,14 +71,9 @@ function imageFolderClasses(ctx: RuleContext, data: DataValues, dir: string): nu
   return classes.length;
 }
 
-/** The generator's own constraints (trainer/data/synthetic.ts checks them again when it opens). */
+/** The generator's own constraints (the same function trainer/data/synthetic.ts checks on open). */
 function checkSynthetic(ctx: RuleContext, data: Extract<DataValues, { kind: 'synthetic-subspaces' }>, subspaces: number): void {
-  if (data.image % data.patch !== 0) report(ctx, ['data', 'patch'], `data.image ${data.image} is not a multiple of patch ${data.patch}`);
-  const patchDim = data.patch * data.patch * data.channels;
-  if (data.rank > patchDim) report(ctx, ['data', 'rank'], `must be at most the patch dimension patch²·channels = ${patchDim}, got ${data.rank}`);
-  if (data.subspacesPerClass > subspaces) {
-    report(ctx, ['data', 'subspacesPerClass'], `must be at most the number of subspaces (${subspaces}), got ${data.subspacesPerClass}`);
-  }
+  for (const fault of syntheticFaults({ ...data, subspaces })) report(ctx, ['data', fault.field], fault.message);
   // Shifting or mirroring an image moves its patches off the subspaces.
   if (data.augment.cropPadding > 0) report(ctx, ['data', 'augment', 'cropPadding'], 'random crops move the synthetic set’s patches off their subspaces', 'rule', 'warning');
   if (data.augment.flip) report(ctx, ['data', 'augment', 'flip'], 'flips move the synthetic set’s patches off their subspaces', 'rule', 'warning');

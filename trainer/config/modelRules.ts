@@ -105,18 +105,15 @@ function placeShapeError(e: ShapeError, model: Model, ctx: RuleContext): void {
     const f = fields.find((k) => given(ctx, ['model', k]));
     return f ? ['model', f] : model.size !== undefined ? ['model', 'size'] : ['model'];
   };
-  const heads = /^dim (\d+) is not divisible by heads (\d+)$/.exec(e.message);
-  if (heads) {
-    const [dim, k] = [Number(heads[1]), Number(heads[2])];
+  const f = e.failed;
+  if (f?.rule === 'heads') {
     const from = model.width === undefined ? ` (from size ${model.size})` : '';
-    report(ctx, blame('heads', 'width'), `width ${dim}${from} is not divisible by heads ${k}; heads that divide it: 1, ${divisors(dim)}`);
+    report(ctx, blame('heads', 'width'), `width ${f.dim}${from} is not divisible by heads ${f.heads}; heads that divide it: 1, ${divisors(f.dim)}`);
     return;
   }
-  const patch = /^image size (\d+) is not divisible by patch size (\d+)$/.exec(e.message);
-  if (patch) {
-    const [image, p] = [Number(patch[1]), Number(patch[2])];
+  if (f?.rule === 'patch') {
     const from = !given(ctx, ['model', 'patch']) && model.size !== undefined ? ` (patch from size ${model.size}; set model.patch)` : '';
-    report(ctx, blame('patch'), `image size ${image} is not divisible by patch size ${p}${from}; patch sizes that divide it: ${divisors(image) || '1'}`);
+    report(ctx, blame('patch'), `image size ${f.image} is not divisible by patch size ${f.patch}${from}; patch sizes that divide it: ${divisors(f.image) || '1'}`);
     return;
   }
   report(ctx, ['model'], e.message);

@@ -66,13 +66,19 @@ function withDefaults(spec: SyntheticSubspacesSpec): Resolved {
     subspacesPerClass: spec.subspacesPerClass ?? 2,
     noise: spec.noise ?? 0.05,
   };
-  const fault =
-    r.image % r.patch !== 0 ? `image ${r.image} is not a multiple of patch ${r.patch}`
-    : r.rank > r.patch * r.patch * r.channels ? `rank ${r.rank} exceeds the patch dimension ${r.patch * r.patch * r.channels}`
-    : r.subspacesPerClass > r.subspaces ? `subspacesPerClass ${r.subspacesPerClass} exceeds subspaces ${r.subspaces}`
-    : null;
-  if (fault) throw new RangeError(`synthetic-subspaces: ${fault}`);
+  const fault = syntheticFaults(r)[0];
+  if (fault) throw new RangeError(`synthetic-subspaces: ${fault.field} ${fault.message}`);
   return r;
+}
+
+/** The generator's constraints, by field; the config checks them with the same function. */
+export function syntheticFaults(r: Pick<Resolved, 'image' | 'patch' | 'channels' | 'rank' | 'subspaces' | 'subspacesPerClass'>): Array<{ field: 'patch' | 'rank' | 'subspacesPerClass'; message: string }> {
+  const faults: Array<{ field: 'patch' | 'rank' | 'subspacesPerClass'; message: string }> = [];
+  const patchDim = r.patch * r.patch * r.channels;
+  if (r.image % r.patch !== 0) faults.push({ field: 'patch', message: `${r.patch} does not divide the image size ${r.image}` });
+  if (r.rank > patchDim) faults.push({ field: 'rank', message: `must be at most the patch dimension patch²·channels = ${patchDim}, got ${r.rank}` });
+  if (r.subspacesPerClass > r.subspaces) faults.push({ field: 'subspacesPerClass', message: `must be at most the number of subspaces (${r.subspaces}), got ${r.subspacesPerClass}` });
+  return faults;
 }
 
 /** The subspaces a spec generates (tests and metrics check tokens against them). */

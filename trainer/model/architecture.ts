@@ -110,7 +110,17 @@ export function resolveShape(arch: ArchId, size: SizeId | undefined, overrides: 
   return shape;
 }
 
-export class ShapeError extends Error {}
+/** Which divisibility rule failed, with its numbers, so callers (the config) need not parse text. */
+export type ShapeRule = { rule: 'heads'; dim: number; heads: number } | { rule: 'patch'; image: number; patch: number };
+
+export class ShapeError extends Error {
+  constructor(
+    message: string,
+    readonly failed?: ShapeRule,
+  ) {
+    super(message);
+  }
+}
 
 export function validateShape(s: ModelShape): void {
   const positive: Array<keyof ModelShape> = ['image', 'patch', 'channels', 'dim', 'depth', 'heads', 'classes', 'overcomplete'];
@@ -118,8 +128,8 @@ export function validateShape(s: ModelShape): void {
     const v = s[k];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ShapeError(`${k} must be a positive integer, got ${String(v)}`);
   }
-  if (s.dim % s.heads !== 0) throw new ShapeError(`dim ${s.dim} is not divisible by heads ${s.heads}`);
-  if (s.image % s.patch !== 0) throw new ShapeError(`image size ${s.image} is not divisible by patch size ${s.patch}`);
+  if (s.dim % s.heads !== 0) throw new ShapeError(`dim ${s.dim} is not divisible by heads ${s.heads}`, { rule: 'heads', dim: s.dim, heads: s.heads });
+  if (s.image % s.patch !== 0) throw new ShapeError(`image size ${s.image} is not divisible by patch size ${s.patch}`, { rule: 'patch', image: s.image, patch: s.patch });
 }
 
 /** Number of tokens: patches plus the CLS token. */
