@@ -25,11 +25,13 @@ export async function metrics(argv: string[]): Promise<void> {
     const result = forward(x, params, shape, { trace: true });
     const values = await layerImageValues(result.layers, params, shape, eps);
     const att = await attentionMaps(result.layers, shape);
+    // This chunk's images go to their place in each layer's block of the whole set.
+    const mapsPerLayer = n * shape.heads * grid * grid;
+    for (let l = 0; l < shape.depth; l++) maps.set(att.data.subarray(l * mapsPerLayer, (l + 1) * mapsPerLayer), (l * count + start) * shape.heads * grid * grid);
     values.forEach((v, l) => {
       perLayer[l].R.push(...v.R);
       perLayer[l].Rc.push(...v.Rc);
       perLayer[l].zeroFraction.push(...v.zeroFraction);
-      att.maps[l].forEach((heads, i) => heads.forEach((m, k) => maps.set(m, (((l * count + start + i) * shape.heads + k) * grid * grid))));
     });
     tf.dispose([x, result as unknown as tf.TensorContainer]);
   }

@@ -21,9 +21,12 @@ export interface LayerMetrics {
   meanRc: number;
 }
 
+/** CLS attention maps, float32 [layers, images, heads, grid, grid] row-major (the .npy and attention.bin layout). */
 export interface AttentionMaps {
-  /** [layers][images][heads] → (H/P)·(W/P) CLS attention over the patch tokens, row-major. */
-  maps: Float32Array[][][];
+  data: Float32Array;
+  layers: number;
+  images: number;
+  heads: number;
   grid: number;
 }
 
@@ -90,20 +93,12 @@ export async function layerMetrics(trace: LayerTrace[], p: Params, s: ModelShape
 /** Each head's CLS row of the attention over the patch tokens, as a (H/P)×(W/P) map per image. */
 export async function attentionMaps(trace: LayerTrace[], s: ModelShape): Promise<AttentionMaps> {
   const grid = s.image / s.patch;
-  const maps: Float32Array[][][] = [];
+  const [images, heads, n] = trace.length > 0 ? trace[0].attention.shape : [0, s.heads, 0];
+  const data = new Float32Array(trace.length * images * heads * grid * grid);
+  let k = 0;
   for (const t of trace) {
-    const [b, k, n] = t.attention.shape;
     const a = (await t.attention.data()) as Float32Array;
-    const layer: Float32Array[][] = [];
-    for (let i = 0; i < b; i++) {
-      const heads: Float32Array[] = [];
-      for (let h = 0; h < k; h++) {
-        const row = ((i * k + h) * n + 0) * n; // query = CLS token
-        heads.push(a.slice(row + 1, row + n));
-      }
-      layer.push(heads);
-    }
-    maps.push(layer);
+    for (let row = 0; row < images * heads; row++, k++) data.set(a.subarray(row * n * n + 1, row * n * n + n), k * grid * grid); // query = CLS
   }
-  return { maps, grid };
+  return { data, layers: trace.length, images, heads, grid };
 }

@@ -30,12 +30,9 @@ export async function introspect(feed: DataFeed, params: Params, shape: ModelSha
     }));
     run.event({ type: 'layers', step, epoch, layers });
     if (config.introspect.attention) {
-      const { maps, grid } = await attentionMaps(result.layers, shape);
-      const flat = new Float32Array(shape.depth * n * shape.heads * grid * grid);
-      let k = 0;
-      for (const layer of maps) for (const image of layer) for (const head of image) flat.set(head, (k++) * grid * grid);
-      const offset = run.appendAttention(flat);
-      run.event({ type: 'attention', step, offset, length: flat.byteLength, layers: shape.depth, images: n, heads: shape.heads, grid });
+      const maps = await attentionMaps(result.layers, shape);
+      const offset = run.appendAttention(maps.data);
+      run.event({ type: 'attention', step, offset, length: maps.data.byteLength, layers: maps.layers, images: maps.images, heads: maps.heads, grid: maps.grid });
     }
   } finally {
     tf.dispose([x, result as unknown as tf.TensorContainer]);
