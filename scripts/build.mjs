@@ -40,3 +40,31 @@ const server = await build({
 });
 const tfjsInServer = Object.keys(server.metafile.inputs).filter((f) => f.includes('@tensorflow') || f.endsWith('trainer/tf.ts'));
 if (tfjsInServer.length > 0) throw new Error(`the server bundle must not contain tfjs, but it has ${tfjsInServer.join(', ')}`);
+
+// The VS Code extension: the LSP client and the panel hosts; `vscode` is provided by the host.
+await build({
+  entryPoints: [join(root, 'extension', 'main.ts')],
+  outfile: join(root, 'dist', 'extension', 'extension.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'linked',
+  external: ['vscode'],
+  logLevel: 'warning',
+});
+
+// One browser bundle per panel (script + its CSS), no Node APIs.
+for (const panel of ['dashboard', 'layers', 'attention', 'compare']) {
+  await build({
+    entryPoints: [join(root, 'webviews', panel, 'main.ts')],
+    outfile: join(root, 'dist', 'webviews', `${panel}.js`),
+    bundle: true,
+    platform: 'browser',
+    target: 'chrome120',
+    format: 'iife',
+    sourcemap: 'linked',
+    minify: true,
+    logLevel: 'warning',
+  });
+}

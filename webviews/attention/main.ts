@@ -1,0 +1,1 @@
+// The attention panel (placeholder until it lands).

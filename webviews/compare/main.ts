@@ -1,0 +1,1 @@
+// The compare panel (placeholder until it lands).

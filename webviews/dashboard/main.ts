@@ -1,0 +1,1 @@
+// The dashboard panel (placeholder until it lands).

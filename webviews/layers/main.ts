@@ -1,0 +1,1 @@
+// The layers panel (placeholder until it lands).
