@@ -5,7 +5,8 @@
 // RSS once every run's series has been loaded, and the latency from a new events.jsonl line to
 // the client's eventsAppended notification.
 // Usage: node scripts/build.mjs && node scripts/bench-server.mjs [--runs 100] [--steps 100000] [--keep DIR]
-// Targets: index < 5 s, series < 50 ms, RSS < 300 MB, latency < 100 ms (median).
+// Targets: index < 5 s, series < 50 ms (the first request of a finished run, which loads it, and the
+// later ones), RSS < 300 MB, latency < 100 ms (median).
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -66,13 +67,16 @@ await connection.sendNotification('initialized', {});
 const listed = await connection.sendRequest('crateLab/listRuns', {});
 const indexMs = performance.now() - t0;
 
+// The first request of a finished run reads its whole events.jsonl (lazy load); later ones are in memory.
 const one = join(runsDir, 'run-000');
 const series = [];
 let points = 0;
-for (let i = 0; i < 20; i++) {
+let firstSeriesMs = 0;
+for (let i = 0; i < 21; i++) {
   const t = performance.now();
   const r = await connection.sendRequest('crateLab/getScalars', { runDir: one, keys: ['loss'], maxPoints: 2000 });
-  series.push(performance.now() - t);
+  if (i === 0) firstSeriesMs = performance.now() - t;
+  else series.push(performance.now() - t);
   points = r.series.loss.step.length;
 }
 
@@ -106,6 +110,7 @@ await connection.sendNotification('exit');
 const result = {
   runs: listed.length,
   indexSeconds: +(indexMs / 1000).toFixed(2),
+  firstSeriesMs: +firstSeriesMs.toFixed(1),
   seriesMedianMs: +median(series).toFixed(2),
   seriesPoints: points,
   loadAllSeconds: +(loadAllMs / 1000).toFixed(2),
@@ -116,7 +121,8 @@ console.log(JSON.stringify(result));
 console.log(
   [
     `index ${result.indexSeconds} s (< 5) ${result.indexSeconds < 5 ? 'ok' : 'MISSED'}`,
-    `series ${result.seriesMedianMs} ms (< 50) ${result.seriesMedianMs < 50 ? 'ok' : 'MISSED'}`,
+    `first series of a finished run, with its lazy load ${result.firstSeriesMs} ms (< 50) ${result.firstSeriesMs < 50 ? 'ok' : 'MISSED'}`,
+    `series, loaded ${result.seriesMedianMs} ms (< 50) ${result.seriesMedianMs < 50 ? 'ok' : 'MISSED'}`,
     `all ${runs} runs' series loaded in ${result.loadAllSeconds} s (not a target: loading is lazy)`,
     `rss with all loaded ${result.rssMB} MB (< 300) ${result.rssMB < 300 ? 'ok' : 'MISSED'}`,
     `latency ${result.eventLatencyMedianMs} ms (< 100) ${result.eventLatencyMedianMs < 100 ? 'ok' : 'MISSED'}`,

@@ -1,24 +1,24 @@
 // Code lenses on the first line of a run config: "▶ Train" always; "Resume latest" when a run of
-// it exists; "Compare runs of this config" when two or more do. The commands are the protocol
-// module's; the client runs them.
+// it exists; "Compare runs of this config" when two or more do. The runs come from the run
+// manager's index. The commands are the protocol module's; the client runs them.
 import type { CodeLens } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { type CompareRunsArguments, type ResumeLatestArguments, type TrainArguments, commands } from './protocol.js';
-import type { RunsOfConfig } from './configRuns.js';
 import { analyze } from './documents.js';
+import type { RunIndex } from './runIndex.js';
 
-export function codeLenses(doc: TextDocument, runsOf: RunsOfConfig): CodeLens[] {
+export function codeLenses(doc: TextDocument, index: RunIndex): CodeLens[] {
   const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   const train: TrainArguments = { configUri: doc.uri };
   const lenses: CodeLens[] = [{ range, command: { title: '▶ Train', command: commands.train, arguments: [train] } }];
   // Without a valid config there is no resolved runs directory or name to look for runs under.
   const config = analyze(doc).result.config;
   if (!config) return lenses;
-  const runs = runsOf(config.runsDir, config.name);
+  const runs = index.runsOf(config.runsDir, config.name);
   if (runs.length >= 1) {
     const latest = runs[0];
     const resume: ResumeLatestArguments = { configUri: doc.uri, runDir: latest.dir };
-    lenses.push({ range, command: { title: `Resume latest (${latest.info.id}, step ${latest.info.step}, ${latest.info.status})`, command: commands.resumeLatest, arguments: [resume] } });
+    lenses.push({ range, command: { title: `Resume latest (${latest.id}, step ${latest.step}, ${latest.status})`, command: commands.resumeLatest, arguments: [resume] } });
   }
   if (runs.length >= 2) {
     const compare: CompareRunsArguments = { configUri: doc.uri, runDirs: runs.map((r) => r.dir) };

@@ -1,9 +1,10 @@
-// parseConfig's diagnostics as LSP diagnostics, published a short while after the last edit so
-// that typing does not re-check on every keystroke.
+// parseConfig's diagnostics as LSP diagnostics (plus the check of `model.initFrom`'s weights file),
+// published a short while after the last edit so that typing does not re-check on every keystroke.
 import { type Connection, type Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Diagnostic as ConfigDiagnostic } from '../trainer/config/index.js';
 import { analyze } from './documents.js';
+import { initFromDiagnostics } from './initFrom.js';
 
 export const diagnosticSource = 'crate-lab';
 
@@ -57,7 +58,7 @@ export class DiagnosticsPublisher {
   publish(doc: TextDocument): void {
     let diagnostics: Diagnostic[];
     try {
-      diagnostics = analyze(doc).result.diagnostics.map(toLspDiagnostic);
+      diagnostics = [...analyze(doc).result.diagnostics.map(toLspDiagnostic), ...initFromDiagnostics(doc)];
     } catch (e) {
       // parseConfig promises never to throw; should it, the document still gets an answer
       // and the server lives on.

@@ -1,33 +1,53 @@
 // The *.crate.yaml language: diagnostics, completion, hover, inlay hints and code lenses, wired to
 // the connection. Each feature lives in its own module; this one only connects them and guards
 // every handler, so that a bug in one feature answers "nothing" instead of ending the server.
-import { type Connection, type Diagnostic, type ServerCapabilities, TextDocumentSyncKind, type TextDocuments } from 'vscode-languageserver';
+// When the runs change, the parts that show them (outcome diagnostics, code lenses, the time per
+// epoch hint) are refreshed, each only when what it shows for an open config changed.
+import {
+  type ClientCapabilities,
+  type Connection,
+  CodeLensRefreshRequest,
+  type ServerCapabilities,
+  TextDocumentSyncKind,
+  type TextDocuments,
+} from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { codeLenses } from './codeLenses.js';
 import { completions } from './completion.js';
-import { runsOnDisk } from './configRuns.js';
 import { DiagnosticsPublisher } from './diagnostics.js';
 import { forget, isRunConfig } from './documents.js';
 import { hover } from './hover.js';
 import { inlayHints } from './inlayHints.js';
+import { outcomeDiagnostics } from './outcomeDiagnostics.js';
 import type { InitializationOptions } from './protocol.js';
+import type { RunIndex } from './runIndex.js';
 
 const defaultDiagnosticsDelayMs = 100;
 
 export interface LanguageFeatures {
   capabilities: ServerCapabilities;
-  /** Runs changed: republish the open configs whose outcome diagnostics changed. */
-  refreshOutcomes(): void;
+  /**
+   * The runs changed: republish the open configs whose outcome diagnostics changed, and ask the
+   * client to refresh code lenses and inlay hints when those of an open config changed.
+   */
+  runsChanged(): void;
 }
 
-export function registerLanguageFeatures(
-  connection: Connection,
-  documents: TextDocuments<TextDocument>,
-  options: () => InitializationOptions,
-  outcomes: (doc: TextDocument) => Diagnostic[] = () => [],
-): LanguageFeatures {
+export interface LanguageFeaturesContext {
+  /** The client's initializationOptions and capabilities (known once it initialized). */
+  options(): InitializationOptions;
+  client(): ClientCapabilities;
+  runs: RunIndex;
+}
+
+export function registerLanguageFeatures(connection: Connection, documents: TextDocuments<TextDocument>, context: LanguageFeaturesContext): LanguageFeatures {
+  const { runs } = context;
   let publisher: DiagnosticsPublisher | undefined;
-  const diagnostics = () => (publisher ??= new DiagnosticsPublisher(connection, options().diagnosticsDelayMs ?? defaultDiagnosticsDelayMs, outcomes));
+  const diagnostics = () =>
+    (publisher ??= new DiagnosticsPublisher(connection, context.options().diagnosticsDelayMs ?? defaultDiagnosticsDelayMs, (doc) => outcomeDiagnostics(doc, runs)));
+
+  const shownLenses = new Shown();
+  const shownHints = new Shown();
 
   /** The open run config at `uri`, if it is one. */
   const config = (uri: string): TextDocument | undefined => (isRunConfig(uri) ? documents.get(uri) : undefined);
@@ -49,6 +69,8 @@ export function registerLanguageFeatures(
   });
   documents.onDidClose(({ document }) => {
     forget(document.uri);
+    shownLenses.forget(document.uri);
+    shownHints.forget(document.uri);
     if (isRunConfig(document.uri)) diagnostics().clear(document.uri);
   });
 
@@ -63,11 +85,11 @@ export function registerLanguageFeatures(
   connection.languages.inlayHint.on(({ textDocument, range }) => {
     const doc = config(textDocument.uri);
     if (!doc) return [];
-    return guarded('inlay hints', [], () => inlayHints(doc).filter((h) => h.position.line >= range.start.line && h.position.line <= range.end.line));
+    return guarded('inlay hints', [], () => shownHints.note(doc, inlayHints(doc, runs)).filter((h) => h.position.line >= range.start.line && h.position.line <= range.end.line));
   });
   connection.onCodeLens(({ textDocument }) => {
     const doc = config(textDocument.uri);
-    return doc ? guarded('code lenses', [], () => codeLenses(doc, runsOnDisk)) : [];
+    return doc ? guarded('code lenses', [], () => shownLenses.note(doc, codeLenses(doc, runs))) : [];
   });
 
   return {
@@ -78,8 +100,41 @@ export function registerLanguageFeatures(
       inlayHintProvider: true,
       codeLensProvider: { resolveProvider: false },
     },
-    refreshOutcomes: () => {
-      for (const doc of documents.all()) if (isRunConfig(doc.uri)) guarded('outcome diagnostics', undefined, () => diagnostics().refreshOutcomes(doc));
+    runsChanged: () => {
+      const configs = documents.all().filter((doc) => isRunConfig(doc.uri));
+      for (const doc of configs) guarded('outcome diagnostics', undefined, () => diagnostics().refreshOutcomes(doc));
+      const workspace = context.client().workspace;
+      if (workspace?.codeLens?.refreshSupport && guarded('code lenses', false, () => shownLenses.changed(configs, (doc) => codeLenses(doc, runs)))) {
+        connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+      }
+      if (workspace?.inlayHint?.refreshSupport && guarded('inlay hints', false, () => shownHints.changed(configs, (doc) => inlayHints(doc, runs)))) {
+        connection.languages.inlayHint.refresh().catch(() => undefined);
+      }
     },
   };
+}
+
+/** What a feature last showed per document, to ask the client for a refresh only when it changes. */
+class Shown {
+  private readonly last = new Map<string, string>();
+
+  note<T>(doc: TextDocument, value: T): T {
+    this.last.set(doc.uri, JSON.stringify(value));
+    return value;
+  }
+
+  /** Recomputes the documents' values; true when one differs from what was last shown. */
+  changed(docs: TextDocument[], compute: (doc: TextDocument) => unknown): boolean {
+    let changed = false;
+    for (const doc of docs) {
+      const text = JSON.stringify(compute(doc));
+      if (this.last.get(doc.uri) !== text) changed = true;
+      this.last.set(doc.uri, text);
+    }
+    return changed;
+  }
+
+  forget(uri: string): void {
+    this.last.delete(uri);
+  }
 }

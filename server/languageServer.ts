@@ -2,7 +2,7 @@
 // line names: --stdio, --node-ipc, --socket=N), the open documents, and the feature modules.
 // Each part registers its own handlers on the connection and states its own capabilities; the
 // run manager (runManager.ts) is one more such part beside languageFeatures.
-import { createConnection, type InitializeResult, ProposedFeatures, TextDocuments } from 'vscode-languageserver/node';
+import { type ClientCapabilities, createConnection, type InitializeResult, ProposedFeatures, TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { registerLanguageFeatures } from './languageFeatures.js';
 import type { InitializationOptions } from './protocol.js';
@@ -13,12 +13,14 @@ export function runLanguageServer(): Promise<void> {
   const connection = createConnection(ProposedFeatures.all);
   const documents = new TextDocuments(TextDocument);
   let options: InitializationOptions = {};
-  // The language features show the outcomes of a config's runs; the run manager says when they change.
-  const languageFeatures = registerLanguageFeatures(connection, documents, () => options, (doc) => runManager.outcomes(doc));
-  const runManager = registerRunManager(connection, documents, () => languageFeatures.refreshOutcomes());
+  let client: ClientCapabilities = {};
+  // The run manager's index feeds the language features; it tells them when the runs change.
+  const runManager = registerRunManager(connection, documents, () => languageFeatures.runsChanged());
+  const languageFeatures = registerLanguageFeatures(connection, documents, { options: () => options, client: () => client, runs: runManager.index });
 
   connection.onInitialize((params): InitializeResult => {
     options = (params.initializationOptions ?? {}) as InitializationOptions;
+    client = params.capabilities;
     runManager.initialize(options);
     return {
       capabilities: { ...languageFeatures.capabilities, ...runManager.capabilities },

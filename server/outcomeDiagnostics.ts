@@ -5,17 +5,14 @@ import { type Diagnostic, DiagnosticSeverity, type Range } from 'vscode-language
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { diagnosticSource } from './diagnostics.js';
 import { analyze } from './documents.js';
-import type { RunSummary } from './protocol.js';
+import type { RunIndex } from './runIndex.js';
 import { keySpan } from './yamlPosition.js';
 
-/** The runs named `name` in `runsDir`, newest first (the run manager's index). */
-export type RunSummariesOf = (runsDir: string, name: string) => RunSummary[];
-
-export function outcomeDiagnostics(doc: TextDocument, runsOf: RunSummariesOf): Diagnostic[] {
+export function outcomeDiagnostics(doc: TextDocument, runs: RunIndex): Diagnostic[] {
   const analysis = analyze(doc);
   const config = analysis.result.config;
   if (!config) return [];
-  const latest = runsOf(config.runsDir, config.name)[0];
+  const latest = runs.runsOf(config.runsDir, config.name)[0];
   if (!latest || (latest.status !== 'diverged' && latest.status !== 'failed')) return [];
   const paths = latest.status === 'diverged' ? [['optim', 'lr'], ['optim']] : [['name']];
   let range: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };

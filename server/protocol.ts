@@ -57,6 +57,8 @@ export interface InitializationOptions {
   runsDirs?: string[];
   /** Period of the run manager's full rescan of the watched runs directories (default 1000 ms). */
   rescanMs?: number;
+  /** Node.js executable that runs trainers (default: the one running the server). */
+  trainerNodePath?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -98,9 +100,34 @@ export interface ListRunsParams {
 }
 
 /**
- * Scalar keys: `loss`, `lr`, `imagesPerSecond`, `accuracy`, `srrLoss` (from `scalars` events) and
- * `validation.loss`, `validation.accuracy`, `test.loss`, `test.accuracy` (from `eval` events).
- * Values are kept as float32 in memory, so they equal Math.fround of the logged numbers.
+ * The scalar series points one event contributes, by key: `loss`, `lr`, `imagesPerSecond` and,
+ * when logged, `accuracy`, `srrLoss` from a `scalars` event; `validation.loss`,
+ * `validation.accuracy` (or `test.…`) from an `eval` event; nothing from the others. The run
+ * manager builds its series with it and a client turns `eventsAppended` events into chart points
+ * with it, so both sides name and pick the values the same way. Values are the logged numbers
+ * (the server keeps float32, so its series hold Math.fround of them).
+ */
+export function scalarsOfEvent(event: RunEvent): Record<string, number> {
+  const out: Record<string, number> = {};
+  const put = (key: string, value: unknown) => {
+    if (typeof value === 'number') out[key] = value;
+  };
+  if (event.type === 'scalars') {
+    put('loss', event.loss);
+    put('lr', event.lr);
+    put('imagesPerSecond', event.imagesPerSecond);
+    put('accuracy', event.accuracy);
+    put('srrLoss', event.srrLoss);
+  } else if (event.type === 'eval') {
+    put(`${event.split}.loss`, event.loss);
+    put(`${event.split}.accuracy`, event.accuracy);
+  }
+  return out;
+}
+
+/**
+ * Scalar keys: those of scalarsOfEvent. Values are kept as float32 in memory, so they equal
+ * Math.fround of the logged numbers.
  */
 export interface GetScalarsParams {
   runDir: string;
@@ -153,6 +180,12 @@ export interface GetAttentionResult {
   /** Always 'base64-float32le': little-endian float32 maps [layers, images, heads, grid, grid]. */
   encoding: 'base64-float32le';
   data: string;
+  /**
+   * The images the maps are of (the run's probe.bin: the first validation images, normalized as
+   * the model saw them), little-endian float32 [images, channels, height, width]; null when the
+   * run has none (introspection off, or a run from before probe.bin).
+   */
+  probe: { images: number; channels: number; height: number; width: number; encoding: 'base64-float32le'; data: string } | null;
 }
 
 export interface CompareRunsParams {
@@ -207,6 +240,15 @@ export interface LaunchParams {
   configPath: string;
   runsDir?: string;
   maxSteps?: number;
+  /** Backend for a config that names none (a config's own `backend` wins). */
+  backend?: string;
+  /** Introspection interval for a config that sets no `introspect.every` (the config wins). */
+  introspectEvery?: number;
+}
+
+/** `data` of a launch/resume error: where the trainer's output went, when it got that far. */
+export interface LaunchErrorData {
+  logFile?: string;
 }
 
 export interface LaunchResult {

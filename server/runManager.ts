@@ -6,13 +6,12 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, type FSWatcher, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, watch } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { type Connection, type Diagnostic, ResponseError, type ServerCapabilities, type TextDocuments } from 'vscode-languageserver';
+import { type Connection, ResponseError, type ServerCapabilities, type TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { ConfigError, loadConfigFile } from '../trainer/config/index.js';
 import { type RunEvent, type RunInfo, runFiles } from '../trainer/run/format.js';
 import { analyze, isRunConfig } from './documents.js';
-import { outcomeDiagnostics } from './outcomeDiagnostics.js';
 import {
   type CompareRunsParams,
   type CompareRunsResult,
@@ -26,6 +25,8 @@ import {
   getLayerMetricsRequest,
   getScalarsRequest,
   type InitializationOptions,
+  type LaunchErrorData,
+  type LaunchParams,
   type LaunchResult,
   launchRequest,
   listRunsRequest,
@@ -37,9 +38,27 @@ import {
 } from './protocol.js';
 import { alignSeries, configDiff, downsampleMinMax, kendallTauB } from './runAnalysis.js';
 import { isAlive } from '../trainer/run/trainerProcess.js';
+import { type CostShape, hasCostShape, type MeasuredThroughput, type RunIndex } from './runIndex.js';
 import { RunState, type ScalarTable } from './runStore.js';
 
 const defaultRescanMs = 1000;
+/**
+ * runsChanged goes out at most once per window: a training run changes run.json and events.jsonl
+ * many times a second, and every notification carries the whole list. The first change after a
+ * quiet window is sent at once (a status change shows without delay); later ones are gathered and
+ * sent together when the window ends, computed then, so the last list is always the current one.
+ */
+export const runsChangedWindowMs = 250;
+/** Whether the config file itself sets a field (as opposed to taking its default). */
+function configSays(file: string): (path: string[]) => boolean {
+  try {
+    const doc = parseDocument(readFileSync(file, 'utf8'));
+    return (path) => doc.hasIn(path);
+  } catch {
+    return () => false;
+  }
+}
+
 /** How long launch/resume wait for the trainer to announce its run directory. */
 const startTimeoutMs = 60_000;
 
@@ -50,7 +69,7 @@ export function trainerCliPath(): string {
   return join(dirname(main), '..', 'trainer', 'cli.js');
 }
 
-export class RunManager {
+export class RunManager implements RunIndex {
   private readonly runs = new Map<string, RunState>();
   private readonly runsDirWatchers = new Map<string, FSWatcher | undefined>();
   private readonly runWatchers = new Map<string, FSWatcher>();
@@ -60,6 +79,11 @@ export class RunManager {
   private timer: NodeJS.Timeout | undefined;
   private flushScheduled = false;
   private started = false;
+  private trainerNode = process.execPath;
+  /** Runs removed since the last runsChanged. */
+  private readonly removedPending = new Set<string>();
+  private lastPublished = -Infinity;
+  private publishTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly notifyRunsChanged: (runs: RunSummary[], removed: string[]) => void,
@@ -69,6 +93,7 @@ export class RunManager {
 
   start(options: InitializationOptions): void {
     for (const d of options.runsDirs ?? []) this.extraRunsDirs.add(resolve(d));
+    this.trainerNode = options.trainerNodePath || process.execPath;
     this.started = true;
     this.syncWatchers();
     this.rescan();
@@ -78,6 +103,7 @@ export class RunManager {
 
   dispose(): void {
     if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.publishTimer);
     for (const w of this.runsDirWatchers.values()) w?.close();
     for (const w of this.runWatchers.values()) w.close();
   }
@@ -234,10 +260,26 @@ export class RunManager {
     this.publishChanges(removed);
   }
 
+  /** Something may have changed: tell clients now, or at the end of the current window (runsChangedWindowMs). */
   private publishChanges(removed: string[]): void {
-    let changed = removed.length > 0;
+    for (const dir of removed) this.removedPending.add(dir);
+    if (this.publishTimer) return;
+    const wait = this.lastPublished + runsChangedWindowMs - Date.now();
+    if (wait <= 0) {
+      this.publishNow();
+      return;
+    }
+    this.publishTimer = setTimeout(() => {
+      this.publishTimer = undefined;
+      this.guard('runsChanged', () => this.publishNow());
+    }, wait);
+  }
+
+  /** Sends runsChanged when a summary differs from the one last sent or a run was removed. */
+  private publishNow(): void {
     const now = Date.now();
     const summaries: RunSummary[] = [];
+    let changed = false;
     for (const run of this.runs.values()) {
       if (!run.exists()) continue;
       const summary = run.summary(now);
@@ -248,13 +290,25 @@ export class RunManager {
         changed = true;
       }
     }
-    if (changed) this.notifyRunsChanged(sortRuns(summaries), removed);
+    // A directory removed and made again within the window is not removed.
+    const removed = [...this.removedPending].filter((dir) => !this.runs.has(dir));
+    this.removedPending.clear();
+    if (!changed && removed.length === 0) return;
+    this.lastPublished = now;
+    this.notifyRunsChanged(sortRuns(summaries), removed);
   }
 
   /** The known runs named `name` in `runsDir`, newest first (no rescan: the index as it is). */
   runsOf(runsDir: string, name: string): RunSummary[] {
     const now = Date.now();
     return sortRuns([...this.runs.values()].filter((r) => dirname(r.dir) === runsDir && r.info?.name === name).map((r) => r.summary(now)));
+  }
+
+  lastThroughput(shape: CostShape): MeasuredThroughput | undefined {
+    const now = Date.now();
+    const candidates = [...this.runs.values()].filter((r) => r.info && hasCostShape(r.config(), shape)).map((r) => r.summary(now));
+    const run = sortRuns(candidates).find((r) => r.imagesPerSecond !== null && r.imagesPerSecond > 0);
+    return run ? { run, imagesPerSecond: run.imagesPerSecond! } : undefined;
   }
 
   listRuns(runsDir?: string): RunSummary[] {
@@ -318,6 +372,7 @@ export class RunManager {
       grid: ref.grid,
       encoding: 'base64-float32le',
       data: buf.toString('base64'),
+      probe: probeOf(run),
     };
   }
 
@@ -332,13 +387,7 @@ export class RunManager {
       });
       if (per.some((p) => p.step.length > 0)) series[key] = alignSeries(per);
     }
-    const configs = runs.map((r) => {
-      try {
-        return parseYaml(readFileSync(join(r.dir, runFiles.config), 'utf8')) as unknown;
-      } catch {
-        return null;
-      }
-    });
+    const configs = runs.map((r) => r.config() ?? null);
     const final: FinalMetrics[] = runs.map((r) => {
       const summary = r.summary();
       const trainLoss = r.scalars.last('loss');
@@ -370,13 +419,13 @@ export class RunManager {
     const fd = openSync(logFile, 'a');
     let child;
     try {
-      child = spawn(process.execPath, [trainerCliPath(), ...args, '--json'], { detached: true, stdio: ['ignore', fd, fd], shell: false, windowsHide: true });
+      child = spawn(this.trainerNode, [trainerCliPath(), ...args, '--json'], { detached: true, stdio: ['ignore', fd, fd], shell: false, windowsHide: true });
     } finally {
       closeSync(fd);
     }
-    let exited: number | null | undefined;
+    let exited: number | string | null | undefined;
     child.on('exit', (code) => (exited = code));
-    child.on('error', () => (exited = -1));
+    child.on('error', (e) => (exited = `${this.trainerNode} could not be started: ${e.message}`));
     child.unref();
     const deadline = Date.now() + startTimeoutMs;
     for (;;) {
@@ -391,15 +440,15 @@ export class RunManager {
         }
       }
       if (exited !== undefined) {
-        const reason = text.split('\n').filter((l) => l.trim() && !l.startsWith('{')).at(-1) ?? `exit code ${exited}`;
-        throw new ResponseError(3, `the trainer exited before starting: ${reason}`);
+        const reason = typeof exited === 'string' ? exited : (text.split('\n').filter((l) => l.trim() && !l.startsWith('{')).at(-1) ?? `exit code ${exited}`);
+        throw new ResponseError<LaunchErrorData>(3, `the trainer exited before starting: ${reason}`, { logFile });
       }
-      if (Date.now() > deadline) throw new ResponseError(4, `the trainer did not start within ${startTimeoutMs / 1000} s (log: ${logFile})`);
+      if (Date.now() > deadline) throw new ResponseError<LaunchErrorData>(4, `the trainer did not start within ${startTimeoutMs / 1000} s (log: ${logFile})`, { logFile });
       await new Promise((r) => setTimeout(r, 50));
     }
   }
 
-  async launch(configPath: string, runsDirParam?: string, maxSteps?: number): Promise<LaunchResult> {
+  async launch({ configPath, runsDir: runsDirParam, maxSteps, backend, introspectEvery }: LaunchParams): Promise<LaunchResult> {
     const file = resolve(configPath);
     let runsDir: string;
     try {
@@ -409,6 +458,10 @@ export class RunManager {
     }
     const args = ['train', file, '--runs-dir', runsDir];
     if (maxSteps !== undefined) args.push('--max-steps', String(maxSteps));
+    // The client's defaults apply only where the config is silent.
+    const says = configSays(file);
+    if (backend !== undefined && !says(['backend'])) args.push('--backend', backend);
+    if (introspectEvery !== undefined && !says(['introspect', 'every'])) args.push('--introspect-every', String(introspectEvery));
     this.addRunsDir(runsDir);
     const result = await this.spawnTrainer(args, runsDir);
     this.schedule(runsDir);
@@ -438,14 +491,31 @@ export class RunManager {
   }
 }
 
+/** A run's probe.bin, its dimensions from config.yaml's model; null when it is missing or does not fit them. */
+function probeOf(run: RunState): GetAttentionResult['probe'] {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(join(run.dir, runFiles.probe));
+  } catch {
+    return null;
+  }
+  const model = (run.config() as { model?: { channels?: unknown; image?: unknown } } | undefined)?.model;
+  const channels = model?.channels;
+  const side = model?.image;
+  if (typeof channels !== 'number' || typeof side !== 'number' || channels < 1 || side < 1) return null;
+  const images = bytes.length / (4 * channels * side * side);
+  if (!Number.isInteger(images) || images < 1) return null;
+  return { images, channels, height: side, width: side, encoding: 'base64-float32le', data: bytes.toString('base64') };
+}
+
 function sortRuns(runs: RunSummary[]): RunSummary[] {
   return runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.dir.localeCompare(b.dir));
 }
 
 export interface RunManagerPart {
   capabilities: ServerCapabilities;
-  /** Diagnostics on `doc` from the outcome of its newest run (diverged, failed). */
-  outcomes(doc: TextDocument): Diagnostic[];
+  /** The runs as the language features see them (code lenses, inlay hints, outcome diagnostics). */
+  index: RunIndex;
   /** Call from onInitialize with the client's options; watching starts at `initialized`. */
   initialize(options: InitializationOptions): void;
 }
@@ -501,7 +571,7 @@ export function registerRunManager(connection: Connection, documents: TextDocume
   );
   connection.onRequest(getAttentionRequest, wrap('getAttention', (p) => manager.getAttention(p.runDir, p.step)));
   connection.onRequest(compareRunsRequest, wrap('compareRuns', (p) => manager.compareRuns(p)));
-  connection.onRequest(launchRequest, wrap('launch', (p) => manager.launch(p.configPath, p.runsDir, p.maxSteps)));
+  connection.onRequest(launchRequest, wrap('launch', (p) => manager.launch(p)));
   connection.onRequest(stopRequest, wrap('stop', (p) => manager.stop(p.runDir)));
   connection.onRequest(resumeRequest, wrap('resume', (p) => manager.resume(p.runDir)));
   connection.onShutdown(() => manager.dispose());
@@ -517,7 +587,7 @@ export function registerRunManager(connection: Connection, documents: TextDocume
 
   return {
     capabilities: {},
-    outcomes: (doc) => outcomeDiagnostics(doc, (runsDir, name) => manager.runsOf(runsDir, name)),
+    index: manager,
     initialize: (o) => (options = o),
   };
 }

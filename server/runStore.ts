@@ -1,16 +1,18 @@
 // What the run manager keeps of one run in memory: run.json, the tail position in events.jsonl,
-// and the events in compact form. A finished run is only summarised (run.json and the last bytes
-// of events.jsonl) until a request needs its data; a live one is loaded and tailed at once.
+// the events in compact form, and config.yaml (parsed when first asked for). A finished run is
+// only summarised (run.json and the last bytes of events.jsonl) until a request needs its data; a
+// live one is loaded and tailed at once.
 // Scalars live in growing typed arrays (one int32 step column shared by float32 value columns,
 // trimmed after a backlog is read), so 100 loaded runs × 100k steps × 3 scalars take ~160 MB;
 // per-layer metrics and attention references are few (one per introspection step), kept as records.
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { readEventsFrom } from '../trainer/run/eventsReader.js';
 import { isAlive } from '../trainer/run/trainerProcess.js';
 import { type LayerMetricsRecord, type RunEvent, type RunInfo, runFiles, staleHeartbeatMs } from '../trainer/run/format.js';
-import type { RunSummary } from './protocol.js';
+import { type RunSummary, scalarsOfEvent } from './protocol.js';
 
 /** Rows of (step, value per column); a column missing in a row holds NaN (arrays start NaN-filled). */
 export class ScalarTable {
@@ -18,12 +20,11 @@ export class ScalarTable {
   steps = new Int32Array(64);
   readonly columns = new Map<string, Float32Array>();
 
-  append(step: number, values: Record<string, number | undefined>): void {
+  append(step: number, values: Record<string, number>): void {
     if (this.length === this.steps.length) this.grow();
     const row = this.length++;
     this.steps[row] = step;
     for (const [key, v] of Object.entries(values)) {
-      if (typeof v !== 'number') continue;
       let column = this.columns.get(key);
       if (!column) {
         column = new Float32Array(this.steps.length).fill(NaN);
@@ -120,6 +121,33 @@ export class RunState {
     announce: boolean,
   ) {
     this.announce = announce;
+  }
+
+  private configStamp = '';
+  private configValue: unknown;
+
+  /**
+   * config.yaml, parsed (the fully resolved config the trainer runs with); undefined when it is
+   * missing or not YAML. Read on first use and again when the file changes (a resume rewrites it).
+   */
+  config(): unknown {
+    const file = join(this.dir, runFiles.config);
+    let stamp: string;
+    try {
+      const s = statSync(file);
+      stamp = `${s.ino}:${s.mtimeMs}:${s.size}`;
+    } catch {
+      return undefined;
+    }
+    if (stamp !== this.configStamp) {
+      this.configStamp = stamp;
+      try {
+        this.configValue = parseYaml(readFileSync(file, 'utf8')) as unknown;
+      } catch {
+        this.configValue = undefined;
+      }
+    }
+    return this.configValue;
   }
 
   /** Whether the directory looks like a run (has run.json or events.jsonl). */
@@ -287,11 +315,12 @@ export class RunState {
     if (e === null || typeof e !== 'object') return;
     if (typeof e.step === 'number' && e.step > this.lastStep) this.lastStep = e.step;
     switch (e.type) {
+      // Training scalars come every step, evaluations rarely: two tables, so neither is mostly NaN.
       case 'scalars':
-        this.scalars.append(e.step, { loss: e.loss, lr: e.lr, imagesPerSecond: e.imagesPerSecond, accuracy: e.accuracy, srrLoss: e.srrLoss });
+        this.scalars.append(e.step, scalarsOfEvent(e));
         break;
       case 'eval':
-        this.evals.append(e.step, { [`${e.split}.loss`]: e.loss, [`${e.split}.accuracy`]: e.accuracy });
+        this.evals.append(e.step, scalarsOfEvent(e));
         break;
       case 'layers':
         if (Array.isArray(e.layers)) this.layers.push({ step: e.step, layers: e.layers });

@@ -1,8 +1,9 @@
 // What is at a position of a run config. Two readers, because they serve different moments:
 // - placeAt walks the YAML tree (with source ranges) for hover and inlay hints, where the text is
 //   usually complete;
-// - completionSite reads the lines above the cursor, because while a key is being typed the text
-//   is often not valid YAML and the tree does not say which mapping the cursor is in.
+// - completionSite reads the text itself (the lines above the cursor; inside a flow mapping, its
+//   brackets, quotes and commas, and its keys after the cursor too), because while a key is being
+//   typed the text is often not valid YAML and the tree does not say which mapping the cursor is in.
 import { type Document, isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
 
 /** Source offsets [start, end) in the document text. */
@@ -46,18 +47,30 @@ export function placeAt(doc: Document, offset: number): Place | undefined {
   }
 }
 
-/** The span of the key of the field at `path`, when the text has it. */
-export function keySpan(doc: Document, path: readonly string[]): Span | undefined {
+/** The key and value nodes of the field at `path`, when the text has it. */
+function pairAt(doc: Document, path: readonly string[]): { key: Node; value: unknown } | undefined {
   let node: unknown = doc.contents;
-  let span: Span | undefined;
+  let found: { key: Node; value: unknown } | undefined;
   for (const seg of path) {
     if (!isMap(node)) return undefined;
     const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === seg);
-    if (!pair || !isScalar(pair.key) || !pair.key.range) return undefined;
-    span = [pair.key.range[0], pair.key.range[1]];
+    if (!pair || !isScalar(pair.key)) return undefined;
+    found = { key: pair.key, value: pair.value };
     node = pair.value;
   }
-  return span;
+  return found;
+}
+
+/** The span of the key of the field at `path`, when the text has it. */
+export function keySpan(doc: Document, path: readonly string[]): Span | undefined {
+  const range = pairAt(doc, path)?.key.range;
+  return range ? [range[0], range[1]] : undefined;
+}
+
+/** The span and value of the field at `path` when it is a scalar (a string, number, …). */
+export function scalarAt(doc: Document, path: readonly string[]): { span: Span; value: unknown } | undefined {
+  const value = pairAt(doc, path)?.value;
+  return isScalar(value) && value.range ? { span: [value.range[0], value.range[1]], value: value.value } : undefined;
 }
 
 export type CompletionSite =
@@ -108,7 +121,111 @@ function siblingKeys(lines: readonly string[], lineNo: number, indent: number): 
   return keys;
 }
 
-/** What is being typed at `offset`: a key (block or single-line flow mapping) or a value. */
+/** A flow collection open at some point of the text. */
+interface FlowFrame {
+  open: '{' | '[';
+  /** The key this collection is the value of (undefined for a list item or an odd spot). */
+  key: string | undefined;
+  /** Where the entry being written starts: after the opener or the last comma. */
+  entryStart: number;
+  /** The keys written in this mapping, before and after the cursor. */
+  keys: string[];
+}
+
+/** `  key: {` or `  key: [` on a block line: a flow collection opens as the key's value. */
+const flowOpenerLine = new RegExp(String.raw`^( *)(${keyName})\s*:\s*([{[])`);
+const keyBeforeOpener = new RegExp(String.raw`^\s*(${keyName})\s*:\s*$`);
+const keyBeforeColon = new RegExp(String.raw`^\s*(${keyName})\s*$`);
+
+/**
+ * Scans the flow collection opened at `from` (just after its bracket) to its end: its closing
+ * bracket, or the first line that is not indented past the opener's line (YAML ends it there; a
+ * line starting with the closing bracket may sit at the opener's indentation). Quotes and comments
+ * are skipped. `frames` is the stack of open collections at `offset` when the offset lies inside,
+ * [] when it lies in a quoted string or comment there; their `keys` include those after the cursor.
+ */
+function scanFlow(text: string, from: number, first: FlowFrame, indent: number, offset: number): { end: number; frames?: FlowFrame[]; entryStart: number } {
+  const stack: FlowFrame[] = [first];
+  let frames: FlowFrame[] | undefined;
+  /** Where the entry at the cursor starts (the frame's own moves on with later commas). */
+  let entryStart = from;
+  let i = from;
+  const skipTo = (to: number) => {
+    if (frames === undefined && offset > i && offset <= to) frames = []; // inside a string or comment
+    i = to;
+  };
+  for (; stack.length > 0; i++) {
+    if (i === offset && frames === undefined) {
+      frames = [...stack];
+      entryStart = stack[stack.length - 1].entryStart;
+    }
+    if (i >= text.length) break;
+    const c = text[i];
+    const top = stack[stack.length - 1];
+    if (c === '"' || c === "'") {
+      let j = i + 1;
+      while (j < text.length && text[j] !== c) j += c === '"' && text[j] === '\\' ? 2 : 1;
+      skipTo(Math.min(j, text.length));
+    } else if (c === '#' && /\s/.test(text[i - 1] ?? ' ')) {
+      const eol = text.indexOf('\n', i);
+      skipTo((eol < 0 ? text.length : eol) - 1);
+    } else if (c === '\n') {
+      const next = text.slice(i + 1, text.indexOf('\n', i + 1) < 0 ? text.length : text.indexOf('\n', i + 1));
+      if (!/^\s*(#.*)?$/.test(next) && indentOf(next) <= indent && !/^\s*[}\]]/.test(next)) break;
+    } else if (c === '{' || c === '[') {
+      stack.push({ open: c, key: keyBeforeOpener.exec(text.slice(top.entryStart, i))?.[1], entryStart: i + 1, keys: [] });
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+    } else if (c === ',') {
+      top.entryStart = i + 1;
+    } else if (c === ':') {
+      const key = keyBeforeColon.exec(text.slice(top.entryStart, i))?.[1];
+      if (key && top.open === '{') top.keys.push(key);
+    }
+  }
+  return { end: i, frames, entryStart };
+}
+
+/**
+ * The completion site inside a flow mapping (`model: {arch: crate-alpha, si|` or the same over
+ * several lines); 'block' when `offset` is not inside a flow collection; undefined when it is but
+ * nothing can be proposed there (a list, a string, a comment, a nested entry without a key).
+ */
+function flowCompletionSite(text: string, offset: number): CompletionSite | undefined | 'block' {
+  const lines = text.split('\n');
+  let lineStart = 0;
+  for (let lineNo = 0; lineNo < lines.length && lineStart <= offset; ) {
+    const m = flowOpenerLine.exec(lines[lineNo]);
+    const from = lineStart + (m ? m[0].length : 0);
+    if (!m || from > offset) {
+      lineStart += lines[lineNo].length + 1;
+      lineNo++;
+      continue;
+    }
+    const indent = m[1].length;
+    const { end, frames, entryStart } = scanFlow(text, from, { open: m[3] as '{' | '[', key: m[2], entryStart: from, keys: [] }, indent, offset);
+    if (frames === undefined) {
+      // The collection ended before the cursor: carry on from the line after the one it ended on.
+      lineNo = text.slice(0, end).split('\n').length;
+      lineStart = lines.slice(0, lineNo).reduce((n, l) => n + l.length + 1, 0);
+      continue;
+    }
+    if (frames.length === 0 || frames.some((f) => f.open !== '{' || f.key === undefined)) return undefined;
+    const outer = enclosingKeys(lines, lineNo, indent);
+    if (!outer) return undefined;
+    const parent = [...outer, ...frames.map((f) => f.key!)];
+    const inner = frames[frames.length - 1];
+    const entry = text.slice(entryStart, offset);
+    const value = new RegExp(String.raw`^\s*(${keyName})\s*:\s*([^\s,]*)$`).exec(entry);
+    if (value) return { kind: 'value', path: [...parent, value[1]], span: [offset - value[2].length, offset] };
+    const key = /^\s*([\w.-]*)$/.exec(entry);
+    if (!key) return undefined;
+    return { kind: 'key', parent, present: inner.keys, span: [offset - key[1].length, offset], indent: '', flow: true };
+  }
+  return 'block';
+}
+
+/** What is being typed at `offset`: a key (block or flow mapping, over one line or several) or a value. */
 export function completionSite(text: string, offset: number): CompletionSite | undefined {
   const lines = text.split('\n');
   const before = text.slice(0, offset);
@@ -117,20 +234,8 @@ export function completionSite(text: string, offset: number): CompletionSite | u
   const prefix = before.slice(lineStart);
   const lineIndent = indentOf(prefix);
 
-  // Inside a one-line flow mapping: `model: {arch: crate-alpha, si|`.
-  const flow = new RegExp(String.raw`^(\s*)(${keyName})\s*:\s*\{([^{}]*)$`).exec(prefix);
-  if (flow) {
-    const outer = enclosingKeys(lines, lineNo, flow[1].length);
-    if (!outer) return undefined;
-    const parent = [...outer, flow[2]];
-    const segment = flow[3].slice(flow[3].lastIndexOf(',') + 1);
-    const value = new RegExp(String.raw`^\s*(${keyName})\s*:\s*([^\s,]*)$`).exec(segment);
-    if (value) return { kind: 'value', path: [...parent, value[1]], span: [offset - value[2].length, offset] };
-    const key = /^\s*([\w.-]*)$/.exec(segment);
-    if (!key) return undefined;
-    const present = [...lines[lineNo].slice(prefix.indexOf('{') + 1).matchAll(new RegExp(String.raw`(?:^|,)\s*(${keyName})\s*:`, 'g'))].map((m) => m[1]);
-    return { kind: 'key', parent, present, span: [offset - key[1].length, offset], indent: '', flow: true };
-  }
+  const flow = flowCompletionSite(text, offset);
+  if (flow !== 'block') return flow;
 
   // A value after `key:` on a block mapping line.
   const value = new RegExp(String.raw`^(\s*)(${keyName})\s*:\s+([^\s#{}\[\],]*)$`).exec(prefix);

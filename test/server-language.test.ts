@@ -4,11 +4,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  CodeLensRefreshRequest,
   CodeLensRequest,
   type CompletionItem,
   CompletionRequest,
@@ -20,6 +21,7 @@ import {
   InitializeRequest,
   InitializedNotification,
   type InitializeResult,
+  InlayHintRefreshRequest,
   InlayHintRequest,
   type MarkupContent,
   type ProtocolConnection,
@@ -33,10 +35,13 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { modelShape, parseConfig } from '../trainer/config/index.js';
 import { archIds } from '../trainer/model/architecture.js';
-import { countParameters } from '../trainer/model/parameters.js';
+import { countParameters, parameterSpecs } from '../trainer/model/parameters.js';
+import { readSafetensors } from '../trainer/io/safetensors.js';
+import { latestCheckpointDir } from '../trainer/run/checkpoints.js';
 import { commands, type CompareRunsArguments, type ResumeLatestArguments } from '../server/protocol.js';
 import { cliPath, runCli } from './support/cli.js';
 import { repoRoot } from './support/reference.js';
+import { events } from './support/runs.js';
 
 const serverPath = join(repoRoot, 'dist', 'server', 'server.js');
 const fixtures = join(repoRoot, 'test', 'fixtures', 'lsp');
@@ -47,6 +52,8 @@ class Client {
   private readonly published: PublishDiagnosticsParams[] = [];
   private readonly waiters: (() => void)[] = [];
   private stderr = '';
+  /** How many times the server asked to refresh code lenses / inlay hints. */
+  readonly refreshes = { codeLens: 0, inlayHint: 0 };
 
   constructor(readonly child: ChildProcess) {
     child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
@@ -55,11 +62,28 @@ class Client {
       this.published.push(p);
       for (const wake of this.waiters.splice(0)) wake();
     });
+    this.connection.onRequest(CodeLensRefreshRequest.type, () => {
+      this.refreshes.codeLens++;
+    });
+    this.connection.onRequest(InlayHintRefreshRequest.type, () => {
+      this.refreshes.inlayHint++;
+    });
     this.connection.listen();
   }
 
+  /** Waits until the server asks to refresh `kind` more than `seen` times in all. */
+  async refreshed(kind: keyof Client['refreshes'], seen: number, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.refreshes[kind] <= seen) {
+      if (Date.now() > deadline) throw new Error(`no ${kind} refresh; server stderr: ${this.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   async initialize(initializationOptions: object = {}): Promise<InitializeResult> {
-    const result = await this.connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions });
+    // A client like VS Code: it refreshes code lenses and inlay hints when the server asks.
+    const capabilities = { workspace: { codeLens: { refreshSupport: true }, inlayHint: { refreshSupport: true } } };
+    const result = await this.connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities, initializationOptions });
     await this.connection.sendNotification(InitializedNotification.type, {});
     return result;
   }
@@ -182,6 +206,44 @@ test('completion: keys of the mapping at the cursor (minus those written) and en
   assert.ok(labels(kinds).includes('cifar10'), labels(kinds).join());
 });
 
+test('completion inside flow mappings written over several lines: keys (minus those written before and after the cursor) and values', async () => {
+  const uri = uriOf(join(fixtures, 'flow-completion.crate.yaml')); // not on disk: the text is the client's
+  const text = [
+    'model: {',
+    '  arch: ,',
+    '  size: tiny,',
+    '  ',
+    '  residual: true',
+    '}',
+    'data: {kind: synthetic-subspaces,',
+    '  augment: {flip: true,',
+    '    ',
+    '  },',
+    '  ',
+    '}',
+    'optim: {batchSize: 8, lr: "a, b: {", ',
+    'backend: ',
+    '',
+  ].join('\n');
+  await client.open(uri, text);
+  const complete = async (line: number, character: number) =>
+    labels((await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line, character } })) as CompletionItem[]);
+
+  assert.deepEqual(await complete(1, 8), [...archIds]);
+  const inModel = await complete(3, 2);
+  assert.deepEqual(inModel.slice(0, 4), ['depth', 'width', 'heads', 'patch']);
+  for (const key of ['arch', 'size', 'residual', 'kind']) assert.ok(!inModel.includes(key), `model offers ${key}: ${inModel.join()}`);
+  assert.deepEqual(await complete(8, 4), ['cropPadding']);
+  const inData = await complete(10, 2);
+  assert.ok(inData.includes('trainSize') && inData.includes('noise'), inData.join());
+  for (const key of ['kind', 'augment', 'arch']) assert.ok(!inData.includes(key), `data offers ${key}: ${inData.join()}`);
+  // A quoted string's brackets and commas are text; the mapping goes on after it.
+  const inOptim = await complete(12, 37);
+  assert.ok(inOptim.includes('microBatch') && !inOptim.includes('lr') && !inOptim.includes('batchSize'), inOptim.join());
+  // Past the closed (and the unclosed but ended) flow mappings, block completion as usual.
+  assert.deepEqual(await complete(13, 9), ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
+});
+
 test('hover: every key explains itself; size and arch show Table 4 and this config’s figures', async () => {
   const { uri, text, file } = fixture('valid.crate.yaml');
   await client.open(uri, text);
@@ -248,24 +310,159 @@ test('code lenses: Train always; Resume latest and Compare once real runs of the
     [['▶ Train', commands.train, [{ configUri: uri }]]],
   );
 
-  const train = () => {
+  // Each run is seen by the run manager's index, which asks the client to refresh the lenses.
+  const train = async () => {
+    const seen = client.refreshes.codeLens;
     const r = runCli(['train', file, '--runs-dir', join(dir, 'runs'), '--max-steps', '2']);
     assert.equal(r.status, 0, r.stderr);
+    await client.refreshed('codeLens', seen);
     return /^run (\S+)/m.exec(r.stdout)![1];
   };
-  const first = train();
+  const first = await train();
   const one = await lenses();
   assert.deepEqual(one.map((l) => l.command?.command), [commands.train, commands.resumeLatest]);
   assert.match(one[1].command!.title, /^Resume latest/);
   assert.deepEqual(one[1].command!.arguments, [{ configUri: uri, runDir: first } satisfies ResumeLatestArguments]);
 
-  const second = train();
+  const second = await train();
   const two = await lenses();
   assert.deepEqual(two.map((l) => l.command?.command), [commands.train, commands.resumeLatest, commands.compareRuns]);
   assert.equal((two[1].command!.arguments![0] as ResumeLatestArguments).runDir, second);
   assert.deepEqual(two[2].command!.arguments, [{ configUri: uri, runDirs: [second, first] } satisfies CompareRunsArguments]);
   // Lenses sit on the first line, where an editor shows them above the config.
   for (const lens of two) assert.deepEqual(lens.range.start, { line: 0, character: 0 });
+});
+
+test('inlay hints: time per epoch from the last throughput of a real run of the same model shape and batch size', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'crate-lsp-epoch-'));
+  const configText = (model: string, batchSize: number) =>
+    ['name: lsp-epoch', 'backend: cpu', `model: {arch: crate-alpha, depth: 1, ${model}}`, 'data: {kind: synthetic-subspaces, trainSize: 64, testSize: 16}', `optim: {batchSize: ${batchSize}}`, 'introspect: {every: 0}', 'runsDir: runs', ''].join('\n');
+  const openConfig = async (name: string, text: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    await client.open(uriOf(file), text);
+    return { file, uri: uriOf(file) };
+  };
+  const hintOf = async (uri: string) => {
+    const hints = await client.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } } });
+    assert.equal(hints?.length, 1);
+    return { label: String(hints![0].label), tooltip: markdown(hints![0].tooltip) };
+  };
+  // A shape no other test trains (the index holds every run the server has seen).
+  const config = await openConfig('epoch.crate.yaml', configText('width: 12, heads: 2', 16));
+  assert.doesNotMatch((await hintOf(config.uri)).label, /epoch/);
+
+  const seen = client.refreshes.inlayHint;
+  const r = runCli(['train', config.file, '--runs-dir', join(dir, 'runs'), '--max-steps', '4']);
+  assert.equal(r.status, 0, r.stderr);
+  await client.refreshed('inlayHint', seen);
+  const runDir = /^run (\S+)/m.exec(r.stdout)![1];
+
+  // The trainer's own record: the first step of epoch 1 tells the steps per epoch.
+  const scalars = events(runDir).flatMap((e) => (e.type === 'scalars' ? [e] : []));
+  const stepsPerEpoch = scalars.find((e) => e.epoch === 1)!.step - 1;
+  const expected = (stepsPerEpoch * 16) / Math.fround(scalars.at(-1)!.imagesPerSecond);
+  const { label, tooltip } = await hintOf(config.uri);
+  const m = /· ≈ ([\d.]+) (s|min|h)\/epoch$/.exec(label);
+  assert.ok(m, label);
+  const unit = { s: 1, min: 60, h: 3600 }[m[2] as 's' | 'min' | 'h'];
+  const decimals = (m[1].split('.')[1] ?? '').length;
+  assert.ok(Math.abs(Number(m[1]) * unit - expected) <= 0.5 * 10 ** -decimals * unit + 1e-12, `${label}, expected ${expected} s`);
+  assert.ok(tooltip.includes(basename(runDir)), tooltip);
+
+  // Another batch size or another width has no measured run: no estimate.
+  for (const [name, text] of [
+    ['batch.crate.yaml', configText('width: 12, heads: 2', 32)],
+    ['width.crate.yaml', configText('width: 12, heads: 3', 16)],
+  ]) {
+    const other = await openConfig(name, text);
+    assert.doesNotMatch((await hintOf(other.uri)).label, /epoch/, name);
+  }
+});
+
+test('model.initFrom: a real checkpoint of the same shape passes; another shape, a missing or a non-safetensors file is marked on the value', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'crate-lsp-init-'));
+  const configText = (model: string, initFrom: string, extra: string[] = []) =>
+    [
+      'name: lsp-init',
+      'backend: cpu',
+      `model: {arch: crate-alpha, depth: 1, ${model}, initFrom: ${initFrom}}`,
+      'data: {kind: synthetic-subspaces, trainSize: 64, testSize: 16}',
+      'introspect: {every: 0}',
+      'runsDir: runs',
+      ...extra,
+      '',
+    ].join('\n');
+  // A checkpoint from a real run of a width-8 model.
+  const sourceFile = join(dir, 'source.crate.yaml');
+  writeFileSync(sourceFile, ['name: lsp-init-source', 'backend: cpu', 'model: {arch: crate-alpha, depth: 1, width: 8, heads: 2}', 'data: {kind: synthetic-subspaces, trainSize: 64, testSize: 16}', 'optim: {batchSize: 16}', 'introspect: {every: 0}', 'runsDir: runs', ''].join('\n'));
+  const trained = runCli(['train', sourceFile, '--max-steps', '2']);
+  assert.equal(trained.status, 0, trained.stderr);
+  const sourceRun = /^run (\S+)/m.exec(trained.stdout)![1];
+  const weights = relative(dir, join(latestCheckpointDir(sourceRun)!, 'weights.safetensors'));
+
+  let version = 0;
+  const check = async (text: string) => {
+    const uri = uriOf(join(dir, `check-${++version}.crate.yaml`));
+    await client.open(uri, text);
+    return client.diagnostics(uri, 1);
+  };
+  assert.deepEqual(await check(configText('width: 8, heads: 2', weights)), []);
+
+  const wider = configText('width: 16, heads: 2', weights);
+  const [shape, ...more] = await check(wider);
+  assert.equal(more.length, 0);
+  assert.equal(shape.code, 'checkpoint-shape');
+  assert.deepEqual(shape.range, rangeOf(wider, 'initFrom', weights));
+  // The message names a tensor, its shape in the file and the shape this model needs.
+  const m = /tensor (\S+) has shape \[([\d, ]*)\], crate-alpha needs \[([\d, ]*)\]/.exec(String(shape.message));
+  assert.ok(m, String(shape.message));
+  const inFile = readSafetensors(join(dir, weights)).tensors.get(m[1]);
+  const needed = parameterSpecs(modelShape(parseConfig(configText('width: 16, heads: 2', 'x'), join(dir, 'x.crate.yaml')).config!.model)).find((p) => p.name === m[1]);
+  assert.equal(m[2], inFile!.shape.join(', '));
+  assert.equal(m[3], needed!.shape.join(', '));
+
+  const missing = configText('width: 8, heads: 2', 'nowhere.safetensors');
+  const [absent] = await check(missing);
+  assert.equal(absent.code, 'path');
+  assert.deepEqual(absent.range, rangeOf(missing, 'initFrom', 'nowhere.safetensors'));
+  const notWeights = relative(dir, join(sourceRun, 'config.yaml'));
+  const [format] = await check(configText('width: 8, heads: 2', notWeights));
+  assert.equal(format.code, 'file-format');
+  assert.match(String(format.message), /not a safetensors file/);
+});
+
+test('model.initFrom: the trainer starts a new run from a matching checkpoint and refuses another shape in one line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'crate-init-train-'));
+  const write = (name: string, lines: string[]) => {
+    const file = join(dir, name);
+    writeFileSync(file, [...lines, 'data: {kind: synthetic-subspaces, trainSize: 64, testSize: 16}', 'introspect: {every: 0}', 'runsDir: runs', ''].join('\n'));
+    return file;
+  };
+  const source = write('source.crate.yaml', ['backend: cpu', 'model: {arch: crate-alpha, depth: 1, width: 8, heads: 2}', 'optim: {batchSize: 16}']);
+  const trained = runCli(['train', source, '--max-steps', '3']);
+  assert.equal(trained.status, 0, trained.stderr);
+  const weights = join(latestCheckpointDir(/^run (\S+)/m.exec(trained.stdout)![1])!, 'weights.safetensors');
+
+  // Another seed, and a learning rate so small that one step leaves the weights where they started.
+  const init = write('init.crate.yaml', ['seed: 7', 'backend: cpu', `model: {arch: crate-alpha, depth: 1, width: 8, heads: 2, initFrom: ${weights}}`, 'optim: {batchSize: 16, lr: 1.0e-9, minLr: 0, warmup: 0, weightDecay: 0}']);
+  const started = runCli(['train', init, '--max-steps', '1']);
+  assert.equal(started.status, 0, started.stderr);
+  const run = /^run (\S+)/m.exec(started.stdout)![1];
+  const before = readSafetensors(weights).tensors;
+  const after = readSafetensors(join(latestCheckpointDir(run)!, 'weights.safetensors')).tensors;
+  assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort());
+  let largest = 0;
+  for (const [name, t] of after) for (let i = 0; i < t.data.length; i++) largest = Math.max(largest, Math.abs(t.data[i] - before.get(name)!.data[i]));
+  assert.ok(largest < 1e-6, `weights moved ${largest} from the checkpoint`);
+  assert.ok(events(run).some((e) => e.type === 'log' && e.message.includes(`weights from ${weights}`)));
+
+  const wrong = write('wrong.crate.yaml', ['backend: cpu', `model: {arch: crate-alpha, depth: 1, width: 16, heads: 2, initFrom: ${weights}}`, 'optim: {batchSize: 16}']);
+  const refused = runCli(['train', wrong, '--max-steps', '1', '--runs-dir', join(dir, 'refused')]);
+  assert.notEqual(refused.status, 0);
+  assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
+  assert.match(refused.stderr, /model\.initFrom: .*tensor \S+ has shape \[[\d, ]+\], crate-alpha needs \[[\d, ]+\]/);
+  assert.ok(!existsSync(join(dir, 'refused')) || readdirSync(join(dir, 'refused')).length === 0, 'a refused run left a directory');
 });
 
 test('crate-lab lsp --stdio answers initialize without evaluating tfjs', async () => {

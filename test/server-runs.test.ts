@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,16 +28,22 @@ import {
   getAttentionRequest,
   getLayerMetricsRequest,
   getScalarsRequest,
+  type LaunchErrorData,
   launchRequest,
   listRunsRequest,
   type RunsChangedParams,
   type RunSummary,
   runsChangedNotification,
   resumeRequest,
+  scalarsOfEvent,
   stopRequest,
 } from '../server/protocol.js';
 import { configDiff, downsampleMinMax, kendallTauB } from '../server/runAnalysis.js';
-import type { RunEvent } from '../trainer/run/format.js';
+import { runsChangedWindowMs } from '../server/runManager.js';
+import { loadConfigFile } from '../trainer/config/index.js';
+import { openDataset } from '../trainer/data/dataset.js';
+import type { RunEvent, RunInfo } from '../trainer/run/format.js';
+import { openFeed } from '../trainer/train/dataFeed.js';
 import { cliPath } from './support/cli.js';
 import { repoRoot } from './support/reference.js';
 
@@ -166,6 +172,7 @@ let client: Client;
 let work: string;
 let preRuns: string;
 let terminalRuns: string;
+let burstRuns: string;
 const children: ChildProcess[] = [];
 
 before(async () => {
@@ -191,9 +198,11 @@ before(async () => {
   writeFileSync(join(preRuns, 'unreadable', 'run.json'), JSON.stringify({ ...info, id: 'unreadable' }));
   terminalRuns = join(work, 'terminal');
   mkdirSync(terminalRuns);
+  burstRuns = join(work, 'burst');
+  mkdirSync(burstRuns);
 
   client = new Client(spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] }));
-  await client.initialize({ runsDirs: [preRuns, terminalRuns], rescanMs: 500 });
+  await client.initialize({ runsDirs: [preRuns, terminalRuns, burstRuns], rescanMs: 500 });
 });
 
 after(async () => {
@@ -223,6 +232,35 @@ test('a corrupt run.json and a torn events.jsonl are listed with an error, a sta
   await assert.rejects(client.connection.sendRequest(getScalarsRequest, { runDir: join(work, 'nowhere') }), /not a run directory/);
   assert.equal((await client.connection.sendRequest(listRunsRequest, {})).length >= 2, true);
   assert.equal(client.child.exitCode, null);
+});
+
+test('runsChanged is throttled: a burst of 80 changes gives a few notifications, the last one with every run as it ended', async () => {
+  const t = new Date().toISOString();
+  const writeInfo = (id: string, step: number) => {
+    mkdirSync(join(burstRuns, id), { recursive: true });
+    const info = { id, name: 'burst', configHash: 'x', status: 'completed', pid: 1, host: hostname(), backend: 'cpu', step, epoch: 0, totalSteps: 40, createdAt: t, updatedAt: t, heartbeat: t };
+    // Replaced as the trainer does (write + rename), so the server never reads half a file.
+    writeFileSync(join(burstRuns, id, 'run.json.tmp'), JSON.stringify(info));
+    renameSync(join(burstRuns, id, 'run.json.tmp'), join(burstRuns, id, 'run.json'));
+  };
+  const from = client.changes.length;
+  const t0 = Date.now();
+  // 40 new runs and 40 steps of one run, 10 ms apart: each is seen by the watcher on its own.
+  for (let i = 0; i < 40; i++) {
+    writeInfo(`new-${String(i).padStart(2, '0')}`, 0);
+    writeInfo('busy', i + 1);
+    await sleep(10);
+  }
+  const burstMs = Date.now() - t0;
+  await sleep(runsChangedWindowMs + 600); // the window's last notification, and a rescan
+  const notices = client.changes.slice(from);
+  assert.ok(notices.length >= 1, 'no runsChanged at all');
+  // At most one per window (+1 for the first, sent at once, and +1 for the rescan after the burst).
+  assert.ok(notices.length <= Math.ceil(burstMs / runsChangedWindowMs) + 2, `${notices.length} notifications in ${burstMs} ms`);
+  for (let i = 1; i < notices.length; i++) assert.ok(notices[i].at - notices[i - 1].at >= runsChangedWindowMs - 100, `notifications ${notices[i].at - notices[i - 1].at} ms apart`);
+  const last = notices.at(-1)!.params.runs.filter((r) => r.dir.startsWith(burstRuns));
+  assert.equal(last.length, 41);
+  assert.equal(last.find((r) => r.id === 'busy')?.step, 40);
 });
 
 let launched: string;
@@ -277,6 +315,24 @@ test('getScalars: all points, increments with since, min/max downsampling checke
   assert.deepEqual(evals.series['validation.loss'].step, rawEvals.map((e) => e.step));
 });
 
+test('scalarsOfEvent: the pushed events give exactly the series the server serves', async () => {
+  const pushed = client.appended.filter((n) => n.params.runDir === launched).flatMap((n) => n.params.events);
+  const fromPush: Record<string, { step: number[]; value: number[] }> = {};
+  for (const e of pushed) {
+    // Only scalars and eval events have values, and both carry a step.
+    for (const [key, value] of Object.entries(scalarsOfEvent(e))) {
+      const series = (fromPush[key] ??= { step: [], value: [] });
+      series.step.push(e.step!);
+      series.value.push(Math.fround(value));
+    }
+  }
+  const served = await client.connection.sendRequest(getScalarsRequest, { runDir: launched });
+  assert.deepEqual(Object.keys(served.series).sort(), ['imagesPerSecond', 'loss', 'lr', 'validation.accuracy', 'validation.loss']);
+  assert.deepEqual(served.series, fromPush);
+  // Events without scalars contribute nothing.
+  assert.deepEqual(scalarsOfEvent({ type: 'log', t: '', level: 'info', message: 'x' }), {});
+});
+
 test('getLayerMetrics and getAttention return the introspection of the run', async () => {
   const layerEvents = readEvents(launched).filter((e) => e.type === 'layers');
   assert.equal(layerEvents.length, 3);
@@ -298,6 +354,17 @@ test('getLayerMetrics and getAttention return the introspection of the run', asy
   const onDisk = readFileSync(join(launched, 'attention.bin'));
   const ref = readEvents(launched).find((e) => e.type === 'attention' && e.step === 200) as { offset: number; length: number };
   assert.ok(bytes.equals(onDisk.subarray(ref.offset, ref.offset + ref.length)));
+
+  // The probe images: the first 2 validation images of the run's config as the trainer's data code
+  // gives them (held out from the synthetic training set, normalized, not augmented).
+  const { probe } = attention;
+  assert.ok(probe, 'no probe images');
+  assert.deepEqual([probe.images, probe.channels, probe.height, probe.width, probe.encoding], [2, 1, 16, 16, 'base64-float32le']);
+  const { config } = loadConfigFile(join(launched, 'config.yaml'));
+  const feed = openFeed(await openDataset(config.data, 'train'), await openDataset(config.data, 'test'), config);
+  const expected = feed.validationBatch(0, 2).images;
+  feed.close();
+  assert.ok(Buffer.from(probe.data, 'base64').equals(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength)), 'probe images differ');
 });
 
 /** τ-b written out independently: Σ sign(dx)·sign(dy) / √(#pairs untied in x · #pairs untied in y). */
@@ -385,11 +452,15 @@ test('stop and resume: SIGTERM stops the trainer (status stopped); resume contin
   const atStop = (await client.untilPushed((r) => r.dir === runDir && r.status === 'stopped', 'the run, stopped')).params.runs.find((r) => r.dir === runDir)!;
   assert.equal((await client.connection.sendRequest(stopRequest, { runDir })).signalled, false);
 
+  const probeBefore = statSync(join(runDir, 'probe.bin'));
   const resumed = await client.connection.sendRequest(resumeRequest, { runDir });
   assert.equal(resumed.runDir, runDir);
   await client.untilPushed((r) => r.dir === runDir && r.status === 'running' && r.step > atStop.step + 5, 'the resumed run, past its stop');
   assert.equal((await client.connection.sendRequest(stopRequest, { runDir })).signalled, true);
   await client.untilPushed((r) => r.dir === runDir && r.status === 'stopped' && r.step > atStop.step, 'the resumed run, stopped again');
+  // The probe images were written once, when the run started.
+  const probeAfter = statSync(join(runDir, 'probe.bin'));
+  assert.deepEqual([probeAfter.ino, probeAfter.mtimeMs], [probeBefore.ino, probeBefore.mtimeMs]);
   // The resume cut events.jsonl back to the checkpoint: the server's series is the file's, no line twice.
   const raw = readEvents(runDir).flatMap((e) => (e.type === 'scalars' ? [e.step] : []));
   const served = await client.connection.sendRequest(getScalarsRequest, { runDir, keys: ['loss'] });
@@ -435,4 +506,39 @@ test('diagnostics from outcomes: a diverged run of an open config marks optim.lr
   const message = String(found.message);
   assert.ok(message.includes(`at step ${info.step}`) && message.includes(info.error), message);
   assert.match(message, /loss became NaN/);
+});
+
+test("launch: the client's backend and introspection defaults apply only where the config is silent", async () => {
+  const runsDir = join(work, 'defaults-runs');
+  const body = ['model: {arch: crate-alpha, depth: 1, width: 8, heads: 2}', 'data: {kind: synthetic-subspaces, trainSize: 64, testSize: 16}', 'optim: {batchSize: 16, maxSteps: 4}'];
+  const silent = join(work, 'silent.crate.yaml');
+  writeFileSync(silent, [...body, 'introspect: {probeImages: 2}', ''].join('\n'));
+  const explicit = join(work, 'explicit.crate.yaml');
+  writeFileSync(explicit, ['backend: wasm', ...body, 'introspect: {probeImages: 2, every: 4}', ''].join('\n'));
+  const defaults = { runsDir, backend: 'cpu', introspectEvery: 2 };
+  const a = await client.connection.sendRequest(launchRequest, { configPath: silent, ...defaults });
+  const b = await client.connection.sendRequest(launchRequest, { configPath: explicit, ...defaults });
+  for (const dir of [a.runDir, b.runDir]) await client.untilPushed((r) => r.dir === dir && r.status === 'completed', `${dir} completed`, 60_000);
+  const info = (dir: string) => JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunInfo;
+  const layerSteps = (dir: string) => readEvents(dir).filter((e) => e.type === 'layers').map((e) => e.step);
+  assert.match(info(a.runDir).backend, /^cpu\b/);
+  assert.deepEqual(layerSteps(a.runDir), [2, 4]);
+  assert.match(info(b.runDir).backend, /^wasm\b/);
+  assert.deepEqual(layerSteps(b.runDir), [4]);
+});
+
+test('launch with a trainer Node.js that does not exist: one error naming it, with the log file in its data', async () => {
+  const other = new Client(spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  try {
+    await other.initialize({ trainerNodePath: join(work, 'no-such-node') });
+    const config = writeConfig(work, 'nonode.crate.yaml', ['optim: {batchSize: 32, maxSteps: 4}']);
+    const error = await other.connection.sendRequest(launchRequest, { configPath: config, runsDir: join(work, 'nonode-runs') }).then(
+      () => assert.fail('launch should fail'),
+      (e: { message: string; data?: LaunchErrorData }) => e,
+    );
+    assert.match(error.message, /no-such-node could not be started/);
+    assert.ok(error.data?.logFile && existsSync(error.data.logFile), `log file in the error data: ${JSON.stringify(error.data)}`);
+  } finally {
+    await other.stop();
+  }
 });

@@ -59,7 +59,13 @@ interface WasmVariant {
   wasm: string;
 }
 
+/**
+ * Where tfjs-backend-wasm's `wasm-out/` is: beside the bundle when the build copied it there (the
+ * packaged extension ships no node_modules), else in node_modules.
+ */
 function wasmPackageDir(): string {
+  const besideBundle = join(__dirname, 'tfjs-backend-wasm');
+  if (existsSync(join(besideBundle, 'wasm-out'))) return besideBundle;
   return dirname(runtimeRequire.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
 }
 

@@ -11,7 +11,7 @@ import { type Progress, type RunHooks, type RunOutcome, resumeRun, startRun } fr
 import { positiveInt } from './shapeFlags.js';
 import { UsageError } from './usageError.js';
 
-export const trainUsage = 'train CONFIG.crate.yaml [--runs-dir DIR] [--max-steps N] [--name NAME] [--json]';
+export const trainUsage = 'train CONFIG.crate.yaml [--runs-dir DIR] [--max-steps N] [--name NAME] [--backend B] [--introspect-every N] [--json]';
 export const resumeUsage = 'resume RUN_DIR [--max-steps N] [--patch P] [--json]';
 export const stopUsage = 'stop RUN_DIR [--timeout SECONDS]';
 
@@ -48,8 +48,14 @@ function report(command: string, outcome: RunOutcome, json: boolean): number {
 }
 
 /** Applies command-line overrides by re-resolving, so every rule of the schema still applies. */
-function withOverrides(config: ResolvedConfig, file: string, overrides: { runsDir?: string; maxSteps?: number; name?: string; patch?: number }): ResolvedConfig {
-  const input = structuredClone(config) as unknown as Record<string, unknown> & { optim: Record<string, unknown>; model: Record<string, unknown> };
+function withOverrides(
+  config: ResolvedConfig,
+  file: string,
+  overrides: { runsDir?: string; maxSteps?: number; name?: string; patch?: number; backend?: string; introspectEvery?: number },
+): ResolvedConfig {
+  const input = structuredClone(config) as unknown as Record<string, unknown> & { optim: Record<string, unknown>; model: Record<string, unknown>; introspect: Record<string, unknown> };
+  if (overrides.backend !== undefined) input.backend = overrides.backend;
+  if (overrides.introspectEvery !== undefined) input.introspect.every = overrides.introspectEvery;
   if (overrides.patch !== undefined) input.model.patch = overrides.patch;
   if (overrides.runsDir !== undefined) input.runsDir = resolve(overrides.runsDir);
   if (overrides.name !== undefined) input.name = overrides.name;
@@ -67,14 +73,27 @@ export async function train(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { 'runs-dir': { type: 'string' }, 'max-steps': { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      'runs-dir': { type: 'string' },
+      'max-steps': { type: 'string' },
+      name: { type: 'string' },
+      backend: { type: 'string' },
+      'introspect-every': { type: 'string' },
+      json: { type: 'boolean' },
+    },
     strict: true,
   });
   if (positionals.length !== 1) throw new UsageError(`train takes one config file; got ${positionals.length}`);
   const file = positionals[0];
   const { config: loaded, warnings } = loadConfigFile(file);
   for (const w of warnings) process.stderr.write(`${file}: warning: ${w.message}\n`);
-  const config = withOverrides(loaded, file, { runsDir: values['runs-dir'], maxSteps: positiveInt('max-steps', values['max-steps']), name: values.name });
+  const config = withOverrides(loaded, file, {
+    runsDir: values['runs-dir'],
+    maxSteps: positiveInt('max-steps', values['max-steps']),
+    name: values.name,
+    backend: values.backend,
+    introspectEvery: positiveInt('introspect-every', values['introspect-every']),
+  });
   return report('train', await startRun(config, hooks(values.json ?? false)), values.json ?? false);
 }
 

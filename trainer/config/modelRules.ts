@@ -4,7 +4,7 @@ import { ShapeError, blockConstants, resolveShape } from '../model/architecture.
 import { datasetGeometry, datasetLabels } from './datasetFacts.js';
 import type { PathSegment } from './diagnostics.js';
 import type { ResolvedData, ResolvedModel } from './resolved.js';
-import { type RuleContext, given, report } from './ruleContext.js';
+import { type RuleContext, absolute, given, report } from './ruleContext.js';
 import type { ConfigValues } from './schema.js';
 
 type Model = ConfigValues['model'];
@@ -80,6 +80,7 @@ export function resolveModel(model: Model, data: ResolvedData, folderClasses: nu
       residual: shape.residual,
     };
     if (model.size !== undefined) resolved.size = model.size;
+    if (model.initFrom !== undefined) resolved.initFrom = absolute(ctx, model.initFrom);
     return resolved;
   } catch (e) {
     if (!(e instanceof ShapeError)) throw e;

@@ -62,6 +62,11 @@ const model = z
     }),
     decoupled: f(z.boolean().default(true), { description: 'CRATE-α: a separate decoding dictionary D̂ (off: D̂ = D).' }),
     residual: f(z.boolean().default(true), { description: 'CRATE-α: residual connection around the ODL block.' }),
+    initFrom: f(z.string().min(1).optional(), {
+      description:
+        'Start a new run from these weights instead of a random initialisation: a safetensors file in the official layout (e.g. another run’s checkpoints/step-…/weights.safetensors), relative to this file. Every tensor must have the shape this model needs. Resuming a run ignores it (the run’s own checkpoint is loaded).',
+      computedDefault: 'none: random initialisation from seed',
+    }),
   })
   .meta({ description: 'The network: architecture, size preset or explicit shape, CRATE-α switches.' });
 

@@ -1,5 +1,5 @@
 // A weights file in the official layout (SPEC §3) to a validated shape and parameters.
-import { readSafetensors } from '../io/safetensors.js';
+import { type NamedTensor, readSafetensors } from '../io/safetensors.js';
 import type { ArchId, ModelShape, ShapeOverrides } from './architecture.js';
 import { checkpointShape, checkTensorsMatch } from './checkpointShape.js';
 import { type Params, toParams } from './params.js';
@@ -9,4 +9,15 @@ export function loadCheckpoint(path: string, flags: ShapeOverrides & { arch?: Ar
   const shape = checkpointShape(file, flags, path);
   checkTensorsMatch(file, shape, path);
   return { shape, params: toParams(file.tensors) };
+}
+
+/**
+ * Weights for a model whose shape the run config fixes (`model.initFrom`): the file must hold
+ * exactly the tensors of that shape. The shape is the config's, not the file's, so a checkpoint of
+ * another shape fails on the first tensor that differs, naming it and both shapes.
+ */
+export function loadWeightsForShape(path: string, shape: ModelShape): Map<string, NamedTensor> {
+  const file = readSafetensors(path);
+  checkTensorsMatch(file, shape, path);
+  return file.tensors;
 }

@@ -61,6 +61,13 @@ export const runFiles = {
   config: 'config.yaml',
   events: 'events.jsonl',
   attention: 'attention.bin',
+  /**
+   * The probe images the metrics and attention maps are computed on (the first validation images,
+   * normalized as the model sees them): float32 little-endian [images, channels, image, image],
+   * channels and image as in config.yaml's model. Written once (atomically) when a run with
+   * introspection starts; a resume keeps it.
+   */
+  probe: 'probe.bin',
   checkpoints: 'checkpoints',
   /** Text file naming the newest complete checkpoint directory; written last. */
   latest: join('checkpoints', 'latest'),

@@ -8,11 +8,13 @@ import { tf, type Tensor } from '../tf.js';
 import { initBackend } from '../backend/select.js';
 import { configHash, modelShape, type ResolvedConfig, stringifyConfig } from '../config/index.js';
 import { openDataset } from '../data/dataset.js';
-import type { ModelShape } from '../model/architecture.js';
+import { type ModelShape, ShapeError } from '../model/architecture.js';
 import { checkpointShape, shapeMetadata } from '../model/checkpointShape.js';
 import { resamplePatchSize } from '../model/resamplePatch.js';
 import type { ForwardResult } from '../model/forward.js';
 import { initializeParameters } from '../model/initialize.js';
+import { loadWeightsForShape } from '../model/loadCheckpoint.js';
+import { FileFormatError } from '../io/fileFormatError.js';
 import { parameterSpecs } from '../model/parameters.js';
 import type { Params } from '../model/params.js';
 import { rateReductionGap } from '../metrics/srrRegularizer.js';
@@ -20,7 +22,7 @@ import type { NamedTensor } from '../io/safetensors.js';
 import { derivedRng } from '../random/derivedRng.js';
 import { Rng } from '../random/rng.js';
 import { type Checkpoint, checkpointNames, latestCheckpointDir, loadCheckpoint, saveCheckpoint } from '../run/checkpoints.js';
-import { checkpointDirName, heartbeatIntervalMs, type RunStatus } from '../run/format.js';
+import { checkpointDirName, heartbeatIntervalMs, type RunStatus, runFiles } from '../run/format.js';
 import { fsFault, makeDirectories } from '../run/fsFault.js';
 import { RunWriter } from '../run/runWriter.js';
 import { AdamW, clipGradients } from './adamw.js';
@@ -28,7 +30,7 @@ import { type DataFeed, openFeed } from './dataFeed.js';
 import { evaluate } from './evaluate.js';
 import { yieldToEventLoop } from './eventLoop.js';
 import { batchGradients } from './gradients.js';
-import { introspect } from './introspection.js';
+import { introspect, writeProbeImages } from './introspection.js';
 import { memorySafeMicroBatch } from './microBatch.js';
 import { learningRate } from './schedule.js';
 import { TrainingSetupError } from './setupError.js';
@@ -161,21 +163,50 @@ function createRun(config: ResolvedConfig, backend: string, total: number): RunW
   }
 }
 
+/** The weights a new run starts from: `model.initFrom`'s, or drawn from the seed. */
+function initialWeights(config: ResolvedConfig, shape: ModelShape): Map<string, NamedTensor> {
+  const from = config.model.initFrom;
+  if (from === undefined) return initializeParameters(shape, new Rng(config.seed));
+  try {
+    return loadWeightsForShape(from, shape);
+  } catch (e) {
+    // The file's own errors name it and the fault (missing, not safetensors, which tensor differs).
+    if (e instanceof FileFormatError || e instanceof ShapeError) throw new TrainingSetupError(`model.initFrom: ${e.message}`);
+    throw e;
+  }
+}
+
+/** probe.bin only serves viewers (attention maps over their images): failing to write it is logged, not fatal. */
+function saveProbeImages(feed: DataFeed, config: ResolvedConfig, run: RunWriter): void {
+  try {
+    writeProbeImages(feed, config, run.dir);
+  } catch (e) {
+    try {
+      run.log('warn', `${runFiles.probe} not written: ${fsFault(e)}`);
+    } catch {
+      // The disk is what failed; the loop's own writes will say so.
+    }
+  }
+}
+
 /** Starts a new run in config.runsDir. */
 export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}): Promise<RunOutcome> {
   const { shape, feed, backend } = await prepare(config);
   const total = totalSteps(config, feed.stepsPerEpoch);
+  let host: Map<string, NamedTensor>;
   let run: RunWriter;
   try {
+    // Before the run directory exists: a bad initFrom leaves nothing behind.
+    host = initialWeights(config, shape);
     run = createRun(config, backend, total);
   } catch (e) {
     feed.close();
     throw e;
   }
-  const host = initializeParameters(shape, new Rng(config.seed));
+  saveProbeImages(feed, config, run);
   const { vars, trainable, decays } = makeVariables(shape, host);
   const optimizer = adamW(config, vars, trainable, decays);
-  run.log('info', `started on ${backend}: ${shape.arch} depth ${shape.depth} width ${shape.dim}, ${total} steps`);
+  run.log('info', `started on ${backend}: ${shape.arch} depth ${shape.depth} width ${shape.dim}, ${total} steps${config.model.initFrom ? `, weights from ${config.model.initFrom}` : ''}`);
   hooks.onStart?.(run.dir, backend);
   return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config, total), backend }, 0, hooks);
 }
@@ -192,6 +223,7 @@ export async function resumeRun(runDir: string, config: ResolvedConfig, hooks: R
   const optimizer = adamW(config, vars, trainable, decays);
   optimizer.restore(ckpt.optimizer, ckpt.state.adamStep, new Set(adapted.changed));
   const run = RunWriter.reopen(runDir, ckpt.state.eventsBytes, ckpt.state.attentionBytes, stringifyConfig(config));
+  saveProbeImages(feed, config, run); // only when missing (a run from before probe.bin, or introspection turned on)
   run.update({ backend, totalSteps: total, configHash: configHash(config), step: ckpt.state.step, epoch: ckpt.state.epoch });
   run.log('info', `resumed from ${ckptDir.split('/').pop()} on ${backend}${adapted.changed.length > 0 ? ` with patch ${shape.patch} (resampled ${adapted.changed.join(', ')})` : ''}`, ckpt.state.step);
   hooks.onStart?.(runDir, backend);

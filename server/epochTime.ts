@@ -1,0 +1,57 @@
+// The estimated time per epoch of a config: the images one epoch trains on, divided by the last
+// throughput measured by a run of the same cost shape (model shape and batch size).
+import type { ResolvedConfig, ResolvedData } from '../trainer/config/index.js';
+import { costShapeOf, type MeasuredThroughput, type RunIndex } from './runIndex.js';
+
+/**
+ * Training examples of the data set, when they are known without opening it: the synthetic set's
+ * `trainSize`, the standard training splits of Fashion-MNIST (60,000) and CIFAR-10 (50,000). An
+ * image folder's are counted on disk, which an inlay hint does not do.
+ */
+function trainingExamples(data: ResolvedData): number | undefined {
+  switch (data.kind) {
+    case 'synthetic-subspaces':
+      return data.trainSize;
+    case 'fashion-mnist':
+      return 60_000;
+    case 'cifar10':
+      return 50_000;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Images one epoch trains on, as trainer/train/dataFeed.ts feeds them: the training examples less
+ * the validation hold-out (round(validationFraction × examples); these sets have a test split of
+ * their own, so there is none when the fraction is 0), in whole batches.
+ */
+export function trainingImagesPerEpoch(config: ResolvedConfig): number | undefined {
+  const examples = trainingExamples(config.data);
+  if (examples === undefined) return undefined;
+  const train = examples - Math.round(config.data.validationFraction * examples);
+  const batch = config.optim.batchSize;
+  return Math.floor(train / batch) * batch;
+}
+
+export interface EpochEstimate {
+  seconds: number;
+  images: number;
+  measured: MeasuredThroughput;
+}
+
+export function epochEstimate(config: ResolvedConfig, index: RunIndex): EpochEstimate | undefined {
+  const images = trainingImagesPerEpoch(config);
+  if (!images) return undefined;
+  const measured = index.lastThroughput(costShapeOf(config));
+  return measured ? { seconds: images / measured.imagesPerSecond, images, measured } : undefined;
+}
+
+/** 0.0243 → "0.024 s", 3.24 → "3.2 s", 754 → "13 min", 9000 → "2.5 h": two significant figures at most. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 10) return `${Number(seconds.toPrecision(2))} s`;
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  const minutes = seconds / 60;
+  if (minutes < 90) return `${Math.round(minutes)} min`;
+  return `${(minutes / 60).toFixed(1)} h`;
+}

@@ -1,0 +1,46 @@
+// `crate-lab train --backend B --introspect-every N`: the overrides the extension's settings
+// ("default backend", "introspection interval") reach the trainer through.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './support/cli.js';
+import { events, onlyRun, runInfo } from './support/runs.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'crate-flags-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const config = join(tmp, 'tiny.crate.yaml');
+writeFileSync(
+  config,
+  `backend: wasm
+model: { arch: crate-alpha, depth: 1, width: 8, heads: 2 }
+data: { kind: synthetic-subspaces, trainSize: 64, testSize: 16 }
+optim: { batchSize: 16, maxSteps: 6 }
+introspect: { every: 0, probeImages: 2 }
+`,
+);
+
+test('--backend and --introspect-every override the config', () => {
+  const runsDir = join(tmp, 'runs');
+  const r = runCli(['train', config, '--runs-dir', runsDir, '--backend', 'cpu', '--introspect-every', '2']);
+  assert.equal(r.status, 0, r.stderr);
+  const dir = onlyRun(runsDir)!;
+  assert.match(runInfo(dir).backend, /^cpu\b/);
+  assert.deepEqual(events(dir).filter((e) => e.type === 'layers').map((e) => e.step), [2, 4, 6]);
+});
+
+test('a bad --backend or --introspect-every is one line naming the flag, exit 2, no run', () => {
+  const runsDir = join(tmp, 'bad');
+  for (const [args, message] of [
+    [['--backend', 'tpu'], /backend: .*auto/],
+    [['--introspect-every', 'often'], /--introspect-every/],
+  ] as const) {
+    const r = runCli(['train', config, '--runs-dir', runsDir, ...args]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.equal(onlyRun(runsDir), undefined);
+  }
+});
