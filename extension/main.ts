@@ -1,3 +1,55 @@
-// The extension's entry point (placeholder until it lands).
-export function activate(): void {}
-export function deactivate(): void {}
+// Activation: the language client (which owns runs and language features), the Runs view, the
+// status bar, the commands and the panel host. Activation does no I/O of its own and does not
+// wait for the server, so it stays well under 100 ms; views fill in when the server answers.
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import type { RunSummary } from '../server/protocol.js';
+import { registerCommands, savePng } from './commands.js';
+import { createLanguageClient } from './languageClient.js';
+import { PanelHost } from './panels/panelHost.js';
+import { watchRunOutcomes } from './runAlerts.js';
+import { RunsModel } from './runsModel.js';
+import { RunStatusBar } from './runStatusBar.js';
+import { RunsView } from './runsView.js';
+
+/** What the extension exports to other extensions and to its own extension-host tests. */
+export interface CrateLabApi {
+  /** Resolves once the language server answered its first listRuns. */
+  ready: Promise<void>;
+  runs(): RunSummary[];
+  /** Keys (`kind:runDirs`) of the open panels. */
+  openPanels(): string[];
+  client: LanguageClient;
+}
+
+let client: LanguageClient | undefined;
+
+export function activate(context: vscode.ExtensionContext): CrateLabApi {
+  const output = vscode.window.createOutputChannel('CRATE Lab', { log: true });
+  client = createLanguageClient(context, output);
+  const runs = new RunsModel(client);
+  const view = new RunsView(runs);
+  const statusBar = new RunStatusBar(runs);
+  const logs = new Map<string, string>();
+  let panels: PanelHost | undefined;
+  const panelHost = () =>
+    (panels ??= new PanelHost(context, client!, runs, {
+      exportCsv: async (runDir) => void (await vscode.commands.executeCommand('crateLab.exportRun', { runDir, format: 'csv' })),
+      exportPng: savePng,
+      openLog: async (runDir) => void (await vscode.commands.executeCommand('crateLab.openLog', { runDir })),
+      focus: (runDir) => statusBar.focus(runDir),
+    }, output));
+  // Serializers must exist at activation for panels to come back after a reload.
+  panelHost();
+  context.subscriptions.push(output, runs, view, statusBar, watchRunOutcomes(runs), ...registerCommands({ context, client, runs, view, statusBar, panels: panelHost, logs }), {
+    dispose: () => panels?.dispose(),
+  });
+  const ready = client.start().then(() => runs.refresh());
+  ready.catch((e) => output.appendLine(`crate-lab: the language server did not start: ${e instanceof Error ? e.message : String(e)}`));
+  return { ready, runs: () => runs.all(), openPanels: () => panels?.keys() ?? [], client };
+}
+
+export async function deactivate(): Promise<void> {
+  // Trainers are detached: they go on after the window closes; only the server stops.
+  await client?.stop();
+}

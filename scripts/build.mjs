@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // One esbuild command per bundle (rust-analyzer's editors/code does the same).
 import { build } from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, cpSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,6 +26,10 @@ await build({
   logLevel: 'warning',
 });
 chmodSync(cli, 0o755);
+// tfjs's wasm binaries and their Emscripten glue, loaded by path at run time (trainer/backend/wasm.ts):
+// beside the bundle, so that a packaged extension without node_modules has them.
+const wasmPackage = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+cpSync(join(wasmPackage, 'wasm-out'), join(root, 'dist', 'trainer', 'tfjs-backend-wasm', 'wasm-out'), { recursive: true });
 
 // The language server: no tfjs may reach it (SPEC §2), so the bundle fails if any module does.
 const server = await build({

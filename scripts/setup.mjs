@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // One idempotent set-up step behind both README commands: Debian packages, npm packages, the
-// optional native GEMM addon and the bundles. Each step is skipped when already done, so a
-// second run costs a few seconds.
+// optional native GEMM addon, the bundles, and the real VS Code for the editor tests and
+// `npm start` (Node 24 and code-server from npm, cached outside the repository; see
+// scripts/vscodeEnv.mjs). Each step is skipped when already done, so a second run costs a few
+// seconds.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { VSCODE_DEBIAN_PACKAGES, setupVscodeEnv } from './vscodeEnv.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -18,6 +21,7 @@ const debianPackages = {
   'libgles2': 'GLES for Dawn\'s OpenGL ES backend (webgpu backend)',
   'libgl1-mesa-dri': 'llvmpipe software rasteriser (webgpu backend)',
   'dataset-fashion-mnist': 'Fashion-MNIST in /usr/share/datasets/fashion-mnist (examples, quality benchmark)',
+  ...(process.env.CRATE_LAB_SKIP_VSCODE ? {} : VSCODE_DEBIAN_PACKAGES),
 };
 
 function run(cmd, args, opts = {}) {
@@ -100,7 +104,16 @@ function build() {
   void statSync(out);
 }
 
+/** code-server and Node 24 for the real-VS-Code tests and `npm start`; a failure is not fatal
+ * here: those tests then fail under CI (skip elsewhere) with the reason recorded. */
+function installVscodeEnv() {
+  if (process.env.CRATE_LAB_SKIP_VSCODE) return;
+  const r = setupVscodeEnv({ log });
+  if (!r.ok) log(`the real VS Code is not set up: ${r.reason}`);
+}
+
 installDebianPackages();
 installNpmPackages();
 buildNativeGemm();
 build();
+installVscodeEnv();

@@ -1,1 +1,186 @@
-// The compare panel (placeholder until it lands).
+// "Compare runs": overlaid curves of the runs (loss, accuracy and their validation curves), the
+// config keys that differ, the final metrics, and the SRR-vs-generalization-gap scatter with
+// Kendall's τ. Message flow: posts `ready`; expects `init` (state.runDirs in the order of
+// compare.runDirs, runs for names) and `compare` {result}; also `runRemoved`, `error`.
+import '../shared/panel.css';
+import './compare.css';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { AlignedSeries, CompareRunsResult, HostToPanelMessage, RunSummary } from '../../server/protocol.js';
+import { banner } from '../shared/controls.js';
+import { connectToHost } from '../shared/hostBridge.js';
+import { formatNumber, formatShort } from '../shared/numberFormat.js';
+import { chartTheme, onThemeChange, runColor } from '../shared/theme.js';
+import { drawScatter, tauCaption } from './scatter.js';
+
+const curveTitles: Record<string, string> = {
+  loss: 'Training loss',
+  'validation.loss': 'Validation loss',
+  accuracy: 'Training accuracy',
+  'validation.accuracy': 'Validation accuracy',
+};
+
+const host = connectToHost('compare', {});
+const app = document.getElementById('app')!;
+const summaries = new Map<string, RunSummary>();
+let result: CompareRunsResult | undefined;
+const plots: uPlot[] = [];
+
+const title = document.createElement('h1');
+title.textContent = 'Compare runs';
+const errorBanner = banner('error');
+const removedBanner = banner('warning');
+const waiting = document.createElement('p');
+waiting.className = 'note';
+waiting.textContent = 'Waiting for the runs…';
+const curves = document.createElement('div');
+curves.className = 'grid';
+const diffTitle = Object.assign(document.createElement('h2'), { textContent: 'Config differences' });
+const diffTable = document.createElement('table');
+diffTable.dataset.table = 'config-diff';
+const finalTitle = Object.assign(document.createElement('h2'), { textContent: 'Final metrics' });
+const finalTable = document.createElement('table');
+finalTable.dataset.table = 'final-metrics';
+const scatterTitle = Object.assign(document.createElement('h2'), { textContent: 'SRR measure vs generalization gap' });
+const scatter = document.createElement('canvas');
+scatter.className = 'compare-scatter';
+scatter.setAttribute('role', 'img');
+const tau = document.createElement('p');
+tau.className = 'tau';
+tau.setAttribute('aria-live', 'polite');
+app.append(title, errorBanner, removedBanner, waiting, curves, diffTitle, diffTable, finalTitle, finalTable, scatterTitle, scatter, tau);
+
+function runName(dir: string, i: number): string {
+  return summaries.get(dir)?.name && summaries.get(dir)!.name !== summaries.get(dir)!.id
+    ? `${summaries.get(dir)!.name} (${summaries.get(dir)!.id})`
+    : (result?.final[i]?.id ?? summaries.get(dir)?.id ?? dir);
+}
+
+function cell(text: string, o: { numeric?: boolean; header?: boolean; title?: string; color?: string } = {}): HTMLTableCellElement {
+  const c = document.createElement(o.header ? 'th' : 'td');
+  if (o.color) {
+    const swatch = document.createElement('span');
+    swatch.className = 'swatch';
+    swatch.style.background = o.color;
+    c.append(swatch);
+  }
+  c.append(text);
+  if (o.numeric) c.className = 'num';
+  if (o.title) c.title = o.title;
+  return c;
+}
+
+function row(cells: HTMLTableCellElement[]): HTMLTableRowElement {
+  const r = document.createElement('tr');
+  r.append(...cells);
+  return r;
+}
+
+function configValue(v: unknown): string {
+  if (v === null || v === undefined) return '(absent)';
+  if (typeof v === 'number') return formatNumber(v);
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v);
+}
+
+function renderCurves(r: CompareRunsResult): void {
+  plots.splice(0).forEach((p) => p.destroy());
+  curves.replaceChildren();
+  const theme = chartTheme();
+  const axis = { stroke: theme.foreground, font: theme.font, grid: { stroke: theme.grid, width: 1 }, ticks: { stroke: theme.grid, width: 1 } };
+  for (const [key, series] of Object.entries(r.series) as [string, AlignedSeries][]) {
+    const section = document.createElement('section');
+    section.dataset.chart = key;
+    const heading = Object.assign(document.createElement('h2'), { textContent: curveTitles[key] ?? key });
+    const holder = document.createElement('div');
+    holder.className = 'chart-plot';
+    holder.tabIndex = 0;
+    holder.setAttribute('role', 'img');
+    holder.setAttribute('aria-label', `${heading.textContent} of the compared runs`);
+    section.append(heading, holder);
+    curves.append(section);
+    const plot = new uPlot(
+      {
+        width: Math.max(300, holder.clientWidth || 480),
+        height: 200,
+        scales: { x: { time: false } },
+        axes: [axis, { ...axis, size: 56, values: (_u, s) => s.map((v) => formatShort(v)) }],
+        series: [
+          { label: 'step', value: (_u, v) => (v == null ? '—' : String(v)) },
+          ...r.runDirs.map((dir, i) => ({ label: runName(dir, i), stroke: runColor(i), width: 1.5, spanGaps: true, points: { show: key.startsWith('validation.'), size: 5, fill: runColor(i) }, value: (_u: uPlot, v: number | null) => formatShort(v) })),
+        ],
+      },
+      [series.step, ...series.values] as uPlot.AlignedData,
+      holder,
+    );
+    plots.push(plot);
+  }
+}
+
+function renderTables(r: CompareRunsResult): void {
+  const names = r.runDirs.map(runName);
+  diffTable.replaceChildren(row([cell('key', { header: true }), ...names.map((n, i) => cell(n, { header: true, color: runColor(i) }))]));
+  if (r.configDiff.length === 0) diffTable.append(row([cell('The configs are identical.')]));
+  for (const d of r.configDiff) diffTable.append(row([cell(d.path), ...d.values.map((v) => { const c = cell(configValue(v)); if (v === null || v === undefined) c.classList.add('absent'); return c; })]));
+  const columns: { label: string; value: (f: CompareRunsResult['final'][number]) => number | null }[] = [
+    { label: 'step', value: (f) => f.step },
+    { label: 'train loss', value: (f) => f.trainLoss },
+    { label: 'validation loss', value: (f) => f.validationLoss },
+    { label: 'validation accuracy', value: (f) => f.validationAccuracy },
+    { label: 'test loss', value: (f) => f.testLoss },
+    { label: 'test accuracy', value: (f) => f.testAccuracy },
+    { label: 'SRR measure', value: (f) => f.srr },
+    { label: 'generalization gap', value: (f) => f.generalizationGap },
+  ];
+  finalTable.replaceChildren(row([cell('run', { header: true }), cell('status', { header: true }), ...columns.map((c) => cell(c.label, { header: true }))]));
+  r.final.forEach((f, i) => {
+    finalTable.append(
+      row([cell(names[i], { color: runColor(i) }), cell(f.status), ...columns.map((c) => { const v = c.value(f); return cell(formatNumber(v), { numeric: true, title: v === null ? 'not recorded' : String(v) }); })]),
+    );
+  });
+}
+
+function render(): void {
+  const r = result;
+  waiting.hidden = !!r;
+  if (!r) return;
+  renderCurves(r);
+  renderTables(r);
+  const names = r.runDirs.map(runName);
+  drawScatter(scatter, r.final, names);
+  scatter.setAttribute('aria-label', `Scatter of SRR measure against generalization gap for ${r.final.length} runs; ${tauCaption(r.kendallTau.tau, r.kendallTau.runs)}`);
+  tau.textContent = tauCaption(r.kendallTau.tau, r.kendallTau.runs);
+}
+
+function onMessage(message: HostToPanelMessage): void {
+  switch (message.type) {
+    case 'init':
+      host.adoptState(message.state);
+      for (const s of message.runs) summaries.set(s.dir, s);
+      render();
+      break;
+    case 'runs':
+      for (const s of message.runs) summaries.set(s.dir, s);
+      render();
+      break;
+    case 'compare':
+      errorBanner.hidden = true; // data arrived: an earlier failure is over
+      result = message.result;
+      render();
+      break;
+    case 'runRemoved':
+      removedBanner.hidden = false;
+      removedBanner.textContent = `Run directory deleted: ${message.runDir}. The comparison already shown stays visible.`;
+      break;
+    case 'error':
+      errorBanner.hidden = false;
+      errorBanner.textContent = message.message;
+      break;
+    default:
+      break;
+  }
+}
+
+onThemeChange(render);
+host.listen(onMessage);
+host.ready();

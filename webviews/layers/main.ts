@@ -1,1 +1,160 @@
-// The layers panel (placeholder until it lands).
+// The layers panel: layer × step heatmaps of R, Rc, the SRR measure and code sparsity, and
+// per-layer lines at a chosen introspection step (the latest unless the user picks one), live.
+// Message flow: posts `ready`; expects `init` (state.runDirs[0] is shown; a select switches
+// between several), `layers` per run (replace:true first, then replace:false increments),
+// `runs`, `runRemoved`, `error`. Posts `uiState`.
+import '../shared/panel.css';
+import './layers.css';
+import type { GetLayerMetricsResult, HostToPanelMessage, RunSummary } from '../../server/protocol.js';
+import type { LayerMetricsRecord } from '../../trainer/run/format.js';
+import { banner, rangeControl, selectControl } from '../shared/controls.js';
+import { FrameScheduler } from '../shared/frameScheduler.js';
+import { connectToHost } from '../shared/hostBridge.js';
+import { onThemeChange } from '../shared/theme.js';
+import { Heatmap, type HeatmapData } from './heatmap.js';
+import { LayerLines } from './layerLines.js';
+
+type Points = GetLayerMetricsResult['points'];
+type MetricKey = 'R' | 'Rc' | 'srr' | 'codeZeroFraction';
+
+const metrics: { key: MetricKey; title: string }[] = [
+  { key: 'R', title: 'R (coding rate)' },
+  { key: 'Rc', title: 'Rc (compression)' },
+  { key: 'srr', title: 'SRR measure' },
+  { key: 'codeZeroFraction', title: 'Code sparsity (zero fraction)' },
+];
+
+const host = connectToHost('layers', { run: '' as string, step: null as number | null });
+const app = document.getElementById('app')!;
+const data = new Map<string, Points>();
+const summaries = new Map<string, RunSummary>();
+let runDirs: string[] = [];
+
+const title = document.createElement('h1');
+title.textContent = 'Layer metrics';
+const errorBanner = banner('error');
+const removedBanner = banner('warning');
+const empty = document.createElement('p');
+empty.className = 'note';
+empty.textContent = 'No introspection step yet: the run records layer metrics every introspect.every steps.';
+
+const runSelect = selectControl('Run', 'run', (run) => {
+  host.updateUi({ run, step: null });
+  frames.now();
+});
+const stepSlider = rangeControl(
+  'Step for the per-layer lines',
+  'step',
+  { min: 0, max: 0, step: 1, value: 0, show: (i) => { const s = currentPoints()[i]?.step; return s === undefined ? '—' : `step ${s}`; } },
+  (i) => {
+    const points = currentPoints();
+    // The last position means "follow the latest step" as new ones arrive.
+    host.updateUi({ step: i >= points.length - 1 ? null : points[i].step });
+    frames.now();
+  },
+);
+const toolbar = document.createElement('div');
+toolbar.className = 'toolbar';
+toolbar.append(runSelect.element, stepSlider.element);
+
+const heatmaps = metrics.map((m) => new Heatmap(m.key, m.title));
+const heatmapGrid = document.createElement('div');
+heatmapGrid.className = 'grid';
+heatmapGrid.append(...heatmaps.map((h) => h.element));
+const linesTitle = document.createElement('h2');
+linesTitle.className = 'lines-title';
+const lines = [
+  new LayerLines({ id: 'rates', title: 'R and Rc', keys: [{ key: 'R', label: 'R' }, { key: 'Rc', label: 'Rc' }] }),
+  new LayerLines({ id: 'srr', title: 'SRR measure', keys: [{ key: 'srr', label: 'SRR' }] }),
+  new LayerLines({ id: 'sparsity', title: 'Code sparsity', keys: [{ key: 'codeZeroFraction', label: 'zero fraction' }] }),
+];
+const linesGrid = document.createElement('div');
+linesGrid.className = 'grid';
+linesGrid.append(...lines.map((l) => l.element));
+app.append(title, errorBanner, removedBanner, toolbar, empty, heatmapGrid, linesTitle, linesGrid);
+
+function currentRun(): string {
+  return runDirs.includes(host.ui.run) ? host.ui.run : (runDirs[0] ?? '');
+}
+
+function currentPoints(): Points {
+  return data.get(currentRun()) ?? [];
+}
+
+function heatmapData(points: Points, key: MetricKey): HeatmapData {
+  const layerIds = [...new Set(points.flatMap((p) => p.layers.map((l) => l.layer)))].sort((a, b) => a - b);
+  const rowOf = new Map(layerIds.map((l, i) => [l, i]));
+  const values = new Float64Array(layerIds.length * points.length).fill(NaN);
+  points.forEach((p, c) => {
+    for (const l of p.layers) values[rowOf.get(l.layer)! * points.length + c] = l[key];
+  });
+  return { rows: layerIds, cols: points.map((p) => p.step), values };
+}
+
+function render(): void {
+  const points = currentPoints();
+  runSelect.setOptions(
+    runDirs.map((dir) => ({ value: dir, label: summaries.get(dir)?.name ? `${summaries.get(dir)!.name} (${summaries.get(dir)!.id})` : dir })),
+    currentRun(),
+  );
+  runSelect.element.hidden = runDirs.length < 2;
+  empty.hidden = points.length > 0;
+  heatmaps.forEach((h, i) => h.setData(heatmapData(points, metrics[i].key)));
+  let index = points.length - 1;
+  if (host.ui.step !== null) {
+    const chosen = points.findIndex((p) => p.step === host.ui.step);
+    if (chosen >= 0) index = chosen;
+  }
+  stepSlider.set(Math.max(0, index), 0, Math.max(0, points.length - 1));
+  const layers: LayerMetricsRecord[] = points[index]?.layers ?? [];
+  linesTitle.textContent = points[index] ? `Per layer at step ${points[index].step}${index === points.length - 1 ? ' (latest)' : ''}` : 'Per layer';
+  lines.forEach((l) => l.setLayers(layers));
+}
+
+const frames = new FrameScheduler(render, 100);
+
+function acceptLayers(runDir: string, replace: boolean, points: Points): void {
+  const had = replace ? [] : (data.get(runDir) ?? []);
+  const first = points[0]?.step ?? Infinity;
+  // A resumed run re-logs from its checkpoint: drop what the new points supersede.
+  data.set(runDir, [...had.filter((p) => p.step < first), ...points]);
+}
+
+function onMessage(message: HostToPanelMessage): void {
+  switch (message.type) {
+    case 'init':
+      host.adoptState(message.state);
+      runDirs = [...message.state.runDirs];
+      for (const s of message.runs) summaries.set(s.dir, s);
+      frames.now();
+      break;
+    case 'runs':
+      for (const s of message.runs) summaries.set(s.dir, s);
+      frames.now();
+      break;
+    case 'layers':
+      errorBanner.hidden = true; // data arrived: an earlier failure is over
+      if (!runDirs.includes(message.runDir)) runDirs.push(message.runDir);
+      acceptLayers(message.runDir, message.replace, message.points);
+      if (message.replace) frames.now();
+      else frames.live();
+      break;
+    case 'runRemoved':
+      removedBanner.hidden = false;
+      removedBanner.textContent = `Run directory deleted: ${message.runDir}. The data already shown stays visible until the panel is closed.`;
+      break;
+    case 'error':
+      errorBanner.hidden = false;
+      errorBanner.textContent = message.message;
+      break;
+    default:
+      break;
+  }
+}
+
+onThemeChange(() => {
+  lines.forEach((l) => l.rebuild());
+  heatmaps.forEach((h) => h.draw());
+});
+host.listen(onMessage);
+host.ready();

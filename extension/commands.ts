@@ -1,0 +1,336 @@
+// The "CRATE Lab" commands (package.json contributes.commands). Each takes what its callers pass —
+// a code lens's typed argument (server/protocol.ts), a Runs-view item, a URI from the explorer —
+// or asks with a pick list when called from the palette.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import {
+  commands as lensCommands,
+  type CompareRunsArguments,
+  getScalarsRequest,
+  launchRequest,
+  type LaunchResult,
+  type PanelKind,
+  type ResumeLatestArguments,
+  resumeRequest,
+  type RunSummary,
+  stopRequest,
+  type TrainArguments,
+} from '../server/protocol.js';
+import { configTemplates, createFromTemplate } from './configTemplates.js';
+import type { PanelHost } from './panels/panelHost.js';
+import { pngBytes, scalarsCsv } from './runExport.js';
+import { runLabel, runQuickPickItem } from './runPresentation.js';
+import { isActive, isResumable, type RunsModel } from './runsModel.js';
+import type { RunStatusBar } from './runStatusBar.js';
+import type { RunsView } from './runsView.js';
+import { readSettings } from './settings.js';
+
+export interface CommandContext {
+  context: vscode.ExtensionContext;
+  client: LanguageClient;
+  runs: RunsModel;
+  view: RunsView;
+  statusBar: RunStatusBar;
+  panels: () => PanelHost;
+  logs: Map<string, string>;
+}
+
+/** Anything a command may be handed that names a run. */
+type RunArgument = RunSummary | { runDir: string } | vscode.Uri | undefined;
+
+/** "Export Run" without questions (tests, other extensions): format and target file given. */
+interface ExportArgument {
+  runDir: string;
+  format?: 'csv' | 'png';
+  file?: string;
+}
+
+const configGlob = '**/*.crate.yaml';
+
+class UserError extends Error {}
+
+export function registerCommands(c: CommandContext): vscode.Disposable[] {
+  const register = (id: string, f: (...args: any[]) => unknown) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await f(...args);
+      } catch (e) {
+        // A refused launch was already explained with its own buttons.
+        if (e instanceof LaunchRefused) return undefined;
+        const message = e instanceof Error ? e.message : String(e);
+        void vscode.window.showErrorMessage(`CRATE Lab: ${message}`);
+        // Callers (tests, other extensions) see the failure too.
+        if (!(e instanceof UserError)) throw e;
+        return undefined;
+      }
+    });
+
+  const requireTrust = (what: string) => {
+    if (!vscode.workspace.isTrusted) throw new UserError(`${what} needs a trusted workspace (Restricted Mode only shows runs).`);
+  };
+
+  const runOf = (arg: RunArgument): RunSummary | undefined => {
+    if (!arg) return undefined;
+    const dir = arg instanceof vscode.Uri ? arg.fsPath : 'dir' in arg ? arg.dir : arg.runDir;
+    return c.runs.get(dir) ?? (typeof dir === 'string' ? ({ dir, name: path.basename(dir), id: path.basename(dir) } as RunSummary) : undefined);
+  };
+
+  /** The run a command is about: its argument, the selection in the Runs view, the focused run, or a pick. */
+  const chooseRun = async (arg: RunArgument, title: string, filter: (r: RunSummary) => boolean = () => true): Promise<RunSummary | undefined> => {
+    const given = runOf(arg);
+    if (given) return given;
+    const selected = c.view.selection().filter(filter);
+    if (selected.length === 1 && c.view.view.visible) return selected[0];
+    const candidates = c.runs.all().filter(filter);
+    if (candidates.length === 0) throw new UserError(`no run to ${title.toLowerCase()}`);
+    const picked = await vscode.window.showQuickPick(candidates.map(runQuickPickItem), { title: `CRATE Lab: ${title}`, placeHolder: 'Run', matchOnDetail: true });
+    return picked?.run;
+  };
+
+  const chooseConfig = async (arg: TrainArguments | vscode.Uri | undefined): Promise<vscode.Uri | undefined> => {
+    if (arg instanceof vscode.Uri) return arg;
+    if (arg && typeof arg.configUri === 'string') return vscode.Uri.parse(arg.configUri);
+    const active = vscode.window.activeTextEditor?.document.uri;
+    if (active && active.path.endsWith('.crate.yaml')) return active;
+    const found = await vscode.workspace.findFiles(configGlob, '**/{node_modules,runs}/**', 200);
+    if (found.length === 0) throw new UserError('no *.crate.yaml in this workspace: make one with "CRATE Lab: New Run Config"');
+    if (found.length === 1) return found[0];
+    const picked = await vscode.window.showQuickPick(
+      found.sort((a, b) => a.fsPath.localeCompare(b.fsPath)).map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri, true), uri })),
+      { title: 'CRATE Lab: Launch Training Run', placeHolder: 'Run config' },
+    );
+    return picked?.uri;
+  };
+
+  /** Refuses a config with errors, pointing at the Problems panel; saves unsaved edits first. */
+  const checkConfig = async (uri: vscode.Uri): Promise<void> => {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    if (doc.isDirty) await doc.save();
+    const errors = () => vscode.languages.getDiagnostics(uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
+    await diagnosticsOf(uri);
+    const n = errors().length;
+    if (n === 0) return;
+    void vscode.window
+      .showErrorMessage(`CRATE Lab: ${path.basename(uri.fsPath)} has ${n} error${n === 1 ? '' : 's'}; fix ${n === 1 ? 'it' : 'them'} before launching.`, 'Show Problems')
+      .then((a) => a && vscode.commands.executeCommand('workbench.actions.view.problems'));
+    throw new LaunchRefused(`${uri.fsPath} has ${n} error${n === 1 ? '' : 's'}`);
+  };
+
+  const afterStart = async (result: LaunchResult, what: string) => {
+    c.logs.set(result.runDir, result.logFile);
+    // Know the new run (its name titles the panel) before showing it.
+    if (!c.runs.get(result.runDir)) await c.runs.refresh().catch(() => undefined);
+    c.statusBar.focus(result.runDir);
+    c.panels().open('dashboard', [result.runDir]);
+    void vscode.window.setStatusBarMessage(`$(play) CRATE Lab: ${what} ${path.basename(result.runDir)}`, 5000);
+    return result;
+  };
+
+  const startFailed = (e: unknown): never => {
+    const data = (e as { data?: { logFile?: string } })?.data;
+    const message = e instanceof Error ? e.message : String(e);
+    void vscode.window.showErrorMessage(`CRATE Lab: ${message}`, ...(data?.logFile ? ['Open Log'] : [])).then((a) => {
+      if (a && data?.logFile) void vscode.window.showTextDocument(vscode.Uri.file(data.logFile));
+    });
+    throw new LaunchRefused(message);
+  };
+
+  const train = async (arg?: TrainArguments | vscode.Uri): Promise<LaunchResult | undefined> => {
+    requireTrust('Launching a training run');
+    const uri = await chooseConfig(arg);
+    if (!uri) return undefined;
+    await checkConfig(uri);
+    const settings = readSettings();
+    const result = await vscode.window
+      .withProgress({ location: vscode.ProgressLocation.Notification, title: `CRATE Lab: starting ${path.basename(uri.fsPath)}…` }, () =>
+        c.client.sendRequest(launchRequest, {
+          configPath: uri.fsPath,
+          ...(settings.runsDirectory ? { runsDir: settings.runsDirectory } : {}),
+          ...(settings.defaultBackend ? { backend: settings.defaultBackend } : {}),
+          ...(settings.introspectionInterval > 0 ? { introspectEvery: settings.introspectionInterval } : {}),
+        }),
+      )
+      .then(undefined, startFailed);
+    return afterStart(result, 'started');
+  };
+
+  const resume = async (arg?: RunArgument): Promise<LaunchResult | undefined> => {
+    requireTrust('Resuming a run');
+    const run = await chooseRun(arg, 'Resume Run', isResumable);
+    if (!run) return undefined;
+    const result = await vscode.window
+      .withProgress({ location: vscode.ProgressLocation.Notification, title: `CRATE Lab: resuming ${runLabel(run)}…` }, () => c.client.sendRequest(resumeRequest, { runDir: run.dir }))
+      .then(undefined, startFailed);
+    return afterStart(result, 'resumed');
+  };
+
+  const stop = async (arg?: RunArgument): Promise<RunSummary | undefined> => {
+    requireTrust('Stopping a run');
+    const run = await chooseRun(arg, 'Stop Run', isActive);
+    if (!run) return undefined;
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CRATE Lab: stopping ${runLabel(run)} (checkpointing)…` }, async () => {
+      const r = await c.client.sendRequest(stopRequest, { runDir: run.dir });
+      if (!r.signalled) throw new UserError(r.message);
+      return waitForRun(c.runs, run.dir, (s) => !isActive(s), 120_000);
+    });
+  };
+
+  const compare = async (arg?: CompareRunsArguments | RunSummary, selected?: RunSummary[]): Promise<string[] | undefined> => {
+    let dirs: string[] | undefined;
+    if (selected && selected.length >= 2) dirs = selected.map((r) => r.dir);
+    else if (arg && 'runDirs' in arg && arg.runDirs.length >= 2) dirs = arg.runDirs;
+    else {
+      const preselect = new Set(arg && 'runDirs' in arg ? arg.runDirs : c.view.selection().map((r) => r.dir));
+      const picked = await vscode.window.showQuickPick(
+        c.runs.all().map((r) => ({ ...runQuickPickItem(r), picked: preselect.has(r.dir) })),
+        { title: 'CRATE Lab: Compare Runs', placeHolder: 'Pick two or more runs', canPickMany: true, matchOnDetail: true },
+      );
+      if (!picked) return undefined;
+      dirs = picked.map((p) => p.run.dir);
+    }
+    if (dirs.length < 2) throw new UserError('pick at least two runs to compare');
+    c.panels().open('compare', dirs);
+    return dirs;
+  };
+
+  const openPanel = (kind: PanelKind, title: string) => async (arg?: RunArgument) => {
+    const run = runOf(arg) ?? c.runs.get(c.statusBar.focusedRun() ?? '') ?? (await chooseRun(undefined, title));
+    if (!run) return undefined;
+    c.statusBar.focus(run.dir);
+    c.panels().open(kind, [run.dir]);
+    return run.dir;
+  };
+
+  const newConfig = async (arg?: { template?: string; folder?: string }): Promise<string[] | undefined> => {
+    const template = arg?.template
+      ? configTemplates.find((t) => t.id === arg.template)
+      : (await vscode.window.showQuickPick(configTemplates.map((t) => ({ label: t.label, detail: t.detail, t })), { title: 'CRATE Lab: New Run Config' }))?.t;
+    if (!template) {
+      if (arg?.template) throw new UserError(`no template "${arg.template}" (there are ${configTemplates.map((t) => t.id).join(', ')})`);
+      return undefined;
+    }
+    const folder = arg?.folder ? vscode.Uri.file(arg.folder) : vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (!folder) throw new UserError('open a folder first: run configs and their runs live in the workspace');
+    const created = await createFromTemplate(c.context.extensionUri, template, folder);
+    await vscode.window.showTextDocument(created[0]);
+    return created.map((u) => u.fsPath);
+  };
+
+  const exportRun = async (arg?: RunArgument | ExportArgument): Promise<string | undefined> => {
+    const run = await chooseRun(arg, 'Export Run');
+    if (!run) return undefined;
+    const given = arg && !(arg instanceof vscode.Uri) && 'runDir' in arg ? (arg as ExportArgument) : undefined;
+    const format =
+      given?.format ??
+      (
+        await vscode.window.showQuickPick(
+          [
+            { label: 'CSV', detail: 'Every scalar series at full fidelity (one column per series)', format: 'csv' as const },
+            { label: 'PNG of a chart', detail: 'Opens the dashboard: each chart has an Export PNG button', format: 'png' as const },
+          ],
+          { title: `CRATE Lab: Export ${runLabel(run)}` },
+        )
+      )?.format;
+    if (format === 'png') {
+      c.panels().open('dashboard', [run.dir]);
+      return undefined;
+    }
+    if (format !== 'csv') return undefined;
+    const target = given?.file ? vscode.Uri.file(given.file) : await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(run.dir, `${path.basename(run.dir)}.csv`)), filters: { CSV: ['csv'] }, title: 'Export run as CSV' });
+    if (!target) return undefined;
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CRATE Lab: exporting ${runLabel(run)}…` }, async () => {
+      const scalars = await c.client.sendRequest(getScalarsRequest, { runDir: run.dir });
+      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(scalarsCsv(scalars)));
+    });
+    return target.fsPath;
+  };
+
+  const revealRun = async (arg?: RunArgument) => {
+    const run = await chooseRun(arg, 'Reveal Run Folder');
+    if (!run) return;
+    const uri = vscode.Uri.file(run.dir);
+    if (vscode.workspace.getWorkspaceFolder(uri)) await vscode.commands.executeCommand('revealInExplorer', uri);
+    else await vscode.commands.executeCommand('revealFileInOS', uri);
+  };
+
+  const deleteRun = async (arg?: RunArgument, options?: { confirmed?: boolean }) => {
+    requireTrust('Deleting a run');
+    const run = await chooseRun(arg, 'Delete Run', (r) => !isActive(r));
+    if (!run) return false;
+    if (isActive(run)) throw new UserError(`${runLabel(run)} is still running: stop it first`);
+    if (!options?.confirmed) {
+      const answer = await vscode.window.showWarningMessage(`Delete the run ${runLabel(run)} with its checkpoints and events?`, { modal: true, detail: `${run.dir}\n\nThis cannot be undone.` }, 'Delete');
+      if (answer !== 'Delete') return false;
+    }
+    await vscode.workspace.fs.delete(vscode.Uri.file(run.dir), { recursive: true, useTrash: false });
+    return true;
+  };
+
+  const openLog = async (arg?: RunArgument) => {
+    const run = await chooseRun(arg, 'Open Log');
+    if (!run) return;
+    const log = c.logs.get(run.dir);
+    await vscode.window.showTextDocument(vscode.Uri.file(log ?? path.join(run.dir, 'events.jsonl')));
+  };
+
+  return [
+    register(lensCommands.train, train),
+    register(lensCommands.resumeLatest, (a: ResumeLatestArguments) => resume({ runDir: a.runDir })),
+    register(lensCommands.compareRuns, compare),
+    register('crateLab.resume', resume),
+    register('crateLab.stop', stop),
+    register('crateLab.openDashboard', openPanel('dashboard', 'Open Dashboard')),
+    register('crateLab.showLayers', openPanel('layers', 'Show Layer Metrics')),
+    register('crateLab.showAttention', openPanel('attention', 'Show Attention Maps')),
+    register('crateLab.newConfig', newConfig),
+    register('crateLab.exportRun', exportRun),
+    register('crateLab.revealRun', revealRun),
+    register('crateLab.deleteRun', deleteRun),
+    register('crateLab.openLog', openLog),
+    register('crateLab.refreshRuns', () => c.runs.refresh()),
+  ];
+}
+
+/** Not a bug: the user's config or the trainer said no (already shown to the user). */
+class LaunchRefused extends UserError {}
+
+/** Waits until the server reports the config's diagnostics once (or 2 s passed). */
+function diagnosticsOf(uri: vscode.Uri): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      sub.dispose();
+      clearTimeout(timer);
+      resolve();
+    };
+    const sub = vscode.languages.onDidChangeDiagnostics((e) => e.uris.some((u) => u.toString() === uri.toString()) && done());
+    const timer = setTimeout(done, vscode.languages.getDiagnostics(uri).length > 0 ? 300 : 2000);
+  });
+}
+
+export function waitForRun(runs: RunsModel, runDir: string, until: (r: RunSummary) => boolean, timeoutMs: number): Promise<RunSummary> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const r = runs.get(runDir);
+      if (r && until(r)) {
+        sub.dispose();
+        clearTimeout(timer);
+        resolve(r);
+      }
+    };
+    const sub = runs.onDidChange(check);
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new UserError(`${path.basename(runDir)} did not stop within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    check();
+  });
+}
+
+/** Writes a chart PNG the dashboard made, where the user says. */
+export async function savePng(name: string, dataUrl: string): Promise<void> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const safe = name.replace(/[^\w.-]+/g, '-').slice(0, 80) || 'chart';
+  const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, `${safe}.png`) : undefined, filters: { PNG: ['png'] }, title: 'Export chart as PNG' });
+  if (target) await vscode.workspace.fs.writeFile(target, pngBytes(dataUrl));
+}

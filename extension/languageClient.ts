@@ -1,0 +1,25 @@
+// The client side of the language server (dist/server/server.js, over Node IPC): the server does
+// the *.crate.yaml language features and owns every run; this module only starts it.
+import * as vscode from 'vscode';
+import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import type { InitializationOptions } from '../server/protocol.js';
+import { readSettings, watchedRunsDirs } from './settings.js';
+
+export function createLanguageClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): LanguageClient {
+  const module = context.asAbsolutePath('dist/server/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
+  };
+  const settings = readSettings();
+  const initializationOptions: InitializationOptions = {
+    runsDirs: watchedRunsDirs(settings),
+    ...(settings.trainerNodePath ? { trainerNodePath: settings.trainerNodePath } : {}),
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ scheme: 'file', pattern: '**/*.crate.yaml' }],
+    initializationOptions,
+    outputChannel: output,
+  };
+  return new LanguageClient('crateLab', 'CRATE Lab Language Server', serverOptions, clientOptions);
+}

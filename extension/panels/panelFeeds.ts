@@ -1,0 +1,141 @@
+// What each panel kind is fed: its first data after `ready`, and the increments that follow as the
+// server pushes events. All data comes from the language server's run manager.
+import type { LanguageClient } from 'vscode-languageclient/node';
+import {
+  compareRunsRequest,
+  type EventsAppendedParams,
+  getAttentionRequest,
+  getLayerMetricsRequest,
+  getScalarsRequest,
+  type HostToPanelMessage,
+  type PanelState,
+  type ScalarArrays,
+  type ScalarSeries,
+  scalarsOfEvent,
+} from '../../server/protocol.js';
+
+/** Points per series the dashboard gets at first (min/max per bucket); exports read full fidelity. */
+const dashboardPoints = 20_000;
+const comparePoints = 4_000;
+/** The compare panel re-asks at most this often while its runs train. */
+const compareRefreshMs = 2_000;
+
+export interface Feed {
+  /** Everything the panel shows, after its `ready`. */
+  start(): Promise<void>;
+  eventsAppended(p: EventsAppendedParams): Promise<void>;
+  requestAttention?(runDir: string, step: number): Promise<void>;
+  dispose?(): void;
+}
+
+type Post = (m: HostToPanelMessage) => void;
+
+export function toArrays(s: ScalarSeries): ScalarArrays {
+  return { step: Float64Array.from(s.step), value: Float32Array.from(s.value) };
+}
+
+function decodeFloat32(base64: string): Float32Array {
+  const bytes = Buffer.from(base64, 'base64');
+  // Copy into an aligned buffer: Buffer.from may share a pool at any offset.
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+export function createFeed(state: PanelState, client: LanguageClient, post: Post): Feed {
+  switch (state.kind) {
+    case 'dashboard':
+      return dashboardFeed(state.runDirs, client, post);
+    case 'layers':
+      return layersFeed(state.runDirs, client, post);
+    case 'attention':
+      return attentionFeed(state.runDirs[0], client, post);
+    case 'compare':
+      return compareFeed(state.runDirs, client, post);
+  }
+}
+
+function dashboardFeed(runDirs: string[], client: LanguageClient, post: Post): Feed {
+  const sendAll = async (runDir: string) => {
+    const r = await client.sendRequest(getScalarsRequest, { runDir, maxPoints: dashboardPoints });
+    const series: Record<string, ScalarArrays> = {};
+    for (const [key, s] of Object.entries(r.series)) series[key] = toArrays(s);
+    post({ type: 'scalars', runDir, replace: true, series });
+  };
+  return {
+    start: async () => void (await Promise.all(runDirs.map(sendAll))),
+    async eventsAppended({ runDir, events, reset }) {
+      if (!runDirs.includes(runDir)) return;
+      if (reset) return sendAll(runDir);
+      const columns = new Map<string, { step: number[]; value: number[] }>();
+      for (const e of events) {
+        for (const [key, value] of Object.entries(scalarsOfEvent(e))) {
+          let c = columns.get(key);
+          if (!c) columns.set(key, (c = { step: [], value: [] }));
+          c.step.push(e.step ?? 0);
+          c.value.push(value);
+        }
+      }
+      if (columns.size === 0) return;
+      post({ type: 'scalars', runDir, replace: false, series: Object.fromEntries([...columns].map(([k, s]) => [k, toArrays(s)])) });
+    },
+  };
+}
+
+function layersFeed(runDirs: string[], client: LanguageClient, post: Post): Feed {
+  const sendAll = async (runDir: string) => {
+    const r = await client.sendRequest(getLayerMetricsRequest, { runDir });
+    post({ type: 'layers', runDir, replace: true, points: r.points });
+  };
+  return {
+    start: async () => void (await Promise.all(runDirs.map(sendAll))),
+    async eventsAppended({ runDir, events, reset }) {
+      if (!runDirs.includes(runDir)) return;
+      if (reset) return sendAll(runDir);
+      const points = events.flatMap((e) => (e.type === 'layers' ? [{ step: e.step, layers: e.layers }] : []));
+      if (points.length > 0) post({ type: 'layers', runDir, replace: false, points });
+    },
+  };
+}
+
+function attentionFeed(runDir: string, client: LanguageClient, post: Post): Feed {
+  // Follows the newest maps until the user picks an older step.
+  let following = true;
+  const send = async (step: number) => {
+    const r = await client.sendRequest(getAttentionRequest, { runDir, step });
+    if (!r) {
+      post({ type: 'error', message: 'This run has no attention maps yet (they come with each introspection step).' });
+      return;
+    }
+    following = r.step === r.steps.at(-1);
+    const { data, encoding: _encoding, probe, ...meta } = r;
+    post({
+      type: 'attention',
+      ...meta,
+      maps: decodeFloat32(data),
+      probe: probe ? { images: probe.images, channels: probe.channels, height: probe.height, width: probe.width, data: decodeFloat32(probe.data) } : null,
+    });
+  };
+  return {
+    start: () => send(Number.MAX_SAFE_INTEGER),
+    async eventsAppended(p) {
+      if (p.runDir !== runDir) return;
+      if (p.reset || (following && p.events.some((e) => e.type === 'attention'))) await send(Number.MAX_SAFE_INTEGER);
+    },
+    requestAttention: (_dir, step) => send(step),
+  };
+}
+
+function compareFeed(runDirs: string[], client: LanguageClient, post: Post): Feed {
+  let timer: NodeJS.Timeout | undefined;
+  const send = async () => post({ type: 'compare', result: await client.sendRequest(compareRunsRequest, { runDirs, maxPoints: comparePoints }) });
+  return {
+    start: send,
+    async eventsAppended({ runDir }) {
+      if (!runDirs.includes(runDir) || timer) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        void send().catch(() => undefined);
+      }, compareRefreshMs);
+    },
+    dispose: () => clearTimeout(timer),
+  };
+}

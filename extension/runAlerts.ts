@@ -1,0 +1,24 @@
+// Tells the user when a run ends badly (failed, diverged), with its error and a way to the log,
+// whether it started in this window or elsewhere.
+import * as vscode from 'vscode';
+import type { RunSummary } from '../server/protocol.js';
+import { runLabel } from './runPresentation.js';
+import type { RunsModel } from './runsModel.js';
+
+export function watchRunOutcomes(runs: RunsModel): vscode.Disposable {
+  const seen = new Map<string, RunSummary['status']>(runs.all().map((r) => [r.dir, r.status]));
+  return runs.onDidChange(() => {
+    for (const run of runs.all()) {
+      const before = seen.get(run.dir);
+      seen.set(run.dir, run.status);
+      if (before === run.status || (run.status !== 'failed' && run.status !== 'diverged')) continue;
+      // Only transitions seen here: runs that were already failed when the window opened stay quiet.
+      if (before === undefined && runs.all().length > 0 && Date.parse(run.updatedAt) < Date.now() - 60_000) continue;
+      const reason = run.error ?? run.statusReason ?? run.status;
+      void vscode.window.showErrorMessage(`CRATE Lab: ${runLabel(run)} ${run.status} at step ${run.step}: ${reason}`, 'Open Log', 'Open Dashboard').then((action) => {
+        if (action === 'Open Log') void vscode.commands.executeCommand('crateLab.openLog', run);
+        if (action === 'Open Dashboard') void vscode.commands.executeCommand('crateLab.openDashboard', run);
+      });
+    }
+  });
+}

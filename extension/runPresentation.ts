@@ -1,0 +1,56 @@
+// How a run reads in the Runs view, the status bar and pick lists (one wording everywhere).
+import * as vscode from 'vscode';
+import type { RunSummary } from '../server/protocol.js';
+
+const icons: Record<RunSummary['status'], [string, string?]> = {
+  running: ['sync~spin', 'charts.blue'],
+  stopping: ['loading~spin', 'charts.yellow'],
+  stopped: ['debug-pause', 'charts.yellow'],
+  completed: ['pass', 'testing.iconPassed'],
+  failed: ['error', 'testing.iconFailed'],
+  diverged: ['warning', 'problemsWarningIcon.foreground'],
+  unknown: ['question'],
+};
+
+export function statusIcon(run: RunSummary): vscode.ThemeIcon {
+  const [id, color] = icons[run.status];
+  return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+/** `step 120/400 · epoch 2 · loss 0.532 · 812 img/s` */
+export function progressText(run: RunSummary): string {
+  const parts = [`step ${run.step}/${run.totalSteps}`, `epoch ${run.epoch}`];
+  if (run.loss !== null) parts.push(`loss ${formatNumber(run.loss)}`);
+  if (run.imagesPerSecond !== null && run.status === 'running') parts.push(`${Math.round(run.imagesPerSecond)} img/s`);
+  return parts.join(' · ');
+}
+
+export function formatNumber(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  return Math.abs(x) >= 1000 || (Math.abs(x) < 0.001 && x !== 0) ? x.toExponential(2) : x.toPrecision(3);
+}
+
+/** `quickstart 19:31` (today) or `quickstart Nov 24 19:31`: the run ids are long, their times tell runs apart. */
+export function runLabel(run: RunSummary): string {
+  const t = new Date(run.createdAt);
+  if (Number.isNaN(t.getTime())) return run.name;
+  const time = t.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  const today = new Date().toDateString() === t.toDateString();
+  return `${run.name} ${today ? time : `${t.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`}`;
+}
+
+export function runTooltip(run: RunSummary): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**${run.name}** — ${run.status}\n\n`);
+  md.appendText(`${run.id}\n\n`);
+  md.appendMarkdown(`${progressText(run)}\n\n`);
+  md.appendMarkdown(`backend ${run.backend} · started ${new Date(run.createdAt).toLocaleString()}\n\n`);
+  if (run.statusReason) md.appendText(`${run.statusReason}\n\n`);
+  if (run.error) md.appendText(`⚠ ${run.error}\n\n`);
+  md.appendText(run.dir);
+  return md;
+}
+
+export function runQuickPickItem(run: RunSummary): vscode.QuickPickItem & { run: RunSummary } {
+  return { label: `$(${icons[run.status][0].replace('~spin', '')}) ${runLabel(run)}`, description: run.status, detail: progressText(run), run };
+}

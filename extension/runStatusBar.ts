@@ -1,0 +1,43 @@
+// A status bar item for the focused run: the run of the active panel, else the newest running one.
+import * as vscode from 'vscode';
+import { progressText, runLabel } from './runPresentation.js';
+import { isActive, type RunsModel } from './runsModel.js';
+
+export class RunStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('crateLab.focusedRun', vscode.StatusBarAlignment.Left, 10);
+  private focused: string | undefined;
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(private readonly runs: RunsModel) {
+    this.item.name = 'CRATE Lab: Focused Run';
+    this.subscriptions = [this.item, runs.onDidChange(() => this.update())];
+    this.update();
+  }
+
+  /** The run a panel or command is about; it stays focused until another one is. */
+  focus(runDir: string): void {
+    this.focused = runDir;
+    this.update();
+  }
+
+  focusedRun(): string | undefined {
+    return this.runs.get(this.focused ?? '')?.dir ?? this.runs.all().find(isActive)?.dir;
+  }
+
+  private update(): void {
+    const run = this.runs.get(this.focusedRun() ?? '');
+    if (!run) {
+      this.item.hide();
+      return;
+    }
+    const icon = run.status === 'running' ? '$(sync~spin)' : run.status === 'failed' || run.status === 'diverged' ? '$(error)' : '$(graph-line)';
+    this.item.text = `${icon} ${run.name} ${run.step}/${run.totalSteps}`;
+    this.item.tooltip = `${runLabel(run)}: ${run.status}, ${progressText(run)} (click for the dashboard)`;
+    this.item.command = { command: 'crateLab.openDashboard', title: 'Open Dashboard', arguments: [run] };
+    this.item.show();
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

@@ -1,0 +1,645 @@
+// A real VS Code for tests and `npm start`: code-server from npm, run by Node 24 from npm, and
+// Debian's Chromium for Playwright (see ../shared/VSCODE-E2E.md). Plain JavaScript so that both
+// plain `node` scripts and the TypeScript tests (through tsx) import it.
+//
+//   setupVscodeEnv()    installs Node 24 and code-server into a cache outside the repository,
+//                       keyed by version, with a stamp written only after success (idempotent)
+//   vscodeEnv()         → { node24Bin, codeServerBin, chromium, ... } or throws VscodeEnvError
+//   startCodeServer()   → { url, port, stop(), ... } once /healthz answers
+//   installExtension()  code-server --install-extension with the same directories
+//   workbenchUrl()      the page to open: a folder, development mode, extension tests
+//
+// Every child is spawned without a shell, with an argument array; code-server runs detached (its
+// own process group) and is stopped with process.kill(-pid); its HOME is a temporary directory.
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+
+export const CODE_SERVER_VERSION = '4.139.1';
+export const NODE_MAJOR = 24;
+export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
+/** Debian packages the real-VS-Code tests need, and why. */
+export const VSCODE_DEBIAN_PACKAGES = {
+  chromium: 'the browser Playwright drives for the real-VS-Code tests',
+  'libkrb5-dev': 'gssapi.h, to compile code-server\'s kerberos module',
+};
+
+const STAMP = '.crate-lab-ok';
+
+export class VscodeEnvError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'VscodeEnvError';
+  }
+}
+
+/** The cache root: $CRATE_LAB_CACHE, else $XDG_CACHE_HOME/crate-lab, else ~/.cache/crate-lab. */
+export function cacheRoot() {
+  if (process.env.CRATE_LAB_CACHE) return resolve(process.env.CRATE_LAB_CACHE);
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'crate-lab');
+}
+
+/** Where everything lives (whether installed or not). */
+export function vscodePaths() {
+  const root = cacheRoot();
+  const node24Prefix = join(root, `node-${NODE_MAJOR}`);
+  const codeServerPrefix = join(root, `code-server-${CODE_SERVER_VERSION}-node${NODE_MAJOR}`);
+  return {
+    cacheRoot: root,
+    node24Prefix,
+    codeServerPrefix,
+    codeServerPackage: join(codeServerPrefix, 'node_modules', 'code-server'),
+    chromium: process.env.CRATE_LAB_CHROMIUM || DEFAULT_CHROMIUM,
+    lastError: join(root, `vscode-env-${CODE_SERVER_VERSION}.error`),
+    lock: join(root, 'vscode-env.lock'),
+  };
+}
+
+/** The directory of the node-<platform>-<arch> package that `node@24` installs (it has bin/node). */
+function node24Home(prefix) {
+  const name = `node-${process.platform}-${process.arch}`;
+  for (const dir of [
+    join(prefix, 'node_modules', 'node', 'node_modules', name),
+    join(prefix, 'node_modules', name),
+  ]) {
+    if (existsSync(join(dir, 'bin', 'node'))) return dir;
+  }
+  return undefined;
+}
+
+function readStamp(dir) {
+  try {
+    return JSON.parse(readFileSync(join(dir, STAMP), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function codeServerEntry(pkgDir) {
+  const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+  const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin?.['code-server'];
+  return join(pkgDir, bin ?? 'out/node/entry.js');
+}
+
+/** Why the environment is not usable, or undefined when it is. */
+export function vscodeEnvProblem() {
+  try {
+    vscodeEnv();
+    return undefined;
+  } catch (e) {
+    return e.message;
+  }
+}
+
+/**
+ * The installed environment, or a VscodeEnvError saying what is missing and how to get it.
+ * @returns {{ node24Bin: string, node24BinDir: string, node24Version: string, codeServerBin: string,
+ *   codeServerEntry: string, codeServerVersion: string, chromium: string, cacheRoot: string }}
+ */
+export function vscodeEnv() {
+  const p = vscodePaths();
+  const hint = () => {
+    const last = existsSync(p.lastError) ? `; the last set-up attempt failed: ${readFileSync(p.lastError, 'utf8').trim()}` : '';
+    return ` (run \`node scripts/setup.mjs\`${last})`;
+  };
+  const nodeStamp = readStamp(p.node24Prefix);
+  const nodeHome = node24Home(p.node24Prefix);
+  if (!nodeStamp || !nodeHome) {
+    throw new VscodeEnvError(`Node ${NODE_MAJOR} is not installed in ${p.node24Prefix}${hint()}`);
+  }
+  const csStamp = readStamp(p.codeServerPrefix);
+  if (!csStamp || !existsSync(join(p.codeServerPackage, 'package.json'))) {
+    throw new VscodeEnvError(`code-server ${CODE_SERVER_VERSION} is not installed in ${p.codeServerPrefix}${hint()}`);
+  }
+  if (!existsSync(p.chromium)) {
+    throw new VscodeEnvError(`Chromium is not installed at ${p.chromium} (Debian package \`chromium\`)${hint()}`);
+  }
+  return {
+    node24Bin: join(nodeHome, 'bin', 'node'),
+    node24BinDir: join(nodeHome, 'bin'),
+    node24Version: nodeStamp.version,
+    codeServerBin: join(p.codeServerPrefix, 'node_modules', '.bin', 'code-server'),
+    codeServerEntry: codeServerEntry(p.codeServerPackage),
+    codeServerVersion: CODE_SERVER_VERSION,
+    chromium: p.chromium,
+    cacheRoot: p.cacheRoot,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Set-up
+
+function sleepSync(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function pidAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
+/** A directory lock so that two set-ups (npm start and npm test at once) do not collide. */
+function withLock(lockDir, log, fn) {
+  mkdirSync(dirname(lockDir), { recursive: true });
+  const deadline = Date.now() + 20 * 60_000;
+  let told = false;
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      writeFileSync(join(lockDir, 'pid'), String(process.pid));
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+      let owner = NaN;
+      try {
+        owner = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
+      } catch {
+        // being written or removed
+      }
+      if (Number.isInteger(owner) && owner > 0 && !pidAlive(owner)) {
+        rmSync(lockDir, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new VscodeEnvError(`timed out waiting for the set-up lock ${lockDir}`);
+      if (!told) log(`waiting for another set-up (lock ${lockDir})`);
+      told = true;
+      sleepSync(1000);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+function runLogged(cmd, args, opts, log) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...opts });
+  if (r.error) throw new VscodeEnvError(`${cmd} ${args.join(' ')}: ${r.error.message}`);
+  if (r.status !== 0) {
+    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-25).join('\n');
+    log(out);
+    throw new VscodeEnvError(`\`${cmd} ${args.join(' ')}\` exited with ${r.status ?? r.signal}: ${out.split('\n').slice(-3).join(' | ')}`);
+  }
+  return r;
+}
+
+function npmInstall(prefix, spec, env, log) {
+  // Offline-safe flags; the machine's npm config (registry, cafile) applies.
+  runLogged('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', '--prefix', prefix, spec], { env }, log);
+}
+
+function installNode24(p, log) {
+  if (readStamp(p.node24Prefix) && node24Home(p.node24Prefix)) return false;
+  log(`installing Node ${NODE_MAJOR} (npm node@${NODE_MAJOR}) into ${p.node24Prefix}`);
+  rmSync(p.node24Prefix, { recursive: true, force: true });
+  mkdirSync(p.node24Prefix, { recursive: true });
+  // A package.json so that npm treats the prefix as a project of its own.
+  writeFileSync(join(p.node24Prefix, 'package.json'), '{"private":true}\n');
+  npmInstall(p.node24Prefix, `node@${NODE_MAJOR}`, process.env, log);
+  const home = node24Home(p.node24Prefix);
+  if (!home) throw new VscodeEnvError(`node@${NODE_MAJOR} installed no node-${process.platform}-${process.arch} binary`);
+  const version = runLogged(join(home, 'bin', 'node'), ['--version'], {}, log).stdout.trim();
+  if (!version.startsWith(`v${NODE_MAJOR}.`)) throw new VscodeEnvError(`node@${NODE_MAJOR} installed ${version}`);
+  writeFileSync(join(p.node24Prefix, STAMP), JSON.stringify({ version, at: new Date().toISOString() }) + '\n');
+  return true;
+}
+
+function installCodeServer(p, log) {
+  if (readStamp(p.codeServerPrefix) && existsSync(join(p.codeServerPackage, 'package.json'))) return false;
+  const nodeHome = node24Home(p.node24Prefix);
+  // Fail fast with the reason instead of a node-gyp error minutes into the install.
+  if (process.platform === 'linux' && !['/usr/include/gssapi/gssapi.h', '/usr/include/gssapi.h'].some((f) => existsSync(f))) {
+    throw new VscodeEnvError('gssapi.h is missing: code-server\'s kerberos module needs the Debian package libkrb5-dev');
+  }
+  log(`installing code-server ${CODE_SERVER_VERSION} with Node ${NODE_MAJOR} into ${p.codeServerPrefix} (a few minutes)`);
+  rmSync(p.codeServerPrefix, { recursive: true, force: true });
+  mkdirSync(p.codeServerPrefix, { recursive: true });
+  writeFileSync(join(p.codeServerPrefix, 'package.json'), '{"private":true}\n');
+  const env = {
+    ...process.env,
+    PATH: `${join(nodeHome, 'bin')}:${process.env.PATH ?? ''}`,
+    // The machine's npm config points node-gyp at Node 20's headers; code-server's native
+    // modules must build against Node 24's, which the npm package ships.
+    npm_config_nodedir: nodeHome,
+  };
+  // Node 24's own npm when the package has it, so that npm and its scripts run on Node 24.
+  const npm24 = join(nodeHome, 'bin', 'npm');
+  const npmCmd = existsSync(npm24) ? npm24 : 'npm';
+  runLogged(npmCmd, ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error',
+    '--prefix', p.codeServerPrefix, `code-server@${CODE_SERVER_VERSION}`], { env }, log);
+  const entry = codeServerEntry(p.codeServerPackage);
+  const home = mkdtempSync(join(tmpdir(), 'crate-lab-csv-'));
+  let r;
+  try {
+    r = runLogged(join(nodeHome, 'bin', 'node'), [entry, '--version'], { env: { ...env, HOME: home } }, log);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+  if (!r.stdout.includes(CODE_SERVER_VERSION)) throw new VscodeEnvError(`code-server --version printed ${r.stdout.trim()}`);
+  writeFileSync(join(p.codeServerPrefix, STAMP), JSON.stringify({ version: r.stdout.trim().split('\n')[0], at: new Date().toISOString() }) + '\n');
+  return true;
+}
+
+/**
+ * Installs Node 24 and code-server into the cache (Debian packages are the caller's: see
+ * VSCODE_DEBIAN_PACKAGES). Idempotent and quick when done; a half install is redone.
+ * @param {{ log?: (msg: string) => void }} [options]
+ * @returns {{ ok: true, changed: boolean } | { ok: false, reason: string }}
+ */
+export function setupVscodeEnv(options = {}) {
+  const log = options.log ?? ((m) => process.stdout.write(`[vscode-env] ${m}\n`));
+  const p = vscodePaths();
+  const done = () => readStamp(p.node24Prefix) && node24Home(p.node24Prefix) && readStamp(p.codeServerPrefix);
+  if (done()) return { ok: true, changed: false };
+  try {
+    const changed = withLock(p.lock, log, () => {
+      const a = installNode24(p, log);
+      const b = installCodeServer(p, log);
+      return a || b;
+    });
+    rmSync(p.lastError, { force: true });
+    return { ok: true, changed };
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    try {
+      mkdirSync(p.cacheRoot, { recursive: true });
+      writeFileSync(p.lastError, `${new Date().toISOString()} ${reason}\n`);
+    } catch {
+      // the reason is still returned
+    }
+    return { ok: false, reason };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running code-server
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/** The environment for a code-server child: HOME redirected, Node 24 first on PATH, no leaks. */
+function childEnv(env, home, extra) {
+  const out = { ...process.env };
+  for (const k of Object.keys(out)) {
+    if (k.startsWith('VSCODE_') || k.startsWith('ELECTRON_') || k === 'NODE_OPTIONS' || k.startsWith('npm_')) delete out[k];
+  }
+  return {
+    ...out,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_DATA_HOME: join(home, '.local', 'share'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+    PATH: `${env.node24BinDir}:${process.env.PATH ?? ''}`,
+    // No marketplace: code-server would otherwise query open-vsx (unreachable here) on start.
+    EXTENSIONS_GALLERY: '{}',
+    ...extra,
+  };
+}
+
+/** Directories for one code-server: HOME, user data, extensions; all under one temp root. */
+export function makeCodeServerDirs(prefix = 'crate-lab-vscode-') {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const dirs = {
+    root,
+    home: join(root, 'home'),
+    userDataDir: join(root, 'user-data'),
+    extensionsDir: join(root, 'extensions'),
+    remove() {
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  for (const d of [dirs.home, dirs.userDataDir, dirs.extensionsDir]) mkdirSync(d, { recursive: true });
+  return dirs;
+}
+
+/** Settings for a quiet, deterministic workbench (no chat side bar, no welcome page, no updates). */
+export const DEFAULT_USER_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'chat.disableAIFeatures': true,
+  'workbench.tips.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'git.enabled': false,
+  'workbench.enableExperiments': false,
+  'workbench.settings.enableNaturalLanguageSearch': false,
+  'json.schemaDownload.enable': false,
+  'npm.fetchOnlinePackageInfo': false,
+  'typescript.disableAutomaticTypeAcquisition': true,
+};
+
+/** Writes user-data/User/settings.json: the defaults, what is there, then `settings`. */
+function writeUserSettings(userDataDir, settings) {
+  const file = join(userDataDir, 'User', 'settings.json');
+  let existing = {};
+  if (existsSync(file)) {
+    try {
+      existing = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      if (!settings) return; // JSON with comments: leave a hand-written file alone
+    }
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...existing, ...settings }, null, 2)}\n`);
+}
+
+/** Running code-servers: group leader pid → the temp root to remove. */
+const live = new Map();
+let exitHookInstalled = false;
+function killAll() {
+  for (const [pid, dir] of live) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  live.clear();
+}
+function killAllOnExit() {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // A process that exits (or forgets stop()) still takes its code-servers with it. On a signal
+  // that nobody else handles, they go first and the signal is then delivered again with its
+  // default action; where the program handles it (npm start stops its server, Playwright closes
+  // its browsers and exits), that is left to it, and the exit hook and the watchdog remain.
+  process.on('exit', killAll);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    const onSignal = () => {
+      if (process.listenerCount(sig) > 1) return;
+      killAll();
+      process.off(sig, onSignal);
+      process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
+  }
+}
+
+// The leader of code-server's process group: runs it, passes its exit code on, and when the
+// process that started it is gone (even SIGKILLed) stops the group and removes its temp dir, so
+// no code-server outlives its test. argv: parent pid, dir to remove ('' for none), command, args…
+const WATCHDOG = `
+const { spawn } = require('node:child_process');
+const { rmSync } = require('node:fs');
+const [ppid, dir, cmd, ...args] = process.argv.slice(1);
+const child = spawn(cmd, args, { stdio: 'inherit' });
+let orphan = false;
+const finish = () => {
+  if (dir) try { rmSync(dir, { recursive: true, force: true }); } catch {}
+  try { process.kill(-process.pid, 'SIGKILL'); } catch {}
+  process.exit(1);
+};
+child.on('exit', (code, signal) => (orphan ? finish() : process.exit(code ?? (signal ? 1 : 0))));
+child.on('error', (e) => { console.error('cannot start ' + cmd + ': ' + e.message); process.exit(127); });
+for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(s, () => child.kill(s));
+setInterval(() => {
+  if (orphan) return;
+  try { process.kill(Number(ppid), 0); } catch {
+    orphan = true;
+    try { process.kill(-process.pid, 'SIGTERM'); } catch {}
+    setTimeout(finish, 3000);
+  }
+}, 1000);
+`;
+
+/**
+ * Starts code-server and resolves once /healthz answers 200.
+ * @param {{ folder?: string, userDataDir?: string, extensionsDir?: string, home?: string,
+ *   port?: number, workspaceTrust?: boolean, args?: string[], env?: Record<string,string>,
+ *   settings?: Record<string, unknown>,
+ *   timeoutMs?: number, log?: (line: string) => void }} [options]
+ * @returns {Promise<{ url: string, port: number, pid: number, folder?: string, home: string,
+ *   userDataDir: string, extensionsDir: string, output: () => string, stop: () => Promise<void> }>}
+ */
+export async function startCodeServer(options = {}) {
+  const env = vscodeEnv();
+  if (options.folder && !isAbsolute(options.folder)) throw new VscodeEnvError(`folder must be absolute: ${options.folder}`);
+  const own = makeCodeServerDirs('crate-lab-cs-');
+  const home = options.home ?? own.home;
+  const userDataDir = options.userDataDir ?? own.userDataDir;
+  const extensionsDir = options.extensionsDir ?? own.extensionsDir;
+  for (const d of [home, userDataDir, extensionsDir]) mkdirSync(d, { recursive: true });
+  writeUserSettings(userDataDir, options.settings);
+  const port = options.port ?? (await freePort());
+  const args = [
+    env.codeServerEntry,
+    '--auth', 'none',
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
+    '--user-data-dir', userDataDir,
+    '--extensions-dir', extensionsDir,
+    '--vscode-option', 'enable-smoke-test-driver',
+    ...(options.args ?? []),
+    ...(options.folder ? [options.folder] : []),
+  ];
+  const child = spawn(env.node24Bin, ['-e', WATCHDOG, String(process.pid), own.root, env.node24Bin, ...args], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: childEnv(env, home, options.env),
+  });
+  killAllOnExit();
+  live.set(child.pid, own.root);
+  const lines = [];
+  const onData = (chunk) => {
+    for (const line of String(chunk).split('\n')) {
+      if (!line) continue;
+      lines.push(line);
+      if (lines.length > 400) lines.shift();
+      options.log?.(line);
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  let exited = child.exitCode !== null ? { code: child.exitCode } : undefined;
+  const exitPromise = new Promise((res) => child.once('exit', (code, signal) => {
+    exited = { code, signal };
+    live.delete(child.pid);
+    res();
+  }));
+  child.once('error', (e) => lines.push(`spawn error: ${e.message}`));
+
+  let stopped;
+  const stop = () => {
+    stopped ??= (async () => {
+      if (!exited) {
+        try {
+          process.kill(-child.pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+        const t = setTimeout(() => {
+          try {
+            process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }, 5000);
+        await exitPromise;
+        clearTimeout(t);
+      }
+      // The group may hold children that outlived the leader (extension hosts, ptys).
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // none left
+      }
+      live.delete(child.pid);
+      own.remove();
+    })();
+    return stopped;
+  };
+
+  const url = `http://127.0.0.1:${port}/`;
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  for (;;) {
+    if (exited) {
+      await stop();
+      throw new VscodeEnvError(`code-server exited (${exited.code ?? exited.signal}) before answering /healthz:\n${lines.slice(-30).join('\n')}`);
+    }
+    try {
+      const r = await fetch(`${url}healthz`, { signal: AbortSignal.timeout(2000) });
+      if (r.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new VscodeEnvError(`code-server did not answer ${url}healthz within ${options.timeoutMs ?? 60_000} ms:\n${lines.slice(-30).join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    port,
+    pid: child.pid,
+    folder: options.folder,
+    home,
+    userDataDir,
+    extensionsDir,
+    output: () => lines.join('\n'),
+    stop,
+  };
+}
+
+/**
+ * The workbench page to open. With `extensionDevelopmentPath` the extension loads in development
+ * mode; with `extensionTestsPath` too, its tests run in the extension host and the window reports
+ * the exit code through window.codeAutomationExit.
+ * @param {{ url: string, port: number }} server
+ * @param {{ folder?: string, extensionDevelopmentPath?: string | string[], extensionTestsPath?: string }} [options]
+ */
+export function workbenchUrl(server, options = {}) {
+  const u = new URL(server.url);
+  const authority = `127.0.0.1:${server.port}`;
+  const remote = (p) => {
+    if (!isAbsolute(p)) throw new VscodeEnvError(`path must be absolute: ${p}`);
+    return `vscode-remote://${authority}${resolve(p)}`;
+  };
+  const payload = [];
+  const dev = options.extensionDevelopmentPath;
+  for (const p of Array.isArray(dev) ? dev : dev ? [dev] : []) payload.push(['extensionDevelopmentPath', remote(p)]);
+  if (options.extensionTestsPath) payload.push(['extensionTestsPath', remote(options.extensionTestsPath)]);
+  // The folder explicitly (code-server's redirect to its default folder is not relied on).
+  const folder = options.folder ?? server.folder;
+  if (folder) u.searchParams.set('folder', resolve(folder));
+  else if (payload.length > 0) u.searchParams.set('ew', 'true');
+  if (payload.length > 0) u.searchParams.set('payload', JSON.stringify(payload));
+  return u.toString();
+}
+
+/**
+ * `code-server --install-extension VSIX` into the given directories (the same ones to start
+ * code-server with). Resolves with its output; rejects with it when the install fails.
+ * @param {string} vsixPath
+ * @param {{ userDataDir: string, extensionsDir: string, home?: string }} dirs
+ */
+export async function installExtension(vsixPath, dirs) {
+  const env = vscodeEnv();
+  const ownHome = dirs.home ? undefined : mkdtempSync(join(tmpdir(), 'crate-lab-cs-home-'));
+  const home = dirs.home ?? ownHome;
+  try {
+    const child = spawn(env.node24Bin, [
+      env.codeServerEntry,
+      '--user-data-dir', dirs.userDataDir,
+      '--extensions-dir', dirs.extensionsDir,
+      '--install-extension', resolve(vsixPath),
+      '--force',
+    ], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(env, home) });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const code = await new Promise((res, rej) => {
+      child.once('error', rej);
+      child.once('close', res);
+    });
+    if (code !== 0 || /failed|error/i.test(out) && !/successfully installed/i.test(out)) {
+      throw new VscodeEnvError(`code-server --install-extension ${vsixPath} failed (exit ${code}):\n${out.trim()}`);
+    }
+    return out;
+  } finally {
+    if (ownHome) rmSync(ownHome, { recursive: true, force: true });
+  }
+}
+
+/** The ids of extensions installed in `extensionsDir` (code-server --list-extensions). */
+export function listExtensions(dirs) {
+  const env = vscodeEnv();
+  const home = mkdtempSync(join(tmpdir(), 'crate-lab-cs-home-'));
+  try {
+    const r = spawnSync(env.node24Bin, [env.codeServerEntry, '--user-data-dir', dirs.userDataDir, '--extensions-dir', dirs.extensionsDir, '--list-extensions'], {
+      encoding: 'utf8',
+      env: childEnv(env, home),
+    });
+    return r.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+// `node scripts/vscodeEnv.mjs` prints the environment (or why it is not there).
+if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
+  if (process.argv[2] === 'setup') {
+    const r = setupVscodeEnv();
+    if (!r.ok) {
+      process.stderr.write(`${r.reason}\n`);
+      process.exit(1);
+    }
+  }
+  try {
+    process.stdout.write(`${JSON.stringify(vscodeEnv(), null, 2)}\n`);
+  } catch (e) {
+    process.stderr.write(`${e.message}\n`);
+    process.exit(1);
+  }
+}

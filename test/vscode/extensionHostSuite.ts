@@ -1,0 +1,138 @@
+// Runs inside VS Code's extension host (code-server), loaded through `extensionTestsPath`: the
+// commands' logic against the real extension, language server and trainer. Bundled by
+// test/vscode-extension-host.test.ts; `run()` throws on the first failure, which makes the
+// runner's exit code non-zero.
+import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CrateLabApi } from '../../extension/main.js';
+import type { LaunchResult, RunSummary } from '../../server/protocol.js';
+import { readEventsFrom } from '../../trainer/run/eventsReader.js';
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const tests: [string, (api: CrateLabApi, folder: string) => Promise<void>][] = [];
+const test = (name: string, f: (api: CrateLabApi, folder: string) => Promise<void>) => tests.push([name, f]);
+
+const runIn = (api: CrateLabApi, dir: string): RunSummary | undefined => api.runs().find((r) => r.dir === dir);
+
+test('every contributed command is registered', async () => {
+  const manifest = vscode.extensions.getExtension('crate-lab.crate-lab')!.packageJSON as { contributes: { commands: { command: string }[] } };
+  const registered = new Set(await vscode.commands.getCommands(true));
+  const missing = manifest.contributes.commands.map((c) => c.command).filter((c) => !registered.has(c));
+  assert.deepEqual(missing, []);
+});
+
+test('New Run Config writes the quickstart template and never overwrites', async (_api, folder) => {
+  const first = (await vscode.commands.executeCommand<string[]>('crateLab.newConfig', { template: 'quickstart', folder }))!;
+  const second = (await vscode.commands.executeCommand<string[]>('crateLab.newConfig', { template: 'quickstart', folder }))!;
+  assert.equal(path.basename(first[0]), 'quickstart.crate.yaml');
+  assert.equal(path.basename(second[0]), 'quickstart-2.crate.yaml');
+  assert.match(readFileSync(first[0], 'utf8'), /kind: synthetic-subspaces/);
+  const ablation = (await vscode.commands.executeCommand<string[]>('crateLab.newConfig', { template: 'ablation', folder }))!;
+  assert.deepEqual(ablation.map((f) => path.relative(folder, f)).sort(), ['ablation/crate.crate.yaml', 'ablation/decoupled.crate.yaml', 'ablation/overcomplete.crate.yaml', 'ablation/residual.crate.yaml']);
+});
+
+test('a config with errors is refused, pointing at the Problems panel', async (_api, folder) => {
+  const file = path.join(folder, 'broken.crate.yaml');
+  writeFileSync(file, 'model:\n  width: 50\n  heads: 4\n');
+  const uri = vscode.Uri.file(file);
+  await vscode.window.showTextDocument(uri);
+  await until('diagnostics of broken.crate.yaml', () => vscode.languages.getDiagnostics(uri).length > 0, 30_000);
+  const result = await vscode.commands.executeCommand('crateLab.train', { configUri: uri.toString() });
+  assert.equal(result, undefined);
+  assert.ok(!existsSync(path.join(folder, 'runs')) || api0!.runs().every((r) => r.name !== 'broken'), 'no run was started');
+});
+
+let api0: CrateLabApi | undefined;
+let launched: LaunchResult | undefined;
+
+test('Launch Training Run starts the config, shows the run and opens its dashboard', async (api, folder) => {
+  const config = path.join(folder, 'quickstart.crate.yaml');
+  launched = (await vscode.commands.executeCommand<LaunchResult>('crateLab.train', { configUri: vscode.Uri.file(config).toString() }))!;
+  assert.ok(launched && existsSync(launched.runDir), 'a run directory exists');
+  await until('the run in the Runs model', () => runIn(api, launched!.runDir));
+  assert.ok(api.openPanels().includes(`dashboard:${launched.runDir}`), `dashboard open (panels: ${api.openPanels().join(', ')})`);
+  await until('a few training steps', () => (runIn(api, launched!.runDir)?.step ?? 0) >= 3);
+});
+
+test('Show Layer Metrics and Show Attention Maps open panels of the run', async (api) => {
+  await vscode.commands.executeCommand('crateLab.showLayers', { runDir: launched!.runDir });
+  await vscode.commands.executeCommand('crateLab.showAttention', { runDir: launched!.runDir });
+  assert.ok(api.openPanels().includes(`layers:${launched!.runDir}`));
+  assert.ok(api.openPanels().includes(`attention:${launched!.runDir}`));
+});
+
+test('Stop Run checkpoints and marks the run stopped', async (api) => {
+  const stopped = await vscode.commands.executeCommand<RunSummary>('crateLab.stop', { runDir: launched!.runDir });
+  assert.equal(stopped?.status, 'stopped');
+  assert.equal(runIn(api, launched!.runDir)?.status, 'stopped');
+});
+
+test('Export Run writes every scalar at full fidelity as CSV', async (_api, folder) => {
+  const file = path.join(folder, 'export.csv');
+  await vscode.commands.executeCommand('crateLab.exportRun', { runDir: launched!.runDir, format: 'csv', file });
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  const header = lines[0].split(',');
+  const events = readEventsFrom(path.join(launched!.runDir, 'events.jsonl'), 0).events.filter((e) => e.type === 'scalars');
+  assert.equal(lines.length - 1 >= events.length, true, 'a row per logged step at least');
+  const loss = header.indexOf('loss');
+  const byStep = new Map(lines.slice(1).map((l) => l.split(',')).map((cells) => [Number(cells[0]), cells]));
+  for (const e of events) assert.equal(Math.fround(Number(byStep.get(e.step)![loss])), Math.fround(e.loss), `loss at step ${e.step}`);
+});
+
+test('Resume Run continues the stopped run in the same directory', async (api) => {
+  const resumed = (await vscode.commands.executeCommand<LaunchResult>('crateLab.resume', { runDir: launched!.runDir }))!;
+  assert.equal(resumed.runDir, launched!.runDir);
+  await until('the run running again', () => runIn(api, launched!.runDir)?.status === 'running');
+  await vscode.commands.executeCommand('crateLab.stop', { runDir: launched!.runDir });
+});
+
+test('Compare Runs opens a compare panel of the given runs', async (api, folder) => {
+  const second = (await vscode.commands.executeCommand<LaunchResult>('crateLab.train', { configUri: vscode.Uri.file(path.join(folder, 'quickstart-2.crate.yaml')).toString() }))!;
+  await until('the second run to train', () => (runIn(api, second.runDir)?.step ?? 0) >= 2);
+  await vscode.commands.executeCommand('crateLab.stop', { runDir: second.runDir });
+  const dirs = await vscode.commands.executeCommand<string[]>('crateLab.compareRuns', { configUri: '', runDirs: [launched!.runDir, second.runDir] });
+  assert.deepEqual(dirs, [launched!.runDir, second.runDir]);
+  assert.ok(api.openPanels().includes(`compare:${[launched!.runDir, second.runDir].sort().join('|')}`));
+});
+
+test('Delete Run removes a stopped run and the Runs model forgets it', async (api) => {
+  const target = api.runs().find((r) => r.dir !== launched!.runDir && r.status === 'stopped')!;
+  assert.ok(target, 'a stopped run to delete');
+  assert.equal(await vscode.commands.executeCommand('crateLab.deleteRun', { runDir: target.dir }, { confirmed: true }), true);
+  assert.ok(!existsSync(target.dir));
+  await until('the run to leave the model', () => !runIn(api, target.dir));
+});
+
+export async function run(): Promise<void> {
+  const extension = vscode.extensions.getExtension<CrateLabApi>('crate-lab.crate-lab');
+  assert.ok(extension, 'the extension is installed');
+  const api = await extension.activate();
+  api0 = api;
+  await api.ready;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  assert.ok(folder, 'a workspace folder is open');
+  const failures: string[] = [];
+  for (const [name, f] of tests) {
+    const t0 = Date.now();
+    try {
+      await f(api, folder);
+      console.log(`✔ ${name} (${Date.now() - t0} ms)`);
+    } catch (e) {
+      console.log(`✖ ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      failures.push(name);
+      break; // later tests build on earlier ones
+    }
+  }
+  if (failures.length > 0) throw new Error(`extension-host tests failed: ${failures.join('; ')}`);
+}

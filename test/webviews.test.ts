@@ -1,0 +1,683 @@
+// The four panels in a real Chromium, hosted as VS Code hosts them (panelHtml's page: strict CSP
+// with a nonce; acquireVsCodeApi; host messages via window.postMessage), fed with two real
+// trainer runs. Every check reads what was rendered: canvas pixels at the positions the data
+// implies, legend and read-out text after hovering, table cells, messages posted to the host.
+// Screenshots of each panel in dark and light themes go to test-results/webviews/.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { parse } from 'yaml';
+import type { Browser } from 'playwright-core';
+import type { CompareRunsResult, ProbeImages, RunSummary } from '../server/protocol.js';
+import { alignSeries, configDiff, kendallTauB } from '../server/runAnalysis.js';
+import { openSyntheticSubspaces, type SyntheticSubspacesSpec } from '../trainer/data/synthetic.js';
+import { panelCsp, panelHtml } from '../webviews/panelHtml.js';
+import { repoRoot } from './support/reference.js';
+import { exited, spawnCli } from './support/runs.js';
+import { attentionMessage, runLayerPoints, runScalars, runSummary, toArrays } from './support/runMessages.js';
+import { launchChromium, openPanel, type PanelPage, type PanelServer, type Pixels, startPanelServer } from './support/webviewPage.js';
+import { themeVariables } from './support/vscodeTheme.js';
+
+const shots = join(repoRoot, 'test-results', 'webviews');
+let browser: Browser;
+let server: PanelServer;
+let workDir: string;
+/** Run A: the quickstart, introspection every 5 steps. Run B: a higher learning rate, every 10. */
+let runA: string;
+let runB: string;
+
+before(async () => {
+  workDir = mkdtempSync(join(tmpdir(), 'crate-webviews-'));
+  const quickstart = readFileSync(join(repoRoot, 'examples', 'quickstart.crate.yaml'), 'utf8');
+  const configs = [
+    ['a', quickstart.replace('every: 20', 'every: 5')],
+    ['b', quickstart.replace('name: quickstart', 'name: quickstart-lr').replace('lr: 0.002', 'lr: 0.005').replace('every: 20', 'every: 10')],
+  ];
+  const runs = await Promise.all(
+    configs.map(async ([id, text]) => {
+      const config = join(workDir, `${id}.crate.yaml`);
+      writeFileSync(config, text);
+      const runsDir = join(workDir, `runs-${id}`);
+      const r = await exited(spawnCli(['train', config, '--runs-dir', runsDir, '--max-steps', '30', '--json']));
+      assert.equal(r.code, 0, r.stderr);
+      return join(runsDir, readdirSync(runsDir).filter((d) => !d.startsWith('.'))[0]);
+    }),
+  );
+  [runA, runB] = runs;
+  mkdirSync(shots, { recursive: true });
+  [browser, server] = await Promise.all([launchChromium(), startPanelServer()]);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+// ------------------------------------------------------------------------------------------------
+// Reading rendered pixels.
+// ------------------------------------------------------------------------------------------------
+
+function hexRgb(hex: string): [number, number, number] {
+  const n = parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+function distance(p: Pixels, i: number, rgb: [number, number, number]): number {
+  return Math.hypot(p.data[i * 4] - rgb[0], p.data[i * 4 + 1] - rgb[1], p.data[i * 4 + 2] - rgb[2]);
+}
+
+/** Mean row (CSS px, relative to the region) of the pixels close to `rgb` in a region. */
+function rowsOfColour(p: Pixels, rgb: [number, number, number], tolerance = 60): number[] {
+  const rows: number[] = [];
+  for (let i = 0; i < p.width * p.height; i++) if (p.data[i * 4 + 3] > 0 && distance(p, i, rgb) < tolerance) rows.push(Math.floor(i / p.width) / p.scale);
+  return rows;
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+function countColour(p: Pixels, rgb: [number, number, number], tolerance = 60): number {
+  return rowsOfColour(p, rgb, tolerance).length;
+}
+
+/** The rule the panels use for read-outs (4 significant digits) on the float32 value they hold. */
+function short(v: number): string {
+  return String(Number(Math.fround(v).toPrecision(4)));
+}
+
+/** The rule the panels use for tables (6 significant digits). */
+function six(v: number): string {
+  return String(Number(v.toPrecision(6)));
+}
+
+/** Screenshots in VS Code's dark, light and high-contrast themes (switched live, as VS Code does). */
+async function shoot(p: PanelPage, name: string): Promise<void> {
+  await p.page.screenshot({ path: join(shots, `${name}-dark.png`), fullPage: true });
+  for (const theme of ['light', 'high-contrast'] as const) {
+    await p.setTheme(theme);
+    await nextFrames(p);
+    await p.page.screenshot({ path: join(shots, `${name}-${theme}.png`), fullPage: true });
+  }
+  await p.setTheme('dark');
+  await nextFrames(p);
+}
+
+function assertClean(p: PanelPage): void {
+  assert.deepEqual(p.problems, [], 'no console errors, page errors or CSP violations');
+}
+
+/** uPlot's legend of a chart as label → shown value. */
+async function legendOf(p: PanelPage, chart: string): Promise<Record<string, string>> {
+  return (await p.page.evaluate(`Object.fromEntries([...document.querySelectorAll('[data-chart=${chart}] .u-legend .u-series')].map((s) => [s.querySelector('.u-label').textContent, s.querySelector('.u-value').textContent]))`)) as Record<string, string>;
+}
+
+/** The UI choices in the panel's last `uiState` message. */
+async function lastUi(p: PanelPage): Promise<Record<string, unknown>> {
+  const m = (await p.posted()).filter((x) => x.type === 'uiState').pop();
+  assert.ok(m && m.type === 'uiState', 'the panel posted uiState');
+  return m.ui;
+}
+
+async function nextFrames(p: PanelPage): Promise<void> {
+  await p.page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
+  await p.page.waitForTimeout(120);
+}
+
+const darkBlue = hexRgb(themeVariables('dark')['--vscode-charts-blue']);
+const darkOrange = hexRgb(themeVariables('dark')['--vscode-charts-orange']);
+
+// ------------------------------------------------------------------------------------------------
+
+test('panelHtml: strict CSP with the nonce, escaped title, the script and stylesheet given', () => {
+  const html = panelHtml({ kind: 'layers', title: 'R & Rc <of> "run"', nonce: 'abc123', cspSource: 'https://x.vscode-cdn.net', scriptUri: 'https://x/l.js', styleUri: 'https://x/l.css' });
+  const csp = panelCsp('abc123', 'https://x.vscode-cdn.net');
+  assert.equal(csp, "default-src 'none'; script-src 'nonce-abc123'; style-src https://x.vscode-cdn.net 'nonce-abc123'; img-src https://x.vscode-cdn.net data: blob:; font-src https://x.vscode-cdn.net");
+  assert.ok(html.includes(`content="${csp.replace(/'/g, '&#39;')}"`));
+  assert.ok(html.includes('<script nonce="abc123" src="https://x/l.js"></script>'));
+  assert.ok(html.includes('<link rel="stylesheet" href="https://x/l.css">'));
+  assert.ok(html.includes('<title>R &amp; Rc &lt;of&gt; &quot;run&quot;</title>'));
+  assert.equal((html.match(/<script/g) ?? []).length, 1, 'one script, the bundle');
+  assert.ok(!/unsafe-inline|unsafe-eval/.test(html));
+});
+
+describe('dashboard', () => {
+  async function openDashboard(dirs: string[]): Promise<{ p: PanelPage; summaries: RunSummary[] }> {
+    const p = await openPanel(browser, server, 'dashboard');
+    await p.waitForPosted('ready');
+    const summaries = dirs.map(runSummary);
+    await p.send({ type: 'init', state: { kind: 'dashboard', runDirs: dirs }, runs: summaries });
+    for (const dir of dirs) await p.send({ type: 'scalars', runDir: dir, replace: true, series: toArrays(runScalars(dir)) });
+    await nextFrames(p);
+    return { p, summaries };
+  }
+
+  /** The plot area of a chart relative to its canvas and to the page, once layout has settled. */
+  async function plotArea(p: PanelPage, chart: string) {
+    let last = '';
+    for (let i = 0; i < 50; i++) {
+      const area = await measure(p, chart);
+      if (JSON.stringify(area) === last) return area;
+      last = JSON.stringify(area);
+      await nextFrames(p);
+    }
+    throw new Error(`the ${chart} chart never settled`);
+  }
+
+  async function measure(p: PanelPage, chart: string) {
+    const r = (await p.page.evaluate(`(() => {
+      const c = document.querySelector('[data-chart=${chart}] canvas').getBoundingClientRect();
+      const o = document.querySelector('[data-chart=${chart}] .u-over').getBoundingClientRect();
+      return { left: o.left - c.left, top: o.top - c.top, width: o.width, height: o.height, pageLeft: o.left, pageTop: o.top };
+    })()`)) as { left: number; top: number; width: number; height: number; pageLeft: number; pageTop: number };
+    return r;
+  }
+
+  test('draws each run’s loss curve in the run’s colour at the heights the values imply', async () => {
+    const { p } = await openDashboard([runA]);
+    const loss = runScalars(runA).loss;
+    const area = await plotArea(p, 'loss');
+    const [x0, x1] = [loss.step[0], loss.step[loss.step.length - 1]];
+    const rowAt = async (step: number) => {
+      const x = area.left + ((step - x0) / (x1 - x0)) * area.width;
+      const px = await p.pixels('[data-chart=loss] canvas', x - 1, area.top, 2, area.height);
+      const rows = rowsOfColour(px, darkBlue);
+      assert.ok(rows.length > 0, `the curve passes step ${step} in the run's colour`);
+      return mean(rows);
+    };
+    const steps = [3, 10, 20];
+    const ys = await Promise.all(steps.map(rowAt));
+    const vs = steps.map((s) => loss.value[loss.step.indexOf(s)]);
+    // Loss falls, so the curve sinks; screen heights are an affine image of the values.
+    assert.ok(ys[0] < ys[1] && ys[1] < ys[2], `heights ${ys} follow the falling loss ${vs}`);
+    const ratio = (ys[0] - ys[1]) / (ys[0] - ys[2]);
+    assert.ok(Math.abs(ratio - (vs[0] - vs[1]) / (vs[0] - vs[2])) < 0.06, `height ratio ${ratio}`);
+    // The legend names the series; the status line gives the run's state.
+    assert.deepEqual(Object.keys(await legendOf(p, 'loss')), ['step', 'train', 'validation']);
+    const status = await p.page.locator('.run-status').innerText();
+    assert.match(status, /quickstart .*completed · step 30 \/ 30 · loss [\d.]+ · [\d.]+ images\/s/);
+    // Keyboard: Tab reaches every control and chart, in reading order.
+    const reached: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      await p.page.keyboard.press('Tab');
+      reached.push((await p.page.evaluate(`(() => { const e = document.activeElement; return e.dataset.control ?? e.closest('[data-chart]')?.dataset.chart ?? e.textContent.trim(); })()`)) as string);
+    }
+    assert.deepEqual(reached.slice(0, 9), ['smoothing', 'logScale', 'Reset zoom', 'Export PNG', 'Export CSV', 'loss', 'accuracy', 'lr', 'throughput']);
+    // Arrow keys on a focused chart move the read-out; the theme's focus border marks the chart.
+    await p.page.focus('[data-chart=loss] .chart-plot');
+    await p.page.keyboard.press('End');
+    await nextFrames(p);
+    assert.equal((await legendOf(p, 'loss')).step, String(loss.step[loss.step.length - 1]));
+    assertClean(p);
+    await shoot(p, 'dashboard');
+    await p.page.close();
+  });
+
+  test('hover read-out, live appends, smoothing, log scale, zoom, export and state after a reload', async () => {
+    const { p } = await openDashboard([runA]);
+    const loss = runScalars(runA).loss;
+    let area = await plotArea(p, 'loss');
+    const x0 = loss.step[0];
+    let x1 = loss.step[loss.step.length - 1];
+    const hover = async (step: number) => {
+      area = await plotArea(p, 'loss');
+      await p.page.mouse.move(area.pageLeft + ((step - x0) / (x1 - x0)) * area.width, area.pageTop + area.height / 2);
+      await nextFrames(p);
+      return legendOf(p, 'loss');
+    };
+    const at = (s: number) => loss.value[loss.step.indexOf(s)];
+    let readout = await hover(12);
+    assert.deepEqual(readout, { step: '12', train: short(at(12)), validation: '—' });
+
+    // Live: ten more points arrive; the axis grows and the new points read back.
+    const steps = Float64Array.from({ length: 10 }, (_, i) => 31 + i);
+    const values = Float32Array.from(steps, (s) => 0.3 - (s - 30) * 0.01);
+    await p.send({ type: 'scalars', runDir: runA, replace: false, series: { loss: { step: steps, value: values } } });
+    await nextFrames(p);
+    x1 = 40;
+    readout = await hover(37);
+    assert.deepEqual(readout, { step: '37', train: short(values[6]), validation: '—' });
+
+    // Smoothing by keyboard: five steps of 0.01 on the slider; the read-out shows the debiased EMA.
+    await p.page.focus('[data-control=smoothing]');
+    for (let i = 0; i < 50; i++) await p.page.keyboard.press('ArrowRight');
+    const ui = (await p.waitForPosted('uiState')).ui;
+    assert.equal(ui.smoothing, 0.5);
+    let ema = 0;
+    let n = 0;
+    const all = [...loss.step.map((s, i) => [s, loss.value[i]]), ...Array.from(steps, (s, i) => [s, values[i]])];
+    const smoothed = new Map<number, number>();
+    for (const [s, v] of all) {
+      ema = Math.fround(ema * 0.5 + 0.5 * Math.fround(v));
+      n++;
+      smoothed.set(s, ema / (1 - 0.5 ** n));
+    }
+    const expected = smoothed.get(12)!;
+    readout = await hover(12);
+    assert.equal(readout.train, String(Number(Math.fround(expected).toPrecision(4))), `smoothed read-out, expected ${expected}`);
+
+    // Log scale by keyboard: the heights become an affine image of log(loss).
+    await p.page.focus('[data-control=logScale]');
+    await p.page.keyboard.press('Space');
+    await nextFrames(p);
+    await p.page.mouse.move(0, 0);
+    area = await plotArea(p, 'loss');
+    const ys = [];
+    for (const step of [3, 10, 20]) {
+      const x = area.left + ((step - x0) / (x1 - x0)) * area.width;
+      ys.push(mean(rowsOfColour(await p.pixels('[data-chart=loss] canvas', x - 1, area.top, 2, area.height), darkBlue)));
+    }
+    const logs = [3, 10, 20].map((s) => Math.log(smoothed.get(s)!));
+    const ratio = (ys[0] - ys[1]) / (ys[0] - ys[2]);
+    assert.ok(Math.abs(ratio - (logs[0] - logs[1]) / (logs[0] - logs[2])) < 0.06, `log-scale height ratio ${ratio}`);
+    assert.equal((await lastUi(p)).logScale, true);
+    // Zoom: drag from step 5 to 15; hovering the left edge then reads a step near 5.
+    area = await plotArea(p, 'loss');
+    const xOf = (s: number) => area.pageLeft + ((s - x0) / (x1 - x0)) * area.width;
+    await p.page.mouse.move(xOf(5), area.pageTop + 20);
+    await p.page.mouse.down();
+    await p.page.mouse.move(xOf(10), area.pageTop + 30, { steps: 4 });
+    await p.page.mouse.move(xOf(15), area.pageTop + 30, { steps: 4 });
+    await p.page.mouse.up();
+    await nextFrames(p);
+    const zoom = (await lastUi(p)).zoom as [number, number];
+    assert.ok(Math.abs(zoom[0] - 5) < 0.5 && Math.abs(zoom[1] - 15) < 0.5, `zoom ${zoom}`);
+    await p.page.mouse.move(area.pageLeft + 2, area.pageTop + area.height / 2);
+    await nextFrames(p);
+    assert.equal((await legendOf(p, 'loss')).step, '5');
+    // Escape resets the zoom.
+    await p.page.keyboard.press('Escape');
+    await nextFrames(p);
+    assert.equal((await lastUi(p)).zoom, null);
+
+    // Export PNG: a real PNG with the run's colour in it. Export CSV: one request per run.
+    await p.page.getByText('Export PNG').click();
+    const png = await p.waitForPosted('exportPng');
+    assert.match(png.dataUrl, /^data:image\/png;base64,/);
+    const image = PNG.sync.read(Buffer.from(png.dataUrl.split(',')[1], 'base64'));
+    assert.ok(image.width > 400 && image.height > 200);
+    const asPixels: Pixels = { width: image.width, height: image.height, scale: 1, data: new Uint8Array(image.data) };
+    assert.ok(countColour(asPixels, darkBlue) > 100, 'the exported image shows the curves');
+    assert.match(png.name, /\.png$/);
+    await p.page.getByText('Export CSV').click();
+    assert.deepEqual(await p.waitForPosted('exportCsv'), { type: 'exportCsv', runDir: runA });
+
+    // A window reload: the panel restores its choices from the webview state.
+    await p.page.reload();
+    await p.waitForPosted('ready');
+    await p.send({ type: 'init', state: { kind: 'dashboard', runDirs: [runA] }, runs: [runSummary(runA)] });
+    await p.send({ type: 'scalars', runDir: runA, replace: true, series: toArrays(runScalars(runA)) });
+    await nextFrames(p);
+    assert.equal(await p.page.inputValue('[data-control=smoothing]'), '0.5');
+    assert.equal(await p.page.evaluate('document.querySelector("[data-control=logScale]").checked'), true);
+    assert.deepEqual((await p.state())?.ui, { smoothing: 0.5, logScale: true, zoom: null });
+    assertClean(p);
+    await p.page.close();
+  });
+
+  test('100,000 points are drawn downsampled with every pixel column’s extremes; a live run’s axis has headroom', async () => {
+    const p = await openPanel(browser, server, 'dashboard');
+    await p.waitForPosted('ready');
+    const n = 100_000;
+    const step = Float64Array.from({ length: n }, (_, i) => i + 1);
+    const value = Float32Array.from({ length: n }, (_, i) => 1 + 0.01 * Math.sin(i / 7));
+    value[49_999] = 5; // one spike at step 50,000 and one dip at step 70,000
+    value[69_999] = 0.2;
+    const summary = { ...runSummary(runA), status: 'running' as const, step: n, totalSteps: 2 * n };
+    await p.send({ type: 'init', state: { kind: 'dashboard', runDirs: [runA] }, runs: [summary] });
+    await p.send({ type: 'scalars', runDir: runA, replace: true, series: { loss: { step, value } } });
+    await nextFrames(p);
+    const area = await plotArea(p, 'loss');
+    const [x0, x1] = ((await p.page.evaluate(`(({ xMin, xMax }) => [+xMin, +xMax])(document.querySelector('[data-chart=loss]').dataset)`)) as number[]);
+    assert.equal(x0, 1);
+    assert.ok(x1 > n && x1 <= 1.1 * n, `a running run's axis ends past its last step (${x1})`);
+    const columnRows = async (s: number) => rowsOfColour(await p.pixels('[data-chart=loss] canvas', area.left + ((s - x0) / (x1 - x0)) * area.width - 1, area.top, 3, area.height), darkBlue);
+    const spike = await columnRows(50_000);
+    const dip = await columnRows(70_000);
+    const plain = await columnRows(30_000);
+    assert.ok(Math.min(...spike) < 0.1 * area.height, 'the spike reaches the top of the plot');
+    assert.ok(Math.max(...dip) > 0.9 * area.height, 'the dip reaches the bottom of the plot');
+    assert.ok(Math.min(...plain) > 0.6 * area.height && Math.max(...plain) < 0.9 * area.height, 'elsewhere the curve stays at 1');
+    assertClean(p);
+    await p.page.close();
+  });
+
+  test('two runs in two colours; a failed run shows its error and Open log; a deleted run keeps its data', async () => {
+    const { p, summaries } = await openDashboard([runA, runB]);
+    const area = await plotArea(p, 'loss');
+    const px = await p.pixels('[data-chart=loss] canvas', area.left, area.top, area.width, area.height);
+    assert.ok(countColour(px, darkBlue) > 50 && countColour(px, darkOrange) > 50, 'both runs drawn in their colours');
+    assert.deepEqual(Object.keys(await legendOf(p, 'loss')), ['step', 'quickstart · train', 'quickstart · validation', 'quickstart-lr · train', 'quickstart-lr · validation']);
+    await p.send({ type: 'runs', runs: [{ ...summaries[1], status: 'failed', statusReason: 'the trainer died: pid 4242 is gone' }] });
+    await nextFrames(p);
+    assert.equal(await p.page.locator('.run-error').innerText(), 'the trainer died: pid 4242 is gone Open log');
+    await p.page.getByRole('button', { name: 'Open log' }).press('Enter');
+    assert.deepEqual(await p.waitForPosted('openLog'), { type: 'openLog', runDir: runB });
+    await p.send({ type: 'error', message: 'getScalars failed: EACCES' });
+    await nextFrames(p);
+    assert.equal(await p.page.getByRole('alert').filter({ hasText: 'EACCES' }).innerText(), 'getScalars failed: EACCES');
+    // New data means the failure is over: the banner goes.
+    await p.send({ type: 'scalars', runDir: runB, replace: false, series: {} });
+    await nextFrames(p);
+    assert.equal(await p.page.getByRole('alert').filter({ hasText: 'EACCES' }).count(), 0);
+    await p.send({ type: 'runRemoved', runDir: runB });
+    await nextFrames(p);
+    assert.match(await p.page.getByRole('alert').filter({ hasText: 'deleted' }).innerText(), /Run directory deleted: .*runs-b/);
+    const after = await p.pixels('[data-chart=loss] canvas', area.left, area.top, area.width, area.height);
+    assert.ok(countColour(after, darkOrange) > 50, 'the deleted run’s curves stay');
+    assertClean(p);
+    await p.page.close();
+  });
+});
+
+describe('layers', () => {
+  /** Relative luminance: viridis gets lighter monotonically from its low end to its high end. */
+  function luminance(p: Pixels): number {
+    return 0.2126 * p.data[0] + 0.7152 * p.data[1] + 0.0722 * p.data[2];
+  }
+
+  test('heatmap cells are coloured in the order of their values; hover and keyboard read-outs; per-layer step; live', async () => {
+    const p = await openPanel(browser, server, 'layers');
+    await p.waitForPosted('ready');
+    await p.send({ type: 'init', state: { kind: 'layers', runDirs: [runA] }, runs: [runSummary(runA)] });
+    const points = runLayerPoints(runA);
+    assert.ok(points.length >= 6, 'introspection every 5 steps');
+    await p.send({ type: 'layers', runDir: runA, replace: true, points });
+    await nextFrames(p);
+    for (const key of ['R', 'srr', 'codeZeroFraction'] as const) {
+      const canvas = `[data-heatmap=${key}] .heatmap-canvas`;
+      const geo = (await p.page.evaluate(`({ ...document.querySelector('${canvas}').dataset })`)) as Record<string, string>;
+      assert.equal(Number(geo.cols), points.length);
+      assert.equal(Number(geo.rows), points[0].layers.length);
+      const cells: { value: number; lum: number }[] = [];
+      for (let c = 0; c < points.length; c++) {
+        for (let r = 0; r < points[c].layers.length; r++) {
+          const x = Number(geo.plotLeft) + (c + 0.5) * Number(geo.cellWidth);
+          const y = (r + 0.5) * Number(geo.cellHeight);
+          cells.push({ value: points[c].layers[r][key], lum: luminance(await p.pixels(canvas, x, y, 1, 1)) });
+        }
+      }
+      const values = cells.map((c) => c.value);
+      const span = Math.max(...values) - Math.min(...values);
+      let pairs = 0;
+      for (const a of cells) {
+        for (const b of cells) {
+          if (a.value - b.value > 0.05 * span) {
+            pairs++;
+            assert.ok(a.lum > b.lum, `${key}: a larger value (${a.value} > ${b.value}) is lighter (${a.lum} vs ${b.lum})`);
+          }
+        }
+      }
+      assert.ok(pairs > 10, `${key}: enough distinct cells compared (${pairs})`);
+      // The legend names the scale's ends.
+      const legend = await p.page.locator(`[data-heatmap=${key}] .legend-bar`).innerText();
+      assert.equal(legend.replace(/\s+/g, ' ').trim(), `${short(Math.min(...values))} ${short(Math.max(...values))}`);
+    }
+    // Hover: the cell of layer 2 at the third step.
+    const geo = (await p.page.evaluate(`({ ...document.querySelector('[data-heatmap=R] .heatmap-canvas').dataset })`)) as Record<string, string>;
+    const box = (await p.page.locator('[data-heatmap=R] .heatmap-canvas').boundingBox())!;
+    await p.page.mouse.move(box.x + Number(geo.plotLeft) + 2.5 * Number(geo.cellWidth), box.y + 2.5 * Number(geo.cellHeight));
+    const R = (c: number, l: number) => points[c].layers.find((x) => x.layer === l)!.R;
+    assert.equal(await p.page.locator('[data-heatmap=R] .readout').innerText(), `layer 2 · step ${points[2].step} · R (coding rate) = ${String(Number(R(2, 2).toPrecision(4)))}`);
+    // Keyboard: focus selects the latest step; arrows move the selection.
+    await p.page.mouse.move(0, 0);
+    await p.page.focus('[data-heatmap=R] .heatmap-canvas');
+    await p.page.keyboard.press('ArrowLeft');
+    await p.page.keyboard.press('ArrowDown');
+    const last = points.length - 1;
+    assert.equal(await p.page.locator('[data-heatmap=R] .readout').innerText(), `layer 1 · step ${points[last - 1].step} · R (coding rate) = ${String(Number(R(last - 1, 1).toPrecision(4)))}`);
+
+    // Per-layer lines default to the latest step; the slider moves them (and is remembered).
+    assert.equal(await p.page.locator('.lines-title').innerText(), `Per layer at step ${points[last].step} (latest)`);
+    await p.page.focus('[data-control=step]');
+    await p.page.keyboard.press('ArrowLeft');
+    await nextFrames(p);
+    assert.equal(await p.page.locator('.lines-title').innerText(), `Per layer at step ${points[last - 1].step}`);
+    assert.equal((await lastUi(p)).step, points[last - 1].step);
+    // The lines' legend reads the metric at a hovered layer.
+    const over = (await p.page.locator('[data-lines=srr] .u-over').boundingBox())!;
+    await p.page.mouse.move(over.x + over.width - 1, over.y + over.height / 2);
+    await nextFrames(p);
+    const srrLast = points[last - 1].layers[points[last - 1].layers.length - 1].srr;
+    assert.equal(await p.page.locator('[data-lines=srr] .u-series:nth-child(2) .u-value').innerText(), short(srrLast));
+
+    // Live: a new introspection step adds a column; the chosen step stays chosen.
+    const next = { step: points[last].step + 5, layers: points[last].layers.map((l) => ({ ...l, R: l.R + 1 })) };
+    await p.send({ type: 'layers', runDir: runA, replace: false, points: [next] });
+    await nextFrames(p);
+    assert.equal(await p.page.evaluate(`document.querySelector('[data-heatmap=R] .heatmap-canvas').dataset.cols`), String(points.length + 1));
+    assert.equal(await p.page.locator('.lines-title').innerText(), `Per layer at step ${points[last - 1].step}`);
+    assertClean(p);
+    await shoot(p, 'layers');
+    await p.page.close();
+  });
+});
+
+describe('attention', () => {
+  /** The first probe images, normalized as the trainer feeds them (the synthetic set is zero-mean). */
+  function probeImages(runDir: string, n: number): ProbeImages {
+    const config = parse(readFileSync(join(runDir, 'config.yaml'), 'utf8')) as { data: SyntheticSubspacesSpec };
+    const data = openSyntheticSubspaces(config.data, 'test');
+    const batch = data.read(Array.from({ length: n }, (_, i) => i));
+    return { images: n, channels: data.channels, height: data.height, width: data.width, data: batch.images };
+  }
+
+  async function mainPixels(p: PanelPage): Promise<Pixels> {
+    return p.pixels('canvas.overlay-main', 0, 0, 288, 288);
+  }
+
+  function pixelDifference(a: Pixels, b: Pixels): number {
+    let d = 0;
+    for (let i = 0; i < a.data.length; i++) d += Math.abs(a.data[i] - b.data[i]);
+    return d / a.data.length;
+  }
+
+  test('overlay follows head, opacity and colormap; step change requests maps; heads grid; keyboard', async () => {
+    const p = await openPanel(browser, server, 'attention');
+    await p.waitForPosted('ready');
+    await p.send({ type: 'init', state: { kind: 'attention', runDirs: [runA] }, runs: [runSummary(runA)] });
+    const message = attentionMessage(runA, Infinity, null);
+    const probe = probeImages(runA, message.images);
+    await p.send({ ...message, probe });
+    await nextFrames(p);
+    assert.match(await p.page.locator('.readout').innerText(), new RegExp(`^step ${message.step} · layer 0 · head 0 · image 0`));
+    const head0 = await mainPixels(p);
+
+    // Opacity 0 by keyboard: the probe image alone, in gray levels ordered like its pixels.
+    await p.page.focus('[data-control=opacity]');
+    await p.page.keyboard.press('Home');
+    await nextFrames(p);
+    const plain = await mainPixels(p);
+    const side = message.grid * 4;
+    const cell = 288 / side;
+    let checked = 0;
+    for (let y = 0; y < side - 1; y += 3) {
+      for (let x = 0; x < side; x += 3) {
+        const at = Math.round(((y + 0.5) * cell) * plain.width + (x + 0.5) * cell) * 4;
+        assert.equal(plain.data[at], plain.data[at + 1], 'gray');
+        const a = probe.data[y * probe.width + x];
+        const b = probe.data[(y + 1) * probe.width + x];
+        const below = Math.round(((y + 1.5) * cell) * plain.width + (x + 0.5) * cell) * 4;
+        if (Math.abs(a - b) > 0.05) {
+          assert.equal(plain.data[at] > plain.data[below], a > b, `lighter where the image is larger: (${x},${y}) ${a} vs ${b}, pixels ${plain.data[at]} vs ${plain.data[below]}`);
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked > 5, `compared ${checked} pixel pairs`);
+    // Opacity 100%: the map alone; its strongest patch is the colormap's top colour (inferno).
+    await p.page.keyboard.press('End');
+    await nextFrames(p);
+    const full = await mainPixels(p);
+    const map = message.maps.subarray(0, message.grid * message.grid);
+    let peak = 0;
+    for (let i = 1; i < map.length; i++) if (map[i] > map[peak]) peak = i;
+    const g = 288 / message.grid;
+    const at = Math.round((Math.floor(peak / message.grid) + 0.5) * g * full.width + ((peak % message.grid) + 0.5) * g) * 4;
+    assert.ok(Math.hypot(full.data[at] - 0xfc, full.data[at + 1] - 0xff, full.data[at + 2] - 0xa4) < 40, `peak pixel ${full.data.slice(at, at + 3)}`);
+    assert.ok(pixelDifference(head0, plain) > 5 && pixelDifference(plain, full) > 5);
+
+    // Head 2 from the grid of heads, by keyboard: the overlay changes to that head's map.
+    await p.page.focus('.head-tile[data-head="2"]');
+    await p.page.keyboard.press('Enter');
+    await nextFrames(p);
+    assert.equal(await p.page.getAttribute('.head-tile[data-head="2"]', 'aria-pressed'), 'true');
+    assert.equal(await p.page.getAttribute('canvas.overlay-main', 'data-head'), '2');
+    assert.ok(pixelDifference(full, await mainPixels(p)) > 5, 'another head, another overlay');
+    assert.equal(await p.page.locator('.head-tile').count(), message.heads);
+    const tiles = [];
+    for (let h = 0; h < message.heads; h++) tiles.push(await p.pixels(`.head-tile[data-head="${h}"] canvas`, 0, 0, 96, 96));
+    assert.ok(pixelDifference(tiles[0], tiles[1]) > 5, 'heads differ');
+
+    // Colormap: gray makes the map's pixels gray.
+    await p.page.focus('[data-control=colormap]');
+    await p.page.keyboard.press('Enter');
+    await p.page.keyboard.press('ArrowDown');
+    await p.page.keyboard.press('Enter');
+    await nextFrames(p);
+    assert.equal((await lastUi(p)).colormap, 'gray');
+    const gray = await mainPixels(p);
+    for (let i = 0; i < gray.data.length; i += 4 * 97) assert.equal(gray.data[i], gray.data[i + 2]);
+
+    // Step: choosing an earlier step asks the host for its maps.
+    await p.page.focus('[data-control=step]');
+    await p.page.keyboard.press('Enter');
+    for (let i = 1; i < message.steps.length; i++) await p.page.keyboard.press('ArrowUp');
+    await p.page.keyboard.press('Enter');
+    assert.deepEqual(await p.waitForPosted('requestAttention'), { type: 'requestAttention', runDir: runA, step: message.steps[0] });
+    await p.send({ ...attentionMessage(runA, message.steps[0], probe) });
+    await nextFrames(p);
+    assert.match(await p.page.locator('.readout').innerText(), new RegExp(`^step ${message.steps[0]} · layer 0 · head 2`));
+    assertClean(p);
+    // The screenshots show the default look: inferno at 60%.
+    await p.page.focus('[data-control=colormap]');
+    await p.page.keyboard.press('Enter');
+    await p.page.keyboard.press('ArrowUp');
+    await p.page.keyboard.press('Enter');
+    await p.page.focus('[data-control=opacity]');
+    await p.page.keyboard.press('Home');
+    for (let i = 0; i < 12; i++) await p.page.keyboard.press('ArrowRight');
+    await nextFrames(p);
+    assert.deepEqual([(await lastUi(p)).colormap, (await lastUi(p)).opacity], ['inferno', 0.6]);
+    await shoot(p, 'attention');
+
+    // After a reload the choices are back, and the panel asks again for its chosen step.
+    await p.page.reload();
+    await p.waitForPosted('ready');
+    await p.send({ type: 'init', state: { kind: 'attention', runDirs: [runA] }, runs: [runSummary(runA)] });
+    await p.send({ ...message, probe });
+    assert.deepEqual(await p.waitForPosted('requestAttention'), { type: 'requestAttention', runDir: runA, step: message.steps[0] });
+    await nextFrames(p);
+    assert.equal(await p.page.getAttribute('canvas.overlay-main', 'data-head'), '2');
+    assertClean(p);
+    await p.page.close();
+  });
+
+  test('without probe images the maps are shown alone, with a note; RGB probes in colour', async () => {
+    const p = await openPanel(browser, server, 'attention');
+    await p.waitForPosted('ready');
+    await p.send({ type: 'init', state: { kind: 'attention', runDirs: [runA] }, runs: [runSummary(runA)] });
+    await p.send(attentionMessage(runA, Infinity, null));
+    await nextFrames(p);
+    assert.equal(await p.page.locator('.note').innerText(), 'No probe images for this run: the attention maps are shown alone.');
+    assert.equal(await p.page.isDisabled('[data-control=opacity]'), true);
+    const px = await p.pixels('canvas.overlay-main', 0, 0, 288, 288);
+    // Every pixel is an inferno colour: the darkest end is near black, not a gray image.
+    const lightest = Math.max(...Array.from({ length: px.data.length / 4 }, (_, i) => px.data[i * 4] + px.data[i * 4 + 1]));
+    assert.ok(lightest > 400, 'the strongest patch is drawn in the colormap’s light end');
+    // RGB probes (3 channels) are shown in colour: left half red, right half blue, at opacity 0.
+    const m = attentionMessage(runA, Infinity, null);
+    const side = m.grid * 4;
+    const rgb = new Float32Array(m.images * 3 * side * side);
+    for (let i = 0; i < m.images; i++) {
+      for (let y = 0; y < side; y++) {
+        for (let x = 0; x < side; x++) {
+          const at = i * 3 * side * side + y * side + x;
+          if (x < side / 2) rgb[at] = 2.5; // red channel, in normalized units
+          else rgb[at + 2 * side * side] = 2.5; // blue channel
+        }
+      }
+    }
+    await p.send({ ...m, probe: { images: m.images, channels: 3, height: side, width: side, data: rgb } });
+    await p.page.focus('[data-control=opacity]');
+    await p.page.keyboard.press('Home');
+    await nextFrames(p);
+    const colour = await p.pixels('canvas.overlay-main', 0, 0, 288, 288);
+    const pixel = (x: number, y: number) => Array.from(colour.data.subarray((y * colour.width + x) * 4, (y * colour.width + x) * 4 + 3));
+    assert.deepEqual(pixel(40, 144), [255, 0, 0]);
+    assert.deepEqual(pixel(250, 144), [0, 0, 255]);
+    assert.equal(await p.page.locator('.note').isHidden(), true);
+    assertClean(p);
+    await p.page.close();
+  });
+});
+
+describe('compare', () => {
+  function compareResult(dirs: string[]): CompareRunsResult {
+    const scalars = dirs.map(runScalars);
+    const series: CompareRunsResult['series'] = {};
+    for (const key of ['loss', 'accuracy', 'validation.loss', 'validation.accuracy']) {
+      const per = scalars.map((s) => s[key] ?? { step: [], value: [] });
+      if (per.some((x) => x.step.length > 0)) series[key] = alignSeries(per);
+    }
+    const final = dirs.map((dir, i) => {
+      const s = runSummary(dir);
+      const last = (key: string) => scalars[i][key]?.value.at(-1) ?? null;
+      const layers = runLayerPoints(dir).at(-1)!.layers;
+      const srr = layers.reduce((a, l) => a + l.srr, 0) / layers.length;
+      const trainLoss = last('loss');
+      const validationLoss = last('validation.loss');
+      return { runDir: dir, id: s.id, status: s.status, step: s.step, trainLoss, validationLoss, validationAccuracy: last('validation.accuracy'), testLoss: last('test.loss'), testAccuracy: last('test.accuracy'), srr, generalizationGap: validationLoss! - trainLoss! };
+    });
+    const configs = dirs.map((d) => parse(readFileSync(join(d, 'config.yaml'), 'utf8')));
+    return { runDirs: dirs, series, configDiff: configDiff(configs), final, kendallTau: { tau: kendallTauB(final.map((f) => f.srr), final.map((f) => f.generalizationGap)), runs: dirs.length } };
+  }
+
+  test('curves of both runs, only the differing config keys, exact final numbers, scatter and τ', async () => {
+    const p = await openPanel(browser, server, 'compare');
+    await p.waitForPosted('ready');
+    const dirs = [runA, runB];
+    const result = compareResult(dirs);
+    await p.send({ type: 'init', state: { kind: 'compare', runDirs: dirs }, runs: dirs.map(runSummary) });
+    await p.send({ type: 'compare', result });
+    await nextFrames(p);
+    // Curves: both runs' colours in the loss chart.
+    const canvas = (await p.page.locator('[data-chart=loss] canvas').boundingBox())!;
+    const px = await p.pixels('[data-chart=loss] canvas', 0, 0, canvas.width, canvas.height);
+    assert.ok(countColour(px, darkBlue) > 50 && countColour(px, darkOrange) > 50);
+    // Config diff: exactly the keys that differ (name, lr, introspection interval, runsDir).
+    const diffRows = await p.page.locator('[data-table=config-diff] tr').allInnerTexts();
+    assert.deepEqual(diffRows.slice(1).map((r) => r.split('\t')[0]), result.configDiff.map((d) => d.path));
+    assert.ok(result.configDiff.some((d) => d.path === 'optim.lr'));
+    const lrRow = diffRows.find((r) => r.startsWith('optim.lr'))!;
+    assert.deepEqual(lrRow.split('\t').map((c) => c.trim()), ['optim.lr', '0.002', '0.005']);
+    // Final metrics: the numbers given, to six significant digits, the full value in the tooltip.
+    const rows = await p.page.locator('[data-table=final-metrics] tr').allInnerTexts();
+    result.final.forEach((f, i) => {
+      const cells = rows[i + 1].split('\t').map((c) => c.trim());
+      assert.deepEqual(cells.slice(1), [f.status, String(f.step), six(f.trainLoss!), six(f.validationLoss!), six(f.validationAccuracy!), '—', '—', six(f.srr!), six(f.generalizationGap!)]);
+    });
+    assert.equal(await p.page.getAttribute('[data-table=final-metrics] tr:nth-child(2) td:nth-child(4)', 'title'), String(result.final[0].trainLoss));
+    // τ as given; the scatter has each run's point in its colour where its values put it.
+    assert.equal(await p.page.locator('.tau').innerText(), `Kendall's τ = ${result.kendallTau.tau!.toFixed(3)} over 2 runs`);
+    const d = (await p.page.evaluate(`({ ...document.querySelector('.compare-scatter').dataset })`)) as Record<string, string>;
+    for (const [i, colour] of [darkBlue, darkOrange].entries()) {
+      const f = result.final[i];
+      const x = Number(d.plotLeft) + ((f.srr! - Number(d.xMin)) / (Number(d.xMax) - Number(d.xMin))) * Number(d.plotWidth);
+      const y = Number(d.plotTop) + (1 - (f.generalizationGap! - Number(d.yMin)) / (Number(d.yMax) - Number(d.yMin))) * Number(d.plotHeight);
+      assert.ok(countColour(await p.pixels('.compare-scatter', x - 2, y - 2, 4, 4), colour, 40) >= 12, `run ${i}'s point`);
+    }
+    assertClean(p);
+    await shoot(p, 'compare');
+    // An undefined τ (fewer than two runs with both values) says so.
+    await p.send({ type: 'compare', result: { ...result, kendallTau: { tau: null, runs: 1 } } });
+    await nextFrames(p);
+    assert.match(await p.page.locator('.tau').innerText(), /^Kendall's τ: undefined \(1 run with both values/);
+    assertClean(p);
+    await p.page.close();
+  });
+});
