@@ -56,6 +56,8 @@ await build({
   format: 'cjs',
   sourcemap: 'linked',
   external: ['vscode'],
+  // Smaller code loads faster: activation is measured from the first byte read (npm run bench:extension).
+  minify: true,
   logLevel: 'warning',
 });
 

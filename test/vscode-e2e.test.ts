@@ -5,12 +5,12 @@
 // test-results/vscode/. Under CI=true a missing VS Code fails these tests instead of skipping.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { installExtension, startCodeServer, tempDirs, vscodeGate, type CodeServer } from './support/codeServer.js';
-import { launchChromium, openWorkbench, runCommand, screenshot, showViewContainer, waitForTreeItem, webviewFrame, withScreenshotOnFailure, type Workbench } from './support/workbench.js';
+import { launchChromium, openWorkbench, runCommand, screenshot, showViewContainer, waitForTreeItem, waitForWorkbench, webviewFrame, withScreenshotOnFailure, type Workbench } from './support/workbench.js';
 
 const root = join(__dirname, '..');
 const gate = vscodeGate();
@@ -35,9 +35,10 @@ async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => bool
   }
 }
 
-function stopTrainers(runsDir: string): void {
+function stopTrainers(runsDir: string, only?: string): void {
   if (!existsSync(runsDir)) return;
   for (const id of readdirSync(runsDir)) {
+    if (only !== undefined && id !== only) continue;
     try {
       const info = JSON.parse(readFileSync(join(runsDir, id, 'run.json'), 'utf8')) as { pid: number; status: string };
       if (info.status === 'running' || info.status === 'stopping') process.kill(info.pid, 'SIGKILL');
@@ -147,6 +148,55 @@ describe('CRATE Lab in VS Code (packaged .vsix)', { skip: gate.skip }, () => {
     // A header row and one row per run.
     await until('final metrics of two runs', () => compare.locator('[data-table=final-metrics] tr').count(), (n) => n === 3, 60_000);
     await screenshot(page, 'e2e-7-compare');
+    // Up to here nothing went wrong on purpose: no errors in the window's console.
     assert.deepEqual(wb.unexpectedErrors(), []);
+  });
+
+  step('a run that fails at start: its error and a link to the log', 180_000, async () => {
+    const { page } = wb;
+    // The language server only checks that the folder exists; the trainer finds it empty.
+    mkdirSync(join(folder!, 'empty'));
+    writeFileSync(join(folder!, 'bad-data.crate.yaml'), 'name: bad-data\nmodel: {arch: crate-alpha, depth: 1, width: 8, heads: 2, patch: 7}\ndata: {kind: fashion-mnist, dir: ./empty}\n');
+    await runCommand(page, 'CRATE Lab: Launch Training Run');
+    await pick(page, /bad-data/);
+    // The error is a notification with an "Open Log" button, listed in the notification centre.
+    await runCommand(page, 'Notifications: Show Notifications');
+    const notification = page.locator('.notifications-center .notification-list-item').filter({ hasText: /exited before starting/ }).first();
+    await notification.waitFor({ state: 'visible', timeout: 90_000 });
+    assert.match(await notification.innerText(), /empty/);
+    await notification.getByRole('button', { name: 'Open Log' }).click();
+    await page.locator('.tabs-container .tab').filter({ hasText: /train.*\.log/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await screenshot(page, 'e2e-8-failed-start');
+  });
+
+  step('a run directory deleted while its dashboard is open: the panel says so and keeps its data', 120_000, async () => {
+    const { page } = wb;
+    const runsDir = join(folder!, 'runs');
+    const newest = readdirSync(runsDir).filter((d) => !d.startsWith('.')).sort().at(-1)!;
+    stopTrainers(runsDir, newest);
+    await new Promise((r) => setTimeout(r, 500));
+    rmSync(join(runsDir, newest), { recursive: true, force: true });
+    // Two dashboards are titled alike: the deleted run's one shows the banner and keeps its curve.
+    const tabs = page.locator('.tabs-container .tab').filter({ hasText: 'Dashboard: quickstart' });
+    const bannerShown = async () => {
+      for (let i = 0; i < (await tabs.count()); i++) {
+        await tabs.nth(i).click();
+        const f = await webviewFrame(page, { timeoutMs: 20_000 });
+        if ((await f.locator('.banner').filter({ hasText: 'Run directory deleted' }).count()) > 0) return Number(await f.locator('[data-chart=loss]').getAttribute('data-x-max'));
+      }
+      return undefined;
+    };
+    const lastStep = await until('the deleted-run banner', bannerShown, (v) => v !== undefined, 60_000);
+    assert.ok(lastStep! > 0, 'the data stays drawn');
+    await screenshot(page, 'e2e-9-deleted');
+  });
+
+  step('after a window reload the panels come back with their data', 180_000, async () => {
+    const { page } = wb;
+    await page.reload();
+    await waitForWorkbench(page, 120_000);
+    const layers = await webviewFrame(page, { title: 'Layers: quickstart', timeoutMs: 120_000 });
+    await until('layer heatmap columns after the reload', () => layers.locator('[data-heatmap=R] .heatmap-canvas').getAttribute('data-cols').then(Number), (n) => n >= 1, 120_000);
+    await screenshot(page, 'e2e-10-reloaded');
   });
 });

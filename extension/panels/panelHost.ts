@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { PanelKind, PanelState, PanelToHostMessage, HostToPanelMessage } from '../../server/protocol.js';
 import { panelHtml } from '../../webviews/panelHtml.js';
+import { runLabel } from '../runPresentation.js';
 import type { RunsModel } from '../runsModel.js';
 import { createFeed, type Feed } from './panelFeeds.js';
 
@@ -28,6 +29,7 @@ export interface PanelActions {
 class RunPanel implements vscode.Disposable {
   private feed: Feed;
   private ready = false;
+  private readonly labels = new Map<string, string>();
   private readonly subscriptions: vscode.Disposable[] = [];
   readonly onDidDispose: vscode.Event<void>;
 
@@ -63,7 +65,12 @@ class RunPanel implements vscode.Disposable {
   }
 
   private title(): string {
-    const names = this.state.runDirs.map((d) => this.host.runs.get(d)?.name ?? path.basename(d));
+    // A deleted run keeps the name it had.
+    const names = this.state.runDirs.map((d) => {
+      const run = this.host.runs.get(d);
+      if (run) this.labels.set(d, runLabel(run));
+      return this.labels.get(d) ?? path.basename(d);
+    });
     return `${titles[this.state.kind]}: ${this.state.kind === 'compare' ? `${names.length} runs` : names.join(', ')}`;
   }
 
