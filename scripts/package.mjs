@@ -27,6 +27,9 @@ const addon = join('trainer', 'native', 'build', 'Release', 'gemm.node');
 if (existsSync(join(root, addon))) copy(addon);
 
 
+// The staging folder holds exactly what ships; an empty ignore file says so to vsce.
+writeFileSync(join(stage, '.vscodeignore'), '');
+
 const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
 const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out], { cwd: stage, stdio: 'inherit' });
 if (r.status !== 0) {
