@@ -22,13 +22,13 @@ if (problem) {
   process.exit(1);
 }
 
-const vsix = join(root, '.package', 'crate-lab.vsix');
-mkdirSync(dirname(vsix), { recursive: true });
+// Kept between starts (settings, open editors, the installed extension), outside the repo.
+const state = join(cacheRoot(), 'start');
+const vsix = join(state, 'crate-lab.vsix');
+mkdirSync(state, { recursive: true });
 const packaged = spawnSync(process.execPath, [join(root, 'scripts', 'package.mjs'), vsix], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 if (packaged.status !== 0) process.exit(packaged.status ?? 1);
 
-// Kept between starts (settings, open editors, the installed extension), outside the repo.
-const state = join(cacheRoot(), 'start');
 const dirs = { home: join(state, 'home'), userDataDir: join(state, 'user-data'), extensionsDir: join(state, 'extensions') };
 for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
 await installExtension(vsix, dirs);
