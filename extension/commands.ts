@@ -8,6 +8,7 @@ import {
   commands as lensCommands,
   type CompareRunsArguments,
   getScalarsRequest,
+  type LaunchErrorData,
   launchRequest,
   type LaunchResult,
   type PanelKind,
@@ -117,7 +118,22 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     throw new LaunchRefused(`${uri.fsPath} has ${n} error${n === 1 ? '' : 's'}`);
   };
 
-  const afterStart = async (result: LaunchResult, what: string) => {
+  /**
+   * Launch and resume: the request under a progress notification; on success the run's dashboard,
+   * on failure the trainer's reason with a way to its log.
+   */
+  const startTrainer = async (title: string, what: string, request: () => Promise<LaunchResult>): Promise<LaunchResult> => {
+    let result: LaunchResult;
+    try {
+      result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CRATE Lab: ${title}…` }, request);
+    } catch (e) {
+      const logFile = (e as { data?: LaunchErrorData })?.data?.logFile;
+      const message = e instanceof Error ? e.message : String(e);
+      void vscode.window.showErrorMessage(`CRATE Lab: ${message}`, ...(logFile ? ['Open Log'] : [])).then((action) => {
+        if (action && logFile) void vscode.window.showTextDocument(vscode.Uri.file(logFile));
+      });
+      throw new LaunchRefused(message);
+    }
     c.logs.set(result.runDir, result.logFile);
     // Know the new run (its name titles the panel) before showing it.
     if (!c.runs.get(result.runDir)) await c.runs.refresh().catch(() => undefined);
@@ -127,42 +143,27 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     return result;
   };
 
-  const startFailed = (e: unknown): never => {
-    const data = (e as { data?: { logFile?: string } })?.data;
-    const message = e instanceof Error ? e.message : String(e);
-    void vscode.window.showErrorMessage(`CRATE Lab: ${message}`, ...(data?.logFile ? ['Open Log'] : [])).then((a) => {
-      if (a && data?.logFile) void vscode.window.showTextDocument(vscode.Uri.file(data.logFile));
-    });
-    throw new LaunchRefused(message);
-  };
-
   const train = async (arg?: TrainArguments | vscode.Uri): Promise<LaunchResult | undefined> => {
     requireTrust('Launching a training run');
     const uri = await chooseConfig(arg);
     if (!uri) return undefined;
     await checkConfig(uri);
     const settings = readSettings();
-    const result = await vscode.window
-      .withProgress({ location: vscode.ProgressLocation.Notification, title: `CRATE Lab: starting ${path.basename(uri.fsPath)}…` }, () =>
-        c.client.sendRequest(launchRequest, {
-          configPath: uri.fsPath,
-          ...(settings.runsDirectory ? { runsDir: settings.runsDirectory } : {}),
-          ...(settings.defaultBackend ? { backend: settings.defaultBackend } : {}),
-          ...(settings.introspectionInterval > 0 ? { introspectEvery: settings.introspectionInterval } : {}),
-        }),
-      )
-      .then(undefined, startFailed);
-    return afterStart(result, 'started');
+    return startTrainer(`starting ${path.basename(uri.fsPath)}`, 'started', () =>
+      c.client.sendRequest(launchRequest, {
+        configPath: uri.fsPath,
+        ...(settings.runsDirectory ? { runsDir: settings.runsDirectory } : {}),
+        ...(settings.defaultBackend ? { backend: settings.defaultBackend } : {}),
+        ...(settings.introspectionInterval > 0 ? { introspectEvery: settings.introspectionInterval } : {}),
+      }),
+    );
   };
 
   const resume = async (arg?: RunArgument): Promise<LaunchResult | undefined> => {
     requireTrust('Resuming a run');
     const run = await chooseRun(arg, 'Resume Run', isResumable);
     if (!run) return undefined;
-    const result = await vscode.window
-      .withProgress({ location: vscode.ProgressLocation.Notification, title: `CRATE Lab: resuming ${runLabel(run)}…` }, () => c.client.sendRequest(resumeRequest, { runDir: run.dir }))
-      .then(undefined, startFailed);
-    return afterStart(result, 'resumed');
+    return startTrainer(`resuming ${runLabel(run)}`, 'resumed', () => c.client.sendRequest(resumeRequest, { runDir: run.dir }));
   };
 
   const stop = async (arg?: RunArgument): Promise<RunSummary | undefined> => {

@@ -100,30 +100,11 @@ export interface ListRunsParams {
 }
 
 /**
- * The scalar series points one event contributes, by key: `loss`, `lr`, `imagesPerSecond` and,
- * when logged, `accuracy`, `srrLoss` from a `scalars` event; `validation.loss`,
- * `validation.accuracy` (or `test.…`) from an `eval` event; nothing from the others. The run
+ * The scalar series points one event contributes, by key (see trainer/run/scalarPoints.ts). The run
  * manager builds its series with it and a client turns `eventsAppended` events into chart points
- * with it, so both sides name and pick the values the same way. Values are the logged numbers
- * (the server keeps float32, so its series hold Math.fround of them).
+ * with it, so both sides name and pick the values the same way (so does the trainer's scalars.bin).
  */
-export function scalarsOfEvent(event: RunEvent): Record<string, number> {
-  const out: Record<string, number> = {};
-  const put = (key: string, value: unknown) => {
-    if (typeof value === 'number') out[key] = value;
-  };
-  if (event.type === 'scalars') {
-    put('loss', event.loss);
-    put('lr', event.lr);
-    put('imagesPerSecond', event.imagesPerSecond);
-    put('accuracy', event.accuracy);
-    put('srrLoss', event.srrLoss);
-  } else if (event.type === 'eval') {
-    put(`${event.split}.loss`, event.loss);
-    put(`${event.split}.accuracy`, event.accuracy);
-  }
-  return out;
-}
+export { scalarsOfEvent } from '../trainer/run/scalarPoints.js';
 
 /**
  * Scalar keys: those of scalarsOfEvent. Values are kept as float32 in memory, so they equal
@@ -342,18 +323,7 @@ export type HostToPanelMessage =
   /** Per-layer metrics of a run: `replace` as above; points in step order. */
   | { type: 'layers'; runDir: string; replace: boolean; points: GetLayerMetricsResult['points'] }
   /** Attention maps of one introspection step ([layers, images, heads, grid, grid]). */
-  | {
-      type: 'attention';
-      runDir: string;
-      step: number;
-      steps: number[];
-      layers: number;
-      images: number;
-      heads: number;
-      grid: number;
-      maps: Float32Array;
-      probe: ProbeImages | null;
-    }
+  | ({ type: 'attention'; maps: Float32Array; probe: ProbeImages | null } & Omit<GetAttentionResult, 'encoding' | 'data' | 'probe'>)
   /** Everything "Compare runs" shows. */
   | { type: 'compare'; result: CompareRunsResult }
   /** The run's directory is gone (deleted while the panel is open). */

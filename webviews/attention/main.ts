@@ -8,7 +8,7 @@ import '../shared/panel.css';
 import './attention.css';
 import type { HostToPanelMessage } from '../../server/protocol.js';
 import { colormapBar, colormapNames, isColormapName, type ColormapName } from '../shared/colormaps.js';
-import { banner, rangeControl, selectControl } from '../shared/controls.js';
+import { PanelBanners, rangeControl, selectControl } from '../shared/controls.js';
 import { connectToHost } from '../shared/hostBridge.js';
 import { formatShort } from '../shared/numberFormat.js';
 import { drawOverlay } from './overlay.js';
@@ -23,8 +23,7 @@ let requestedRestoredStep = false;
 
 const title = document.createElement('h1');
 title.textContent = 'Attention maps';
-const errorBanner = banner('error');
-const removedBanner = banner('warning');
+const banners = new PanelBanners();
 const note = document.createElement('p');
 note.className = 'note';
 note.textContent = 'Waiting for attention maps: the run records them at each introspection step.';
@@ -64,7 +63,7 @@ headsSection.append(headsTitle, heads);
 const mainRow = document.createElement('div');
 mainRow.className = 'attention-main';
 mainRow.append(mainColumn, headsSection);
-app.append(title, errorBanner, removedBanner, toolbar, note, mainRow);
+app.append(title, banners.error, banners.removed, toolbar, note, mainRow);
 
 function choose(change: Partial<typeof host.ui>): void {
   host.updateUi(change);
@@ -154,7 +153,7 @@ function onMessage(message: HostToPanelMessage): void {
       if (runDir && message.runDir !== runDir) break;
       runDir = message.runDir;
       current = message;
-      errorBanner.hidden = true; // data arrived: an earlier failure is over
+      banners.clearError();
       render();
       // After a reload the host sends its default (latest) step; ask once for the restored one.
       if (!requestedRestoredStep && host.ui.step !== null && host.ui.step !== message.step && message.steps.includes(host.ui.step)) {
@@ -163,12 +162,10 @@ function onMessage(message: HostToPanelMessage): void {
       requestedRestoredStep = true;
       break;
     case 'runRemoved':
-      removedBanner.hidden = false;
-      removedBanner.textContent = `Run directory deleted: ${message.runDir}. The maps already shown stay visible until the panel is closed.`;
+      banners.showRemoved(`Run directory deleted: ${message.runDir}. The maps already shown stay visible until the panel is closed.`);
       break;
     case 'error':
-      errorBanner.hidden = false;
-      errorBanner.textContent = message.message;
+      banners.showError(message.message);
       break;
     default:
       break;

@@ -7,7 +7,7 @@ import './compare.css';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { AlignedSeries, CompareRunsResult, HostToPanelMessage, RunSummary } from '../../server/protocol.js';
-import { banner } from '../shared/controls.js';
+import { PanelBanners } from '../shared/controls.js';
 import { connectToHost } from '../shared/hostBridge.js';
 import { formatNumber, formatShort } from '../shared/numberFormat.js';
 import { chartTheme, onThemeChange, runColor } from '../shared/theme.js';
@@ -28,8 +28,7 @@ const plots: uPlot[] = [];
 
 const title = document.createElement('h1');
 title.textContent = 'Compare runs';
-const errorBanner = banner('error');
-const removedBanner = banner('warning');
+const banners = new PanelBanners();
 const waiting = document.createElement('p');
 waiting.className = 'note';
 waiting.textContent = 'Waiting for the runs…';
@@ -48,7 +47,7 @@ scatter.setAttribute('role', 'img');
 const tau = document.createElement('p');
 tau.className = 'tau';
 tau.setAttribute('aria-live', 'polite');
-app.append(title, errorBanner, removedBanner, waiting, curves, diffTitle, diffTable, finalTitle, finalTable, scatterTitle, scatter, tau);
+app.append(title, banners.error, banners.removed, waiting, curves, diffTitle, diffTable, finalTitle, finalTable, scatterTitle, scatter, tau);
 
 function runName(dir: string, i: number): string {
   return summaries.get(dir)?.name && summaries.get(dir)!.name !== summaries.get(dir)!.id
@@ -164,17 +163,15 @@ function onMessage(message: HostToPanelMessage): void {
       render();
       break;
     case 'compare':
-      errorBanner.hidden = true; // data arrived: an earlier failure is over
+      banners.clearError();
       result = message.result;
       render();
       break;
     case 'runRemoved':
-      removedBanner.hidden = false;
-      removedBanner.textContent = `Run directory deleted: ${message.runDir}. The comparison already shown stays visible.`;
+      banners.showRemoved(`Run directory deleted: ${message.runDir}. The comparison already shown stays visible.`);
       break;
     case 'error':
-      errorBanner.hidden = false;
-      errorBanner.textContent = message.message;
+      banners.showError(message.message);
       break;
     default:
       break;

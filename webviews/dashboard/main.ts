@@ -5,7 +5,7 @@
 import '../shared/panel.css';
 import './dashboard.css';
 import type { HostToPanelMessage, RunSummary, ScalarArrays } from '../../server/protocol.js';
-import { banner, button, checkboxControl, rangeControl } from '../shared/controls.js';
+import { PanelBanners, button, checkboxControl, rangeControl } from '../shared/controls.js';
 import { FrameScheduler } from '../shared/frameScheduler.js';
 import { connectToHost } from '../shared/hostBridge.js';
 import { chartTheme, onThemeChange, runColor } from '../shared/theme.js';
@@ -50,8 +50,7 @@ let order: string[] = [];
 
 const title = document.createElement('h1');
 title.textContent = 'Dashboard';
-const errorBanner = banner('error');
-const removedBanner = banner('warning');
+const banners = new PanelBanners();
 const runList = document.createElement('ul');
 runList.className = 'run-list';
 runList.setAttribute('aria-label', 'Runs');
@@ -96,7 +95,7 @@ toolbar.append(
 const chartGrid = document.createElement('div');
 chartGrid.className = 'grid';
 chartGrid.append(...charts.map((c) => c.element));
-app.append(title, errorBanner, removedBanner, runList, toolbar, chartGrid);
+app.append(title, banners.error, banners.removed, runList, toolbar, chartGrid);
 
 // Structure (which series exist) rebuilds the plots; data only re-renders them.
 let structureChanged = true;
@@ -200,10 +199,7 @@ function showStatus(): void {
     (runDir) => host.post({ type: 'openLog', runDir }),
   );
   const removed = order.filter((dir) => runs.get(dir)?.removed);
-  removedBanner.hidden = removed.length === 0;
-  removedBanner.textContent = removed.length
-    ? `Run directory deleted: ${removed.join(', ')}. The data already shown stays visible until the panel is closed.`
-    : '';
+  banners.showRemoved(removed.length ? `Run directory deleted: ${removed.join(', ')}. The data already shown stays visible until the panel is closed.` : '');
 }
 
 function exportPng(): void {
@@ -236,7 +232,7 @@ function onMessage(message: HostToPanelMessage): void {
       frames.live();
       break;
     case 'scalars':
-      errorBanner.hidden = true; // data arrived: an earlier failure is over
+      banners.clearError();
       acceptScalars(message.runDir, message.replace, message.series);
       if (structureChanged) frames.now();
       else frames.live();
@@ -246,8 +242,7 @@ function onMessage(message: HostToPanelMessage): void {
       showStatus();
       break;
     case 'error':
-      errorBanner.hidden = false;
-      errorBanner.textContent = message.message;
+      banners.showError(message.message);
       break;
     default:
       break;

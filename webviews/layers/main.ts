@@ -7,7 +7,7 @@ import '../shared/panel.css';
 import './layers.css';
 import type { GetLayerMetricsResult, HostToPanelMessage, RunSummary } from '../../server/protocol.js';
 import type { LayerMetricsRecord } from '../../trainer/run/format.js';
-import { banner, rangeControl, selectControl } from '../shared/controls.js';
+import { PanelBanners, rangeControl, selectControl } from '../shared/controls.js';
 import { FrameScheduler } from '../shared/frameScheduler.js';
 import { connectToHost } from '../shared/hostBridge.js';
 import { onThemeChange } from '../shared/theme.js';
@@ -32,8 +32,7 @@ let runDirs: string[] = [];
 
 const title = document.createElement('h1');
 title.textContent = 'Layer metrics';
-const errorBanner = banner('error');
-const removedBanner = banner('warning');
+const banners = new PanelBanners();
 const empty = document.createElement('p');
 empty.className = 'note';
 empty.textContent = 'No introspection step yet: the run records layer metrics every introspect.every steps.';
@@ -71,7 +70,7 @@ const lines = [
 const linesGrid = document.createElement('div');
 linesGrid.className = 'grid';
 linesGrid.append(...lines.map((l) => l.element));
-app.append(title, errorBanner, removedBanner, toolbar, empty, heatmapGrid, linesTitle, linesGrid);
+app.append(title, banners.error, banners.removed, toolbar, empty, heatmapGrid, linesTitle, linesGrid);
 
 function currentRun(): string {
   return runDirs.includes(host.ui.run) ? host.ui.run : (runDirs[0] ?? '');
@@ -133,19 +132,17 @@ function onMessage(message: HostToPanelMessage): void {
       frames.now();
       break;
     case 'layers':
-      errorBanner.hidden = true; // data arrived: an earlier failure is over
+      banners.clearError();
       if (!runDirs.includes(message.runDir)) runDirs.push(message.runDir);
       acceptLayers(message.runDir, message.replace, message.points);
       if (message.replace) frames.now();
       else frames.live();
       break;
     case 'runRemoved':
-      removedBanner.hidden = false;
-      removedBanner.textContent = `Run directory deleted: ${message.runDir}. The data already shown stays visible until the panel is closed.`;
+      banners.showRemoved(`Run directory deleted: ${message.runDir}. The data already shown stays visible until the panel is closed.`);
       break;
     case 'error':
-      errorBanner.hidden = false;
-      errorBanner.textContent = message.message;
+      banners.showError(message.message);
       break;
     default:
       break;
