@@ -1,22 +1,28 @@
 #!/usr/bin/env node
-// Scale benchmark of the run manager (issue 4): RUNS runs × STEPS steps on disk; measures how
-// long the server takes to index them (run.json and the end of each events.jsonl: a finished run's
-// events are read when first requested), a downsampled 2,000-point series request, the server's
+// Scale benchmark of the run manager (issue 4): RUNS runs × STEPS steps on disk, each with the
+// events.jsonl and scalars.bin a trainer writes; measures how long the server takes to index them
+// (run.json and the end of each events.jsonl: a finished run's events are read when first
+// requested, its series from scalars.bin), a downsampled 2,000-point series request, the server's
 // RSS once every run's series has been loaded, and the latency from a new events.jsonl line to
-// the client's eventsAppended notification.
+// the client's eventsAppended notification. The same first request is also measured for a run
+// without scalars.bin (a run from before it), which the server reads from the JSON lines.
 // Usage: node scripts/build.mjs && node scripts/bench-server.mjs [--runs 100] [--steps 100000] [--keep DIR]
 // Targets: index < 5 s, series < 50 ms (the first request of a finished run, which loads it, and the
 // later ones), RSS < 300 MB, latency < 100 ms (median).
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { tsImport } from 'tsx/esm/api';
 import rpc from 'vscode-languageserver-protocol/node';
 
 const { createProtocolConnection, StreamMessageReader, StreamMessageWriter } = rpc;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// scalars.bin is encoded by the trainer's own codec (tfjs-free TypeScript, loaded through tsx), so
+// the benchmark reads what a trainer writes, not a second idea of the layout.
+const { encodeScalarsRecords, scalarsFileHeader } = await tsImport('../trainer/run/scalarsFile.ts', import.meta.url);
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '100' }, steps: { type: 'string', default: '100000' }, keep: { type: 'string' } } });
 const runs = Number(values.runs);
 const steps = Number(values.steps);
@@ -24,7 +30,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // The data: reused from --keep DIR when it already holds it.
 const runsDir = values.keep ?? mkdtempSync(join(tmpdir(), 'crate-bench-server-'));
-const stamp = join(runsDir, `.bench-${runs}x${steps}`);
+const stamp = join(runsDir, `.bench-${runs}x${steps}-scalars-v1`);
 if (!existsSync(stamp)) {
   const t0 = performance.now();
   mkdirSync(runsDir, { recursive: true });
@@ -35,19 +41,37 @@ if (!existsSync(stamp)) {
     const info = { id: `run-${r}`, name: 'bench', configHash: 'x', status: 'completed', pid: 1, host: hostname(), backend: 'cpu', step: steps, epoch: 0, totalSteps: steps, createdAt: t, updatedAt: t, heartbeat: t };
     writeFileSync(join(dir, 'run.json'), JSON.stringify(info));
     const file = join(dir, 'events.jsonl');
+    const scalarsFile = join(dir, 'scalars.bin');
     writeFileSync(file, '');
+    writeFileSync(scalarsFile, scalarsFileHeader());
     let chunk = [];
+    let eventsSize = 0;
+    const flush = () => {
+      // As RunWriter.event writes them: the line ({t, ...event}), then the event's record with the
+      // line's position.
+      const lines = chunk.map((event) => {
+        const text = `${JSON.stringify(event)}\n`;
+        const line = { event, offset: eventsSize, bytes: Buffer.byteLength(text), text };
+        eventsSize += line.bytes;
+        return line;
+      });
+      appendFileSync(file, lines.map((l) => l.text).join(''));
+      appendFileSync(scalarsFile, encodeScalarsRecords(lines));
+      chunk = [];
+    };
     for (let s = 1; s <= steps; s++) {
       const loss = 2 * Math.exp(-s / steps) + 0.1 * Math.sin(s * 0.37 + r);
-      chunk.push(`{"t":"${t}","type":"scalars","step":${s},"epoch":0,"loss":${loss},"lr":${0.001 * (1 - s / steps)},"imagesPerSecond":${1000 + (s % 97)}}`);
-      if (s % 1000 === 0) chunk.push(`{"t":"${t}","type":"eval","step":${s},"epoch":0,"split":"validation","loss":${loss + 0.1},"accuracy":0.5}`);
-      if (chunk.length >= 20000) {
-        appendFileSync(file, chunk.join('\n') + '\n');
-        chunk = [];
-      }
+      chunk.push({ t, type: 'scalars', step: s, epoch: 0, loss, lr: 0.001 * (1 - s / steps), imagesPerSecond: 1000 + (s % 97) });
+      if (s % 1000 === 0) chunk.push({ t, type: 'eval', step: s, epoch: 0, split: 'validation', loss: loss + 0.1, accuracy: 0.5 });
+      if (chunk.length >= 20000) flush();
     }
-    if (chunk.length) appendFileSync(file, chunk.join('\n') + '\n');
+    if (chunk.length) flush();
   }
+  // The same events as run-000, without scalars.bin: a run written before it existed (under a
+  // dot-folder, which the server does not index, so that it is not one of the RUNS runs).
+  const legacy = join(runsDir, '.legacy', 'run-000');
+  mkdirSync(legacy, { recursive: true });
+  for (const f of ['run.json', 'events.jsonl']) copyFileSync(join(runsDir, 'run-000', f), join(legacy, f));
   writeFileSync(stamp, '');
   console.log(`generated ${runs} runs × ${steps} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s (${runsDir})`);
 }
@@ -67,18 +91,27 @@ await connection.sendNotification('initialized', {});
 const listed = await connection.sendRequest('crateLab/listRuns', {});
 const indexMs = performance.now() - t0;
 
-// The first request of a finished run reads its whole events.jsonl (lazy load); later ones are in memory.
+// The first request of a finished run loads it (scalars.bin and the non-scalar lines of
+// events.jsonl); later ones are in memory.
 const one = join(runsDir, 'run-000');
 const series = [];
 let points = 0;
 let firstSeriesMs = 0;
+let firstAnswer;
 for (let i = 0; i < 21; i++) {
   const t = performance.now();
   const r = await connection.sendRequest('crateLab/getScalars', { runDir: one, keys: ['loss'], maxPoints: 2000 });
-  if (i === 0) firstSeriesMs = performance.now() - t;
-  else series.push(performance.now() - t);
+  if (i === 0) {
+    firstSeriesMs = performance.now() - t;
+    firstAnswer = r.series;
+  } else series.push(performance.now() - t);
   points = r.series.loss.step.length;
 }
+// The same run without scalars.bin: every line parsed. Both ways must give the same series.
+const tLegacy = performance.now();
+const legacyAnswer = await connection.sendRequest('crateLab/getScalars', { runDir: join(runsDir, '.legacy', 'run-000'), keys: ['loss'], maxPoints: 2000 });
+const firstSeriesJsonMs = performance.now() - tLegacy;
+if (JSON.stringify(legacyAnswer.series) !== JSON.stringify(firstAnswer)) throw new Error('the series from scalars.bin differs from the one from events.jsonl');
 
 // Every run's series in memory (a compare of all of them would do this).
 const tLoad = performance.now();
@@ -111,6 +144,7 @@ const result = {
   runs: listed.length,
   indexSeconds: +(indexMs / 1000).toFixed(2),
   firstSeriesMs: +firstSeriesMs.toFixed(1),
+  firstSeriesJsonMs: +firstSeriesJsonMs.toFixed(1),
   seriesMedianMs: +median(series).toFixed(2),
   seriesPoints: points,
   loadAllSeconds: +(loadAllMs / 1000).toFixed(2),
@@ -122,6 +156,7 @@ console.log(
   [
     `index ${result.indexSeconds} s (< 5) ${result.indexSeconds < 5 ? 'ok' : 'MISSED'}`,
     `first series of a finished run, with its lazy load ${result.firstSeriesMs} ms (< 50) ${result.firstSeriesMs < 50 ? 'ok' : 'MISSED'}`,
+    `the same for a run without scalars.bin (all JSON parsed) ${result.firstSeriesJsonMs} ms (not a target: runs from before scalars.bin)`,
     `series, loaded ${result.seriesMedianMs} ms (< 50) ${result.seriesMedianMs < 50 ? 'ok' : 'MISSED'}`,
     `all ${runs} runs' series loaded in ${result.loadAllSeconds} s (not a target: loading is lazy)`,
     `rss with all loaded ${result.rssMB} MB (< 300) ${result.rssMB < 300 ? 'ok' : 'MISSED'}`,

@@ -39,7 +39,8 @@ import {
 import { alignSeries, configDiff, downsampleMinMax, kendallTauB } from './runAnalysis.js';
 import { isAlive } from '../trainer/run/trainerProcess.js';
 import { type CostShape, hasCostShape, type MeasuredThroughput, type RunIndex } from './runIndex.js';
-import { RunState, type ScalarTable } from './runStore.js';
+import { RunState } from './runStore.js';
+import type { ScalarTable } from './scalarTable.js';
 
 const defaultRescanMs = 1000;
 /**

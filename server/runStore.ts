@@ -2,9 +2,9 @@
 // the events in compact form, and config.yaml (parsed when first asked for). A finished run is
 // only summarised (run.json and the last bytes of events.jsonl) until a request needs its data; a
 // live one is loaded and tailed at once.
-// Scalars live in growing typed arrays (one int32 step column shared by float32 value columns,
-// trimmed after a backlog is read), so 100 loaded runs × 100k steps × 3 scalars take ~160 MB;
-// per-layer metrics and attention references are few (one per introspection step), kept as records.
+// Scalars live in typed-array tables (scalarTable.ts), filled from scalars.bin when a finished run
+// has a sound one (finishedRunLoad.ts), else from the JSON lines; per-layer metrics and attention
+// references are few (one per introspection step), kept as records.
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
@@ -12,78 +12,12 @@ import { parse as parseYaml } from 'yaml';
 import { readEventsFrom } from '../trainer/run/eventsReader.js';
 import { isAlive } from '../trainer/run/trainerProcess.js';
 import { type LayerMetricsRecord, type RunEvent, type RunInfo, runFiles, staleHeartbeatMs } from '../trainer/run/format.js';
+import { loadFinishedRun } from './finishedRunLoad.js';
 import { type RunSummary, scalarsOfEvent } from './protocol.js';
-
-/** Rows of (step, value per column); a column missing in a row holds NaN (arrays start NaN-filled). */
-export class ScalarTable {
-  length = 0;
-  steps = new Int32Array(64);
-  readonly columns = new Map<string, Float32Array>();
-
-  append(step: number, values: Record<string, number>): void {
-    if (this.length === this.steps.length) this.grow();
-    const row = this.length++;
-    this.steps[row] = step;
-    for (const [key, v] of Object.entries(values)) {
-      let column = this.columns.get(key);
-      if (!column) {
-        column = new Float32Array(this.steps.length).fill(NaN);
-        this.columns.set(key, column);
-      }
-      column[row] = v;
-    }
-  }
-
-  private grow(): void {
-    this.resize(Math.ceil(this.steps.length * 1.5));
-  }
-
-  private resize(capacity: number): void {
-    const steps = new Int32Array(capacity);
-    steps.set(this.steps);
-    this.steps = steps;
-    for (const [key, column] of this.columns) {
-      const grown = new Float32Array(capacity).fill(NaN);
-      grown.set(column);
-      this.columns.set(key, grown);
-    }
-  }
-
-  /** Makes room for `rows` rows in all, at once (a backlog's size is known from its bytes). */
-  reserve(rows: number): void {
-    if (rows > this.steps.length) this.resize(rows);
-  }
-
-  /** Drops the spare capacity (after a backlog is read: finished runs rarely grow again). */
-  trim(): void {
-    if (this.steps.length === this.length) return;
-    this.steps = this.steps.slice(0, Math.max(1, this.length));
-    for (const [key, column] of this.columns) this.columns.set(key, column.slice(0, Math.max(1, this.length)));
-  }
-
-  /** The first row whose step is > since (steps are non-decreasing). */
-  firstAfter(since: number): number {
-    let lo = 0;
-    let hi = this.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.steps[mid] <= since) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  last(key: string): number | null {
-    const column = this.columns.get(key);
-    if (!column) return null;
-    for (let i = this.length - 1; i >= 0; i--) if (!Number.isNaN(column[i])) return column[i];
-    return null;
-  }
-}
+import { ScalarTable } from './scalarTable.js';
 
 /** Where one step's attention maps lie in attention.bin: the attention event without its envelope. */
 export type AttentionRef = Omit<Extract<RunEvent, { type: 'attention' }>, 't' | 'type'>;
-
 
 const thisHost = hostname();
 const readPieceBytes = 2 * 1024 * 1024;
@@ -172,14 +106,30 @@ export class RunState {
    */
   refresh(load = false): RunEvent[] {
     this.refreshInfo();
-    if (!this.loaded && (load || this.info?.status === 'running' || this.info?.status === 'stopping')) {
+    const live = this.info?.status === 'running' || this.info?.status === 'stopping';
+    if (!this.loaded && (load || live)) {
       this.loaded = true;
-      // What was already summarised is backlog; only lines past it are news.
-      this.tail(this.peekedSize);
+      // What was already summarised is backlog; only lines past it are news. A finished run's
+      // whole file is backlog, read the fast way when its scalars.bin matches it.
+      if (live || !this.loadFinished()) this.tail(this.peekedSize);
     }
     if (this.loaded) return this.tail();
     this.peek();
     return [];
+  }
+
+  /** Takes a finished run's backlog from scalars.bin and the non-scalar lines; false when it does not match. */
+  private loadFinished(): boolean {
+    const backlog = loadFinishedRun(this.dir);
+    if (!backlog) return false;
+    this.scalars = backlog.scalars;
+    this.evals = backlog.evals;
+    for (const e of backlog.others) this.ingest(e);
+    this.lastStep = Math.max(this.lastStep, backlog.lastStep);
+    this.offset = backlog.offset;
+    this.eventsIno = backlog.eventsIno;
+    this.badLines = backlog.badLines;
+    return true;
   }
 
   /** Reads events.jsonl's last bytes: the last scalars and whether the last line is torn. */

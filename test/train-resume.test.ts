@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensors } from '../trainer/io/safetensors.js';
 import { exited, events, firstCheckpoint, onlyRun, runInfo, spawnCli, waitFor } from './support/runs.js';
+import { decodedSidecar, expectedSidecar, withoutTiming } from './support/scalarsSidecar.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-resume-'));
 const config = join(tmp, 'tiny.crate.yaml');
@@ -29,6 +30,17 @@ const finalOptimizer = (runDir: string): Buffer => readFileSync(join(runDir, 'ch
 
 function scalarSteps(runDir: string): number[] {
   return events(runDir).flatMap((e) => (e.type === 'scalars' ? [e.step] : []));
+}
+
+/**
+ * scalars.bin after a resume: exactly the points and line positions of the run's own events.jsonl,
+ * and the same points as the uninterrupted run's but for the throughput (timing, not training).
+ */
+function assertScalarsFileResumed(runDir: string, reference: string): void {
+  const decoded = decodedSidecar(runDir);
+  assert.ok(decoded, 'scalars.bin does not decode');
+  assert.deepEqual(decoded, expectedSidecar(runDir));
+  assert.deepEqual(withoutTiming(decoded), withoutTiming(decodedSidecar(reference)!));
 }
 
 test('SIGKILL after the first checkpoint, then resume: bit-identical to an uninterrupted run', async () => {
@@ -59,6 +71,7 @@ test('SIGKILL after the first checkpoint, then resume: bit-identical to an unint
   assert.deepEqual(scalarSteps(runDir), Array.from({ length: 60 }, (_, i) => i + 1), 'every step exactly once');
   const losses = (dir: string): number[] => events(dir).flatMap((e) => (e.type === 'scalars' ? [e.loss] : []));
   assert.deepEqual(losses(runDir), losses(reference));
+  assertScalarsFileResumed(runDir, reference);
 });
 
 test('stop checkpoints and marks the run stopped; resume finishes it identically', async () => {
@@ -79,6 +92,7 @@ test('stop checkpoints and marks the run stopped; resume finishes it identically
   assert.equal(runInfo(runDir).status, 'completed');
   assert.ok(finalWeights(runDir).equals(finalWeights(onlyRun(join(tmp, 'straight'))!)));
   assert.deepEqual(scalarSteps(runDir), Array.from({ length: 60 }, (_, i) => i + 1));
+  assertScalarsFileResumed(runDir, onlyRun(join(tmp, 'straight'))!);
 });
 
 test('resume with a new patch size resamples the patch embedding and positions and trains on', async () => {

@@ -62,6 +62,12 @@ export const runFiles = {
   events: 'events.jsonl',
   attention: 'attention.bin',
   /**
+   * The scalar points of events.jsonl again, in binary (layout: scalarsLayout), so that a reader
+   * gets a finished run's series without parsing its JSON. A derived copy: events.jsonl stays the
+   * record, and a reader that finds this file missing, torn or not matching the events reads those.
+   */
+  scalars: 'scalars.bin',
+  /**
    * The probe images the metrics and attention maps are computed on (the first validation images,
    * normalized as the model sees them): float32 little-endian [images, channels, image, image],
    * channels and image as in config.yaml's model. Written once (atomically) when a run with
@@ -71,6 +77,32 @@ export const runFiles = {
   checkpoints: 'checkpoints',
   /** Text file naming the newest complete checkpoint directory; written last. */
   latest: join('checkpoints', 'latest'),
+} as const;
+
+/**
+ * scalars.bin, all little-endian:
+ * - header, 16 bytes: the magic "CRSC", then uint32 version, uint32 recordBytes, uint32 keys.length;
+ * - then one record of recordBytes (64) per `scalars` or `eval` event of events.jsonl, in the same
+ *   order, appended right after the event's line:
+ *     0  float64 step
+ *     8  float64 byte offset of the event's line in events.jsonl
+ *     16 uint32  byte length of that line, its newline included
+ *     20 uint32  kind: the index in `kinds`
+ *     24 uint32  bit i set when keys[i] has a value
+ *     28 float32 per entry of `keys`: the value scalarsOfEvent gives the event for that key, or NaN
+ *        where it gives none (a field not logged, the other split's keys of an eval event, and
+ *        non-finite numbers, which events.jsonl holds as null).
+ *   The line positions let a reader parse only the lines between them (the other events) and
+ *   check that the file and events.jsonl agree.
+ * A change to any of this increments `version`; readers take only the version they know.
+ */
+export const scalarsLayout = {
+  magic: 'CRSC',
+  version: 1,
+  headerBytes: 16,
+  recordBytes: 64,
+  kinds: ['scalars', 'eval'],
+  keys: ['loss', 'lr', 'imagesPerSecond', 'accuracy', 'srrLoss', 'validation.loss', 'validation.accuracy', 'test.loss', 'test.accuracy'],
 } as const;
 
 export const checkpointFiles = {

@@ -1,15 +1,28 @@
 // The trainer's side of the run directory: run.json by atomic replace, events.jsonl append-only
-// (one write per line), attention maps appended to a binary sidecar.
+// (one write per line), attention maps and scalar points appended to binary sidecars.
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomicWrite.js';
-import { type RunEvent, type RunInfo, runFiles } from './format.js';
+import { type RunEvent, type RunInfo, runFiles, scalarsLayout } from './format.js';
+import { type EventLine, encodeScalarsRecords, hasScalarsRecord, scalarsFileHeader } from './scalarsFile.js';
 
 type EventBody = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 't'> : never) : never;
 
+/** Sizes of the append-only files at a checkpoint: a resume cuts them back to these. */
+export interface AppendOnlySizes {
+  eventsBytes: number;
+  attentionBytes: number;
+  /** Absent in checkpoints from before scalars.bin; 0 when this run writes none (see dropScalars). */
+  scalarsBytes?: number;
+}
+
 export class RunWriter {
   info: RunInfo;
+  /** Whether scalars.bin is kept up to date (false once an append to it failed). */
+  private scalarsOn = true;
+  /** events.jsonl's size: where the next line starts (scalars.bin records it). */
+  private eventsSize = 0;
 
   constructor(
     readonly dir: string,
@@ -27,6 +40,7 @@ export class RunWriter {
     try {
       mkdirSync(join(dir, runFiles.checkpoints));
       writeFileAtomic(join(dir, runFiles.config), configYaml);
+      writeFileAtomic(join(dir, runFiles.scalars), scalarsFileHeader());
       const now = new Date().toISOString();
       const w = new RunWriter(dir, { ...fields, status: 'running', pid: process.pid, host: hostname(), step: 0, epoch: 0, createdAt: now, updatedAt: now, heartbeat: now });
       w.writeInfo();
@@ -38,19 +52,52 @@ export class RunWriter {
   }
 
   /**
-   * Re-opens a run to resume it, cutting events and attention maps back to a checkpoint's; the
-   * config it now runs with (overrides applied) replaces config.yaml.
+   * Re-opens a run to resume it, cutting events, attention maps and scalar points back to a
+   * checkpoint's; the config it now runs with (overrides applied) replaces config.yaml.
    */
-  static reopen(dir: string, eventsBytes: number, attentionBytes: number, configYaml: string): RunWriter {
+  static reopen(dir: string, sizes: AppendOnlySizes, configYaml: string): RunWriter {
     writeFileAtomic(join(dir, runFiles.config), configYaml);
     const info = JSON.parse(readFileSync(join(dir, runFiles.info), 'utf8')) as RunInfo;
-    for (const [file, bytes] of [[runFiles.events, eventsBytes], [runFiles.attention, attentionBytes]] as const) {
+    for (const [file, bytes] of [[runFiles.events, sizes.eventsBytes], [runFiles.attention, sizes.attentionBytes]] as const) {
       const path = join(dir, file);
       if (existsSync(path) && statSync(path).size > bytes) truncateSync(path, bytes);
     }
     const w = new RunWriter(dir, { ...info, pid: process.pid, host: hostname(), status: 'running', error: undefined });
+    w.eventsSize = existsSync(join(dir, runFiles.events)) ? statSync(join(dir, runFiles.events)).size : 0;
+    w.restoreScalars(sizes.scalarsBytes);
     w.writeInfo();
     return w;
+  }
+
+  /**
+   * Makes scalars.bin match the (already cut) events.jsonl: cut back to the checkpoint's size when
+   * it has that much, else (a checkpoint from before scalars.bin, or a run that had dropped it)
+   * written anew from the events, atomically.
+   */
+  private restoreScalars(scalarsBytes: number | undefined): void {
+    const path = join(this.dir, runFiles.scalars);
+    try {
+      if (scalarsBytes !== undefined && scalarsBytes >= scalarsLayout.headerBytes && existsSync(path) && statSync(path).size >= scalarsBytes) {
+        truncateSync(path, scalarsBytes);
+        return;
+      }
+      writeFileAtomic(path, Buffer.concat([scalarsFileHeader(), encodeScalarsRecords(eventLines(join(this.dir, runFiles.events)))]));
+    } catch {
+      this.dropScalars();
+    }
+  }
+
+  /**
+   * Stops keeping scalars.bin and removes it: without it readers only take the slower JSON path,
+   * while one that missed a record would be wrong. events.jsonl, the record, is unaffected.
+   */
+  private dropScalars(): void {
+    this.scalarsOn = false;
+    try {
+      rmSync(join(this.dir, runFiles.scalars), { force: true });
+    } catch {
+      // Left behind, it no longer matches events.jsonl in its record count, so readers ignore it.
+    }
   }
 
   update(fields: Partial<RunInfo>): void {
@@ -75,8 +122,27 @@ export class RunWriter {
   }
 
   event(e: EventBody): void {
-    // One write call per line: a crash leaves at most a torn last line, which readers skip.
-    appendFileSync(join(this.dir, runFiles.events), `${JSON.stringify({ t: new Date().toISOString(), ...e })}\n`);
+    const event = { t: new Date().toISOString(), ...e } as RunEvent;
+    const line = Buffer.from(`${JSON.stringify(event)}\n`);
+    try {
+      // One write call per line: a crash leaves at most a torn last line, which readers skip.
+      appendFileSync(join(this.dir, runFiles.events), line);
+    } catch (error) {
+      // Part of the line may be written: where the next one starts is no longer known.
+      this.dropScalars();
+      throw error;
+    }
+    const offset = this.eventsSize;
+    this.eventsSize += line.length;
+    // Its scalar points right after, in one write too: a crash between the two leaves scalars.bin
+    // a record short of events.jsonl, which readers detect (and a resume repairs).
+    if (this.scalarsOn && hasScalarsRecord(event)) {
+      try {
+        appendFileSync(join(this.dir, runFiles.scalars), encodeScalarsRecords([{ event, offset, bytes: line.length }]));
+      } catch {
+        this.dropScalars();
+      }
+    }
   }
 
   log(level: 'info' | 'warn' | 'error', message: string, step?: number): void {
@@ -97,14 +163,14 @@ export class RunWriter {
   }
 
   /** Sizes of the append-only files, recorded in each checkpoint for exact resume. */
-  appendOnlySizes(): { eventsBytes: number; attentionBytes: number } {
+  appendOnlySizes(): Required<AppendOnlySizes> {
     const size = (f: string): number => (existsSync(join(this.dir, f)) ? statSync(join(this.dir, f)).size : 0);
-    return { eventsBytes: size(runFiles.events), attentionBytes: size(runFiles.attention) };
+    return { eventsBytes: size(runFiles.events), attentionBytes: size(runFiles.attention), scalarsBytes: this.scalarsOn ? size(runFiles.scalars) : 0 };
   }
 
   /** Makes the appended data durable (before a checkpoint points at it). */
   sync(): void {
-    for (const f of [runFiles.events, runFiles.attention]) {
+    for (const f of [runFiles.events, runFiles.attention, runFiles.scalars]) {
       const path = join(this.dir, f);
       if (!existsSync(path)) continue;
       const fd = openSync(path, 'r');
@@ -112,4 +178,22 @@ export class RunWriter {
       closeSync(fd);
     }
   }
+}
+
+/** The complete, parseable lines of an events.jsonl with their positions (for writing scalars.bin anew). */
+function eventLines(file: string): EventLine[] {
+  const bytes = existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
+  const lines: EventLine[] = [];
+  for (let start = 0; start < bytes.length; ) {
+    const end = bytes.indexOf(0x0a, start);
+    if (end < 0) break; // a torn last line has no record
+    try {
+      const event = JSON.parse(bytes.toString('utf8', start, end)) as RunEvent;
+      if (event !== null && typeof event === 'object') lines.push({ event, offset: start, bytes: end + 1 - start });
+    } catch {
+      // not JSON: no record (readers skip the line too)
+    }
+    start = end + 1;
+  }
+  return lines;
 }

@@ -24,7 +24,7 @@ import { Rng } from '../random/rng.js';
 import { type Checkpoint, checkpointNames, latestCheckpointDir, loadCheckpoint, saveCheckpoint } from '../run/checkpoints.js';
 import { checkpointDirName, heartbeatIntervalMs, type RunStatus, runFiles } from '../run/format.js';
 import { fsFault, makeDirectories } from '../run/fsFault.js';
-import { RunWriter } from '../run/runWriter.js';
+import { type AppendOnlySizes, RunWriter } from '../run/runWriter.js';
 import { AdamW, clipGradients } from './adamw.js';
 import { type DataFeed, openFeed } from './dataFeed.js';
 import { evaluate } from './evaluate.js';
@@ -37,15 +37,12 @@ import { TrainingSetupError } from './setupError.js';
 
 const SRR_LAYER_STREAM = 0x5a7;
 
-/** The loop state a checkpoint stores besides tensors. */
-export interface LoopState {
+/** The loop state a checkpoint stores besides tensors, with the append-only files' sizes at its step. */
+export interface LoopState extends AppendOnlySizes {
   step: number;
   epoch: number;
   configHash: string;
   adamStep: number;
-  /** events.jsonl and attention.bin sizes at this step: a resume cuts them back to these. */
-  eventsBytes: number;
-  attentionBytes: number;
   /** Every stream (data order, augmentation, SRR layers) is derived from (seed, stream, step). */
   seed: number;
 }
@@ -222,7 +219,7 @@ export async function resumeRun(runDir: string, config: ResolvedConfig, hooks: R
   const { vars, trainable, decays } = makeVariables(shape, adapted.weights);
   const optimizer = adamW(config, vars, trainable, decays);
   optimizer.restore(ckpt.optimizer, ckpt.state.adamStep, new Set(adapted.changed));
-  const run = RunWriter.reopen(runDir, ckpt.state.eventsBytes, ckpt.state.attentionBytes, stringifyConfig(config));
+  const run = RunWriter.reopen(runDir, ckpt.state, stringifyConfig(config));
   saveProbeImages(feed, config, run); // only when missing (a run from before probe.bin, or introspection turned on)
   run.update({ backend, totalSteps: total, configHash: configHash(config), step: ckpt.state.step, epoch: ckpt.state.epoch });
   run.log('info', `resumed from ${ckptDir.split('/').pop()} on ${backend}${adapted.changed.length > 0 ? ` with patch ${shape.patch} (resampled ${adapted.changed.join(', ')})` : ''}`, ckpt.state.step);

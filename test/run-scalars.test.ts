@@ -1,0 +1,178 @@
+// scalars.bin end to end: a real trainer run writes it with exactly the points of its events.jsonl,
+// and the real server bundle serves a finished run from it the same as from the JSON lines, which
+// it falls back to when the file is missing, torn or does not match the events.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ExitNotification,
+  InitializeRequest,
+  InitializedNotification,
+  type ProtocolConnection,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+  createProtocolConnection,
+} from 'vscode-languageserver-protocol/node';
+import { getAttentionRequest, getLayerMetricsRequest, getScalarsRequest, listRunsRequest } from '../server/protocol.js';
+import { scalarsLayout } from '../trainer/run/format.js';
+import { repoRoot } from './support/reference.js';
+import { exited, onlyRun, runInfo, spawnCli } from './support/runs.js';
+import { decodedSidecar, expectedSidecar } from './support/scalarsSidecar.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'crate-scalars-'));
+let runDir: string;
+
+before(async () => {
+  const built = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs')], { encoding: 'utf8' });
+  assert.equal(built.status, 0, built.stderr);
+  const config = join(tmp, 'tiny.crate.yaml');
+  // Evaluation and introspection between the steps, so that events.jsonl has lines without records.
+  writeFileSync(
+    config,
+    `name: tiny
+seed: 5
+backend: wasm
+model: { arch: crate-alpha, depth: 1, width: 8, heads: 2 }
+data: { kind: synthetic-subspaces, trainSize: 256, testSize: 64 }
+optim: { batchSize: 32, maxSteps: 36, warmup: 3 }
+eval: { every: 10 }
+introspect: { every: 7, probeImages: 2 }
+checkpoint: { every: 12 }
+`,
+  );
+  const done = await exited(spawnCli(['train', config, '--runs-dir', join(tmp, 'trained')]));
+  assert.equal(done.code, 0, done.stderr);
+  runDir = onlyRun(join(tmp, 'trained'))!;
+  assert.equal(runInfo(runDir).status, 'completed');
+});
+
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test('a trainer run writes scalars.bin: one record per scalars/eval line, its position, kind, step and scalarsOfEvent values as float32', () => {
+  const decoded = decodedSidecar(runDir);
+  assert.ok(decoded, 'scalars.bin does not decode');
+  const expected = expectedSidecar(runDir);
+  assert.equal(expected.records.length, 36 + 4, '36 steps and 4 evaluations (10, 20, 30, 36)');
+  assert.deepEqual(decoded, expected);
+  assert.deepEqual(Object.keys(decoded.byKind.eval.columns).sort(), ['validation.accuracy', 'validation.loss']);
+  assert.equal(statSync(join(runDir, 'scalars.bin')).size, scalarsLayout.headerBytes + 40 * scalarsLayout.recordBytes);
+});
+
+// ------------------------------------------------------------------------------------------------
+// The server: copies of the run, differing only in scalars.bin, each read by a fresh server.
+// ------------------------------------------------------------------------------------------------
+
+async function withServer<T>(runsDir: string, f: (c: ProtocolConnection) => Promise<T>): Promise<T> {
+  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'server', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  connection.listen();
+  try {
+    await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { runsDirs: [runsDir] } });
+    await connection.sendNotification(InitializedNotification.type, {});
+    return await f(connection);
+  } finally {
+    await connection.sendRequest(ShutdownRequest.type);
+    await connection.sendNotification(ExitNotification.type);
+    await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.on('exit', resolve)));
+    connection.dispose();
+    assert.doesNotMatch(stderr, /failed/, stderr);
+  }
+}
+
+/** Everything a client can ask of a finished run, with its own directory taken out. */
+async function everything(c: ProtocolConnection, dir: string): Promise<unknown> {
+  // The first request loads the run; it asks for one key, downsampled, as the dashboard's first paint does.
+  const first = await c.sendRequest(getScalarsRequest, { runDir: dir, keys: ['loss'], maxPoints: 10 });
+  const all = await c.sendRequest(getScalarsRequest, { runDir: dir });
+  const since = await c.sendRequest(getScalarsRequest, { runDir: dir, since: 20 });
+  const layers = await c.sendRequest(getLayerMetricsRequest, { runDir: dir });
+  const attention = await c.sendRequest(getAttentionRequest, { runDir: dir, step: 15 });
+  const summary = (await c.sendRequest(listRunsRequest, {})).find((r) => r.dir === dir);
+  assert.ok(summary, `${dir} not listed`);
+  const { dir: _dir, ...rest } = summary;
+  return {
+    first: first.series,
+    all: { lastStep: all.lastStep, series: all.series },
+    since: since.series,
+    layers: layers.points,
+    attention: attention && { ...attention, runDir: undefined },
+    summary: rest,
+  };
+}
+
+/** Copies of the run under `runsDir`, one per variant, scalars.bin changed by each. */
+function variants(runsDir: string, changes: Record<string, (scalarsFile: string) => void>): Record<string, string> {
+  mkdirSync(runsDir);
+  const dirs: Record<string, string> = {};
+  for (const [name, change] of Object.entries(changes)) {
+    dirs[name] = join(runsDir, name);
+    cpSync(runDir, dirs[name], { recursive: true });
+    change(join(dirs[name], 'scalars.bin'));
+  }
+  return dirs;
+}
+
+test('the server serves a finished run from scalars.bin exactly as from events.jsonl, and falls back when it is missing, torn or one record short', async () => {
+  const { headerBytes, recordBytes } = scalarsLayout;
+  const dirs = variants(join(tmp, 'served'), {
+    sidecar: () => {},
+    json: (f) => rmSync(f),
+    torn: (f) => truncateSync(f, statSync(f).size - recordBytes / 2),
+    short: (f) => truncateSync(f, statSync(f).size - recordBytes),
+    header: (f) => truncateSync(f, headerBytes - 3),
+  });
+  const answers = await withServer(join(tmp, 'served'), async (c) => {
+    const out: Record<string, unknown> = {};
+    for (const [name, dir] of Object.entries(dirs)) out[name] = await everything(c, dir);
+    return out;
+  });
+  const reference = answers.json as { all: { series: Record<string, unknown>; lastStep: number }; summary: { error?: string } };
+  assert.equal(reference.all.lastStep, 36);
+  assert.deepEqual(Object.keys(reference.all.series).sort(), ['imagesPerSecond', 'loss', 'lr', 'validation.accuracy', 'validation.loss']);
+  assert.equal(reference.summary.error, undefined);
+  for (const name of ['sidecar', 'torn', 'short', 'header']) assert.deepEqual(answers[name], reference, name);
+});
+
+test('a consistent scalars.bin is what the server reads: a value changed in it shows in the served series', async () => {
+  // Without this, the equality above would hold as well if the server never used the file.
+  const expected = expectedSidecar(runDir);
+  const row = 16; // of the scalars rows; its record comes after an evaluation's
+  const record = expected.records.findIndex((r) => r.kind === 'scalars' && r.step === expected.byKind.scalars.steps[row]);
+  const changed = 1234.5;
+  const lossAt = scalarsLayout.headerBytes + record * scalarsLayout.recordBytes + 28 + 4 * scalarsLayout.keys.indexOf('loss');
+  const dirs = variants(join(tmp, 'altered'), {
+    altered: (f) => {
+      const bytes = readFileSync(f);
+      bytes.writeFloatLE(changed, lossAt);
+      writeFileSync(f, bytes);
+    },
+  });
+  const loss = await withServer(join(tmp, 'altered'), async (c) => (await c.sendRequest(getScalarsRequest, { runDir: dirs.altered, keys: ['loss'] })).series.loss);
+  const scalars = expected.byKind.scalars;
+  assert.deepEqual(loss.step, scalars.steps);
+  assert.equal(loss.value[row], changed);
+  const others = (values: (number | null)[]) => values.filter((_, i) => i !== row);
+  assert.deepEqual(others(loss.value), others(scalars.columns.loss));
+});
+
+test('resuming a run from before scalars.bin (no file, no size in the checkpoint) writes it anew from events.jsonl', async () => {
+  const legacy = join(tmp, 'legacy', 'run');
+  cpSync(runDir, legacy, { recursive: true });
+  rmSync(join(legacy, 'scalars.bin'));
+  const latest = join(legacy, 'checkpoints', readFileSync(join(legacy, 'checkpoints', 'latest'), 'utf8').trim(), 'state.json');
+  const { scalarsBytes, ...state } = JSON.parse(readFileSync(latest, 'utf8')) as { scalarsBytes?: number };
+  assert.equal(typeof scalarsBytes, 'number', 'the checkpoint records the size of scalars.bin');
+  writeFileSync(latest, JSON.stringify(state));
+  const resumed = await exited(spawnCli(['resume', legacy, '--max-steps', '40']));
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(runInfo(legacy).step, 40);
+  const expected = expectedSidecar(legacy);
+  assert.equal(expected.byKind.scalars.steps.length, 40);
+  assert.deepEqual(decodedSidecar(legacy), expected);
+});
