@@ -123,6 +123,18 @@ async function lastUi(p: PanelPage): Promise<Record<string, unknown>> {
   return m.ui;
 }
 
+/**
+ * Waits until an expression holds in the page (polled from here: the panel's CSP forbids the
+ * string evaluation waitForFunction uses). Live redraws are coalesced up to a second apart.
+ */
+async function until(p: PanelPage, expression: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await p.page.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
+    await p.page.waitForTimeout(50);
+  }
+}
+
 async function nextFrames(p: PanelPage): Promise<void> {
   await p.page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
   await p.page.waitForTimeout(120);
@@ -237,6 +249,8 @@ describe('dashboard', () => {
     const steps = Float64Array.from({ length: 10 }, (_, i) => 31 + i);
     const values = Float32Array.from(steps, (s) => 0.3 - (s - 30) * 0.01);
     await p.send({ type: 'scalars', runDir: runA, replace: false, series: { loss: { step: steps, value: values } } });
+    // Wait for the (coalesced) live redraw that shows the new points.
+    await until(p, `Number(document.querySelector('[data-chart=loss]').dataset.xMax) >= 40`);
     await nextFrames(p);
     x1 = 40;
     readout = await hover(37);
@@ -448,6 +462,7 @@ describe('layers', () => {
     // Live: a new introspection step adds a column; the chosen step stays chosen.
     const next = { step: points[last].step + 5, layers: points[last].layers.map((l) => ({ ...l, R: l.R + 1 })) };
     await p.send({ type: 'layers', runDir: runA, replace: false, points: [next] });
+    await until(p, `document.querySelector('[data-heatmap=R] .heatmap-canvas').dataset.cols === '${points.length + 1}'`);
     await nextFrames(p);
     assert.equal(await p.page.evaluate(`document.querySelector('[data-heatmap=R] .heatmap-canvas').dataset.cols`), String(points.length + 1));
     assert.equal(await p.page.locator('.lines-title').innerText(), `Per layer at step ${points[last - 1].step}`);
