@@ -178,6 +178,20 @@ let zoomFrame = 0;
  * Zooms every chart to `range`: the chart the user acted on at once, the others one per
  * animation frame after it, so no frame carries more than one chart's redraw.
  */
+let warmUpPending = false;
+/** After a full series arrives, compile the zoom path while the user is not doing anything. */
+function warmUpWhenIdle(): void {
+  if (warmUpPending) return;
+  warmUpPending = true;
+  requestIdleCallback(
+    () => {
+      warmUpPending = false;
+      charts.forEach((c) => c.warmUp());
+    },
+    { timeout: 2000 },
+  );
+}
+
 function setZoom(range: StepRange | null, first = 0): void {
   host.updateUi({ zoom: range });
   cancelAnimationFrame(zoomFrame);
@@ -236,6 +250,7 @@ function onMessage(message: HostToPanelMessage): void {
       acceptScalars(message.runDir, message.replace, message.series);
       if (structureChanged) frames.now();
       else frames.live();
+      if (message.replace) warmUpWhenIdle();
       break;
     case 'runRemoved':
       runData(message.runDir).removed = true;

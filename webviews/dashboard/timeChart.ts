@@ -232,6 +232,26 @@ export class TimeChart {
     plot.setData(alignSeries(series) as uPlot.AlignedData);
   }
 
+  /**
+   * Runs the zoom path once on a window nobody looks at, so that the first real zoom does not pay
+   * for compiling it (measured: 21 ms cold against 7–14 ms warm on 5 × 100k points). Nothing is
+   * drawn or cached.
+   */
+  warmUp(): void {
+    const full = this.fullRange();
+    if (!full || !this.plot) return;
+    const [a, b] = full;
+    const weight = this.o.smoothing();
+    // A few windows of different widths: enough calls for the JIT's optimising tier.
+    for (const [from, to] of [[0.25, 0.75], [0.1, 0.3], [0.4, 0.9]]) {
+      for (const s of this.sources) {
+        const index = s.buffer.extremes(weight);
+        const values = s.buffer.display(weight);
+        minMaxColumns(s.buffer.steps, values, s.buffer.length, a + from * (b - a), a + to * (b - a), 400, this.o.logScale, (i, j) => index.extremes(values, i, j));
+      }
+    }
+  }
+
   private onKey(e: KeyboardEvent): void {
     const plot = this.plot;
     if (!plot) return;
