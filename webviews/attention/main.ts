@@ -8,10 +8,11 @@ import '../shared/panel.css';
 import './attention.css';
 import type { HostToPanelMessage } from '../../server/protocol.js';
 import { colormapBar, colormapNames, isColormapName, type ColormapName } from '../shared/colormaps.js';
-import { PanelBanners, rangeControl, selectControl } from '../shared/controls.js';
+import { rangeControl, selectControl } from '../shared/controls.js';
 import { connectToHost } from '../shared/hostBridge.js';
 import { formatShort } from '../shared/numberFormat.js';
 import { drawOverlay } from './overlay.js';
+import { PanelBanners, heading, note } from '../shared/pageParts.js';
 
 type AttentionMessage = Extract<HostToPanelMessage, { type: 'attention' }>;
 
@@ -21,12 +22,9 @@ let runDir = '';
 let current: AttentionMessage | undefined;
 let requestedRestoredStep = false;
 
-const title = document.createElement('h1');
-title.textContent = 'Attention maps';
-const banners = new PanelBanners();
-const note = document.createElement('p');
-note.className = 'note';
-note.textContent = 'Waiting for attention maps: the run records them at each introspection step.';
+const title = heading('Attention maps');
+const banners = new PanelBanners('The maps already shown stay visible until the panel is closed.');
+const info = note('Waiting for attention maps: the run records them at each introspection step.');
 
 const stepSelect = selectControl('Step', 'step', (value) => {
   const step = Number(value);
@@ -63,7 +61,7 @@ headsSection.append(headsTitle, heads);
 const mainRow = document.createElement('div');
 mainRow.className = 'attention-main';
 mainRow.append(mainColumn, headsSection);
-app.append(title, banners.error, banners.removed, toolbar, note, mainRow);
+app.append(title, banners.error, banners.removed, toolbar, info, mainRow);
 
 function choose(change: Partial<typeof host.ui>): void {
   host.updateUi(change);
@@ -94,8 +92,8 @@ function render(): void {
   colormapSelect.setOptions(colormapNames.map((c) => ({ value: c, label: c })), ui.colormap);
   opacity.set(ui.opacity);
   opacity.input.disabled = !m.probe;
-  note.hidden = !!m.probe;
-  note.textContent = 'No probe images for this run: the attention maps are shown alone.';
+  info.hidden = !!m.probe;
+  info.textContent = 'No probe images for this run: the attention maps are shown alone.';
   const map = mapOf(m, layer, image, head);
   drawOverlay(mainCanvas, 288, { probe: m.probe, image, map, grid: m.grid, colormap: ui.colormap, opacity: ui.opacity });
   mainCanvas.dataset.layer = String(layer);
@@ -161,14 +159,8 @@ function onMessage(message: HostToPanelMessage): void {
       }
       requestedRestoredStep = true;
       break;
-    case 'runRemoved':
-      banners.showRemoved(`Run directory deleted: ${message.runDir}. The maps already shown stay visible until the panel is closed.`);
-      break;
-    case 'error':
-      banners.showError(message.message);
-      break;
     default:
-      break;
+      banners.handle(message);
   }
 }
 

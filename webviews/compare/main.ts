@@ -7,11 +7,11 @@ import './compare.css';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { AlignedSeries, CompareRunsResult, HostToPanelMessage, RunSummary } from '../../server/protocol.js';
-import { PanelBanners } from '../shared/controls.js';
 import { connectToHost } from '../shared/hostBridge.js';
 import { formatNumber, formatShort } from '../shared/numberFormat.js';
 import { chartTheme, onThemeChange, runColor } from '../shared/theme.js';
 import { drawScatter, tauCaption } from './scatter.js';
+import { PanelBanners, heading, note } from '../shared/pageParts.js';
 
 const curveTitles: Record<string, string> = {
   loss: 'Training loss',
@@ -26,12 +26,9 @@ const summaries = new Map<string, RunSummary>();
 let result: CompareRunsResult | undefined;
 const plots: uPlot[] = [];
 
-const title = document.createElement('h1');
-title.textContent = 'Compare runs';
-const banners = new PanelBanners();
-const waiting = document.createElement('p');
-waiting.className = 'note';
-waiting.textContent = 'Waiting for the runs…';
+const title = heading('Compare runs');
+const banners = new PanelBanners('The comparison already shown stays visible.');
+const waiting = note('Waiting for the runs…');
 const curves = document.createElement('div');
 curves.className = 'grid';
 const diffTitle = Object.assign(document.createElement('h2'), { textContent: 'Config differences' });
@@ -167,14 +164,8 @@ function onMessage(message: HostToPanelMessage): void {
       result = message.result;
       render();
       break;
-    case 'runRemoved':
-      banners.showRemoved(`Run directory deleted: ${message.runDir}. The comparison already shown stays visible.`);
-      break;
-    case 'error':
-      banners.showError(message.message);
-      break;
     default:
-      break;
+      banners.handle(message);
   }
 }
 

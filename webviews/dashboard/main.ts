@@ -5,7 +5,7 @@
 import '../shared/panel.css';
 import './dashboard.css';
 import type { HostToPanelMessage, RunSummary, ScalarArrays } from '../../server/protocol.js';
-import { PanelBanners, button, checkboxControl, rangeControl } from '../shared/controls.js';
+import { button, checkboxControl, rangeControl } from '../shared/controls.js';
 import { FrameScheduler } from '../shared/frameScheduler.js';
 import { connectToHost } from '../shared/hostBridge.js';
 import { chartTheme, onThemeChange, runColor } from '../shared/theme.js';
@@ -13,6 +13,7 @@ import { renderRunStatus } from './runStatus.js';
 import { SeriesBuffer } from './seriesBuffer.js';
 import { type ChartSource, type StepRange, TimeChart } from './timeChart.js';
 import { composeChartsPng } from './pngExport.js';
+import { PanelBanners, heading } from '../shared/pageParts.js';
 
 interface ChartSpec {
   id: string;
@@ -48,8 +49,7 @@ const app = document.getElementById('app')!;
 const runs = new Map<string, RunData>();
 let order: string[] = [];
 
-const title = document.createElement('h1');
-title.textContent = 'Dashboard';
+const title = heading('Dashboard');
 const banners = new PanelBanners();
 const runList = document.createElement('ul');
 runList.className = 'run-list';
@@ -256,11 +256,8 @@ function onMessage(message: HostToPanelMessage): void {
       runData(message.runDir).removed = true;
       showStatus();
       break;
-    case 'error':
-      banners.showError(message.message);
-      break;
     default:
-      break;
+      banners.handle(message);
   }
 }
 

@@ -7,12 +7,13 @@ import '../shared/panel.css';
 import './layers.css';
 import type { GetLayerMetricsResult, HostToPanelMessage, RunSummary } from '../../server/protocol.js';
 import type { LayerMetricsRecord } from '../../trainer/run/format.js';
-import { PanelBanners, rangeControl, selectControl } from '../shared/controls.js';
+import { rangeControl, selectControl } from '../shared/controls.js';
 import { FrameScheduler } from '../shared/frameScheduler.js';
 import { connectToHost } from '../shared/hostBridge.js';
 import { onThemeChange } from '../shared/theme.js';
 import { Heatmap, type HeatmapData } from './heatmap.js';
 import { LayerLines } from './layerLines.js';
+import { PanelBanners, heading, note } from '../shared/pageParts.js';
 
 type Points = GetLayerMetricsResult['points'];
 type MetricKey = 'R' | 'Rc' | 'srr' | 'codeZeroFraction';
@@ -30,12 +31,9 @@ const data = new Map<string, Points>();
 const summaries = new Map<string, RunSummary>();
 let runDirs: string[] = [];
 
-const title = document.createElement('h1');
-title.textContent = 'Layer metrics';
+const title = heading('Layer metrics');
 const banners = new PanelBanners();
-const empty = document.createElement('p');
-empty.className = 'note';
-empty.textContent = 'No introspection step yet: the run records layer metrics every introspect.every steps.';
+const empty = note('No introspection step yet: the run records layer metrics every introspect.every steps.');
 
 const runSelect = selectControl('Run', 'run', (run) => {
   host.updateUi({ run, step: null });
@@ -138,14 +136,8 @@ function onMessage(message: HostToPanelMessage): void {
       if (message.replace) frames.now();
       else frames.live();
       break;
-    case 'runRemoved':
-      banners.showRemoved(`Run directory deleted: ${message.runDir}. The data already shown stays visible until the panel is closed.`);
-      break;
-    case 'error':
-      banners.showError(message.message);
-      break;
     default:
-      break;
+      banners.handle(message);
   }
 }
 

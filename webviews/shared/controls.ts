@@ -128,34 +128,3 @@ export function rangeControl(
     },
   };
 }
-
-/** A banner for run errors and removed runs; role=alert so screen readers announce it. */
-function banner(kind: 'error' | 'warning'): HTMLDivElement {
-  const b = document.createElement('div');
-  b.className = `banner banner-${kind}`;
-  b.setAttribute('role', 'alert');
-  b.hidden = true;
-  return b;
-}
-
-/** The two banners of every panel: a failed request (until data arrives again) and deleted runs. */
-export class PanelBanners {
-  readonly error = banner('error');
-  readonly removed = banner('warning');
-
-  showError(message: string): void {
-    this.error.hidden = false;
-    this.error.textContent = message;
-  }
-
-  /** Data arrived: an earlier failure is over. */
-  clearError(): void {
-    this.error.hidden = true;
-  }
-
-  /** `Run directory deleted: …` with what the panel keeps showing; '' hides the banner. */
-  showRemoved(text: string): void {
-    this.removed.hidden = text === '';
-    this.removed.textContent = text;
-  }
-}
