@@ -139,11 +139,23 @@ describe('CRATE Lab in VS Code (packaged .vsix)', { skip: gate.skip }, () => {
     await runCommand(page, 'CRATE Lab: Launch Training Run');
     // Its dashboard opens (and takes the focus) once the trainer has started.
     await page.locator('.tabs-container .tab').filter({ hasText: 'Dashboard: quickstart' }).nth(1).waitFor({ state: 'visible', timeout: 120_000 });
-    await runCommand(page, 'CRATE Lab: Compare Runs');
-    // Pick both runs: the quick pick's "select all" toggle, then OK.
-    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').nth(1).waitFor({ state: 'visible', timeout: 30_000 });
-    await page.locator('.quick-input-widget .quick-input-header [role="checkbox"]').click();
-    await page.keyboard.press('Enter');
+    await webviewFrame(page, { timeoutMs: 60_000 }).then((f) => f.locator('[data-chart=loss]').waitFor({ timeout: 60_000 }));
+    // A webview that finishes loading takes the focus and closes an open quick pick: try again then.
+    const compareTab = page.locator('.tabs-container .tab').filter({ hasText: 'Compare: 2 runs' });
+    for (let attempt = 1; ; attempt++) {
+      await runCommand(page, 'CRATE Lab: Compare Runs');
+      // Pick both runs: the quick pick's "select all" toggle, then OK.
+      const picked = await page
+        .locator('.quick-input-widget .quick-input-list .monaco-list-row')
+        .nth(1)
+        .waitFor({ state: 'visible', timeout: 30_000 })
+        .then(() => page.locator('.quick-input-widget .quick-input-header [role="checkbox"]').click({ timeout: 5_000 }))
+        .then(() => page.keyboard.press('Enter'))
+        .then(() => compareTab.waitFor({ state: 'visible', timeout: 15_000 }))
+        .then(() => true, () => false);
+      if (picked) break;
+      assert.ok(attempt < 3, 'the Compare Runs pick list closed three times');
+    }
     const compare = await webviewFrame(page, { title: 'Compare: 2 runs', timeoutMs: 60_000 });
     // A header row and one row per run.
     await until('final metrics of two runs', () => compare.locator('[data-table=final-metrics] tr').count(), (n) => n === 3, 60_000);
