@@ -1,6 +1,7 @@
 // The estimated time per epoch of a config: the images one epoch trains on, divided by the last
 // throughput measured by a run of the same cost shape (model shape and batch size).
 import type { ResolvedConfig, ResolvedData } from '../trainer/config/index.js';
+import { heldOutCount, heldOutFraction } from '../trainer/data/split.js';
 import { costShapeOf, type MeasuredThroughput, type RunIndex } from './runIndex.js';
 
 /**
@@ -23,13 +24,12 @@ function trainingExamples(data: ResolvedData): number | undefined {
 
 /**
  * Images one epoch trains on, as trainer/train/dataFeed.ts feeds them: the training examples less
- * the validation hold-out (round(validationFraction × examples); these sets have a test split of
- * their own, so there is none when the fraction is 0), in whole batches.
+ * the validation hold-out (these sets have a test split of their own), in whole batches.
  */
 export function trainingImagesPerEpoch(config: ResolvedConfig): number | undefined {
   const examples = trainingExamples(config.data);
   if (examples === undefined) return undefined;
-  const train = examples - Math.round(config.data.validationFraction * examples);
+  const train = examples - heldOutCount(examples, heldOutFraction(config.data.validationFraction, true));
   const batch = config.optim.batchSize;
   return Math.floor(train / batch) * batch;
 }

@@ -16,13 +16,26 @@ export function epochOrder(size: number, epoch: number, seed: number): Int32Arra
 }
 
 /**
+ * The fraction of the training examples held out for validation: the config's, or 0.1 when it
+ * says 0 but the data set has no test split of its own to validate on.
+ */
+export function heldOutFraction(configured: number, separateTestSplit: boolean): number {
+  return configured > 0 || separateTestSplit ? configured : 0.1;
+}
+
+/** How many of `size` examples `validationSplit` holds out. */
+export function heldOutCount(size: number, fraction: number): number {
+  return Math.round(fraction * size);
+}
+
+/**
  * Holds out round(fraction × size) random examples for validation (for data sets without a
  * separate test split, or to tune on). Both parts are in ascending order.
  */
 export function validationSplit(size: number, fraction: number, seed: number): { train: Int32Array; validation: Int32Array } {
   if (!(fraction >= 0 && fraction < 1)) throw new RangeError(`validation fraction must be in [0, 1), got ${fraction}`);
   const order = shuffled(size, derivedRng(seed, VALIDATION_SPLIT));
-  const held = Math.round(fraction * size);
+  const held = heldOutCount(size, fraction);
   return { train: order.slice(held).sort(), validation: order.slice(0, held).sort() };
 }
 

@@ -4,7 +4,7 @@ import type { ResolvedConfig } from '../config/index.js';
 import { randomCrop, randomFlip } from '../data/augment.js';
 import type { Batch, Dataset } from '../data/dataset.js';
 import { CHANNEL_STATS, type ChannelStats, measureChannelStats, normalize } from '../data/normalize.js';
-import { epochOrder, validationSplit } from '../data/split.js';
+import { epochOrder, heldOutFraction, validationSplit } from '../data/split.js';
 import { derivedRng } from '../random/derivedRng.js';
 
 const AUGMENT_STREAM = 0xa06;
@@ -23,9 +23,9 @@ export interface DataFeed {
 export function openFeed(train: Dataset, test: Dataset, config: ResolvedConfig): DataFeed {
   const { seed } = config;
   const batchSize = config.optim.batchSize;
-  const fraction = config.data.validationFraction;
   // With a held-out fraction, validation comes from the training data; otherwise the test split.
-  const split = fraction > 0 || !test.separateTestSplit ? validationSplit(train.size, fraction > 0 ? fraction : 0.1, seed) : undefined;
+  const fraction = heldOutFraction(config.data.validationFraction, test.separateTestSplit);
+  const split = fraction > 0 ? validationSplit(train.size, fraction, seed) : undefined;
   const trainIndices = split ? split.train : Int32Array.from({ length: train.size }, (_, i) => i);
   const validationSet = split ? train : test;
   const validationIndices = split ? split.validation : Int32Array.from({ length: test.size }, (_, i) => i);
