@@ -71,15 +71,19 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     if (!vscode.workspace.isTrusted) throw new UserError(`${what} needs a trusted workspace (Restricted Mode only shows runs).`);
   };
 
-  const runOf = (arg: RunArgument): RunSummary | undefined => {
+  /** The run an argument names, as the server knows it (asked again once: a new run may not be listed yet). */
+  const runOf = async (arg: RunArgument): Promise<RunSummary | undefined> => {
     if (!arg) return undefined;
     const dir = arg instanceof vscode.Uri ? arg.fsPath : 'dir' in arg ? arg.dir : arg.runDir;
-    return c.runs.get(dir) ?? (typeof dir === 'string' ? ({ dir, name: path.basename(dir), id: path.basename(dir) } as RunSummary) : undefined);
+    if (!c.runs.get(dir)) await c.runs.refresh();
+    const run = c.runs.get(dir);
+    if (!run) throw new UserError(`${dir} is not a run in a watched runs directory`);
+    return run;
   };
 
   /** The run a command is about: its argument, the selection in the Runs view, the focused run, or a pick. */
   const chooseRun = async (arg: RunArgument, title: string, filter: (r: RunSummary) => boolean = () => true): Promise<RunSummary | undefined> => {
-    const given = runOf(arg);
+    const given = await runOf(arg);
     if (given) return given;
     const selected = c.view.selection().filter(filter);
     if (selected.length === 1 && c.view.view.visible) return selected[0];
@@ -196,7 +200,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
   };
 
   const openPanel = (kind: PanelKind, title: string) => async (arg?: RunArgument) => {
-    const run = runOf(arg) ?? c.runs.get(c.statusBar.focusedRun() ?? '') ?? (await chooseRun(undefined, title));
+    const run = (await runOf(arg)) ?? c.runs.get(c.statusBar.focusedRun() ?? '') ?? (await chooseRun(undefined, title));
     if (!run) return undefined;
     c.statusBar.focus(run.dir);
     c.panels().open(kind, [run.dir]);

@@ -12,8 +12,8 @@ export function watchRunOutcomes(runs: RunsModel): vscode.Disposable {
       const before = seen.get(run.dir);
       seen.set(run.dir, run.status);
       if (before === run.status || (run.status !== 'failed' && run.status !== 'diverged')) continue;
-      // Only transitions seen here: runs that were already failed when the window opened stay quiet.
-      if (before === undefined && runs.all().length > 0 && Date.parse(run.updatedAt) < Date.now() - 60_000) continue;
+      // A run first seen already ended (when the window opened) stays quiet unless it just ended.
+      if (before === undefined && Date.parse(run.updatedAt) < Date.now() - 60_000) continue;
       const reason = run.error ?? run.statusReason ?? run.status;
       void vscode.window.showErrorMessage(`CRATE Lab: ${runLabel(run)} ${run.status} at step ${run.step}: ${reason}`, 'Open Log', 'Open Dashboard').then((action) => {
         if (action === 'Open Log') void vscode.commands.executeCommand('crateLab.openLog', run);
