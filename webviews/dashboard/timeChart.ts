@@ -223,9 +223,7 @@ export class TimeChart {
       const entries = this.cache.get(s) ?? [];
       const hit = entries.find((e) => e.key === key);
       if (hit) return hit.xy;
-      const index = s.buffer.extremes(weight);
-      const values = s.buffer.display(weight);
-      const xy = minMaxColumns(s.buffer.steps, values, s.buffer.length, xMin, xMax, columns, log, (from, to) => index.extremes(values, from, to));
+      const xy = downsample(s, xMin, xMax, columns, weight, log);
       this.cache.set(s, [{ key, xy }, ...entries].slice(0, 2));
       return xy;
     });
@@ -244,11 +242,7 @@ export class TimeChart {
     const weight = this.o.smoothing();
     // A few windows of different widths: enough calls for the JIT's optimising tier.
     for (const [from, to] of [[0.25, 0.75], [0.1, 0.3], [0.4, 0.9]]) {
-      for (const s of this.sources) {
-        const index = s.buffer.extremes(weight);
-        const values = s.buffer.display(weight);
-        minMaxColumns(s.buffer.steps, values, s.buffer.length, a + from * (b - a), a + to * (b - a), 400, this.o.logScale, (i, j) => index.extremes(values, i, j));
-      }
+      for (const s of this.sources) downsample(s, a + from * (b - a), a + to * (b - a), 400, weight, this.o.logScale);
     }
   }
 
@@ -297,4 +291,11 @@ export class TimeChart {
     e.preventDefault();
     e.stopPropagation();
   }
+}
+
+/** A source's (smoothed) points in [xMin, xMax], min and max per pixel column. */
+function downsample(s: ChartSource, xMin: number, xMax: number, columns: number, weight: number, log: boolean) {
+  const index = s.buffer.extremes(weight);
+  const values = s.buffer.display(weight);
+  return minMaxColumns(s.buffer.steps, values, s.buffer.length, xMin, xMax, columns, log, (from, to) => index.extremes(values, from, to));
 }
