@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { loadCheckpoint, latestCheckpointDir } from '../trainer/run/checkpoints.js';
 import { heartbeatIntervalMs, staleHeartbeatMs } from '../trainer/run/format.js';
-import { events, exited, onlyRun, runInfo, spawnCli, waitFor } from './support/runs.js';
+import { events, exited, onlyRun, runInfo, spawnCli } from './support/runs.js';
+import { waitFor } from './support/waitFor.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-concurrent-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

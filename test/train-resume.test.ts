@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensors } from '../trainer/io/safetensors.js';
-import { exited, events, firstCheckpoint, onlyRun, runInfo, spawnCli, waitFor } from './support/runs.js';
+import { exited, events, firstCheckpoint, onlyRun, runInfo, spawnCli } from './support/runs.js';
+import { waitFor } from './support/waitFor.js';
 import { decodedSidecar, expectedSidecar, withoutTiming } from './support/scalarsSidecar.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-resume-'));

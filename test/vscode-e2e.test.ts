@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { waitFor } from './support/waitFor.js';
 import { installExtension, startCodeServer, tempDirs, vscodeGate, type CodeServer } from './support/codeServer.js';
 import { launchChromium, openWorkbench, runCommand, screenshot, showViewContainer, waitForTreeItem, waitForWorkbench, webviewFrame, withScreenshotOnFailure, type Workbench } from './support/workbench.js';
 
@@ -23,16 +24,9 @@ function workspaceConfig(folder: string): void {
   writeFileSync(join(folder, 'quickstart.crate.yaml'), text);
 }
 
-/** A number the panel shows in an element, read repeatedly until `ok` holds. */
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await read().catch(() => undefined as T);
-    if (last !== undefined && ok(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+/** What the page shows, read until `ok` holds (a read that fails while the page changes counts as not yet). */
+function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 90_000): Promise<T> {
+  return waitFor(what, () => read().then((v) => (ok(v) ? v : undefined), () => undefined), timeoutMs);
 }
 
 function stopTrainers(runsDir: string, only?: string): void {

@@ -20,6 +20,7 @@ import { exited, spawnCli } from './support/runs.js';
 import { attentionMessage, runLayerPoints, runScalars, runSummary, toArrays } from './support/runMessages.js';
 import { launchChromium, openPanel, type PanelPage, type PanelServer, type Pixels, startPanelServer } from './support/webviewPage.js';
 import { themeVariables } from './support/vscodeTheme.js';
+import { waitFor } from './support/waitFor.js';
 
 const shots = join(repoRoot, 'test-results', 'webviews');
 let browser: Browser;
@@ -123,17 +124,8 @@ async function lastUi(p: PanelPage): Promise<Record<string, unknown>> {
   return m.ui;
 }
 
-/**
- * Waits until an expression holds in the page (polled from here: the panel's CSP forbids the
- * string evaluation waitForFunction uses). Live redraws are coalesced up to a second apart.
- */
-async function until(p: PanelPage, expression: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await p.page.evaluate(expression))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
-    await p.page.waitForTimeout(50);
-  }
-}
+/** Waits until an expression holds in the page (evaluated from here: the panel's CSP forbids the string evaluation waitForFunction uses). */
+const until = (p: PanelPage, expression: string) => waitFor(expression, () => p.page.evaluate(expression) as Promise<boolean>, 10_000);
 
 async function nextFrames(p: PanelPage): Promise<void> {
   await p.page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');

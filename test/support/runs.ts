@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { readEventsFrom } from '../../trainer/run/eventsReader.js';
 import type { RunEvent, RunInfo } from '../../trainer/run/format.js';
 import { cliPath } from './cli.js';
+import { waitFor } from './waitFor.js';
 
 export function spawnCli(args: string[]): ChildProcess {
   return spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -16,16 +17,6 @@ export function exited(child: ChildProcess): Promise<{ code: number | null; sign
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr, stdout })));
-}
-
-export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** The one run directory inside a runs directory. */

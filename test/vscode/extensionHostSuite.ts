@@ -9,16 +9,7 @@ import * as vscode from 'vscode';
 import type { CrateLabApi } from '../../extension/main.js';
 import type { LaunchResult, RunSummary } from '../../server/protocol.js';
 import { readEventsFrom } from '../../trainer/run/eventsReader.js';
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { waitFor } from '../support/waitFor.js';
 
 const tests: [string, (api: CrateLabApi, folder: string) => Promise<void>][] = [];
 const test = (name: string, f: (api: CrateLabApi, folder: string) => Promise<void>) => tests.push([name, f]);
@@ -47,7 +38,7 @@ test('a config with errors is refused, pointing at the Problems panel', async (_
   writeFileSync(file, 'model:\n  width: 50\n  heads: 4\n');
   const uri = vscode.Uri.file(file);
   await vscode.window.showTextDocument(uri);
-  await until('diagnostics of broken.crate.yaml', () => vscode.languages.getDiagnostics(uri).length > 0, 30_000);
+  await waitFor('diagnostics of broken.crate.yaml', () => vscode.languages.getDiagnostics(uri).length > 0, 30_000);
   const result = await vscode.commands.executeCommand('crateLab.train', { configUri: uri.toString() });
   assert.equal(result, undefined);
   assert.ok(!existsSync(path.join(folder, 'runs')) || api0!.runs().every((r) => r.name !== 'broken'), 'no run was started');
@@ -60,9 +51,9 @@ test('Launch Training Run starts the config, shows the run and opens its dashboa
   const config = path.join(folder, 'quickstart.crate.yaml');
   launched = (await vscode.commands.executeCommand<LaunchResult>('crateLab.train', { configUri: vscode.Uri.file(config).toString() }))!;
   assert.ok(launched && existsSync(launched.runDir), 'a run directory exists');
-  await until('the run in the Runs model', () => runIn(api, launched!.runDir));
+  await waitFor('the run in the Runs model', () => runIn(api, launched!.runDir));
   assert.ok(api.openPanels().includes(`dashboard:${launched.runDir}`), `dashboard open (panels: ${api.openPanels().join(', ')})`);
-  await until('a few training steps', () => (runIn(api, launched!.runDir)?.step ?? 0) >= 3);
+  await waitFor('a few training steps', () => (runIn(api, launched!.runDir)?.step ?? 0) >= 3);
 });
 
 test('Show Layer Metrics and Show Attention Maps open panels of the run', async (api) => {
@@ -93,13 +84,13 @@ test('Export Run writes every scalar at full fidelity as CSV', async (_api, fold
 test('Resume Run continues the stopped run in the same directory', async (api) => {
   const resumed = (await vscode.commands.executeCommand<LaunchResult>('crateLab.resume', { runDir: launched!.runDir }))!;
   assert.equal(resumed.runDir, launched!.runDir);
-  await until('the run running again', () => runIn(api, launched!.runDir)?.status === 'running');
+  await waitFor('the run running again', () => runIn(api, launched!.runDir)?.status === 'running');
   await vscode.commands.executeCommand('crateLab.stop', { runDir: launched!.runDir });
 });
 
 test('Compare Runs opens a compare panel of the given runs', async (api, folder) => {
   const second = (await vscode.commands.executeCommand<LaunchResult>('crateLab.train', { configUri: vscode.Uri.file(path.join(folder, 'quickstart-2.crate.yaml')).toString() }))!;
-  await until('the second run to train', () => (runIn(api, second.runDir)?.step ?? 0) >= 2);
+  await waitFor('the second run to train', () => (runIn(api, second.runDir)?.step ?? 0) >= 2);
   await vscode.commands.executeCommand('crateLab.stop', { runDir: second.runDir });
   const dirs = await vscode.commands.executeCommand<string[]>('crateLab.compareRuns', { configUri: '', runDirs: [launched!.runDir, second.runDir] });
   assert.deepEqual(dirs, [launched!.runDir, second.runDir]);
@@ -111,7 +102,7 @@ test('Delete Run removes a stopped run and the Runs model forgets it', async (ap
   assert.ok(target, 'a stopped run to delete');
   assert.equal(await vscode.commands.executeCommand('crateLab.deleteRun', { runDir: target.dir }, { confirmed: true }), true);
   assert.ok(!existsSync(target.dir));
-  await until('the run to leave the model', () => !runIn(api, target.dir));
+  await waitFor('the run to leave the model', () => !runIn(api, target.dir));
 });
 
 export async function run(): Promise<void> {
