@@ -42,6 +42,7 @@ import { commands, type CompareRunsArguments, type ResumeLatestArguments } from 
 import { cliPath, runCli } from './support/cli.js';
 import { repoRoot } from './support/reference.js';
 import { events } from './support/runs.js';
+import { waitFor } from './support/waitFor.js';
 
 const serverPath = join(repoRoot, 'dist', 'server', 'server.js');
 const fixtures = join(repoRoot, 'test', 'fixtures', 'lsp');
@@ -362,7 +363,11 @@ test('inlay hints: time per epoch from the last throughput of a real run of the 
   const scalars = events(runDir).flatMap((e) => (e.type === 'scalars' ? [e] : []));
   const stepsPerEpoch = scalars.find((e) => e.epoch === 1)!.step - 1;
   const expected = (stepsPerEpoch * 16) / Math.fround(scalars.at(-1)!.imagesPerSecond);
-  const { label, tooltip } = await hintOf(config.uri);
+  // The first refresh may come when the run appears, before the server has read its throughput.
+  const { label, tooltip } = await waitFor('the time-per-epoch hint', async () => {
+    const hint = await hintOf(config.uri);
+    return /epoch/.test(hint.label) ? hint : undefined;
+  }, 10_000);
   const m = /· ≈ ([\d.]+) (s|min|h)\/epoch$/.exec(label);
   assert.ok(m, label);
   const unit = { s: 1, min: 60, h: 3600 }[m[2] as 's' | 'min' | 'h'];
