@@ -284,6 +284,7 @@ describe('dashboard', () => {
     // Zoom: drag from step 5 to 15; hovering the left edge then reads a step near 5.
     area = await plotArea(p, 'loss');
     const xOf = (s: number) => area.pageLeft + ((s - x0) / (x1 - x0)) * area.width;
+    const uiPostsBefore = (await p.posted()).filter((m) => m.type === 'uiState').length;
     await p.page.mouse.move(xOf(5), area.pageTop + 20);
     await p.page.mouse.down();
     await p.page.mouse.move(xOf(10), area.pageTop + 30, { steps: 4 });
@@ -292,6 +293,11 @@ describe('dashboard', () => {
     await nextFrames(p);
     const zoom = (await lastUi(p)).zoom as [number, number];
     assert.ok(Math.abs(zoom[0] - 5) < 0.5 && Math.abs(zoom[1] - 15) < 0.5, `zoom ${zoom}`);
+    // One drag is one zoom request (the charts mirroring the drag through cursor sync do not ask
+    // again), and every chart follows it.
+    assert.equal((await p.posted()).filter((m) => m.type === 'uiState').length, uiPostsBefore + 1);
+    const windows = (await p.page.evaluate(`[...document.querySelectorAll('[data-chart]')].map((c) => [+c.dataset.xMin, +c.dataset.xMax])`)) as number[][];
+    assert.deepEqual(windows, [zoom, zoom, zoom, zoom]);
     await p.page.mouse.move(area.pageLeft + 2, area.pageTop + area.height / 2);
     await nextFrames(p);
     assert.equal((await legendOf(p, 'loss')).step, '5');

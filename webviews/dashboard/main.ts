@@ -172,12 +172,6 @@ function acceptScalars(runDir: string, replace: boolean, series: Record<string, 
   }
 }
 
-let zoomFrame = 0;
-
-/**
- * Zooms every chart to `range`: the chart the user acted on at once, the others one per
- * animation frame after it, so no frame carries more than one chart's redraw.
- */
 let warmUpPending = false;
 /** After a full series arrives, compile the zoom path while the user is not doing anything. */
 function warmUpWhenIdle(): void {
@@ -192,6 +186,11 @@ function warmUpWhenIdle(): void {
   );
 }
 
+/**
+ * Zooms every chart to `range`: the chart the user acted on at once, the others one per
+ * animation frame after it, so no frame carries more than one chart's redraw.
+ */
+let zoomFrame = 0;
 function setZoom(range: StepRange | null, first = 0): void {
   host.updateUi({ zoom: range });
   cancelAnimationFrame(zoomFrame);

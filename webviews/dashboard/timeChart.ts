@@ -184,7 +184,10 @@ export class TimeChart {
       hooks: {
         setSelect: [
           (u) => {
-            if (u.select.width > 3) {
+            // Cursor sync mirrors the drag on the other charts, which fire this hook too (with no
+            // event of their own); only the dragged chart asks, so the owner can spread the
+            // other charts' redraws over the next frames.
+            if (u.cursor.event && u.select.width > 3) {
               const a = u.posToVal(u.select.left, 'x');
               const b = u.posToVal(u.select.left + u.select.width, 'x');
               this.o.onZoomRequest([Math.min(a, b), Math.max(a, b)]);
