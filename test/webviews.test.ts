@@ -216,6 +216,9 @@ describe('dashboard', () => {
     await p.page.keyboard.press('End');
     await nextFrames(p);
     assert.equal((await legendOf(p, 'loss')).step, String(loss.step[loss.step.length - 1]));
+    await p.page.keyboard.press('ArrowLeft');
+    await nextFrames(p);
+    assert.equal((await legendOf(p, 'loss')).step, String(loss.step[loss.step.length - 2]), 'an arrow moves to the previous point');
     assertClean(p);
     await shoot(p, 'dashboard');
     await p.page.close();
@@ -456,6 +459,15 @@ describe('layers', () => {
     await nextFrames(p);
     const srrLast = points[last - 1].layers[points[last - 1].layers.length - 1].srr;
     assert.equal(await p.page.locator('[data-lines=srr] .u-series:nth-child(2) .u-value').innerText(), short(srrLast));
+    // And from the keyboard: Home goes to the first layer, each arrow press to the next one.
+    const lineLegend = () => Promise.all([1, 2].map((n) => p.page.locator(`[data-lines=srr] .u-series:nth-child(${n}) .u-value`).innerText()));
+    const atStep = points[last - 1].layers;
+    await p.page.focus('[data-lines=srr] [tabindex="0"]');
+    for (const [key, k] of [['Home', 0], ['ArrowRight', 1], ['ArrowRight', 2], ['ArrowLeft', 1]] as const) {
+      await p.page.keyboard.press(key);
+      await nextFrames(p);
+      assert.deepEqual(await lineLegend(), [String(atStep[k].layer), short(atStep[k].srr)], `after ${key}`);
+    }
 
     // Live: a new introspection step adds a column; the chosen step stays chosen.
     const next = { step: points[last].step + 5, layers: points[last].layers.map((l) => ({ ...l, R: l.R + 1 })) };
@@ -683,6 +695,39 @@ describe('compare', () => {
       const x = Number(d.plotLeft) + ((f.srr! - Number(d.xMin)) / (Number(d.xMax) - Number(d.xMin))) * Number(d.plotWidth);
       const y = Number(d.plotTop) + (1 - (f.generalizationGap! - Number(d.yMin)) / (Number(d.yMax) - Number(d.yMin))) * Number(d.plotHeight);
       assert.ok(countColour(await p.pixels('.compare-scatter', x - 2, y - 2, 4, 4), colour, 40) >= 12, `run ${i}'s point`);
+    }
+    // Keyboard: the scatter's arrow keys pick runs in order of SRR measure; the read-out gives the
+    // picked run's exact values and a ring marks its point.
+    const bySrr = result.final.map((f, i) => ({ f, i })).sort((a, b) => a.f.srr! - b.f.srr!);
+    const pointOf = (f: (typeof result.final)[number]) => ({
+      x: Number(d.plotLeft) + ((f.srr! - Number(d.xMin)) / (Number(d.xMax) - Number(d.xMin))) * Number(d.plotWidth),
+      y: Number(d.plotTop) + (1 - (f.generalizationGap! - Number(d.yMin)) / (Number(d.yMax) - Number(d.yMin))) * Number(d.plotHeight),
+    });
+    const foreground = hexRgb(themeVariables('dark')['--vscode-foreground']);
+    const ringBelow = async (f: (typeof result.final)[number]) => countColour(await p.pixels('.compare-scatter', pointOf(f).x - 1, pointOf(f).y + 9, 3, 3), foreground, 60);
+    assert.equal(await ringBelow(bySrr[0].f), 0, 'no ring before a run is picked');
+    await p.page.focus('.compare-scatter');
+    await p.page.keyboard.press('ArrowRight');
+    await nextFrames(p);
+    const readout = () => p.page.locator('.scatter-readout').innerText();
+    const names = await p.page.locator('[data-table=final-metrics] tr td:first-child').allInnerTexts();
+    const expectReadout = (k: number) => `${names[bySrr[k].i].trim()}: SRR measure ${six(bySrr[k].f.srr!)}, generalization gap ${six(bySrr[k].f.generalizationGap!)}`;
+    assert.equal(await readout(), expectReadout(0));
+    assert.ok((await ringBelow(bySrr[0].f)) > 0, 'a ring around the picked run');
+    await p.page.keyboard.press('End');
+    await nextFrames(p);
+    assert.equal(await readout(), expectReadout(1));
+    assert.equal(await ringBelow(bySrr[0].f), 0, 'the ring moved');
+    // The curves' read-out: Home and End put the cursor on the first and last step, the legend
+    // shows each run's value there.
+    const four = (v: number | null) => (v === null ? '—' : String(Number(v.toPrecision(4))));
+    const loss = result.series.loss!;
+    await p.page.focus('[data-chart=loss] .chart-plot');
+    for (const [key, index] of [['Home', 0], ['End', loss.step.length - 1]] as const) {
+      await p.page.keyboard.press(key);
+      await nextFrames(p);
+      const legend = Object.values(await legendOf(p, 'loss'));
+      assert.deepEqual(legend, [String(loss.step[index]), ...loss.values.map((v) => four(v[index]))], `legend after ${key}`);
     }
     assertClean(p);
     await shoot(p, 'compare');

@@ -8,9 +8,10 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { AlignedSeries, CompareRunsResult, HostToPanelMessage, RunSummary } from '../../server/protocol.js';
 import { connectToHost } from '../shared/hostBridge.js';
+import { cursorKeysHelp, moveCursorByKey } from '../shared/chartKeys.js';
 import { formatNumber, formatShort } from '../shared/numberFormat.js';
 import { chartTheme, onThemeChange, runColor } from '../shared/theme.js';
-import { drawScatter, tauCaption } from './scatter.js';
+import { type ScatterPoint, drawScatter, tauCaption } from './scatter.js';
 import { PanelBanners, heading, note } from '../shared/pageParts.js';
 
 const curveTitles: Record<string, string> = {
@@ -41,10 +42,19 @@ const scatterTitle = Object.assign(document.createElement('h2'), { textContent: 
 const scatter = document.createElement('canvas');
 scatter.className = 'compare-scatter';
 scatter.setAttribute('role', 'img');
+scatter.tabIndex = 0;
+scatter.setAttribute('aria-description', 'Arrow keys pick a run (in order of SRR measure), Home and End the first and last');
+const scatterReadout = document.createElement('div');
+scatterReadout.className = 'readout scatter-readout';
+scatterReadout.setAttribute('aria-live', 'polite');
 const tau = document.createElement('p');
 tau.className = 'tau';
 tau.setAttribute('aria-live', 'polite');
-app.append(title, banners.error, banners.removed, waiting, curves, diffTitle, diffTable, finalTitle, finalTable, scatterTitle, scatter, tau);
+app.append(title, banners.error, banners.removed, waiting, curves, diffTitle, diffTable, finalTitle, finalTable, scatterTitle, scatter, scatterReadout, tau);
+
+/** The scatter's points as last drawn (by SRR) and the run the read-out describes. */
+let scatterPoints: ScatterPoint[] = [];
+let pickedRun: number | null = null;
 
 function runName(dir: string, i: number): string {
   return summaries.get(dir)?.name && summaries.get(dir)!.name !== summaries.get(dir)!.id
@@ -91,8 +101,9 @@ function renderCurves(r: CompareRunsResult): void {
     const holder = document.createElement('div');
     holder.className = 'chart-plot';
     holder.tabIndex = 0;
-    holder.setAttribute('role', 'img');
+    holder.setAttribute('role', 'group');
     holder.setAttribute('aria-label', `${heading.textContent} of the compared runs`);
+    holder.setAttribute('aria-description', cursorKeysHelp);
     section.append(heading, holder);
     curves.append(section);
     const plot = new uPlot(
@@ -110,6 +121,9 @@ function renderCurves(r: CompareRunsResult): void {
       holder,
     );
     plots.push(plot);
+    holder.addEventListener('keydown', (e) => {
+      if (moveCursorByKey(plot, e)) e.preventDefault();
+    });
   }
 }
 
@@ -142,11 +156,43 @@ function render(): void {
   if (!r) return;
   renderCurves(r);
   renderTables(r);
-  const names = r.runDirs.map(runName);
-  drawScatter(scatter, r.final, names);
+  renderScatter(r);
   scatter.setAttribute('aria-label', `Scatter of SRR measure against generalization gap for ${r.final.length} runs; ${tauCaption(r.kendallTau.tau, r.kendallTau.runs)}`);
   tau.textContent = tauCaption(r.kendallTau.tau, r.kendallTau.runs);
 }
+
+function renderScatter(r: CompareRunsResult): void {
+  const names = r.runDirs.map(runName);
+  scatterPoints = drawScatter(scatter, r.final, names, pickedRun);
+  const p = scatterPoints.find((q) => q.run === pickedRun);
+  scatterReadout.textContent = p
+    ? `${names[p.run]}: SRR measure ${formatNumber(p.srr)}, generalization gap ${formatNumber(p.gap)}`
+    : scatterPoints.length
+      ? 'Point at a run, or focus the plot and use the arrow keys, to read its values.'
+      : '';
+}
+
+function pickRun(run: number | null): void {
+  if (run === pickedRun || !result) return;
+  pickedRun = run;
+  renderScatter(result);
+}
+
+scatter.addEventListener('keydown', (e) => {
+  if (scatterPoints.length === 0) return;
+  const at = scatterPoints.findIndex((p) => p.run === pickedRun);
+  const last = scatterPoints.length - 1;
+  const next = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: last }[e.key];
+  if (next === undefined) return;
+  e.preventDefault();
+  // From no pick, a backward key starts at the last run.
+  pickRun(scatterPoints[Math.max(0, Math.min(last, at < 0 && next < 0 ? last : next))].run);
+});
+scatter.addEventListener('mousemove', (e) => {
+  const box = scatter.getBoundingClientRect();
+  const near = scatterPoints.find((p) => Math.hypot(p.left - (e.clientX - box.left), p.top - (e.clientY - box.top)) <= 10);
+  if (near) pickRun(near.run);
+});
 
 function onMessage(message: HostToPanelMessage): void {
   switch (message.type) {

@@ -1,6 +1,7 @@
 // The SRR-vs-generalization-gap scatter of "Compare runs" (seed 002's analysis): one point per
-// run in its colour, axes from the data's range, Kendall's τ in the caption. The plot's scale is
-// published as data-* attributes so tests can find a run's point.
+// run in its colour, axes from the data's range, Kendall's τ in the caption, a ring around the
+// point the read-out describes. The plot's scale is published as data-* attributes so tests can
+// find a run's point.
 import type { FinalMetrics } from '../../server/protocol.js';
 import { formatShort } from '../shared/numberFormat.js';
 import { chartTheme, runColor } from '../shared/theme.js';
@@ -16,7 +17,17 @@ function span(values: number[]): [number, number] {
   return [min - margin, max + margin];
 }
 
-export function drawScatter(canvas: HTMLCanvasElement, final: FinalMetrics[], names: string[]): void {
+/** A run's point: its values and where it is drawn (CSS pixels in the canvas). */
+export interface ScatterPoint {
+  run: number;
+  srr: number;
+  gap: number;
+  left: number;
+  top: number;
+}
+
+/** Draws the scatter with a ring around run `selected`; returns the points drawn, by SRR. */
+export function drawScatter(canvas: HTMLCanvasElement, final: FinalMetrics[], names: string[], selected: number | null): ScatterPoint[] {
   const dpr = devicePixelRatio;
   canvas.width = width * dpr;
   canvas.height = height * dpr;
@@ -27,6 +38,7 @@ export function drawScatter(canvas: HTMLCanvasElement, final: FinalMetrics[], na
   const theme = chartTheme();
   ctx.clearRect(0, 0, width, height);
   const points = final.map((f, i) => ({ x: f.srr, y: f.generalizationGap, i })).filter((p): p is { x: number; y: number; i: number } => p.x !== null && p.y !== null);
+  points.sort((a, b) => a.x - b.x);
   ctx.strokeStyle = theme.grid;
   ctx.strokeRect(pad.left, pad.top, width - pad.left - pad.right, height - pad.top - pad.bottom);
   ctx.fillStyle = theme.foreground;
@@ -40,7 +52,7 @@ export function drawScatter(canvas: HTMLCanvasElement, final: FinalMetrics[], na
   ctx.restore();
   if (points.length === 0) {
     ctx.fillText('no run has both an SRR measure and a validation loss', width / 2, height / 2);
-    return;
+    return [];
   }
   const [x0, x1] = span(points.map((p) => p.x));
   const [y0, y1] = span(points.map((p) => p.y));
@@ -63,7 +75,15 @@ export function drawScatter(canvas: HTMLCanvasElement, final: FinalMetrics[], na
     ctx.textAlign = right ? 'left' : 'right';
     ctx.fillStyle = theme.foreground;
     ctx.fillText(names[p.i], px(p.x) + (right ? 9 : -9), py(p.y) + (py(p.y) < pad.top + 16 ? 14 : -8));
+    if (p.i === selected) {
+      ctx.strokeStyle = theme.foreground;
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      ctx.arc(px(p.x), py(p.y), 10, 0, 2 * Math.PI);
+      ctx.stroke();
+    }
   }
+  return points.map((p) => ({ run: p.i, srr: p.x, gap: p.y, left: px(p.x), top: py(p.y) }));
 }
 
 /** "Kendall's τ = 0.333 over 4 runs", or why it is undefined. */

@@ -1,9 +1,10 @@
-// One uPlot time-series chart of the dashboard (and of the compare panel's live runs): series
+// One uPlot time-series chart of the dashboard: series
 // drawn from SeriesBuffers, downsampled to the pixel width of the visible step window, zoomed by
 // the owner (so all charts zoom together), with hover and keyboard read-outs in uPlot's legend.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { chartTheme } from '../shared/theme.js';
+import { cursorKeysHelp, cursorLeft, moveCursorByKey } from '../shared/chartKeys.js';
 import { formatShort } from '../shared/numberFormat.js';
 import { alignSeries, minMaxColumns, type XY } from './downsample.js';
 import type { SeriesBuffer } from './seriesBuffer.js';
@@ -87,7 +88,7 @@ export class TimeChart {
     this.holder.tabIndex = 0;
     this.holder.setAttribute('role', 'group');
     this.holder.setAttribute('aria-labelledby', heading.id);
-    this.holder.setAttribute('aria-description', 'Arrow keys move the read-out, + and − zoom, Escape resets the zoom');
+    this.holder.setAttribute('aria-description', `${cursorKeysHelp}; + and − zoom, Escape resets the zoom`);
     this.holder.addEventListener('keydown', (e) => this.onKey(e));
     this.element.append(heading, this.holder);
     new ResizeObserver(() => {
@@ -252,27 +253,17 @@ export class TimeChart {
   private onKey(e: KeyboardEvent): void {
     const plot = this.plot;
     if (!plot) return;
-    const width = plot.bbox.width / devicePixelRatio;
-    const left = plot.cursor.left != null && plot.cursor.left >= 0 ? plot.cursor.left : width / 2;
-    const top = plot.bbox.height / devicePixelRatio / 2;
+    if (moveCursorByKey(plot, e)) {
+      e.preventDefault();
+      e.stopPropagation();
+      return;
+    }
     const [xMin, xMax] = this.window;
     const full = this.fullRange();
     switch (e.key) {
-      case 'ArrowLeft':
-      case 'ArrowRight': {
-        const dx = (e.shiftKey ? 20 : 2) * (e.key === 'ArrowLeft' ? -1 : 1);
-        plot.setCursor({ left: Math.max(0, Math.min(width, left + dx)), top });
-        break;
-      }
-      case 'Home':
-        plot.setCursor({ left: 0, top });
-        break;
-      case 'End':
-        plot.setCursor({ left: width, top });
-        break;
       case '+':
       case '=': {
-        const c = plot.posToVal(left, 'x');
+        const c = plot.posToVal(cursorLeft(plot), 'x');
         const half = (xMax - xMin) / 4;
         this.o.onZoomRequest([c - half, c + half]);
         break;

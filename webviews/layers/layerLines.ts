@@ -3,6 +3,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { LayerMetricsRecord } from '../../trainer/run/format.js';
+import { cursorKeysHelp, moveCursorByKey } from '../shared/chartKeys.js';
 import { formatShort } from '../shared/numberFormat.js';
 import { chartTheme, runColor } from '../shared/theme.js';
 
@@ -25,8 +26,12 @@ export class LayerLines {
     heading.textContent = spec.title;
     this.holder = document.createElement('div');
     this.holder.tabIndex = 0;
-    this.holder.setAttribute('role', 'img');
+    this.holder.setAttribute('role', 'group');
     this.holder.setAttribute('aria-label', `${spec.title} per layer`);
+    this.holder.setAttribute('aria-description', cursorKeysHelp);
+    this.holder.addEventListener('keydown', (e) => {
+      if (this.plot && moveCursorByKey(this.plot, e)) e.preventDefault();
+    });
     this.element.append(heading, this.holder);
     new ResizeObserver(() => {
       const w = Math.floor(this.holder.clientWidth);
