@@ -3,7 +3,7 @@
 // or asks with a pick list when called from the palette.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import type { ServerConnection } from './serverConnection.js';
 import {
   commands as lensCommands,
   type CompareRunsArguments,
@@ -29,7 +29,7 @@ import { readSettings } from './settings.js';
 
 export interface CommandContext {
   context: vscode.ExtensionContext;
-  client: LanguageClient;
+  server: ServerConnection;
   runs: RunsModel;
   view: RunsView;
   statusBar: RunStatusBar;
@@ -154,7 +154,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     await checkConfig(uri);
     const settings = readSettings();
     return startTrainer(`starting ${path.basename(uri.fsPath)}`, 'started', () =>
-      c.client.sendRequest(launchRequest, {
+      c.server.sendRequest(launchRequest, {
         configPath: uri.fsPath,
         ...(settings.runsDirectory ? { runsDir: settings.runsDirectory } : {}),
         ...(settings.defaultBackend ? { backend: settings.defaultBackend } : {}),
@@ -167,7 +167,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     requireTrust('Resuming a run');
     const run = await chooseRun(arg, 'Resume Run', isResumable);
     if (!run) return undefined;
-    return startTrainer(`resuming ${runLabel(run)}`, 'resumed', () => c.client.sendRequest(resumeRequest, { runDir: run.dir }));
+    return startTrainer(`resuming ${runLabel(run)}`, 'resumed', () => c.server.sendRequest(resumeRequest, { runDir: run.dir }));
   };
 
   const stop = async (arg?: RunArgument): Promise<RunSummary | undefined> => {
@@ -175,7 +175,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     const run = await chooseRun(arg, 'Stop Run', isActive);
     if (!run) return undefined;
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CRATE Lab: stopping ${runLabel(run)} (checkpointing)…` }, async () => {
-      const r = await c.client.sendRequest(stopRequest, { runDir: run.dir });
+      const r = await c.server.sendRequest(stopRequest, { runDir: run.dir });
       if (!r.signalled) throw new UserError(r.message);
       return waitForRun(c.runs, run.dir, (s) => !isActive(s), 120_000);
     });
@@ -245,7 +245,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     const target = given?.file ? vscode.Uri.file(given.file) : await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(run.dir, `${path.basename(run.dir)}.csv`)), filters: { CSV: ['csv'] }, title: 'Export run as CSV' });
     if (!target) return undefined;
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CRATE Lab: exporting ${runLabel(run)}…` }, async () => {
-      const scalars = await c.client.sendRequest(getScalarsRequest, { runDir: run.dir });
+      const scalars = await c.server.sendRequest(getScalarsRequest, { runDir: run.dir });
       await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(scalarsCsv(scalars)));
     });
     return target.fsPath;

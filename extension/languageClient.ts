@@ -1,11 +1,14 @@
 // The client side of the language server (dist/server/server.js, over Node IPC): the server does
 // the *.crate.yaml language features and owns every run; this module only starts it.
 import * as vscode from 'vscode';
-import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
 import type { InitializationOptions } from '../server/protocol.js';
 import { readSettings, watchedRunsDirs } from './settings.js';
 
 export function createLanguageClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): LanguageClient {
+  // Required here, not imported at the top: the bundle then evaluates the library only when this
+  // runs, after activation (ServerConnection).
+  const { LanguageClient, TransportKind } = require('vscode-languageclient/node') as typeof import('vscode-languageclient/node');
   const module = context.asAbsolutePath('dist/server/server.js');
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },

@@ -1,8 +1,8 @@
-// Activation: the language client (which owns runs and language features), the Runs view, the
-// status bar, the commands and the panel host. Activation does no I/O of its own and does not
-// wait for the server, so it stays well under 100 ms; views fill in when the server answers.
+// Activation: the connection to the language server (which owns runs and language features),
+// the Runs view, the status bar, the commands and the panel host. Activation does no I/O of its
+// own, does not wait for the server and does not even load the client library (the connection
+// does that just after), so it stays well under 100 ms; views fill in when the server answers.
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
 import type { RunSummary } from '../server/protocol.js';
 import { registerCommands, savePng } from './commands.js';
 import { createLanguageClient } from './languageClient.js';
@@ -11,6 +11,7 @@ import { watchRunOutcomes } from './runAlerts.js';
 import { RunsModel } from './runsModel.js';
 import { RunStatusBar } from './runStatusBar.js';
 import { RunsView } from './runsView.js';
+import { ServerConnection } from './serverConnection.js';
 
 /** What the extension exports to other extensions and to its own extension-host tests. */
 export interface CrateLabApi {
@@ -19,21 +20,21 @@ export interface CrateLabApi {
   runs(): RunSummary[];
   /** Keys (`kind:runDirs`) of the open panels. */
   openPanels(): string[];
-  client: LanguageClient;
+  server: ServerConnection;
 }
 
-let client: LanguageClient | undefined;
+let server: ServerConnection | undefined;
 
 export function activate(context: vscode.ExtensionContext): CrateLabApi {
   const output = vscode.window.createOutputChannel('CRATE Lab', { log: true });
-  client = createLanguageClient(context, output);
-  const runs = new RunsModel(client);
+  server = new ServerConnection(() => createLanguageClient(context, output));
+  const runs = new RunsModel(server);
   const view = new RunsView(runs);
   const statusBar = new RunStatusBar(runs);
   const logs = new Map<string, string>();
   let panels: PanelHost | undefined;
   const panelHost = () =>
-    (panels ??= new PanelHost(context, client!, runs, {
+    (panels ??= new PanelHost(context, server!, runs, {
       exportCsv: async (runDir) => void (await vscode.commands.executeCommand('crateLab.exportRun', { runDir, format: 'csv' })),
       exportPng: savePng,
       openLog: async (runDir) => void (await vscode.commands.executeCommand('crateLab.openLog', { runDir })),
@@ -41,15 +42,15 @@ export function activate(context: vscode.ExtensionContext): CrateLabApi {
     }, output));
   // Serializers must exist at activation for panels to come back after a reload.
   panelHost();
-  context.subscriptions.push(output, runs, view, statusBar, watchRunOutcomes(runs), ...registerCommands({ context, client, runs, view, statusBar, panels: panelHost, logs }), {
+  context.subscriptions.push(output, runs, view, statusBar, watchRunOutcomes(runs), ...registerCommands({ context, server, runs, view, statusBar, panels: panelHost, logs }), {
     dispose: () => panels?.dispose(),
   });
-  const ready = client.start().then(() => runs.refresh());
+  const ready = server.started.then(() => runs.refresh());
   ready.catch((e) => output.appendLine(`crate-lab: the language server did not start: ${e instanceof Error ? e.message : String(e)}`));
-  return { ready, runs: () => runs.all(), openPanels: () => panels?.keys() ?? [], client };
+  return { ready, runs: () => runs.all(), openPanels: () => panels?.keys() ?? [], server };
 }
 
 export async function deactivate(): Promise<void> {
   // Trainers are detached: they go on after the window closes; only the server stops.
-  await client?.stop();
+  await server?.stop();
 }

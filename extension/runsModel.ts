@@ -1,7 +1,7 @@
 // The runs as the server last described them (listRuns, then `runs changed` pushes), shared by
 // the Runs view, the status bar, the pick lists and the panels.
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import type { ServerConnection } from './serverConnection.js';
 import { type EventsAppendedParams, eventsAppendedNotification, listRunsRequest, type RunSummary, runsChangedNotification } from '../server/protocol.js';
 
 export class RunsModel implements vscode.Disposable {
@@ -14,15 +14,15 @@ export class RunsModel implements vscode.Disposable {
   readonly onEventsAppended = this.appended.event;
   private readonly subscriptions: vscode.Disposable[] = [this.changed, this.appended];
 
-  constructor(readonly client: LanguageClient) {
+  constructor(readonly server: ServerConnection) {
     this.subscriptions.push(
-      client.onNotification(runsChangedNotification, ({ runs, removed }) => this.replace(runs, removed)),
-      client.onNotification(eventsAppendedNotification, (p) => this.appended.fire(p)),
+      server.onNotification(runsChangedNotification, ({ runs, removed }) => this.replace(runs, removed)),
+      server.onNotification(eventsAppendedNotification, (p) => this.appended.fire(p)),
     );
   }
 
   async refresh(): Promise<void> {
-    this.replace(await this.client.sendRequest(listRunsRequest, {}), []);
+    this.replace(await this.server.sendRequest(listRunsRequest, {}), []);
   }
 
   private replace(runs: RunSummary[], removed: string[]): void {

@@ -1,6 +1,6 @@
 // What each panel kind is fed: its first data after `ready`, and the increments that follow as the
 // server pushes events. All data comes from the language server's run manager.
-import type { LanguageClient } from 'vscode-languageclient/node';
+import type { ServerConnection } from '../serverConnection.js';
 import {
   compareRunsRequest,
   type EventsAppendedParams,
@@ -40,22 +40,22 @@ function decodeFloat32(base64: string): Float32Array {
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
-export function createFeed(state: PanelState, client: LanguageClient, post: Post): Feed {
+export function createFeed(state: PanelState, server: ServerConnection, post: Post): Feed {
   switch (state.kind) {
     case 'dashboard':
-      return dashboardFeed(state.runDirs, client, post);
+      return dashboardFeed(state.runDirs, server, post);
     case 'layers':
-      return layersFeed(state.runDirs, client, post);
+      return layersFeed(state.runDirs, server, post);
     case 'attention':
-      return attentionFeed(state.runDirs[0], client, post);
+      return attentionFeed(state.runDirs[0], server, post);
     case 'compare':
-      return compareFeed(state.runDirs, client, post);
+      return compareFeed(state.runDirs, server, post);
   }
 }
 
-function dashboardFeed(runDirs: string[], client: LanguageClient, post: Post): Feed {
+function dashboardFeed(runDirs: string[], server: ServerConnection, post: Post): Feed {
   const sendAll = async (runDir: string) => {
-    const r = await client.sendRequest(getScalarsRequest, { runDir, maxPoints: dashboardPoints });
+    const r = await server.sendRequest(getScalarsRequest, { runDir, maxPoints: dashboardPoints });
     const series: Record<string, ScalarArrays> = {};
     for (const [key, s] of Object.entries(r.series)) series[key] = toArrays(s);
     post({ type: 'scalars', runDir, replace: true, series });
@@ -80,9 +80,9 @@ function dashboardFeed(runDirs: string[], client: LanguageClient, post: Post): F
   };
 }
 
-function layersFeed(runDirs: string[], client: LanguageClient, post: Post): Feed {
+function layersFeed(runDirs: string[], server: ServerConnection, post: Post): Feed {
   const sendAll = async (runDir: string) => {
-    const r = await client.sendRequest(getLayerMetricsRequest, { runDir });
+    const r = await server.sendRequest(getLayerMetricsRequest, { runDir });
     post({ type: 'layers', runDir, replace: true, points: r.points });
   };
   return {
@@ -96,11 +96,11 @@ function layersFeed(runDirs: string[], client: LanguageClient, post: Post): Feed
   };
 }
 
-function attentionFeed(runDir: string, client: LanguageClient, post: Post): Feed {
+function attentionFeed(runDir: string, server: ServerConnection, post: Post): Feed {
   // Follows the newest maps until the user picks an older step.
   let following = true;
   const send = async (step: number) => {
-    const r = await client.sendRequest(getAttentionRequest, { runDir, step });
+    const r = await server.sendRequest(getAttentionRequest, { runDir, step });
     if (!r) {
       post({ type: 'error', message: 'This run has no attention maps yet (they come with each introspection step).' });
       return;
@@ -124,9 +124,9 @@ function attentionFeed(runDir: string, client: LanguageClient, post: Post): Feed
   };
 }
 
-function compareFeed(runDirs: string[], client: LanguageClient, post: Post): Feed {
+function compareFeed(runDirs: string[], server: ServerConnection, post: Post): Feed {
   let timer: NodeJS.Timeout | undefined;
-  const send = async () => post({ type: 'compare', result: await client.sendRequest(compareRunsRequest, { runDirs, maxPoints: comparePoints }) });
+  const send = async () => post({ type: 'compare', result: await server.sendRequest(compareRunsRequest, { runDirs, maxPoints: comparePoints }) });
   return {
     start: send,
     async eventsAppended({ runDir }) {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import type { ServerConnection } from '../serverConnection.js';
 import type { PanelKind, PanelState, PanelToHostMessage, HostToPanelMessage } from '../../server/protocol.js';
 import { panelHtml } from '../../webviews/panelHtml.js';
 import { runLabel } from '../runPresentation.js';
@@ -39,7 +39,7 @@ class RunPanel implements vscode.Disposable {
     private readonly host: PanelHost,
   ) {
     this.onDidDispose = panel.onDidDispose;
-    this.feed = createFeed(state, host.client, (m) => this.post(m));
+    this.feed = createFeed(state, host.server, (m) => this.post(m));
     const media = vscode.Uri.joinPath(host.context.extensionUri, 'dist', 'webviews');
     panel.webview.options = { enableScripts: true, localResourceRoots: [media] };
     panel.iconPath = vscode.Uri.joinPath(host.context.extensionUri, 'media', 'crate-lab.svg');
@@ -146,7 +146,7 @@ export class PanelHost implements vscode.Disposable {
 
   constructor(
     readonly context: vscode.ExtensionContext,
-    readonly client: LanguageClient,
+    readonly server: ServerConnection,
     readonly runs: RunsModel,
     readonly actions: PanelActions,
     readonly output: vscode.OutputChannel,
