@@ -1,5 +1,6 @@
 // The client side of the language server (dist/server/server.js, over Node IPC): the server does
-// the *.crate.yaml language features and owns every run; this module only starts it.
+// the *.crate.yaml language features and owns every run; this module only describes how to start
+// it (ServerConnection creates and starts the client).
 import * as vscode from 'vscode';
 import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
 import type { InitializationOptions } from '../server/protocol.js';

@@ -9,6 +9,8 @@ import type { NotificationType, RequestParam, RequestType } from 'vscode-languag
 export class ServerConnection {
   /** The client, created on the next turn of the event loop. */
   private readonly created: Promise<LanguageClient>;
+  /** The client once the server has answered `initialize`. */
+  private readonly running: Promise<LanguageClient>;
   /** Settles when the server has answered `initialize` (or could not start). */
   readonly started: Promise<void>;
 
@@ -22,12 +24,15 @@ export class ServerConnection {
         }
       }),
     );
-    this.started = this.created.then((client) => client.start());
+    this.running = this.created.then(async (client) => {
+      await client.start();
+      return client;
+    });
+    this.started = this.running.then(() => undefined);
   }
 
   async sendRequest<P, R, E>(type: RequestType<P, R, E>, params: RequestParam<P>): Promise<R> {
-    await this.started;
-    return (await this.created).sendRequest(type, params);
+    return (await this.running).sendRequest(type, params);
   }
 
   onNotification<P>(type: NotificationType<P>, handler: (params: P) => void): vscode.Disposable {

@@ -5,33 +5,11 @@
 // the order they occur) rather than at their own steps: on screen that is the same pixel, and
 // every dense series of every run then shares one step axis, so aligning them costs nothing.
 
+import { lowerBound, upperBound } from '../shared/sortedSearch.js';
+
 export interface XY {
   x: number[];
   y: number[];
-}
-
-/** First index with steps[i] >= x in steps[0, length). */
-export function lowerBound(steps: Float64Array, length: number, x: number): number {
-  let lo = 0;
-  let hi = length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (steps[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index with steps[i] > x in steps[0, length). */
-export function upperBound(steps: Float64Array, length: number, x: number): number {
-  let lo = 0;
-  let hi = length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (steps[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** The extremes of values[from, to) as indices (-1 when none): a scan, or a block index. */

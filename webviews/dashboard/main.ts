@@ -186,11 +186,11 @@ function warmUpWhenIdle(): void {
   );
 }
 
+let zoomFrame = 0;
 /**
  * Zooms every chart to `range`: the chart the user acted on at once, the others one per
  * animation frame after it, so no frame carries more than one chart's redraw.
  */
-let zoomFrame = 0;
 function setZoom(range: StepRange | null, first = 0): void {
   host.updateUi({ zoom: range });
   cancelAnimationFrame(zoomFrame);

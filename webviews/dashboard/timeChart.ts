@@ -1,6 +1,6 @@
-// One uPlot time-series chart of the dashboard: series
-// drawn from SeriesBuffers, downsampled to the pixel width of the visible step window, zoomed by
-// the owner (so all charts zoom together), with hover and keyboard read-outs in uPlot's legend.
+// One uPlot time-series chart of the dashboard: series drawn from SeriesBuffers, downsampled to
+// the pixel width of the visible step window, zoomed by the owner (so all charts zoom together),
+// with hover and keyboard read-outs in uPlot's legend.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { chartTheme } from '../shared/theme.js';

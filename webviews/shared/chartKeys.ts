@@ -1,6 +1,7 @@
-// Keyboard read-out for the uPlot charts (dashboard and compare): arrow keys move the cursor as a
-// mouse would, so uPlot's legend shows the values under it, the same read-out as hovering.
+// Keyboard read-out for the uPlot charts (dashboard, per-layer lines, compare): arrow keys move
+// the cursor as a mouse would, so uPlot's legend shows the values under it, as on hover.
 import type uPlot from 'uplot';
+import { lowerBound, upperBound } from './sortedSearch.js';
 
 export const cursorKeysHelp = 'Arrow keys move the read-out to the next point (Shift: further), Home and End jump to the ends';
 
@@ -24,8 +25,10 @@ export function moveCursorByKey(plot: uPlot, e: KeyboardEvent): boolean {
       const direction = e.key === 'ArrowLeft' ? -1 : 1;
       const target = cursorLeft(plot) + direction * (e.shiftKey ? 20 : 2);
       const xs = plot.data[0];
-      const at = nearestBeyond(xs, plot.posToVal(target, 'x'), direction);
-      next = at < 0 ? target : plot.valToPos(xs[at], 'x');
+      const x = plot.posToVal(target, 'x');
+      // The first point at or right of the target, or the last at or left of it.
+      const at = direction === 1 ? lowerBound(xs, xs.length, x) : upperBound(xs, xs.length, x) - 1;
+      next = at < 0 || at >= xs.length ? target : plot.valToPos(xs[at], 'x');
       break;
     }
     case 'Home':
@@ -39,18 +42,4 @@ export function moveCursorByKey(plot: uPlot, e: KeyboardEvent): boolean {
   }
   plot.setCursor({ left: Math.max(0, Math.min(width, next)), top: plot.bbox.height / devicePixelRatio / 2 });
   return true;
-}
-
-/** In ascending xs: the first index with xs[i] >= x (direction 1) or the last with xs[i] <= x (-1); -1 when none. */
-function nearestBeyond(xs: ArrayLike<number>, x: number, direction: 1 | -1): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (xs[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  // lo: the first index with xs[lo] >= x.
-  if (direction === 1) return lo < xs.length ? lo : -1;
-  return lo < xs.length && xs[lo] === x ? lo : lo - 1;
 }
