@@ -38,6 +38,8 @@ export declare function vscodePaths(): VscodePaths;
 export declare function vscodeEnv(): VscodeEnv;
 /** Why the environment is not usable, or undefined when it is. */
 export declare function vscodeEnvProblem(): string | undefined;
+/** The environment for a nested `npm install`: no `npm_*`, INIT_CWD, NODE, or npm's PATH entries. */
+export declare function cleanInstallEnv(env?: NodeJS.ProcessEnv): Record<string, string | undefined>;
 export declare function setupVscodeEnv(options?: { log?: (msg: string) => void }):
   | { ok: true; changed: boolean }
   | { ok: false; reason: string };

@@ -198,9 +198,45 @@ function runLogged(cmd, args, opts, log) {
   return r;
 }
 
-function npmInstall(prefix, spec, env, log) {
+/**
+ * The environment for a nested `npm install`: this process's, less what an outer npm exported
+ * (`npm_*`, INIT_CWD, NODE, and the node_modules/.bin and node-gyp-bin entries it put on PATH).
+ * Inherited, those describe the outer npm: code-server's postinstall reads the Node version from
+ * npm_config_user_agent and refused Node 24 when `npm test` had started set-up on Node 20.
+ */
+export function cleanInstallEnv(env = process.env) {
+  const out = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (/^npm_/i.test(k) || k === 'INIT_CWD' || k === 'NODE') continue;
+    out[k] = v;
+  }
+  out.PATH = (env.PATH ?? '')
+    .split(':')
+    .filter((d) => d && !d.endsWith('/node_modules/.bin') && !d.includes('node-gyp-bin'))
+    .join(':');
+  return out;
+}
+
+/**
+ * npm's configuration files as the npm on PATH reads them (the machine's registry, cafile and
+ * proxy live there), passed explicitly so that Node 24's own npm, whose built-in global config
+ * is elsewhere, reads the same ones.
+ */
+function npmConfigFiles() {
+  const env = cleanInstallEnv();
+  const get = (key) => spawnSync('npm', ['config', 'get', key], { encoding: 'utf8', env }).stdout?.trim();
+  const flags = [];
+  for (const key of ['globalconfig', 'userconfig']) {
+    const file = get(key);
+    if (file && existsSync(file)) flags.push(`--${key}=${file}`);
+  }
+  return flags;
+}
+
+function npmInstall(npmCmd, prefix, spec, env, extraFlags, log) {
   // Offline-safe flags; the machine's npm config (registry, cafile) applies.
-  runLogged('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', '--prefix', prefix, spec], { env }, log);
+  runLogged(npmCmd, ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error',
+    ...npmConfigFiles(), ...extraFlags, '--prefix', prefix, spec], { env }, log);
 }
 
 function installNode24(p, log) {
@@ -210,7 +246,7 @@ function installNode24(p, log) {
   mkdirSync(p.node24Prefix, { recursive: true });
   // A package.json so that npm treats the prefix as a project of its own.
   writeFileSync(join(p.node24Prefix, 'package.json'), '{"private":true}\n');
-  npmInstall(p.node24Prefix, `node@${NODE_MAJOR}`, process.env, log);
+  npmInstall('npm', p.node24Prefix, `node@${NODE_MAJOR}`, cleanInstallEnv(), [], log);
   const home = node24Home(p.node24Prefix);
   if (!home) throw new VscodeEnvError(`node@${NODE_MAJOR} installed no node-${process.platform}-${process.arch} binary`);
   const version = runLogged(join(home, 'bin', 'node'), ['--version'], {}, log).stdout.trim();
@@ -230,18 +266,14 @@ function installCodeServer(p, log) {
   rmSync(p.codeServerPrefix, { recursive: true, force: true });
   mkdirSync(p.codeServerPrefix, { recursive: true });
   writeFileSync(join(p.codeServerPrefix, 'package.json'), '{"private":true}\n');
-  const env = {
-    ...process.env,
-    PATH: `${join(nodeHome, 'bin')}:${process.env.PATH ?? ''}`,
-    // The machine's npm config points node-gyp at Node 20's headers; code-server's native
-    // modules must build against Node 24's, which the npm package ships.
-    npm_config_nodedir: nodeHome,
-  };
+  const clean = cleanInstallEnv();
+  const env = { ...clean, PATH: `${join(nodeHome, 'bin')}:${clean.PATH}` };
   // Node 24's own npm when the package has it, so that npm and its scripts run on Node 24.
   const npm24 = join(nodeHome, 'bin', 'npm');
   const npmCmd = existsSync(npm24) ? npm24 : 'npm';
-  runLogged(npmCmd, ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error',
-    '--prefix', p.codeServerPrefix, `code-server@${CODE_SERVER_VERSION}`], { env }, log);
+  // The machine's npm config may point node-gyp at Node 20's headers; code-server's native
+  // modules must build against Node 24's, which the npm package ships.
+  npmInstall(npmCmd, p.codeServerPrefix, `code-server@${CODE_SERVER_VERSION}`, env, [`--nodedir=${nodeHome}`], log);
   const entry = codeServerEntry(p.codeServerPackage);
   const home = mkdtempSync(join(tmpdir(), 'crate-lab-csv-'));
   let r;

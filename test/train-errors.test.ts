@@ -14,7 +14,7 @@ import { loadCheckpoint, latestCheckpointDir } from '../trainer/run/checkpoints.
 import { Rng } from '../trainer/random/rng.js';
 import { type CliResult, runCli } from './support/cli.js';
 import { events, exited, onlyRun, runInfo, spawnCli } from './support/runs.js';
-import { fillUp, mountTmpfs, type Tmpfs } from './support/tmpfs.js';
+import { fillUp, tmpfsForTest, type Tmpfs } from './support/tmpfs.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-errors-'));
 // The .gz test decompresses into the cache: keep it in this test's folder.
@@ -171,8 +171,8 @@ test('an unwritable runs directory: a path through a regular file', () => {
 });
 
 test('an unwritable runs directory: a read-only file system', (t) => {
-  const disk = mountTmpfs(join(tmp, 'readonly'), 1 << 20, { readOnly: true });
-  if (typeof disk === 'string') return t.skip(`cannot mount a tmpfs here: ${disk}`);
+  const disk = tmpfsForTest(t, join(tmp, 'readonly'), 1 << 20, { readOnly: true });
+  if (!disk) return;
   mounts.push(disk);
   // Node's recursive mkdir reports ENOENT here; the message must say what is really wrong.
   assertRejected(syntheticConfig('readonly'), join(disk.dir, 'runs'), new RegExp(`^crate-lab train: cannot create the runs directory ${disk.dir}/runs: read-only file system \\(EROFS\\)$`));
@@ -180,8 +180,8 @@ test('an unwritable runs directory: a read-only file system', (t) => {
 });
 
 test('an unwritable runs directory: a full disk leaves no half-made run', (t) => {
-  const disk = mountTmpfs(join(tmp, 'full'), 64 << 10);
-  if (typeof disk === 'string') return t.skip(`cannot mount a tmpfs here: ${disk}`);
+  const disk = tmpfsForTest(t, join(tmp, 'full'), 64 << 10);
+  if (!disk) return;
   mounts.push(disk);
   const runs = join(disk.dir, 'runs');
   mkdirSync(runs);
@@ -218,8 +218,8 @@ test('disk full at a checkpoint: the run fails clearly, the previous checkpoint 
 
   // Room for one checkpoint and the run's small files, not for a second checkpoint beside it
   // (the old one is pruned only after the new one is complete).
-  const disk = mountTmpfs(join(tmp, 'small-disk'), Math.ceil((1.5 * checkpointBytes + (64 << 10)) / 4096) * 4096);
-  if (typeof disk === 'string') return t.skip(`cannot mount a tmpfs here: ${disk}`);
+  const disk = tmpfsForTest(t, join(tmp, 'small-disk'), Math.ceil((1.5 * checkpointBytes + (64 << 10)) / 4096) * 4096);
+  if (!disk) return;
   mounts.push(disk);
   const failed = await exited(spawnCli(['train', checkpointedConfig, '--runs-dir', disk.dir]));
   const runDir = onlyRun(disk.dir)!;

@@ -1,9 +1,10 @@
-// The real VS Code (code-server) for tests: the environment gate (skip with a reason outside CI,
-// fail with the reason under CI=true), and re-exports of scripts/vscodeEnv.mjs.
+// The real VS Code (code-server) for tests: the environment gate (skipped only by the user's
+// opt-out, else failing with the reason), and re-exports of scripts/vscodeEnv.mjs.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VscodeEnvError, vscodeEnv, vscodeEnvProblem, type VscodeEnv } from '../../scripts/vscodeEnv.mjs';
+import { optedOut } from './optOut.js';
 
 export {
   CODE_SERVER_VERSION,
@@ -20,32 +21,29 @@ export {
 } from '../../scripts/vscodeEnv.mjs';
 export type { CodeServer, CodeServerDirs, StartCodeServerOptions, VscodeEnv, WorkbenchUrlOptions } from '../../scripts/vscodeEnv.mjs';
 
-export const inCI = (): boolean => /^(1|true|yes)$/i.test(process.env.CI ?? '');
-
 export interface VscodeGate {
-  /** For `describe(name, { skip: gate.skip }, …)`: a reason outside CI when there is no VS Code, else false. */
+  /** For `describe(name, { skip: gate.skip }, …)`: the reason when the user opted out, else false. */
   skip: string | false;
-  /** Why the environment is unusable, if it is. */
+  /** Why the environment is unusable, if it is (and the user did not opt out). */
   problem?: string;
-  /** The environment; throws (with the problem, and that CI must not skip) when unusable. Call it in `before`. */
+  /** The environment; throws the problem when it is unusable. Call it in `before`. */
   check(): VscodeEnv;
 }
 
 /**
- * Whether the real-VS-Code tests can run here. Outside CI a missing environment skips them with
- * the reason; under CI=true nothing is skipped and `check()` throws the reason, so every test of
- * the suite fails with it.
+ * Whether the real-VS-Code tests run here: skipped only when the user opted out
+ * (CRATE_LAB_SKIP_VSCODE); otherwise a missing environment makes `check()` throw the reason, so
+ * every test of the suite fails with it.
  */
 export function vscodeGate(): VscodeGate {
-  const problem = process.env.CRATE_LAB_SKIP_VSCODE && !inCI()
-    ? 'CRATE_LAB_SKIP_VSCODE is set'
-    : vscodeEnvProblem();
+  const skip = optedOut('vscode');
+  const problem = skip ? undefined : vscodeEnvProblem();
   return {
     problem,
-    skip: problem && !inCI() ? `no real VS Code here: ${problem}` : false,
+    skip,
     check() {
       if (problem) {
-        throw new VscodeEnvError(`the real VS Code (code-server) is not set up, and under CI=true these tests must run: ${problem}`);
+        throw new VscodeEnvError(`the real VS Code (code-server) is not set up: ${problem}. \`npm test\` sets it up; CRATE_LAB_SKIP_VSCODE=1 skips these suites`);
       }
       return vscodeEnv();
     },

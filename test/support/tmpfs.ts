@@ -1,8 +1,11 @@
 // A small tmpfs as a runs directory: a real disk that fills up (ENOSPC) or is read-only (EROFS),
 // which running as root makes impossible to get from permissions. Mounting needs root (or
-// CAP_SYS_ADMIN); where it is refused, the tests that need it are skipped and say why.
+// CAP_SYS_ADMIN); where it is refused, the tests that need it fail and say why, unless the user
+// opted out with CRATE_LAB_SKIP_TMPFS.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import type { TestContext } from 'node:test';
+import { optedOut } from './optOut.js';
 
 export interface Tmpfs {
   dir: string;
@@ -32,6 +35,23 @@ export function mountTmpfs(dir: string, bytes: number, options: { readOnly?: boo
       spawnSync('umount', [dir]);
     },
   };
+}
+
+/**
+ * A tmpfs for test `t`: undefined after skipping `t` when the user opted out; throws why it cannot
+ * be mounted otherwise, so the test fails with the reason instead of passing untested.
+ */
+export function tmpfsForTest(t: TestContext, dir: string, bytes: number, options: { readOnly?: boolean } = {}): Tmpfs | undefined {
+  const skip = optedOut('tmpfs');
+  if (skip) {
+    t.skip(skip);
+    return undefined;
+  }
+  const disk = mountTmpfs(dir, bytes, options);
+  if (typeof disk === 'string') {
+    throw new Error(`cannot mount a tmpfs at ${dir}: ${disk} (needs root or CAP_SYS_ADMIN; CRATE_LAB_SKIP_TMPFS=1 skips this test)`);
+  }
+  return disk;
 }
 
 /** Fills the file system holding `dir` to the last byte with one file. */

@@ -9,8 +9,9 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { FileFormatError } from '../io/fileFormatError.js';
 
-/** `$XDG_CACHE_HOME/crate-lab`, else `~/.cache/crate-lab`. */
+/** `$CRATE_LAB_CACHE`, else `$XDG_CACHE_HOME/crate-lab`, else `~/.cache/crate-lab` (the rule of scripts/vscodeEnv.mjs). */
 export function cacheRoot(): string {
+  if (process.env.CRATE_LAB_CACHE) return resolve(process.env.CRATE_LAB_CACHE);
   const xdg = process.env.XDG_CACHE_HOME;
   return join(xdg && xdg.length > 0 ? xdg : join(homedir(), '.cache'), 'crate-lab');
 }
