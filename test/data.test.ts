@@ -21,7 +21,7 @@ import { resizeBilinear } from '../trainer/data/resize.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-data-'));
 // Keep the decompression cache of this run to itself (and check what lands in it).
-process.env.XDG_CACHE_HOME = join(tmp, 'cache');
+process.env.CRATE_LAB_CACHE = join(tmp, 'cache', 'crate-lab');
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 function range(n: number, from = 0): number[] {
