@@ -11,6 +11,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseDocument } from 'yaml';
 import { ConfigError, loadConfigFile } from '../trainer/config/index.js';
 import { type RunEvent, type RunInfo, runFiles } from '../trainer/run/format.js';
+import { RunInfoError, readRunInfo } from '../trainer/run/runInfoFile.js';
 import { analyze, isRunConfig } from './documents.js';
 import {
   type CompareRunsParams,
@@ -480,9 +481,10 @@ export class RunManager implements RunIndex {
     const dir = resolve(runDir);
     let info: RunInfo;
     try {
-      info = JSON.parse(readFileSync(join(dir, runFiles.info), 'utf8')) as RunInfo;
+      info = readRunInfo(dir);
     } catch (e) {
-      throw new ResponseError(1, `${dir}: ${runFiles.info} is unreadable: ${(e as Error).message}`);
+      if (!(e instanceof RunInfoError)) throw e;
+      throw new ResponseError(1, e.message);
     }
     if (info.status !== 'running' && info.status !== 'stopping') return { signalled: false, message: `${dir} is not running (status ${info.status})` };
     if (info.host !== hostname()) throw new ResponseError(6, `${dir} runs on ${info.host}; stop it there`);

@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { readEventsFrom } from '../trainer/run/eventsReader.js';
 import { isAlive } from '../trainer/run/trainerProcess.js';
 import { type LayerMetricsRecord, type RunEvent, type RunInfo, runFiles, staleHeartbeatMs } from '../trainer/run/format.js';
+import { RunInfoError, readRunInfo } from '../trainer/run/runInfoFile.js';
 import { loadFinishedRun } from './finishedRunLoad.js';
 import { type RunSummary, scalarsOfEvent } from './protocol.js';
 import { ScalarTable } from './scalarTable.js';
@@ -190,13 +191,12 @@ export class RunState {
     if (stamp === this.infoStamp) return;
     this.infoStamp = stamp;
     try {
-      const info = JSON.parse(readFileSync(file, 'utf8')) as RunInfo;
-      if (info === null || typeof info !== 'object' || typeof info.status !== 'string') throw new Error('not a run record');
-      this.info = info;
+      this.info = readRunInfo(this.dir);
       this.infoError = undefined;
     } catch (e) {
+      if (!(e instanceof RunInfoError)) throw e;
       this.info = undefined;
-      this.infoError = `${runFiles.info} is unreadable: ${(e as Error).message}`;
+      this.infoError = e.message;
     }
   }
 

@@ -193,6 +193,11 @@ before(async () => {
   mkdirSync(join(preRuns, 'stale'));
   const old = new Date(Date.now() - 20_000).toISOString();
   writeFileSync(join(preRuns, 'stale', 'run.json'), JSON.stringify({ ...info, id: 'stale', status: 'running', host: 'elsewhere', heartbeat: old, updatedAt: old }));
+  // run.json records of the wrong shape: a field of the wrong type, null, a negative step.
+  for (const [name, record] of [['wrong-type', { ...info, id: 'wrong-type', createdAt: 7 }], ['null-record', null], ['negative-step', { ...info, id: 'negative-step', step: -3 }]] as const) {
+    mkdirSync(join(preRuns, name));
+    writeFileSync(join(preRuns, name, 'run.json'), JSON.stringify(record));
+  }
   // events.jsonl that cannot be read at all (a directory).
   mkdirSync(join(preRuns, 'unreadable', 'events.jsonl'), { recursive: true });
   writeFileSync(join(preRuns, 'unreadable', 'run.json'), JSON.stringify({ ...info, id: 'unreadable' }));
@@ -216,7 +221,16 @@ test('a corrupt run.json and a torn events.jsonl are listed with an error, a sta
   const torn = runs.find((r) => r.dir === join(preRuns, 'torn'));
   assert.ok(corrupt && torn, JSON.stringify(runs));
   assert.equal(corrupt.status, 'unknown');
-  assert.match(corrupt.error ?? '', /run\.json is unreadable/);
+  assert.equal(corrupt.error, `${join(preRuns, 'corrupt', 'run.json')} is not JSON: Unexpected end of JSON input`);
+  // Each damaged record is listed as damaged, naming the field, and the others are listed as usual.
+  const damaged = Object.fromEntries(['wrong-type', 'null-record', 'negative-step'].map((name) => [name, runs.find((r) => r.dir === join(preRuns, name))]));
+  for (const [name, run] of Object.entries(damaged)) {
+    assert.equal(run?.status, 'unknown', name);
+    assert.ok(run.error?.startsWith(`${join(preRuns, name, 'run.json')} is damaged: `), run.error);
+  }
+  assert.match(damaged['wrong-type']!.error!, /is damaged: createdAt: .*expected string, received number/);
+  assert.match(damaged['null-record']!.error!, /is damaged: .*expected object, received null/);
+  assert.match(damaged['negative-step']!.error!, /is damaged: step: /);
   assert.equal(torn.status, 'completed');
   assert.match(torn.error ?? '', /incomplete line/);
   // The complete lines are there, the torn one is not.

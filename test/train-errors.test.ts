@@ -18,7 +18,7 @@ import { fillUp, tmpfsForTest, type Tmpfs } from './support/tmpfs.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-errors-'));
 // The .gz test decompresses into the cache: keep it in this test's folder.
-process.env.XDG_CACHE_HOME = join(tmp, 'cache');
+process.env.CRATE_LAB_CACHE = join(tmp, 'cache');
 const mounts: Tmpfs[] = [];
 after(() => {
   for (const m of mounts) m.unmount();
@@ -187,6 +187,32 @@ test('an unwritable runs directory: a full disk leaves no half-made run', (t) =>
   mkdirSync(runs);
   fillUp(join(disk.dir, 'filler'));
   assertRejected(syntheticConfig('full'), runs, new RegExp(`^crate-lab train: cannot write a run directory in ${runs}: no space left on the device \\(ENOSPC\\)$`));
+});
+
+// ---------------------------------------------------------------- damaged run records
+
+test('resume and stop of a run whose run.json is damaged: one line naming the field, exit 2', () => {
+  const t = new Date().toISOString();
+  const good = { id: 'r', name: 'r', configHash: 'x', status: 'stopped', pid: 1, host: 'h', backend: 'wasm', step: 2, epoch: 0, totalSteps: 4, createdAt: t, updatedAt: t, heartbeat: t };
+  const cases: [string, string, RegExp][] = [
+    ['null', 'null', /is damaged: Invalid input: expected object, received null$/],
+    ['wrong-type', JSON.stringify({ ...good, createdAt: 7 }), /is damaged: createdAt: Invalid input: expected string, received number$/],
+    ['negative-step', JSON.stringify({ ...good, step: -1 }), /is damaged: step: Too small: expected number to be >=0$/],
+    ['text-step', JSON.stringify({ ...good, step: 'abc' }), /is damaged: step: Invalid input: expected number, received string$/],
+    ['unknown-status', JSON.stringify({ ...good, status: 'paused' }), /is damaged: status: Invalid option: /],
+    ['not-json', '{"id": "r", ', /is not JSON: /],
+  ];
+  for (const [name, text, why] of cases) {
+    const runDir = folder(join('damaged-info', name), { 'run.json': Buffer.from(text) });
+    for (const command of ['resume', 'stop']) {
+      const r = runCli([command, runDir]);
+      assert.equal(r.status, 2, `${command} ${name}: ${r.stderr}`);
+      const lines = r.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 1, r.stderr);
+      assert.ok(lines[0].startsWith(`crate-lab ${command}: ${join(runDir, 'run.json')} `), lines[0]);
+      assert.match(lines[0], why);
+    }
+  }
 });
 
 // ---------------------------------------------------------------- faults while training

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigFile, parseConfig, ConfigError, type ResolvedConfig, resolveConfig } from '../config/index.js';
 import { runFiles, type RunInfo } from '../run/format.js';
+import { RunInfoError, readRunInfo as readCheckedRunInfo } from '../run/runInfoFile.js';
 import { isAlive } from '../run/trainerProcess.js';
 import { type Progress, type RunHooks, type RunOutcome, resumeRun, startRun } from '../train/runTraining.js';
 import { positiveInt } from './shapeFlags.js';
@@ -98,12 +99,12 @@ export async function train(argv: string[]): Promise<number> {
 }
 
 function readRunInfo(runDir: string): RunInfo {
-  const file = join(runDir, runFiles.info);
-  if (!existsSync(file)) throw new UsageError(`${runDir} is not a run directory (no ${runFiles.info})`);
+  if (!existsSync(join(runDir, runFiles.info))) throw new UsageError(`${runDir} is not a run directory (no ${runFiles.info})`);
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as RunInfo;
+    return readCheckedRunInfo(runDir);
   } catch (e) {
-    throw new UsageError(`${file} is unreadable: ${(e as Error).message}`);
+    if (e instanceof RunInfoError) throw new UsageError(e.message);
+    throw e;
   }
 }
 

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomicWrite.js';
 import { type RunEvent, type RunInfo, runFiles, scalarsLayout } from './format.js';
+import { readRunInfo } from './runInfoFile.js';
 import { type EventLine, encodeScalarsRecords, hasScalarsRecord, scalarsFileHeader } from './scalarsFile.js';
 
 type EventBody = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 't'> : never) : never;
@@ -57,7 +58,7 @@ export class RunWriter {
    */
   static reopen(dir: string, sizes: AppendOnlySizes, configYaml: string): RunWriter {
     writeFileAtomic(join(dir, runFiles.config), configYaml);
-    const info = JSON.parse(readFileSync(join(dir, runFiles.info), 'utf8')) as RunInfo;
+    const info = readRunInfo(dir);
     for (const [file, bytes] of [[runFiles.events, sizes.eventsBytes], [runFiles.attention, sizes.attentionBytes]] as const) {
       const path = join(dir, file);
       if (existsSync(path) && statSync(path).size > bytes) truncateSync(path, bytes);
