@@ -38,7 +38,7 @@ import {
   stopRequest,
 } from './protocol.js';
 import { alignSeries, configDiff, downsampleMinMax, kendallTauB } from './runAnalysis.js';
-import { isAlive } from '../trainer/run/trainerProcess.js';
+import { signalTrainer } from '../trainer/run/trainerProcess.js';
 import { type CostShape, hasCostShape, type MeasuredThroughput, type RunIndex } from './runIndex.js';
 import { RunState } from './runStore.js';
 import type { ScalarTable } from './scalarTable.js';
@@ -488,8 +488,7 @@ export class RunManager implements RunIndex {
     }
     if (info.status !== 'running' && info.status !== 'stopping') return { signalled: false, message: `${dir} is not running (status ${info.status})` };
     if (info.host !== hostname()) throw new ResponseError(6, `${dir} runs on ${info.host}; stop it there`);
-    if (!isAlive(info.pid)) throw new ResponseError(7, `the trainer of ${dir} (pid ${info.pid}) is gone; resume it instead`);
-    process.kill(info.pid, 'SIGTERM');
+    if (!signalTrainer(info)) throw new ResponseError(7, `the trainer of ${dir} (pid ${info.pid}) is gone; resume it instead`);
     return { signalled: true, message: `sent SIGTERM to pid ${info.pid}` };
   }
 }

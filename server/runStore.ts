@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { readEventsFrom } from '../trainer/run/eventsReader.js';
-import { isAlive } from '../trainer/run/trainerProcess.js';
+import { trainerAlive } from '../trainer/run/trainerProcess.js';
 import { type LayerMetricsRecord, type RunEvent, type RunInfo, runFiles, staleHeartbeatMs } from '../trainer/run/format.js';
 import { RunInfoError, readRunInfo } from '../trainer/run/runInfoFile.js';
 import { loadFinishedRun } from './finishedRunLoad.js';
@@ -294,7 +294,7 @@ export class RunState {
     let statusReason = info?.error;
     if (info && (info.status === 'running' || info.status === 'stopping')) {
       const heartbeatAge = now - Date.parse(info.heartbeat);
-      if (info.host === thisHost && typeof info.pid === 'number' && !isAlive(info.pid)) {
+      if (info.host === thisHost && !trainerAlive(info)) {
         status = 'failed';
         statusReason = `the trainer (pid ${info.pid}) is gone without finishing`;
       } else if (!(heartbeatAge <= staleHeartbeatMs)) {

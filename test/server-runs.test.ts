@@ -174,6 +174,7 @@ let preRuns: string;
 let terminalRuns: string;
 let burstRuns: string;
 const children: ChildProcess[] = [];
+let bystander: ChildProcess | undefined;
 
 before(async () => {
   const built = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs')], { encoding: 'utf8' });
@@ -198,6 +199,10 @@ before(async () => {
     mkdirSync(join(preRuns, name));
     writeFileSync(join(preRuns, name, 'run.json'), JSON.stringify(record));
   }
+  // A "running" run whose pid now belongs to an unrelated process (a crash, then pid reuse).
+  bystander = spawn('sleep', ['600'], { stdio: 'ignore' });
+  mkdirSync(join(preRuns, 'recycled'));
+  writeFileSync(join(preRuns, 'recycled', 'run.json'), JSON.stringify({ ...info, id: 'recycled', status: 'running', pid: bystander.pid, trainerIdentity: 'another-boot:1' }));
   // events.jsonl that cannot be read at all (a directory).
   mkdirSync(join(preRuns, 'unreadable', 'events.jsonl'), { recursive: true });
   writeFileSync(join(preRuns, 'unreadable', 'run.json'), JSON.stringify({ ...info, id: 'unreadable' }));
@@ -212,6 +217,7 @@ before(async () => {
 
 after(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  bystander?.kill('SIGKILL');
   await client?.stop();
 });
 
@@ -239,6 +245,13 @@ test('a corrupt run.json and a torn events.jsonl are listed with an error, a sta
   const stale = runs.find((r) => r.dir === join(preRuns, 'stale'));
   assert.equal(stale?.status, 'failed');
   assert.match(stale.statusReason ?? '', /no heartbeat for 2\d s/);
+  // A recycled pid is not the trainer: the run is failed, and stop does not signal that process.
+  const recycled = runs.find((r) => r.dir === join(preRuns, 'recycled'));
+  assert.equal(recycled?.status, 'failed');
+  assert.equal(recycled.statusReason, `the trainer (pid ${bystander!.pid}) is gone without finishing`);
+  await assert.rejects(client.connection.sendRequest(stopRequest, { runDir: recycled.dir }), /is gone; resume it instead/);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(bystander!.exitCode ?? bystander!.signalCode, null, 'the unrelated process was signalled');
   const unreadable = join(preRuns, 'unreadable');
   assert.deepEqual((await client.connection.sendRequest(getScalarsRequest, { runDir: unreadable })).series, {});
   const afterRead = (await client.connection.sendRequest(listRunsRequest, { runsDir: preRuns })).find((r) => r.dir === unreadable);

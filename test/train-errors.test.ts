@@ -6,13 +6,15 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writeNpy } from '../trainer/io/npy.js';
 import { loadCheckpoint, latestCheckpointDir } from '../trainer/run/checkpoints.js';
 import { Rng } from '../trainer/random/rng.js';
-import { type CliResult, runCli } from './support/cli.js';
+import { type CliResult, cliPath, runCli } from './support/cli.js';
+import { waitFor } from './support/waitFor.js';
 import { events, exited, onlyRun, runInfo, spawnCli } from './support/runs.js';
 import { fillUp, tmpfsForTest, type Tmpfs } from './support/tmpfs.js';
 
@@ -212,6 +214,33 @@ test('resume and stop of a run whose run.json is damaged: one line naming the fi
       assert.ok(lines[0].startsWith(`crate-lab ${command}: ${join(runDir, 'run.json')} `), lines[0]);
       assert.match(lines[0], why);
     }
+  }
+});
+
+test('stop signals only the trainer run.json names, never a process that took over its pid', async () => {
+  const t = new Date().toISOString();
+  const record = (pid: number, extra: object) => JSON.stringify({ id: 'r', name: 'r', configHash: 'x', status: 'running', pid, host: hostname(), backend: 'wasm', step: 2, epoch: 0, totalSteps: 4, createdAt: t, updatedAt: t, heartbeat: t, ...extra });
+  const bystander = spawn('sleep', ['120'], { stdio: 'ignore' });
+  // A stand-in trainer: a process whose command line is crate-lab's `train`.
+  const trainer = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', cliPath, 'train'], { stdio: 'ignore' });
+  try {
+    await waitFor('both processes', () => existsSync(`/proc/${bystander.pid}/cmdline`) && readFileSync(`/proc/${trainer.pid}/cmdline`, 'utf8').includes('train'));
+    const gone = (runDir: string) => new RegExp(`^crate-lab stop: the trainer of ${runDir} \\(pid \\d+\\) is gone; resume it with: crate-lab resume ${runDir}\n$`);
+    // The pid now belongs to another process: with the trainer's recorded identity, and without one (older runs).
+    for (const [name, extra] of [['other-identity', { trainerIdentity: 'another-boot:12345' }], ['no-identity', {}]] as const) {
+      const runDir = folder(join('recycled-pid', name), { 'run.json': Buffer.from(record(bystander.pid!, extra)) });
+      const r = runCli(['stop', runDir, '--timeout', '1']);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, gone(runDir));
+      assert.equal(bystander.exitCode ?? bystander.signalCode, null, `${name}: the unrelated process was signalled`);
+    }
+    // The trainer itself is signalled.
+    const runDir = folder(join('recycled-pid', 'trainer'), { 'run.json': Buffer.from(record(trainer.pid!, {})) });
+    runCli(['stop', runDir, '--timeout', '1']);
+    await waitFor('the trainer to get SIGTERM', () => trainer.signalCode === 'SIGTERM', 10_000);
+  } finally {
+    bystander.kill('SIGKILL');
+    trainer.kill('SIGKILL');
   }
 });
 

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadConfigFile, parseConfig, ConfigError, type ResolvedConfig, resolveConfig } from '../config/index.js';
 import { runFiles, type RunInfo } from '../run/format.js';
 import { RunInfoError, readRunInfo as readCheckedRunInfo } from '../run/runInfoFile.js';
-import { isAlive } from '../run/trainerProcess.js';
+import { signalTrainer, trainerAlive } from '../run/trainerProcess.js';
 import { type Progress, type RunHooks, type RunOutcome, resumeRun, startRun } from '../train/runTraining.js';
 import { positiveInt } from './shapeFlags.js';
 import { UsageError } from './usageError.js';
@@ -114,7 +114,7 @@ export async function resume(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('resume takes one run directory');
   const runDir = resolve(positionals[0]);
   const info = readRunInfo(runDir);
-  if ((info.status === 'running' || info.status === 'stopping') && info.host === hostname() && info.pid !== process.pid && isAlive(info.pid)) {
+  if ((info.status === 'running' || info.status === 'stopping') && info.host === hostname() && info.pid !== process.pid && trainerAlive(info)) {
     throw new UsageError(`${runDir} is still running (pid ${info.pid}); stop it first: crate-lab stop ${runDir}`);
   }
   const configFile = join(runDir, runFiles.config);
@@ -134,8 +134,7 @@ export async function stop(argv: string[]): Promise<number> {
     return 0;
   }
   if (info.host !== hostname()) throw new UsageError(`${runDir} runs on ${info.host}; stop it there`);
-  if (!isAlive(info.pid)) throw new UsageError(`the trainer of ${runDir} (pid ${info.pid}) is gone; resume it with: crate-lab resume ${runDir}`);
-  process.kill(info.pid, 'SIGTERM');
+  if (!signalTrainer(info)) throw new UsageError(`the trainer of ${runDir} (pid ${info.pid}) is gone; resume it with: crate-lab resume ${runDir}`);
   const deadline = Date.now() + 1000 * (positiveInt('timeout', values.timeout) ?? 120);
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 200));

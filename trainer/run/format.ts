@@ -13,6 +13,8 @@ export interface RunInfo {
   configHash: string;
   status: RunStatus;
   pid: number;
+  /** The trainer process's identity (trainerProcess.ts), so that a recycled pid is never taken for it. */
+  trainerIdentity?: string;
   host: string;
   backend: string;
   step: number;

@@ -15,6 +15,7 @@ const runInfoSchema = z.looseObject({
   configHash: z.string(),
   status: z.enum(runStatuses),
   pid: z.number().int(),
+  trainerIdentity: z.string().optional(),
   host: z.string(),
   backend: z.string(),
   step: count,
