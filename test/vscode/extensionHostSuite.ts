@@ -3,10 +3,11 @@
 // test/vscode-extension-host.test.ts; `run()` throws on the first failure, which makes the
 // runner's exit code non-zero.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CrateLabApi } from '../../extension/main.js';
+import { readSettings } from '../../extension/settings.js';
 import type { LaunchResult, RunSummary } from '../../server/protocol.js';
 import { readEventsFrom } from '../../trainer/run/eventsReader.js';
 import { waitFor } from '../support/waitFor.js';
@@ -103,6 +104,21 @@ test('Delete Run removes a stopped run and the Runs model forgets it', async (ap
   assert.equal(await vscode.commands.executeCommand('crateLab.deleteRun', { runDir: target.dir }, { confirmed: true }), true);
   assert.ok(!existsSync(target.dir));
   await waitFor('the run to leave the model', () => !runIn(api, target.dir));
+});
+
+test("a workspace's settings cannot name the trainer's Node.js (the executable the extension spawns)", async (_api, folder) => {
+  // A folder's .vscode/settings.json setting both: the resource setting applies (so the file was
+  // read), the machine one is ignored.
+  const file = path.join(folder, '.vscode', 'settings.json');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify({ 'crateLab.defaultBackend': 'cpu', 'crateLab.trainerNodePath': '/tmp/not-node-at-all' }));
+  try {
+    await waitFor('the workspace settings to be read', () => readSettings().defaultBackend === 'cpu', 30_000);
+    assert.equal(readSettings().trainerNodePath, '');
+  } finally {
+    rmSync(file);
+    await waitFor('the workspace settings to be gone', () => readSettings().defaultBackend === '', 30_000);
+  }
 });
 
 export async function run(): Promise<void> {
