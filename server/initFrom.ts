@@ -2,10 +2,11 @@
 // safetensors, and hold exactly the tensors this config's model needs, with their shapes. Only
 // the safetensors header is read (its 8-byte length, then JSON), never the weights and never
 // through tfjs; the rule itself is the model zoo's checkTensorsMatch, the one the trainer applies.
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, readSync, statSync } from 'node:fs';
 import { type Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { modelShape } from '../trainer/config/index.js';
+import { NotARegularFile, openRegularFile } from '../trainer/io/regularFile.js';
 import type { NamedTensor } from '../trainer/io/safetensors.js';
 import { ShapeError } from '../trainer/model/architecture.js';
 import { checkTensorsMatch } from '../trainer/model/checkpointShape.js';
@@ -21,14 +22,15 @@ type Header = { tensors: Map<string, NamedTensor> } | { fault: string };
 /** The tensor names and shapes of a safetensors file, or why it is not one. */
 function readHeader(path: string): Header {
   let fd: number;
+  let size: number;
   try {
-    fd = openSync(path, 'r');
+    ({ fd, size } = openRegularFile(path));
   } catch (e) {
+    if (e instanceof NotARegularFile) return { fault: `cannot read it: it ${e.message}` };
     const code = (e as NodeJS.ErrnoException).code;
     return { fault: code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (e as Error).message})` };
   }
   try {
-    const size = statSync(path).size;
     const prefix = Buffer.alloc(8);
     if (readSync(fd, prefix, 0, 8, 0) < 8) return { fault: 'not a safetensors file: shorter than its 8-byte header length' };
     const length = Number(prefix.readBigUInt64LE(0));

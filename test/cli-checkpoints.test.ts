@@ -3,7 +3,8 @@
 // metadata, against the independent float64 model and coding rates in support/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ArchId, type ModelShape, resolveShape, type ShapeOverrides } from '../trainer/model/architecture.js';
@@ -78,6 +79,8 @@ test('a checkpoint without metadata and without --heads is one clear error', () 
 });
 
 test('mismatched inputs, shapes and files are one clear error each', () => {
+  const fifo = join(tmp, 'weights.fifo');
+  if (!existsSync(fifo)) assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
   const c = makeCase('crate-alpha', { image: 8, patch: 4, channels: 3, dim: 8, depth: 1, heads: 2, classes: 3 }, true, 98);
   const other = makeCase('crate', { image: 12, patch: 4, channels: 1, dim: 8, depth: 1, heads: 2, classes: 3 }, true, 97);
   const cases: Array<[string[], RegExp]> = [
@@ -90,6 +93,10 @@ test('mismatched inputs, shapes and files are one clear error each', () => {
     [['infer', '--checkpoint', c.weights], /infer needs --input X\.npy/],
     [['metrics', '--checkpoint', c.weights, '--input', c.input, '--eps=-1'], /--eps must be a positive number/],
     [['infer', '--checkpoint', c.weights, '--input', c.input, '--backend', 'tpu'], /--backend must be one of auto, /],
+    // Files that are not regular files: a device that never ends, a FIFO nobody writes, a folder.
+    [['infer', '--checkpoint', c.weights, '--input', '/dev/zero'], /^crate-lab infer: \/dev\/zero: cannot read: it is a character device, not a regular file$/m],
+    [['infer', '--checkpoint', fifo, '--input', c.input], new RegExp(`^crate-lab infer: ${fifo}: cannot read: it is a FIFO, not a regular file$`, 'm')],
+    [['infer', '--checkpoint', c.weights, '--input', tmp], new RegExp(`^crate-lab infer: ${tmp}: cannot read: it is a folder, not a regular file$`, 'm')],
   ];
   for (const [args, message] of cases) {
     const r = runCli(args);

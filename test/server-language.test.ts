@@ -435,6 +435,13 @@ test('model.initFrom: a real checkpoint of the same shape passes; another shape,
   const [format] = await check(configText('width: 8, heads: 2', notWeights));
   assert.equal(format.code, 'file-format');
   assert.match(String(format.message), /not a safetensors file/);
+  // A FIFO (nobody writes it) never blocks the server: it is refused at once, and the server answers.
+  const fifo = join(dir, 'weights.fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+  const started = Date.now();
+  const [blocked] = await check(configText('width: 8, heads: 2', 'weights.fifo'));
+  assert.match(String(blocked.message), /cannot read it: it is a FIFO, not a regular file/);
+  assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
 });
 
 test('model.initFrom: the trainer starts a new run from a matching checkpoint and refuses another shape in one line', () => {

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -199,6 +199,9 @@ before(async () => {
     mkdirSync(join(preRuns, name));
     writeFileSync(join(preRuns, name, 'run.json'), JSON.stringify(record));
   }
+  // A run.json that is a link to another run's record: not followed.
+  mkdirSync(join(preRuns, 'linked'));
+  symlinkSync(join(preRuns, 'torn', 'run.json'), join(preRuns, 'linked', 'run.json'));
   // A "running" run whose pid now belongs to an unrelated process (a crash, then pid reuse).
   bystander = spawn('sleep', ['600'], { stdio: 'ignore' });
   mkdirSync(join(preRuns, 'recycled'));
@@ -237,6 +240,9 @@ test('a corrupt run.json and a torn events.jsonl are listed with an error, a sta
   assert.match(damaged['wrong-type']!.error!, /is damaged: createdAt: .*expected string, received number/);
   assert.match(damaged['null-record']!.error!, /is damaged: .*expected object, received null/);
   assert.match(damaged['negative-step']!.error!, /is damaged: step: /);
+  const linked = runs.find((r) => r.dir === join(preRuns, 'linked'));
+  assert.equal(linked?.status, 'unknown');
+  assert.equal(linked.error, `${join(preRuns, 'linked', 'run.json')} is a symbolic link, which is not followed here`);
   assert.equal(torn.status, 'completed');
   assert.match(torn.error ?? '', /incomplete line/);
   // The complete lines are there, the torn one is not.

@@ -5,7 +5,7 @@
 // and a checkpoint whose weights still work.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -204,8 +204,12 @@ test('resume and stop of a run whose run.json is damaged: one line naming the fi
     ['unknown-status', JSON.stringify({ ...good, status: 'paused' }), /is damaged: status: Invalid option: /],
     ['not-json', '{"id": "r", ', /is not JSON: /],
   ];
+  // A run.json that is a link to a sound record elsewhere: not followed.
+  const elsewhere = folder('elsewhere', { 'run.json': Buffer.from(JSON.stringify(good)) });
+  symlinkSync(join(elsewhere, 'run.json'), join(folder(join('damaged-info', 'link')), 'run.json'));
+  cases.push(['link', '', /run\.json is a symbolic link, which is not followed here$/]);
   for (const [name, text, why] of cases) {
-    const runDir = folder(join('damaged-info', name), { 'run.json': Buffer.from(text) });
+    const runDir = name === 'link' ? join(tmp, 'damaged-info', 'link') : folder(join('damaged-info', name), { 'run.json': Buffer.from(text) });
     for (const command of ['resume', 'stop']) {
       const r = runCli([command, runDir]);
       assert.equal(r.status, 2, `${command} ${name}: ${r.stderr}`);

@@ -1,9 +1,9 @@
 // Reading run.json: every reader (the server, resume, stop) checks it against RunInfo's types
 // here, so a damaged record is one reason naming the field, never a crash somewhere later (a
 // `createdAt` of 7 once broke the run list of every run). Fields it does not know are kept.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { NotARegularFile, readRegularFile } from '../io/regularFile.js';
 import { type RunInfo, runFiles, runStatuses } from './format.js';
 
 const count = z.number().int().nonnegative();
@@ -49,13 +49,20 @@ export function parseRunInfo(text: string, file: string): RunInfo {
   return checked.data as RunInfo;
 }
 
-/** run.json of `runDir`, checked; unreadable files are RunInfoErrors too. */
+/** Far more than any run record; a larger run.json is not one. */
+const maxRunInfoBytes = 1 << 20;
+
+/**
+ * run.json of `runDir`, checked; unreadable files are RunInfoErrors too, and so is a run.json
+ * that is a symbolic link (it could show another file as this run) or not a regular file.
+ */
 export function readRunInfo(runDir: string): RunInfo {
   const file = join(runDir, runFiles.info);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file, { noFollow: true, maxBytes: maxRunInfoBytes }).toString('utf8');
   } catch (e) {
+    if (e instanceof NotARegularFile) throw new RunInfoError(`${file} ${e.message}`);
     throw new RunInfoError(`${file} is unreadable: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   return parseRunInfo(text, file);
