@@ -12,12 +12,15 @@ import { backendOptions, useBackend } from './backendFlag.js';
 import { parseArch, parseSize, positiveInt, shapeOptions, shapeOverrides } from './shapeFlags.js';
 import { UsageError } from './usageError.js';
 
-export const benchUsage = 'bench --arch A (--size S | --depth L --width D --heads K) --image I --patch P --channels C [--classes N] --batch B --steps N [--micro-batch M (default: what fits 1 GiB)] [--backend B] [--json]';
+export const benchUsage =
+  'bench --arch A (--size S | --depth L --width D --heads K) --image I --patch P --channels C [--classes N] --batch B --steps N [--warmup N] [--micro-batch M (default: what fits 1 GiB)] [--only train|infer] [--backend B] [--json]';
+
+const benchParts = ['train', 'infer'] as const;
 
 export async function bench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { ...shapeOptions, ...backendOptions, batch: { type: 'string' }, steps: { type: 'string' }, 'micro-batch': { type: 'string' }, warmup: { type: 'string' }, json: { type: 'boolean' } },
+    options: { ...shapeOptions, ...backendOptions, batch: { type: 'string' }, steps: { type: 'string' }, 'micro-batch': { type: 'string' }, warmup: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' } },
     strict: true,
   });
   const arch = parseArch(values.arch);
@@ -27,6 +30,10 @@ export async function bench(argv: string[]): Promise<void> {
   const batch = positiveInt('batch', values.batch) ?? 64;
   const steps = positiveInt('steps', values.steps) ?? 5;
   const warmup = values.warmup === undefined ? 2 : Number(values.warmup);
+  if (!Number.isInteger(warmup) || warmup < 0) throw new UsageError(`--warmup must be a non-negative integer; got "${values.warmup}"`);
+  // One part per process lets a caller time training and inference apart (bench:gpu does).
+  const only = values.only;
+  if (only !== undefined && !(benchParts as readonly string[]).includes(only)) throw new UsageError(`--only must be one of ${benchParts.join(', ')}; got "${only}"`);
   const microBatch = Math.min(batch, positiveInt('micro-batch', values['micro-batch']) ?? memorySafeMicroBatch(shape, batch));
   const backend = await useBackend(values.backend, values.threads);
 
@@ -63,8 +70,8 @@ export async function bench(argv: string[]): Promise<void> {
     for (let i = 0; i < steps; i++) await step();
     return (batch * steps) / ((performance.now() - t0) / 1000);
   };
-  const trainImagesPerSecond = await timeIt(trainStep);
-  const inferImagesPerSecond = await timeIt(inferStep);
+  const trainImagesPerSecond = only === 'infer' ? undefined : await timeIt(trainStep);
+  const inferImagesPerSecond = only === 'train' ? undefined : await timeIt(inferStep);
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
   const result = { backend, trainImagesPerSecond, inferImagesPerSecond, batch, microBatch, steps, peakRssMiB, shape };
   if (values.json) {
@@ -73,6 +80,12 @@ export async function bench(argv: string[]): Promise<void> {
   }
   process.stdout.write(
     `${shape.arch} d=${shape.dim} depth ${shape.depth} heads ${shape.heads}, ${shape.image}×${shape.image}×${shape.channels} patch ${shape.patch}, batch ${batch} (micro ${microBatch}), backend ${backend}\n` +
-      `train ${trainImagesPerSecond.toFixed(1)} images/s, infer ${inferImagesPerSecond.toFixed(1)} images/s, peak RSS ${peakRssMiB.toFixed(0)} MiB\n`,
+      [
+        trainImagesPerSecond === undefined ? [] : [`train ${trainImagesPerSecond.toFixed(1)} images/s`],
+        inferImagesPerSecond === undefined ? [] : [`infer ${inferImagesPerSecond.toFixed(1)} images/s`],
+        [`peak RSS ${peakRssMiB.toFixed(0)} MiB\n`],
+      ]
+        .flat()
+        .join(', '),
   );
 }
