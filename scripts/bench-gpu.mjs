@@ -4,7 +4,9 @@
 // Node and no package registry: `pack` writes one folder (under 60 MiB) that runs there with `sh`.
 //
 //   node scripts/bench-gpu.mjs pack [--out DIR] [--node FILE] [--compress gzip|xz] [--debs DIR]
-//   sh DIR/run.sh [--quick] [--allow-software] [--log DIR] [--python FILE] [--budget-s S] [--keep]
+//   sh DIR/run.sh [--quick] [--allow-software] [--sizes tiny,base] [--log DIR] [--python FILE]
+//                 [--budget-s S (all parts, default 450)] [--part-limit-s S (one part, default 150)]
+//                 [--profile (webgpu kernel time per shader program)] [--keep]
 //   node scripts/bench-gpu.mjs [pack options] [run options]              (both, into .gpu-pack/)
 //
 // run.sh unpacks the Node binary and runs this same file as `run` inside the folder: it unpacks
@@ -13,7 +15,7 @@
 // (webgpu training before issue 12's item 1) is reported with its reason and the rest still runs.
 // The last line printed is one JSON object with every figure.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +42,9 @@ const options = {
   keep: { type: 'boolean' },
   'budget-s': { type: 'string' },
   python: { type: 'string' },
+  sizes: { type: 'string' },
+  'part-limit-s': { type: 'string' },
+  profile: { type: 'boolean' },
 };
 
 function fail(message) {
@@ -282,9 +287,11 @@ export async function runBench(values) {
     console.log(line);
     lines.push(line);
   };
+  // Two files in all (the device tool brings back only a few): every process's output, the summary.
   const saveLog = (name, text) => {
-    if (logDir) writeFileSync(join(logDir, name), text);
+    if (logDir) appendFileSync(join(logDir, name === 'summary.txt' ? name : 'processes.log'), name === 'summary.txt' ? text : `=== ${name}\n${text}\n`);
   };
+  const partLimitMs = Number(values['part-limit-s'] ?? 150) * 1000;
   const budgetMs = Number(values['budget-s'] ?? (values.quick ? 300 : 450)) * 1000;
   const deadline = Date.now() + budgetMs;
   const allowSoftware = values['allow-software'] === true;
@@ -312,7 +319,7 @@ export async function runBench(values) {
       const left = deadline - Date.now();
       if (left < 10_000) return { error: 'skipped: the time budget is spent' };
       const t0 = Date.now();
-      const r = run(cmd, args, { env, timeout: left, killSignal: 'SIGKILL' });
+      const r = run(cmd, args, { env, timeout: Math.min(left, partLimitMs), killSignal: 'SIGKILL' });
       saveLog(`${label}.log`, `$ ${cmd} ${args.join(' ')}\n${r.stdout ?? ''}\n--- stderr\n${r.stderr ?? ''}`);
       const seconds = (Date.now() - t0) / 1000;
       if (r.error || r.signal) return { error: r.signal ? `killed (${r.signal}) after ${seconds.toFixed(0)} s: over the time budget` : String(r.error), seconds };
@@ -321,7 +328,8 @@ export async function runBench(values) {
       return { json, seconds };
     };
 
-    for (const c of configs(values.quick === true)) {
+    const sizes = values.sizes?.split(',');
+    for (const c of configs(values.quick === true).filter((c) => !sizes || sizes.includes(c.size))) {
       const entry = { name: c.name, batch: c.batch, webgpu: {}, torch: {} };
       result.parts.push(entry);
       if (torchDevice) {
@@ -338,6 +346,7 @@ export async function runBench(values) {
         const r = part(`webgpu-${only}-${c.name.replace(/\W+/g, '_')}`, node, [
           cli, 'bench', '--arch', 'crate-alpha', ...shapeFlags(c, '--width'), '--batch', String(c.batch), '--micro-batch', String(c.batch),
           '--warmup', String(c.webgpu.warmup), '--steps', String(c.webgpu.steps), '--only', only, '--backend', 'webgpu', '--json',
+          ...(values.profile ? ['--profile'] : []),
         ]);
         if (r.json) {
           entry.webgpu.device = r.json.backend;
@@ -346,6 +355,7 @@ export async function runBench(values) {
           }
           entry.webgpu[only] = only === 'train' ? r.json.trainImagesPerSecond : r.json.inferImagesPerSecond;
           entry.webgpu[`${only}Seconds`] = r.seconds;
+          if (r.json.profile?.[only]) entry.webgpu[`${only}Profile`] = r.json.profile[only];
         } else {
           entry.webgpu[only] = null;
           entry.webgpu[`${only}Error`] = r.error;
@@ -371,6 +381,14 @@ export async function runBench(values) {
       log(`${e.name.padEnd(18)} batch ${String(e.batch).padStart(3)} ${only.padEnd(5)}  webgpu ${fmt(w).padStart(8)}  pytorch ${fmt(t).padStart(8)}  ratio ${typeof e[`${only}Ratio`] === 'number' ? e[`${only}Ratio`].toFixed(3) : 'n/a'}${why ? `  (${why})` : ''}`);
     }
   }
+  for (const e of result.parts) {
+    for (const only of ['train', 'infer']) {
+      const p = e.webgpu[`${only}Profile`];
+      if (!p) continue;
+      log(`profile ${e.name} ${only}, one step, each dispatch timed apart: ${p.dispatches} dispatches, ${p.kernelMs.toFixed(1)} ms in kernels, ${p.wallMs.toFixed(0)} ms wall`);
+      for (const q of p.programs) log(`  ${q.name.padEnd(34)} ${String(q.dispatches).padStart(5)} dispatches ${q.ms.toFixed(2).padStart(9)} ms`);
+    }
+  }
   if (result.parts[0]) log(`webgpu device: ${result.parts[0].webgpu.device ?? 'none'}; pytorch device: ${result.parts[0].torch.device ?? 'none'}`);
   const summary = JSON.stringify(result);
   saveLog('summary.txt', `${lines.join('\n')}\n${summary}\n`);
@@ -390,8 +408,8 @@ if (isMain) {
     else if (step === undefined) {
       const { out } = await pack(values);
       const args = [join(out, 'run.sh')];
-      for (const flag of ['quick', 'allow-software', 'keep']) if (values[flag]) args.push(`--${flag}`);
-      for (const flag of ['log', 'python', 'budget-s']) if (values[flag]) args.push(`--${flag}`, values[flag]);
+      for (const flag of ['quick', 'allow-software', 'keep', 'profile']) if (values[flag]) args.push(`--${flag}`);
+      for (const flag of ['log', 'python', 'budget-s', 'part-limit-s', 'sizes']) if (values[flag]) args.push(`--${flag}`, values[flag]);
       const r = spawnSync('sh', args, { stdio: 'inherit' });
       process.exit(r.status ?? 1);
     } else fail(`unknown step "${step}": pack, run, or none for both`);

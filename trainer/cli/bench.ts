@@ -11,16 +11,18 @@ import { memorySafeMicroBatch } from '../train/microBatch.js';
 import { backendOptions, useBackend } from './backendFlag.js';
 import { parseArch, parseSize, positiveInt, shapeOptions, shapeOverrides } from './shapeFlags.js';
 import { UsageError } from './usageError.js';
+import { type KernelProfile, profileKernels } from './kernelProfile.js';
+import { crossEntropy } from '../train/gradients.js';
 
 export const benchUsage =
-  'bench --arch A (--size S | --depth L --width D --heads K) --image I --patch P --channels C [--classes N] --batch B --steps N [--warmup N] [--micro-batch M (default: what fits 1 GiB)] [--only train|infer] [--backend B] [--json]';
+  'bench --arch A (--size S | --depth L --width D --heads K) --image I --patch P --channels C [--classes N] --batch B --steps N [--warmup N] [--micro-batch M (default: what fits 1 GiB)] [--only train|infer] [--profile (webgpu: kernel time per shader program of one step)] [--backend B] [--json]';
 
 const benchParts = ['train', 'infer'] as const;
 
 export async function bench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { ...shapeOptions, ...backendOptions, batch: { type: 'string' }, steps: { type: 'string' }, 'micro-batch': { type: 'string' }, warmup: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' } },
+    options: { ...shapeOptions, ...backendOptions, batch: { type: 'string' }, steps: { type: 'string' }, 'micro-batch': { type: 'string' }, warmup: { type: 'string' }, only: { type: 'string' }, profile: { type: 'boolean' }, json: { type: 'boolean' } },
     strict: true,
   });
   const arch = parseArch(values.arch);
@@ -72,8 +74,22 @@ export async function bench(argv: string[]): Promise<void> {
   };
   const trainImagesPerSecond = only === 'infer' ? undefined : await timeIt(trainStep);
   const inferImagesPerSecond = only === 'train' ? undefined : await timeIt(inferStep);
+  // One step of each timed part again, each dispatch timed apart: synchronous bodies (tf.time's
+  // contract), so training here is one forward+backward+update without reading the loss.
+  const profile: { train?: KernelProfile; infer?: KernelProfile } = {};
+  if (values.profile) {
+    const varList = trainable.map((n) => vars[n]);
+    if (only !== 'infer') {
+      profile.train = await profileKernels(() => {
+        const { value, grads } = tf.variableGrads(() => crossEntropy(forward(images, vars, shape).logits, labels, shape.classes) as tf.Scalar, varList);
+        optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+        tf.dispose([value, ...Object.values(grads)]);
+      });
+    }
+    if (only !== 'train') profile.infer = await profileKernels(() => tf.dispose(forward(images, vars, shape).logits));
+  }
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-  const result = { backend, trainImagesPerSecond, inferImagesPerSecond, batch, microBatch, steps, peakRssMiB, shape };
+  const result = { backend, trainImagesPerSecond, inferImagesPerSecond, batch, microBatch, steps, peakRssMiB, shape, ...(values.profile ? { profile } : {}) };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
