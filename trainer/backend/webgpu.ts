@@ -201,12 +201,63 @@ async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
   return device;
 }
 
+/** The device tfjs runs on, once registered; its error scopes catch what tfjs would let pass. */
+let activeDevice: GPUDevice | undefined;
+
+/** The adapter's limits and name, once the backend is registered (for sizing micro-batches). */
+let activeAdapter: FoundAdapter | undefined;
+
+export function webgpuAdapter(): FoundAdapter | undefined {
+  return activeAdapter;
+}
+
+/** What the device reported while a guarded piece of work ran. */
+export class WebgpuDeviceError extends Error {
+  constructor(
+    readonly kind: 'out-of-memory' | 'validation' | 'internal',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs `work` inside WebGPU error scopes and throws a WebgpuDeviceError if the device reported an
+ * error meanwhile: tfjs does not check, and a failed allocation or an invalid kernel would
+ * otherwise only show as wrong numbers (e.g. a loss of 0). On other backends it just runs `work`.
+ */
+export async function guardWebgpu<T>(work: () => Promise<T>): Promise<T> {
+  const device = activeDevice;
+  if (!device || tf.getBackend() !== 'webgpu') return work();
+  const kinds = ['internal', 'out-of-memory', 'validation'] as const;
+  for (const kind of kinds) device.pushErrorScope(kind);
+  let result: T | undefined;
+  let failure: unknown;
+  let failed = false;
+  try {
+    result = await work();
+  } catch (e) {
+    failure = e;
+    failed = true;
+  }
+  let reported: WebgpuDeviceError | undefined;
+  for (const kind of [...kinds].reverse()) {
+    const error = await device.popErrorScope();
+    if (error && !reported) reported = new WebgpuDeviceError(kind, `webgpu ${kind === 'out-of-memory' ? 'ran out of memory' : `${kind} error`}: ${firstLine(error.message)}`);
+  }
+  if (reported) throw reported;
+  if (failed) throw failure;
+  return result as T;
+}
+
 async function register(): Promise<string> {
   const found = await findAdapter();
   installGlobals(found);
   const device = await requestDevice(found.adapter).catch((e: unknown) => {
     throw new Error(`${describe(found)}: requestDevice failed: ${firstLine(e)}`);
   });
+  activeDevice = device;
+  activeAdapter = found;
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
   // tfjs reads GPU buffers synchronously through OffscreenCanvas, which Node lacks; say so
   // instead of "OffscreenCanvas is not defined". This also covers a webgpu tensor used after a

@@ -51,10 +51,13 @@ export async function bench(argv: string[]): Promise<void> {
   const labels = tf.tensor(Float32Array.from({ length: batch }, () => rng.int(shape.classes)), [batch]);
 
   const trainStep = async (): Promise<void> => {
-    const { grads } = batchGradients(vars, trainable, images, labels, shape, microBatch, 0);
+    const { grads, statistics } = await batchGradients(vars, trainable, images, labels, shape, microBatch, 0);
     optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
     tf.dispose(Object.values(grads));
-    await vars[trainable[0]].data(); // wait for the device
+    // The trainer's one read per step (loss, accuracy, gradient norm), then wait for the device.
+    await statistics.data();
+    statistics.dispose();
+    await vars[trainable[0]].data();
   };
   // Inference in micro-batch chunks too: the wasm heap keeps its high-water mark.
   const inferStep = async (): Promise<void> => {
