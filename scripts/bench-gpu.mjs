@@ -343,11 +343,21 @@ export async function runBench(values) {
         entry.torch = { error: torchMissing };
       }
       for (const only of ['infer', 'train']) {
-        const r = part(`webgpu-${only}-${c.name.replace(/\W+/g, '_')}`, node, [
-          cli, 'bench', '--arch', 'crate-alpha', ...shapeFlags(c, '--width'), '--batch', String(c.batch), '--micro-batch', String(c.batch),
-          '--warmup', String(c.webgpu.warmup), '--steps', String(c.webgpu.steps), '--only', only, '--backend', 'webgpu', '--json',
-          ...(values.profile ? ['--profile'] : []),
-        ]);
+        const measure = (microBatch) =>
+          part(`webgpu-${only}-${c.name.replace(/\W+/g, '_')}-micro${microBatch}`, node, [
+            cli, 'bench', '--arch', 'crate-alpha', ...shapeFlags(c, '--width'), '--batch', String(c.batch), '--micro-batch', String(microBatch),
+            '--warmup', String(c.webgpu.warmup), '--steps', String(c.webgpu.steps), '--only', only, '--backend', 'webgpu', '--json',
+            ...(values.profile ? ['--profile'] : []),
+          ]);
+        // The whole batch at once first; on running out of device memory, micro-batches of half.
+        let microBatch = c.batch;
+        let r = measure(microBatch);
+        while (!r.json && /out of memory/i.test(r.error ?? '') && microBatch > 1) {
+          log(`webgpu ${only} ${c.name}: out of memory with micro-batches of ${microBatch}; trying ${microBatch / 2}`);
+          microBatch /= 2;
+          r = measure(microBatch);
+        }
+        entry.webgpu[`${only}MicroBatch`] = microBatch;
         if (r.json) {
           entry.webgpu.device = r.json.backend;
           if (/software adapter/.test(r.json.backend) && !allowSoftware) {

@@ -51,10 +51,9 @@ test('bench:gpu packs under 60 MiB and its quick run on llvmpipe prints positive
     assert.equal(summary.parts.length, 1);
     const [part] = summary.parts;
     assert.match(part.webgpu.device, /^webgpu \(/);
-    assert.ok(typeof part.webgpu.infer === 'number' && part.webgpu.infer > 0, `webgpu infer: ${part.webgpu.infer} (${part.webgpu.inferError})`);
-    // Until webgpu trains (issue 12 item 1) the only accepted failure is its synchronous read.
-    if (part.webgpu.train === null) assert.match(part.webgpu.trainError, /cannot read GPU data synchronously/);
-    else assert.ok(part.webgpu.train > 0, `webgpu train: ${part.webgpu.train}`);
+    for (const only of ['infer', 'train']) {
+      assert.ok(typeof part.webgpu[only] === 'number' && part.webgpu[only] > 0, `webgpu ${only}: ${part.webgpu[only]} (${part.webgpu[`${only}Error`]})`);
+    }
     assert.match(r.stdout, /quick d=32 depth 2 +batch +4 infer +webgpu +\d+\.\d/);
     if (python) {
       for (const only of ['infer', 'train']) {
