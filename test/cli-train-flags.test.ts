@@ -3,7 +3,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './support/cli.js';
 import { events, onlyRun, runInfo } from './support/runs.js';
@@ -28,6 +28,10 @@ test('--backend and --introspect-every override the config', () => {
   assert.equal(r.status, 0, r.stderr);
   const dir = onlyRun(runsDir)!;
   assert.match(runInfo(dir).backend, /^cpu\b/);
+  // run.json and the start line name the device (issue 12): the CPU's model for cpu and wasm.
+  const model = cpus()[0].model.trim();
+  assert.equal(runInfo(dir).device, `CPU: ${model} (cpu)`);
+  assert.match(r.stdout, new RegExp(`^run .* on CPU: .+ \\(cpu\\)$`, 'm'));
   assert.deepEqual(events(dir).filter((e) => e.type === 'layers').map((e) => e.step), [2, 4, 6]);
 });
 
@@ -36,6 +40,9 @@ test('a bad --backend or --introspect-every is one line naming the flag, exit 2,
   for (const [args, message] of [
     [['--backend', 'tpu'], /backend: .*auto/],
     [['--introspect-every', 'often'], /--introspect-every/],
+    // The config's backend is wasm: there is no adapter to pick.
+    [['--device', '0'], /--device picks a WebGPU adapter; backend wasm has none/],
+    [['--backend', 'webgpu', '--device', ''], /--device is empty/],
   ] as const) {
     const r = runCli(['train', config, '--runs-dir', runsDir, ...args]);
     assert.equal(r.status, 2, r.stderr);

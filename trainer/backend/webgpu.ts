@@ -7,6 +7,18 @@
 // OffscreenCanvas, which Node lacks, so callers must read with `await t.data()`.
 import { existsSync, readdirSync } from 'node:fs';
 import { tf } from '../tf.js';
+import {
+  type AdapterRoute,
+  type DeviceSelection,
+  type ListedAdapter,
+  adapterLabel,
+  adapterRoutes,
+  chooseAdapter,
+  listedAdapters,
+  parseAvailableAdapters,
+  softwareAdapterName,
+  unmatchedAdapterName,
+} from './webgpuAdapters.js';
 
 /** What Dawn's `create([...])` returns, kept to the parts used here. */
 interface DawnModule {
@@ -14,39 +26,16 @@ interface DawnModule {
   globals: Record<string, unknown>;
 }
 
-interface AdapterRoute {
-  /** How the report names it. */
-  via: string;
-  dawnOptions: string[];
-  request: GPURequestAdapterOptions;
-}
-
-// Native APIs first (Vulkan/Metal/D3D12, core WebGPU); then Dawn's GL backends, which only offer
-// WebGPU's compatibility feature level; that is all a machine without Vulkan has (e.g. Mesa).
-const routes: readonly AdapterRoute[] = [
-  { via: 'Dawn default backend', dawnOptions: [], request: { powerPreference: 'high-performance' } },
-  {
-    via: 'Dawn OpenGL ES, compatibility mode',
-    dawnOptions: ['backend=opengles'],
-    request: { featureLevel: 'compatibility' } as GPURequestAdapterOptions,
-  },
-  {
-    via: 'Dawn OpenGL, compatibility mode',
-    dawnOptions: ['backend=opengl'],
-    request: { featureLevel: 'compatibility' } as GPURequestAdapterOptions,
-  },
-];
-
-// Adapters that run on the CPU: tfjs on them is slower than the wasm backend.
-const softwareAdapterName = /llvmpipe|lavapipe|softpipe|swiftshader|basic render driver|\bwarp\b|null-backend/i;
-
 export interface FoundAdapter {
   gpu: GPU;
   adapter: GPUAdapter;
   globals: Record<string, unknown>;
-  via: string;
-  /** Adapter name and description as Dawn reports them, e.g. "llvmpipe-llvm-15-0-6-256-bits-, OpenGL version OpenGL ES 3.2 Mesa 22.3.6". */
-  name: string;
+  /** Its place in the list `--device` numbers, its name and route. */
+  listed: ListedAdapter;
+  /** What people call it: "NVIDIA H200 via Vulkan". */
+  label: string;
+  /** The driver as Dawn describes it, e.g. "NVIDIA: 580.159.04 580.159.4.0". */
+  driver: string;
   software: boolean;
 }
 
@@ -76,55 +65,90 @@ async function loadDawn(): Promise<DawnModule> {
   }
 }
 
-function adapterName(adapter: GPUAdapter): string {
-  const info = adapter.info;
-  const parts = [info.device, info.description, info.vendor, info.architecture].filter((s) => s);
-  return parts.length > 0 ? parts.join(', ') : 'unnamed adapter';
+/** The adapters of one route, read from Dawn's rejection of a name that matches none. */
+async function listRoute(dawn: DawnModule, route: AdapterRoute): Promise<string[]> {
+  let message: string;
+  try {
+    const adapter = await dawn.create([`backend=${route.backend}`, `adapter=${unmatchedAdapterName}`]).requestAdapter(route.request);
+    if (adapter === null) return [];
+    throw new Error(`Dawn gave an adapter for the name "${unmatchedAdapterName}"`);
+  } catch (e) {
+    message = e instanceof Error ? e.message : String(e);
+  }
+  if (!/Available adapters/.test(message)) throw new Error(firstLine(message));
+  return parseAvailableAdapters(message)
+    .filter((a) => a.backend === route.backend)
+    .map((a) => a.name);
 }
 
-function isSoftware(adapter: GPUAdapter): boolean {
-  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  const fallback = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter;
-  return info.isFallbackAdapter === true || fallback === true || softwareAdapterName.test(adapterName(adapter));
+export interface AdapterList {
+  adapters: ListedAdapter[];
+  /** Routes that gave nothing, with why. */
+  tried: string[];
 }
 
-async function searchAdapter(): Promise<FoundAdapter> {
+/**
+ * The adapters of every route (`all`), or of the routes up to the first that has a hardware
+ * adapter: GL backends start EGL, which costs time and warnings when Vulkan already has a GPU.
+ */
+export async function listWebgpuAdapters(all = true): Promise<AdapterList> {
   const dawn = await loadDawn();
+  const found: Array<{ route: AdapterRoute; names: string[] }> = [];
   const tried: string[] = [];
-  for (const route of routes) {
+  for (const route of adapterRoutes(process.platform)) {
     try {
-      const gpu = dawn.create(route.dawnOptions);
-      const adapter = await gpu.requestAdapter(route.request);
-      if (adapter) {
-        const name = adapterName(adapter);
-        return { gpu, adapter, globals: dawn.globals, via: route.via, name, software: isSoftware(adapter) };
-      }
-      tried.push(`${route.via}: no adapter`);
+      const names = await listRoute(dawn, route);
+      if (names.length === 0) tried.push(`${route.api}: no adapter`);
+      found.push({ route, names });
+      if (!all && names.some((n) => !softwareAdapterName.test(n))) break;
     } catch (e) {
-      tried.push(`${route.via}: ${firstLine(e)}`);
+      tried.push(`${route.api}: ${firstLine(e)}`);
     }
   }
-  let hint = '';
-  if (process.platform === 'linux') {
-    const egl = process.env.EGL_PLATFORM;
-    hint =
-      egl === 'surfaceless'
-        ? ' (needs a Vulkan driver, or Mesa EGL/GLES: libegl-mesa0 libgles2 libgl1-mesa-dri)'
-        : ` (EGL_PLATFORM=${egl} is set; headless GL needs it unset or surfaceless)`;
-  }
-  throw new Error(`no WebGPU adapter${hint}; tried ${tried.join('; ')}`);
+  return { adapters: listedAdapters(found), tried };
 }
 
+async function searchAdapter(selection: DeviceSelection | undefined): Promise<FoundAdapter> {
+  const dawn = await loadDawn();
+  const { adapters, tried } = await listWebgpuAdapters(selection !== undefined);
+  if (adapters.length === 0) {
+    let hint = '';
+    if (process.platform === 'linux') {
+      const egl = process.env.EGL_PLATFORM;
+      hint =
+        egl === 'surfaceless'
+          ? ' (needs a Vulkan driver, or Mesa EGL/GLES: libegl-mesa0 libgles2 libgl1-mesa-dri; crate-lab doctor says which)'
+          : ` (EGL_PLATFORM=${egl} is set; headless GL needs it unset or surfaceless)`;
+    }
+    throw new Error(`no WebGPU adapter${hint}; tried ${tried.join('; ')}`);
+  }
+  const listed = chooseAdapter(adapters, selection);
+  const gpu = dawn.create([`backend=${listed.route.backend}`, `adapter=${listed.name}`]);
+  const adapter = await gpu.requestAdapter(listed.route.request);
+  if (!adapter) throw new Error(`Dawn listed ${adapterLabel(listed)} but gave no adapter for it`);
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  const software = listed.software || info.isFallbackAdapter === true;
+  return { gpu, adapter, globals: dawn.globals, listed, label: adapterLabel({ ...listed, software }), driver: info.description, software };
+}
+
+let selected: DeviceSelection | undefined;
 let adapterSearch: Promise<FoundAdapter> | undefined;
+
+/** `--device`: which adapter this process uses; before the first search only. */
+export function selectWebgpuDevice(selection: DeviceSelection | undefined): void {
+  if (adapterSearch && JSON.stringify(selection) !== JSON.stringify(selected)) throw new Error('the WebGPU adapter is already chosen in this process');
+  selected = selection;
+}
 
 /** Finds a WebGPU adapter once per process; rejects with a one-line reason. */
 export function findAdapter(): Promise<FoundAdapter> {
-  adapterSearch ??= searchAdapter();
+  adapterSearch ??= searchAdapter(selected);
   return adapterSearch;
 }
 
 function describe(found: FoundAdapter): string {
-  return `webgpu (${found.name}; ${found.via}${found.software ? '; software adapter' : ''})`;
+  const driver = found.driver ? `; ${found.driver}` : '';
+  return `webgpu (${found.label}, adapter ${found.listed.index}${driver}${found.software ? '; software adapter' : ''})`;
 }
 
 /**

@@ -15,7 +15,7 @@ import { type KernelProfile, profileKernels } from './kernelProfile.js';
 import { crossEntropy } from '../train/gradients.js';
 
 export const benchUsage =
-  'bench --arch A (--size S | --depth L --width D --heads K) --image I --patch P --channels C [--classes N] --batch B --steps N [--warmup N] [--micro-batch M (default: what fits 1 GiB)] [--only train|infer] [--profile (webgpu: kernel time per shader program of one step)] [--backend B] [--json]';
+  'bench --arch A (--size S | --depth L --width D --heads K) --image I --patch P --channels C [--classes N] --batch B --steps N [--warmup N] [--micro-batch M (default: what fits 1 GiB)] [--only train|infer] [--profile (webgpu: kernel time per shader program of one step)] [--backend B] [--device N|NAME] [--json]';
 
 const benchParts = ['train', 'infer'] as const;
 
@@ -37,7 +37,7 @@ export async function bench(argv: string[]): Promise<void> {
   const only = values.only;
   if (only !== undefined && !(benchParts as readonly string[]).includes(only)) throw new UsageError(`--only must be one of ${benchParts.join(', ')}; got "${only}"`);
   const microBatch = Math.min(batch, positiveInt('micro-batch', values['micro-batch']) ?? memorySafeMicroBatch(shape, batch));
-  const backend = await useBackend(values.backend, values.threads);
+  const backend = await useBackend(values.backend, values.threads, values.device);
 
   const rng = new Rng(0);
   const host = initializeParameters(shape, rng);

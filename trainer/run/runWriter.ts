@@ -6,6 +6,13 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomicWrite.js';
 import { type RunEvent, type RunInfo, runFiles, scalarsLayout } from './format.js';
 import { type EventLine, encodeScalarsRecords, hasScalarsRecord, scalarsFileHeader } from './scalarsFile.js';
+import { activeDevice } from '../backend/activeDevice.js';
+
+/** The device this process's backend computes on, for run.json (none before a backend starts). */
+function deviceField(): Pick<RunInfo, 'device'> {
+  const device = activeDevice();
+  return device === undefined ? {} : { device };
+}
 
 type EventBody = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 't'> : never) : never;
 
@@ -42,7 +49,7 @@ export class RunWriter {
       writeFileAtomic(join(dir, runFiles.config), configYaml);
       writeFileAtomic(join(dir, runFiles.scalars), scalarsFileHeader());
       const now = new Date().toISOString();
-      const w = new RunWriter(dir, { ...fields, status: 'running', pid: process.pid, host: hostname(), step: 0, epoch: 0, createdAt: now, updatedAt: now, heartbeat: now });
+      const w = new RunWriter(dir, { ...fields, ...deviceField(), status: 'running', pid: process.pid, host: hostname(), step: 0, epoch: 0, createdAt: now, updatedAt: now, heartbeat: now });
       w.writeInfo();
       return w;
     } catch (e) {
@@ -62,7 +69,7 @@ export class RunWriter {
       const path = join(dir, file);
       if (existsSync(path) && statSync(path).size > bytes) truncateSync(path, bytes);
     }
-    const w = new RunWriter(dir, { ...info, pid: process.pid, host: hostname(), status: 'running', error: undefined });
+    const w = new RunWriter(dir, { ...info, ...deviceField(), pid: process.pid, host: hostname(), status: 'running', error: undefined });
     w.eventsSize = existsSync(join(dir, runFiles.events)) ? statSync(join(dir, runFiles.events)).size : 0;
     w.restoreScalars(sizes.scalarsBytes);
     w.writeInfo();
