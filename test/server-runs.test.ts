@@ -192,7 +192,7 @@ before(async () => {
   // A run "running" on another host whose heartbeat stopped 20 s ago.
   mkdirSync(join(preRuns, 'stale'));
   const old = new Date(Date.now() - 20_000).toISOString();
-  writeFileSync(join(preRuns, 'stale', 'run.json'), JSON.stringify({ ...info, id: 'stale', status: 'running', host: 'elsewhere', heartbeat: old, updatedAt: old }));
+  writeFileSync(join(preRuns, 'stale', 'run.json'), JSON.stringify({ ...info, id: 'stale', status: 'running', host: 'elsewhere', heartbeat: old, updatedAt: old, device: 'NVIDIA H200 via Vulkan' }));
   // events.jsonl that cannot be read at all (a directory).
   mkdirSync(join(preRuns, 'unreadable', 'events.jsonl'), { recursive: true });
   writeFileSync(join(preRuns, 'unreadable', 'run.json'), JSON.stringify({ ...info, id: 'unreadable' }));
@@ -225,6 +225,9 @@ test('a corrupt run.json and a torn events.jsonl are listed with an error, a sta
   const stale = runs.find((r) => r.dir === join(preRuns, 'stale'));
   assert.equal(stale?.status, 'failed');
   assert.match(stale.statusReason ?? '', /no heartbeat for 2\d s/);
+  // run.json's device reaches the Runs view and the dashboard; runs from before it have none.
+  assert.equal(stale.device, 'NVIDIA H200 via Vulkan');
+  assert.equal(torn.device, undefined);
   const unreadable = join(preRuns, 'unreadable');
   assert.deepEqual((await client.connection.sendRequest(getScalarsRequest, { runDir: unreadable })).series, {});
   const afterRead = (await client.connection.sendRequest(listRunsRequest, { runsDir: preRuns })).find((r) => r.dir === unreadable);
