@@ -15,7 +15,7 @@
 // (webgpu training before issue 12's item 1) is reported with its reason and the rest still runs.
 // The last line printed is one JSON object with every figure.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -261,12 +261,30 @@ function configs(quick) {
     const shape = { dim: 32, depth: 2, heads: 2, patch: 8, image: 32, classes: 10 };
     return [{ name: 'quick d=32 depth 2', shape, batch: 4, webgpu: { warmup: 1, steps: 2 }, torch: { warmup: 1, steps: 2 } }];
   }
-  // Batches sized for an 80+ GiB GPU; the largest tensors (base: the ODL code, 128·197×3072 fp32,
-  // 310 MB) stay well under Dawn's 2 GiB storage-binding limit.
+  // `batch` is the most, and what runs where the GPU's memory is unknown; sizeBatch fits it to the device.
   return [
     { name: 'tiny/16', size: 'tiny', shape: { image: 224, classes: 1000 }, batch: 256, webgpu: { warmup: 2, steps: 5 }, torch: { warmup: 5, steps: 20 } },
-    { name: 'base/16', size: 'base', shape: { image: 224, classes: 1000 }, batch: 128, webgpu: { warmup: 2, steps: 5 }, torch: { warmup: 5, steps: 20 } },
+    { name: 'base/16', size: 'base', shape: { image: 224, classes: 1000 }, batch: 256, webgpu: { warmup: 2, steps: 5 }, torch: { warmup: 5, steps: 20 } },
   ];
+}
+
+/** The first GPU's memory from nvidia-smi, in bytes (undefined without one). */
+function gpuMemoryBytes() {
+  const r = run('nvidia-smi', ['--query-gpu=memory.total', '--format=csv,noheader,nounits']);
+  const mib = Number(r.stdout?.trim().split('\n')[0]);
+  return r.status === 0 && mib > 0 ? mib * 2 ** 20 : undefined;
+}
+
+/**
+ * The largest power of two up to `most` whose training fits three quarters of the GPU's memory,
+ * by the trainer's own estimate (trainer/train/microBatch.ts: 4 × the forward activations per
+ * image, from `crate-lab inspect`). The largest single tensor (the ODL code, 197×3072 floats per
+ * image for base) stays far under Dawn's 2 GiB storage-binding limit at these batches.
+ */
+export function sizeBatch(activationBytesPerImage, memoryBytes, most) {
+  let batch = most;
+  while (batch > 1 && 4 * activationBytesPerImage * batch > 0.75 * memoryBytes) batch /= 2;
+  return batch;
 }
 
 function shapeFlags(c, widthFlag) {
@@ -306,7 +324,7 @@ export async function runBench(values) {
     saveLog('doctor.log', `${doctor.stdout}\n--- stderr\n${doctor.stderr}`);
     log(`crate-lab doctor:\n${(doctor.stdout ?? '').trim() || firstErrorLine(`${doctor.stderr}`)}`);
     const adapter = run(node, ['--input-type=module', '-e', adapterProbe(join(work, 'trainer', 'node_modules', 'webgpu', 'index.js'))], { env, timeout: 60_000 });
-    log(`webgpu adapter (Dawn default backend): ${(adapter.stdout ?? '').trim() || firstErrorLine(`${adapter.stderr}`)}`);
+    log(`webgpu adapter (Dawn's default choice) and its limits: ${(adapter.stdout ?? '').trim() || firstErrorLine(`${adapter.stderr}`)}`);
     const python = values.python ?? 'python3';
     const torchInfo = run(python, ['-c', 'import json, torch; print(json.dumps({"torch": torch.__version__, "cuda": torch.cuda.is_available()}))']);
     const torch = torchInfo.status === 0 ? lastJson(torchInfo.stdout) : undefined;
@@ -329,7 +347,16 @@ export async function runBench(values) {
     };
 
     const sizes = values.sizes?.split(',');
+    const memory = values.quick ? undefined : gpuMemoryBytes();
     for (const c of configs(values.quick === true).filter((c) => !sizes || sizes.includes(c.size))) {
+      if (memory !== undefined) {
+        const inspect = run(node, [cli, 'inspect', '--arch', 'crate-alpha', ...shapeFlags(c, '--width'), '--json']);
+        const perImage = lastJson(inspect.stdout ?? '')?.activationBytesPerImage;
+        if (typeof perImage === 'number') {
+          c.batch = sizeBatch(perImage, memory, c.batch);
+          log(`${c.name}: batch ${c.batch} (4 × ${(perImage / 2 ** 20).toFixed(0)} MiB of activations per image within 3/4 of ${(memory / 2 ** 30).toFixed(0)} GiB)`);
+        }
+      }
       const entry = { name: c.name, batch: c.batch, webgpu: {}, torch: {} };
       result.parts.push(entry);
       if (torchDevice) {
@@ -408,22 +435,22 @@ export async function runBench(values) {
 
 // ---------------------------------------------------------------- entry
 
-const isMain = process.argv[1] && fileURLToPath(import.meta.url) === (await import('node:fs')).realpathSync(process.argv[1]);
-if (isMain) {
+async function main() {
   const { values, positionals } = parseArgs({ args: process.argv.slice(2), options, allowPositionals: true, strict: true });
   const step = positionals[0];
-  try {
-    if (step === 'pack') await pack(values);
-    else if (step === 'run') await runBench(values);
-    else if (step === undefined) {
-      const { out } = await pack(values);
-      const args = [join(out, 'run.sh')];
-      for (const flag of ['quick', 'allow-software', 'keep', 'profile']) if (values[flag]) args.push(`--${flag}`);
-      for (const flag of ['log', 'python', 'budget-s', 'part-limit-s', 'sizes']) if (values[flag]) args.push(`--${flag}`, values[flag]);
-      const r = spawnSync('sh', args, { stdio: 'inherit' });
-      process.exit(r.status ?? 1);
-    } else fail(`unknown step "${step}": pack, run, or none for both`);
-  } catch (e) {
-    fail(e instanceof Error ? e.message : String(e));
-  }
+  if (step === 'pack') await pack(values);
+  else if (step === 'run') await runBench(values);
+  else if (step === undefined) {
+    const { out } = await pack(values);
+    const args = [join(out, 'run.sh')];
+    for (const flag of ['quick', 'allow-software', 'keep', 'profile']) if (values[flag]) args.push(`--${flag}`);
+    for (const flag of ['log', 'python', 'budget-s', 'part-limit-s', 'sizes']) if (values[flag]) args.push(`--${flag}`, values[flag]);
+    const r = spawnSync('sh', args, { stdio: 'inherit' });
+    process.exit(r.status ?? 1);
+  } else fail(`unknown step "${step}": pack, run, or none for both`);
+}
+
+// Run as a script (not when a test imports sizeBatch); no top-level await, so that it can be required.
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
+  main().catch((e) => fail(e instanceof Error ? e.message : String(e)));
 }

@@ -15,6 +15,7 @@ import { toParams } from '../trainer/model/params.js';
 import { Rng } from '../trainer/random/rng.js';
 import { encodeSafetensors } from '../trainer/io/safetensors.js';
 import { maxScaledDiff } from './support/reference.js';
+import { sizeBatch } from '../scripts/bench-gpu.mjs';
 
 const root = join(__dirname, '..');
 const script = join(root, 'scripts', 'bench-gpu.mjs');
@@ -102,4 +103,17 @@ test('the PyTorch CRATE-α of bench:gpu gives the TypeScript model\'s logits', a
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("bench:gpu sizes each batch to the GPU's memory by the trainer's estimate", () => {
+  // crate-lab inspect: 315789504 activation bytes per image for base/16, 79398960 for tiny/16.
+  // On 143771 MiB (the H200): 3/4 is 113.1 GB; base needs 4 × 315.8 MB = 1.263 GB per image, so
+  // 64 images (80.8 GB) fit and 128 (161.7 GB) do not; tiny needs 317.6 MB, so 256 (81.3 GB) fit.
+  const h200 = 143771 * 2 ** 20;
+  assert.equal(sizeBatch(315789504, h200, 256), 64);
+  assert.equal(sizeBatch(79398960, h200, 256), 256);
+  // An 80 GiB card: base 32 (40.4 GB of 64.4), tiny 128.
+  assert.equal(sizeBatch(315789504, 80 * 2 ** 30, 256), 32);
+  assert.equal(sizeBatch(79398960, 80 * 2 ** 30, 256), 128);
+  assert.equal(sizeBatch(315789504, 2 ** 30, 256), 1);
 });
