@@ -35,6 +35,20 @@ test('--backend and --introspect-every override the config', () => {
   assert.deepEqual(events(dir).filter((e) => e.type === 'layers').map((e) => e.step), [2, 4, 6]);
 });
 
+test('--backend webgpu --device 1 trains on that adapter and run.json names it', (t) => {
+  const runsDir = join(tmp, 'webgpu');
+  const r = runCli(['train', config, '--runs-dir', runsDir, '--backend', 'webgpu', '--device', '1', '--max-steps', '2']);
+  if (r.status !== 0 && /no WebGPU adapter/.test(r.stderr) && process.env.CI !== 'true') {
+    t.skip(`no WebGPU adapter here: ${r.stderr.trim()}`);
+    return;
+  }
+  assert.equal(r.status, 0, r.stderr);
+  const info = runInfo(onlyRun(runsDir)!);
+  // Adapter 1 here and on CI: Mesa's llvmpipe through Dawn's desktop OpenGL backend (0 is OpenGL ES).
+  assert.match(info.device ?? '', /^llvmpipe .* via OpenGL \(software\)$/);
+  assert.ok(info.backend.startsWith(`webgpu (${info.device}, adapter 1;`), info.backend);
+});
+
 test('a bad --backend or --introspect-every is one line naming the flag, exit 2, no run', () => {
   const runsDir = join(tmp, 'bad');
   for (const [args, message] of [
