@@ -65,20 +65,28 @@ async function loadDawn(): Promise<DawnModule> {
   }
 }
 
-/** The adapters of one route, read from Dawn's rejection of a name that matches none. */
-async function listRoute(dawn: DawnModule, route: AdapterRoute): Promise<string[]> {
+/**
+ * The adapters of one route, read from Dawn's rejection of a name that matches none. Should a
+ * Dawn answer that with no list, the adapter it gives without a name is the one entry.
+ */
+async function listRoute(dawn: DawnModule, route: AdapterRoute): Promise<{ names: string[]; byName: boolean }> {
   let message: string;
   try {
     const adapter = await dawn.create([`backend=${route.backend}`, `adapter=${unmatchedAdapterName}`]).requestAdapter(route.request);
-    if (adapter === null) return [];
-    throw new Error(`Dawn gave an adapter for the name "${unmatchedAdapterName}"`);
+    if (adapter !== null) throw new Error(`Dawn gave an adapter for the name "${unmatchedAdapterName}"`);
+    message = '';
   } catch (e) {
     message = e instanceof Error ? e.message : String(e);
   }
-  if (!/Available adapters/.test(message)) throw new Error(firstLine(message));
-  return parseAvailableAdapters(message)
-    .filter((a) => a.backend === route.backend)
-    .map((a) => a.name);
+  if (/Available adapters/.test(message)) {
+    const names = parseAvailableAdapters(message)
+      .filter((a) => a.backend === route.backend)
+      .map((a) => a.name);
+    return { names, byName: true };
+  }
+  if (message !== '') throw new Error(firstLine(message));
+  const adapter = await dawn.create([`backend=${route.backend}`]).requestAdapter(route.request);
+  return { names: adapter ? [adapter.info.device || adapter.info.description || 'unnamed adapter'] : [], byName: false };
 }
 
 export interface AdapterList {
@@ -93,13 +101,13 @@ export interface AdapterList {
  */
 export async function listWebgpuAdapters(all = true): Promise<AdapterList> {
   const dawn = await loadDawn();
-  const found: Array<{ route: AdapterRoute; names: string[] }> = [];
+  const found: Array<{ route: AdapterRoute; names: string[]; byName: boolean }> = [];
   const tried: string[] = [];
   for (const route of adapterRoutes(process.platform)) {
     try {
-      const names = await listRoute(dawn, route);
+      const { names, byName } = await listRoute(dawn, route);
       if (names.length === 0) tried.push(`${route.api}: no adapter`);
-      found.push({ route, names });
+      found.push({ route, names, byName });
       if (!all && names.some((n) => !softwareAdapterName.test(n))) break;
     } catch (e) {
       tried.push(`${route.api}: ${firstLine(e)}`);
@@ -123,7 +131,7 @@ async function searchAdapter(selection: DeviceSelection | undefined): Promise<Fo
     throw new Error(`no WebGPU adapter${hint}; tried ${tried.join('; ')}`);
   }
   const listed = chooseAdapter(adapters, selection);
-  const gpu = dawn.create([`backend=${listed.route.backend}`, `adapter=${listed.name}`]);
+  const gpu = dawn.create([`backend=${listed.route.backend}`, ...(listed.byName ? [`adapter=${listed.name}`] : [])]);
   const adapter = await gpu.requestAdapter(listed.route.request);
   if (!adapter) throw new Error(`Dawn listed ${adapterLabel(listed)} but gave no adapter for it`);
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };

@@ -56,12 +56,14 @@ export interface ListedAdapter {
   name: string;
   route: AdapterRoute;
   software: boolean;
+  /** False when Dawn gave the adapter but no list: it is asked for without a name. */
+  byName: boolean;
 }
 
-export function listedAdapters(found: Array<{ route: AdapterRoute; names: string[] }>): ListedAdapter[] {
+export function listedAdapters(found: Array<{ route: AdapterRoute; names: string[]; byName?: boolean }>): ListedAdapter[] {
   const out: ListedAdapter[] = [];
-  for (const { route, names } of found) {
-    for (const name of names) out.push({ index: out.length, name, route, software: softwareAdapterName.test(name) });
+  for (const { route, names, byName = true } of found) {
+    for (const name of names) out.push({ index: out.length, name, route, software: softwareAdapterName.test(name), byName });
   }
   return out;
 }
