@@ -44,6 +44,7 @@ export function runTooltip(run: RunSummary): vscode.MarkdownString {
   md.appendMarkdown(`**${run.name}** — ${run.status}\n\n`);
   md.appendText(`${run.id}\n\n`);
   md.appendMarkdown(`${progressText(run)}\n\n`);
+  if (run.device) md.appendText(`on ${run.device}\n\n`);
   md.appendMarkdown(`backend ${run.backend} · started ${new Date(run.createdAt).toLocaleString()}\n\n`);
   if (run.statusReason) md.appendText(`${run.statusReason}\n\n`);
   if (run.error) md.appendText(`⚠ ${run.error}\n\n`);

@@ -36,6 +36,7 @@ const debianPackages = {
   'libgles2': 'GLES for Dawn\'s OpenGL ES backend (webgpu backend)',
   'libgl1-mesa-dri': 'llvmpipe software rasteriser (webgpu backend)',
   'dataset-fashion-mnist': 'Fashion-MNIST in /usr/share/datasets/fashion-mnist (examples, quality benchmark)',
+  'python3-torch': 'PyTorch, the peer of the benchmarks (scripts/crate_alpha_torch.py; its test checks the same logits)',
   ...(skipVscode ? {} : VSCODE_DEBIAN_PACKAGES),
 };
 /** The command that installs `packages`, as this user would type it. */

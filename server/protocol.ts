@@ -87,6 +87,8 @@ export interface RunSummary {
   /** Throughput of the last `scalars` event. */
   imagesPerSecond: number | null;
   backend: string;
+  /** run.json's `device`, e.g. "NVIDIA H200 via Vulkan" (absent in runs from before it). */
+  device?: string;
   createdAt: string;
   updatedAt: string;
   configHash: string;

@@ -320,6 +320,7 @@ export class RunState {
       loss: this.loaded ? this.scalars.last('loss') : this.peekedLoss,
       imagesPerSecond: this.loaded ? this.scalars.last('imagesPerSecond') : this.peekedImagesPerSecond,
       backend: info?.backend ?? '',
+      ...(typeof info?.device === 'string' ? { device: info.device } : {}),
       createdAt: info?.createdAt ?? '',
       updatedAt: info?.updatedAt ?? '',
       configHash: info?.configHash ?? '',

@@ -3,7 +3,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './support/cli.js';
 import { events, onlyRun, runInfo } from './support/runs.js';
@@ -28,7 +28,25 @@ test('--backend and --introspect-every override the config', () => {
   assert.equal(r.status, 0, r.stderr);
   const dir = onlyRun(runsDir)!;
   assert.match(runInfo(dir).backend, /^cpu\b/);
+  // run.json and the start line name the device (issue 12): the CPU's model for cpu and wasm.
+  const model = cpus()[0].model.trim();
+  assert.equal(runInfo(dir).device, `CPU: ${model} (cpu)`);
+  assert.match(r.stdout, new RegExp(`^run .* on CPU: .+ \\(cpu\\)$`, 'm'));
   assert.deepEqual(events(dir).filter((e) => e.type === 'layers').map((e) => e.step), [2, 4, 6]);
+});
+
+test('--backend webgpu --device 1 trains on that adapter and run.json names it', (t) => {
+  const runsDir = join(tmp, 'webgpu');
+  const r = runCli(['train', config, '--runs-dir', runsDir, '--backend', 'webgpu', '--device', '1', '--max-steps', '2']);
+  if (r.status !== 0 && /no WebGPU adapter/.test(r.stderr) && process.env.CI !== 'true') {
+    t.skip(`no WebGPU adapter here: ${r.stderr.trim()}`);
+    return;
+  }
+  assert.equal(r.status, 0, r.stderr);
+  const info = runInfo(onlyRun(runsDir)!);
+  // Adapter 1 here and on CI: Mesa's llvmpipe through Dawn's desktop OpenGL backend (0 is OpenGL ES).
+  assert.match(info.device ?? '', /^llvmpipe .* via OpenGL \(software\)$/);
+  assert.ok(info.backend.startsWith(`webgpu (${info.device}, adapter 1;`), info.backend);
 });
 
 test('a bad --backend or --introspect-every is one line naming the flag, exit 2, no run', () => {
@@ -36,6 +54,9 @@ test('a bad --backend or --introspect-every is one line naming the flag, exit 2,
   for (const [args, message] of [
     [['--backend', 'tpu'], /backend: .*auto/],
     [['--introspect-every', 'often'], /--introspect-every/],
+    // The config's backend is wasm: there is no adapter to pick.
+    [['--device', '0'], /--device picks a WebGPU adapter; backend wasm has none/],
+    [['--backend', 'webgpu', '--device', ''], /--device is empty/],
   ] as const) {
     const r = runCli(['train', config, '--runs-dir', runsDir, ...args]);
     assert.equal(r.status, 2, r.stderr);

@@ -193,7 +193,7 @@ before(async () => {
   // A run "running" on another host whose heartbeat stopped 20 s ago.
   mkdirSync(join(preRuns, 'stale'));
   const old = new Date(Date.now() - 20_000).toISOString();
-  writeFileSync(join(preRuns, 'stale', 'run.json'), JSON.stringify({ ...info, id: 'stale', status: 'running', host: 'elsewhere', heartbeat: old, updatedAt: old }));
+  writeFileSync(join(preRuns, 'stale', 'run.json'), JSON.stringify({ ...info, id: 'stale', status: 'running', host: 'elsewhere', heartbeat: old, updatedAt: old, device: 'NVIDIA H200 via Vulkan' }));
   // run.json records of the wrong shape: a field of the wrong type, null, a negative step.
   for (const [name, record] of [['wrong-type', { ...info, id: 'wrong-type', createdAt: 7 }], ['null-record', null], ['negative-step', { ...info, id: 'negative-step', step: -3 }]] as const) {
     mkdirSync(join(preRuns, name));
@@ -258,6 +258,9 @@ test('a corrupt run.json and a torn events.jsonl are listed with an error, a sta
   await assert.rejects(client.connection.sendRequest(stopRequest, { runDir: recycled.dir }), /is gone; resume it instead/);
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(bystander!.exitCode ?? bystander!.signalCode, null, 'the unrelated process was signalled');
+  // run.json's device reaches the Runs view and the dashboard; runs from before it have none.
+  assert.equal(stale.device, 'NVIDIA H200 via Vulkan');
+  assert.equal(torn.device, undefined);
   const unreadable = join(preRuns, 'unreadable');
   assert.deepEqual((await client.connection.sendRequest(getScalarsRequest, { runDir: unreadable })).series, {});
   const afterRead = (await client.connection.sendRequest(listRunsRequest, { runsDir: preRuns })).find((r) => r.dir === unreadable);

@@ -1,6 +1,9 @@
 // `crate-lab doctor`: start every backend in turn and prove it computes.
 import { tf } from '../tf.js';
 import { type BackendName, backendNames, startBackend, startedDetail } from './select.js';
+import { listWebgpuAdapters } from './webgpu.js';
+import { adapterLabel } from './webgpuAdapters.js';
+import { type NvidiaDiagnosis, diagnoseNvidia, readNvidiaFacts } from './nvidiaVulkan.js';
 
 export interface BackendDiagnosis {
   name: BackendName;
@@ -87,4 +90,27 @@ export async function diagnoseBackends(): Promise<BackendDiagnosis[]> {
     if (before !== null && tf.engine().backendName !== before) await tf.setBackend(before);
   }
   return results;
+}
+
+export interface DeviceDiagnosis {
+  /** WebGPU adapters by their `--device` number. */
+  adapters: Array<{ index: number; label: string }>;
+  /** Why the list is short: routes that gave nothing. */
+  tried: string[];
+  nvidia: NvidiaDiagnosis;
+}
+
+/** The WebGPU adapters and, on a machine with an NVIDIA GPU, what WebGPU needs to use it. */
+export async function diagnoseDevices(): Promise<DeviceDiagnosis> {
+  let adapters: DeviceDiagnosis['adapters'] = [];
+  let tried: string[] = [];
+  try {
+    const list = await listWebgpuAdapters(true);
+    adapters = list.adapters.map((a) => ({ index: a.index, label: adapterLabel(a) }));
+    tried = list.tried;
+  } catch (e) {
+    tried = [(e instanceof Error ? e.message : String(e)).split('\n')[0]];
+  }
+  const nvidia = diagnoseNvidia(readNvidiaFacts(adapters.map((a) => a.label)));
+  return { adapters, tried, nvidia };
 }

@@ -2,7 +2,8 @@
 import { tf } from '../tf.js';
 import { initTensorflowBackend } from './tensorflow.js';
 import { initWasmBackend } from './wasm.js';
-import { initWebgpuBackend, probeWebgpu } from './webgpu.js';
+import { initWebgpuBackend, probeWebgpu, webgpuAdapter } from './webgpu.js';
+import { cpuDeviceLabel, setActiveDevice } from './activeDevice.js';
 import { type BackendChoice, type BackendName, backendChoices, backendNames, isBackendChoice } from './names.js';
 
 export { type BackendChoice, type BackendName, backendChoices, backendNames, isBackendChoice } from './names.js';
@@ -16,6 +17,8 @@ export interface StartedBackend {
   name: BackendName;
   /** One line for the run log, e.g. "wasm (SIMD, 2 threads, ...)". */
   detail: string;
+  /** The device it computes on, e.g. "NVIDIA H200 via Vulkan" (run.json's `device`). */
+  device: string;
 }
 
 function firstLine(e: unknown): string {
@@ -54,7 +57,27 @@ export async function startBackend(name: BackendName, opts: BackendOptions = {})
   // The init functions set the backend themselves; this guards against one that does not.
   if (tf.getBackend() !== name && !(await tf.setBackend(name))) throw new Error(`tfjs could not switch to ${name}`);
   started.set(name, detail);
+  setActiveDevice(deviceLabel(name, detail));
   return detail;
+}
+
+function deviceLabel(name: BackendName, detail: string): string {
+  switch (name) {
+    case 'webgpu':
+      return webgpuAdapter()?.label ?? 'unknown WebGPU adapter';
+    case 'tensorflow':
+      // libtensorflow names its devices only in its own log; the detail says CPU or GPU build.
+      return detail;
+    case 'wasm':
+    case 'cpu':
+      return cpuDeviceLabel(name);
+  }
+}
+
+/** The device of a backend this process started. */
+export function startedDevice(name: BackendName): string | undefined {
+  const detail = started.get(name);
+  return detail === undefined ? undefined : deviceLabel(name, detail);
 }
 
 /**
@@ -74,7 +97,7 @@ async function startAuto(opts: BackendOptions): Promise<StartedBackend> {
     }
     try {
       const detail = await startBackend(name, opts);
-      return { name, detail: skipped.length === 0 ? detail : `${detail}; skipped ${skipped.join('; ')}` };
+      return { name, device: startedDevice(name)!, detail: skipped.length === 0 ? detail : `${detail}; skipped ${skipped.join('; ')}` };
     } catch (e) {
       // tensorflow is missing on most machines: its reason's headline is enough in the run log.
       skipped.push(`${name}: ${name === 'tensorflow' ? brief(firstLine(e)) : firstLine(e)}`);
@@ -99,7 +122,8 @@ export async function initBackend(choice: BackendChoice, opts: BackendOptions = 
   }
   if (choice === 'auto') return startAuto(opts);
   try {
-    return { name: choice, detail: await startBackend(choice, opts) };
+    const detail = await startBackend(choice, opts);
+    return { name: choice, detail, device: startedDevice(choice)! };
   } catch (e) {
     throw new Error(firstLine(e), { cause: e });
   }

@@ -7,6 +7,18 @@
 // OffscreenCanvas, which Node lacks, so callers must read with `await t.data()`.
 import { existsSync, readdirSync } from 'node:fs';
 import { tf } from '../tf.js';
+import {
+  type AdapterRoute,
+  type DeviceSelection,
+  type ListedAdapter,
+  adapterLabel,
+  adapterRoutes,
+  chooseAdapter,
+  listedAdapters,
+  parseAvailableAdapters,
+  softwareAdapterName,
+  unmatchedAdapterName,
+} from './webgpuAdapters.js';
 
 /** What Dawn's `create([...])` returns, kept to the parts used here. */
 interface DawnModule {
@@ -14,39 +26,16 @@ interface DawnModule {
   globals: Record<string, unknown>;
 }
 
-interface AdapterRoute {
-  /** How the report names it. */
-  via: string;
-  dawnOptions: string[];
-  request: GPURequestAdapterOptions;
-}
-
-// Native APIs first (Vulkan/Metal/D3D12, core WebGPU); then Dawn's GL backends, which only offer
-// WebGPU's compatibility feature level; that is all a machine without Vulkan has (e.g. Mesa).
-const routes: readonly AdapterRoute[] = [
-  { via: 'Dawn default backend', dawnOptions: [], request: { powerPreference: 'high-performance' } },
-  {
-    via: 'Dawn OpenGL ES, compatibility mode',
-    dawnOptions: ['backend=opengles'],
-    request: { featureLevel: 'compatibility' } as GPURequestAdapterOptions,
-  },
-  {
-    via: 'Dawn OpenGL, compatibility mode',
-    dawnOptions: ['backend=opengl'],
-    request: { featureLevel: 'compatibility' } as GPURequestAdapterOptions,
-  },
-];
-
-// Adapters that run on the CPU: tfjs on them is slower than the wasm backend.
-const softwareAdapterName = /llvmpipe|lavapipe|softpipe|swiftshader|basic render driver|\bwarp\b|null-backend/i;
-
 export interface FoundAdapter {
   gpu: GPU;
   adapter: GPUAdapter;
   globals: Record<string, unknown>;
-  via: string;
-  /** Adapter name and description as Dawn reports them, e.g. "llvmpipe-llvm-15-0-6-256-bits-, OpenGL version OpenGL ES 3.2 Mesa 22.3.6". */
-  name: string;
+  /** Its place in the list `--device` numbers, its name and route. */
+  listed: ListedAdapter;
+  /** What people call it: "NVIDIA H200 via Vulkan". */
+  label: string;
+  /** The driver as Dawn describes it, e.g. "NVIDIA: 580.159.04 580.159.4.0". */
+  driver: string;
   software: boolean;
 }
 
@@ -76,55 +65,98 @@ async function loadDawn(): Promise<DawnModule> {
   }
 }
 
-function adapterName(adapter: GPUAdapter): string {
-  const info = adapter.info;
-  const parts = [info.device, info.description, info.vendor, info.architecture].filter((s) => s);
-  return parts.length > 0 ? parts.join(', ') : 'unnamed adapter';
+/**
+ * The adapters of one route, read from Dawn's rejection of a name that matches none. Should a
+ * Dawn answer that with no list, the adapter it gives without a name is the one entry.
+ */
+async function listRoute(dawn: DawnModule, route: AdapterRoute): Promise<{ names: string[]; byName: boolean }> {
+  let message: string;
+  try {
+    const adapter = await dawn.create([`backend=${route.backend}`, `adapter=${unmatchedAdapterName}`]).requestAdapter(route.request);
+    if (adapter !== null) throw new Error(`Dawn gave an adapter for the name "${unmatchedAdapterName}"`);
+    message = '';
+  } catch (e) {
+    message = e instanceof Error ? e.message : String(e);
+  }
+  if (/Available adapters/.test(message)) {
+    const names = parseAvailableAdapters(message)
+      .filter((a) => a.backend === route.backend)
+      .map((a) => a.name);
+    return { names, byName: true };
+  }
+  if (message !== '') throw new Error(firstLine(message));
+  const adapter = await dawn.create([`backend=${route.backend}`]).requestAdapter(route.request);
+  return { names: adapter ? [adapter.info.device || adapter.info.description || 'unnamed adapter'] : [], byName: false };
 }
 
-function isSoftware(adapter: GPUAdapter): boolean {
-  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  const fallback = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter;
-  return info.isFallbackAdapter === true || fallback === true || softwareAdapterName.test(adapterName(adapter));
+export interface AdapterList {
+  adapters: ListedAdapter[];
+  /** Routes that gave nothing, with why. */
+  tried: string[];
 }
 
-async function searchAdapter(): Promise<FoundAdapter> {
+/**
+ * The adapters of every route (`all`), or of the routes up to the first that has a hardware
+ * adapter: GL backends start EGL, which costs time and warnings when Vulkan already has a GPU.
+ */
+export async function listWebgpuAdapters(all = true): Promise<AdapterList> {
   const dawn = await loadDawn();
+  const found: Array<{ route: AdapterRoute; names: string[]; byName: boolean }> = [];
   const tried: string[] = [];
-  for (const route of routes) {
+  for (const route of adapterRoutes(process.platform)) {
     try {
-      const gpu = dawn.create(route.dawnOptions);
-      const adapter = await gpu.requestAdapter(route.request);
-      if (adapter) {
-        const name = adapterName(adapter);
-        return { gpu, adapter, globals: dawn.globals, via: route.via, name, software: isSoftware(adapter) };
-      }
-      tried.push(`${route.via}: no adapter`);
+      const { names, byName } = await listRoute(dawn, route);
+      if (names.length === 0) tried.push(`${route.api}: no adapter`);
+      found.push({ route, names, byName });
+      if (!all && names.some((n) => !softwareAdapterName.test(n))) break;
     } catch (e) {
-      tried.push(`${route.via}: ${firstLine(e)}`);
+      tried.push(`${route.api}: ${firstLine(e)}`);
     }
   }
-  let hint = '';
-  if (process.platform === 'linux') {
-    const egl = process.env.EGL_PLATFORM;
-    hint =
-      egl === 'surfaceless'
-        ? ' (needs a Vulkan driver, or Mesa EGL/GLES: libegl-mesa0 libgles2 libgl1-mesa-dri)'
-        : ` (EGL_PLATFORM=${egl} is set; headless GL needs it unset or surfaceless)`;
-  }
-  throw new Error(`no WebGPU adapter${hint}; tried ${tried.join('; ')}`);
+  return { adapters: listedAdapters(found), tried };
 }
 
+async function searchAdapter(selection: DeviceSelection | undefined): Promise<FoundAdapter> {
+  const dawn = await loadDawn();
+  const { adapters, tried } = await listWebgpuAdapters(selection !== undefined);
+  if (adapters.length === 0) {
+    let hint = '';
+    if (process.platform === 'linux') {
+      const egl = process.env.EGL_PLATFORM;
+      hint =
+        egl === 'surfaceless'
+          ? ' (needs a Vulkan driver, or Mesa EGL/GLES: libegl-mesa0 libgles2 libgl1-mesa-dri; crate-lab doctor says which)'
+          : ` (EGL_PLATFORM=${egl} is set; headless GL needs it unset or surfaceless)`;
+    }
+    throw new Error(`no WebGPU adapter${hint}; tried ${tried.join('; ')}`);
+  }
+  const listed = chooseAdapter(adapters, selection);
+  const gpu = dawn.create([`backend=${listed.route.backend}`, ...(listed.byName ? [`adapter=${listed.name}`] : [])]);
+  const adapter = await gpu.requestAdapter(listed.route.request);
+  if (!adapter) throw new Error(`Dawn listed ${adapterLabel(listed)} but gave no adapter for it`);
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  const software = listed.software || info.isFallbackAdapter === true;
+  return { gpu, adapter, globals: dawn.globals, listed, label: adapterLabel({ ...listed, software }), driver: info.description, software };
+}
+
+let selected: DeviceSelection | undefined;
 let adapterSearch: Promise<FoundAdapter> | undefined;
+
+/** `--device`: which adapter this process uses; before the first search only. */
+export function selectWebgpuDevice(selection: DeviceSelection | undefined): void {
+  if (adapterSearch && JSON.stringify(selection) !== JSON.stringify(selected)) throw new Error('the WebGPU adapter is already chosen in this process');
+  selected = selection;
+}
 
 /** Finds a WebGPU adapter once per process; rejects with a one-line reason. */
 export function findAdapter(): Promise<FoundAdapter> {
-  adapterSearch ??= searchAdapter();
+  adapterSearch ??= searchAdapter(selected);
   return adapterSearch;
 }
 
 function describe(found: FoundAdapter): string {
-  return `webgpu (${found.name}; ${found.via}${found.software ? '; software adapter' : ''})`;
+  const driver = found.driver ? `; ${found.driver}` : '';
+  return `webgpu (${found.label}, adapter ${found.listed.index}${driver}${found.software ? '; software adapter' : ''})`;
 }
 
 /**
@@ -201,12 +233,63 @@ async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
   return device;
 }
 
+/** The device tfjs runs on, once registered; its error scopes catch what tfjs would let pass. */
+let activeDevice: GPUDevice | undefined;
+
+/** The adapter's limits and name, once the backend is registered (for sizing micro-batches). */
+let activeAdapter: FoundAdapter | undefined;
+
+export function webgpuAdapter(): FoundAdapter | undefined {
+  return activeAdapter;
+}
+
+/** What the device reported while a guarded piece of work ran. */
+export class WebgpuDeviceError extends Error {
+  constructor(
+    readonly kind: 'out-of-memory' | 'validation' | 'internal',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs `work` inside WebGPU error scopes and throws a WebgpuDeviceError if the device reported an
+ * error meanwhile: tfjs does not check, and a failed allocation or an invalid kernel would
+ * otherwise only show as wrong numbers (e.g. a loss of 0). On other backends it just runs `work`.
+ */
+export async function guardWebgpu<T>(work: () => Promise<T>): Promise<T> {
+  const device = activeDevice;
+  if (!device || tf.getBackend() !== 'webgpu') return work();
+  const kinds = ['internal', 'out-of-memory', 'validation'] as const;
+  for (const kind of kinds) device.pushErrorScope(kind);
+  let result: T | undefined;
+  let failure: unknown;
+  let failed = false;
+  try {
+    result = await work();
+  } catch (e) {
+    failure = e;
+    failed = true;
+  }
+  let reported: WebgpuDeviceError | undefined;
+  for (const kind of [...kinds].reverse()) {
+    const error = await device.popErrorScope();
+    if (error && !reported) reported = new WebgpuDeviceError(kind, `webgpu ${kind === 'out-of-memory' ? 'ran out of memory' : `${kind} error`}: ${firstLine(error.message)}`);
+  }
+  if (reported) throw reported;
+  if (failed) throw failure;
+  return result as T;
+}
+
 async function register(): Promise<string> {
   const found = await findAdapter();
   installGlobals(found);
   const device = await requestDevice(found.adapter).catch((e: unknown) => {
     throw new Error(`${describe(found)}: requestDevice failed: ${firstLine(e)}`);
   });
+  activeDevice = device;
+  activeAdapter = found;
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
   // tfjs reads GPU buffers synchronously through OffscreenCanvas, which Node lacks; say so
   // instead of "OffscreenCanvas is not defined". This also covers a webgpu tensor used after a

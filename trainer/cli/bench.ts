@@ -11,13 +11,18 @@ import { memorySafeMicroBatch } from '../train/microBatch.js';
 import { backendOptions, useBackend } from './backendFlag.js';
 import { parseArch, parseSize, positiveInt, shapeOptions, shapeOverrides } from './shapeFlags.js';
 import { UsageError } from './usageError.js';
+import { type KernelProfile, profileKernels } from './kernelProfile.js';
+import { crossEntropy } from '../train/gradients.js';
 
-export const benchUsage = 'bench --arch A (--size S | --depth L --width D --heads K) --image I --patch P --channels C [--classes N] --batch B --steps N [--micro-batch M (default: what fits 1 GiB)] [--backend B] [--json]';
+export const benchUsage =
+  'bench --arch A (--size S | --depth L --width D --heads K) --image I --patch P --channels C [--classes N] --batch B --steps N [--warmup N] [--micro-batch M (default: what fits 1 GiB)] [--only train|infer] [--profile (webgpu: kernel time per shader program of one step)] [--backend B] [--device N|NAME] [--json]';
+
+const benchParts = ['train', 'infer'] as const;
 
 export async function bench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { ...shapeOptions, ...backendOptions, batch: { type: 'string' }, steps: { type: 'string' }, 'micro-batch': { type: 'string' }, warmup: { type: 'string' }, json: { type: 'boolean' } },
+    options: { ...shapeOptions, ...backendOptions, batch: { type: 'string' }, steps: { type: 'string' }, 'micro-batch': { type: 'string' }, warmup: { type: 'string' }, only: { type: 'string' }, profile: { type: 'boolean' }, json: { type: 'boolean' } },
     strict: true,
   });
   const arch = parseArch(values.arch);
@@ -27,8 +32,12 @@ export async function bench(argv: string[]): Promise<void> {
   const batch = positiveInt('batch', values.batch) ?? 64;
   const steps = positiveInt('steps', values.steps) ?? 5;
   const warmup = values.warmup === undefined ? 2 : Number(values.warmup);
+  if (!Number.isInteger(warmup) || warmup < 0) throw new UsageError(`--warmup must be a non-negative integer; got "${values.warmup}"`);
+  // One part per process lets a caller time training and inference apart (bench:gpu does).
+  const only = values.only;
+  if (only !== undefined && !(benchParts as readonly string[]).includes(only)) throw new UsageError(`--only must be one of ${benchParts.join(', ')}; got "${only}"`);
   const microBatch = Math.min(batch, positiveInt('micro-batch', values['micro-batch']) ?? memorySafeMicroBatch(shape, batch));
-  const backend = await useBackend(values.backend, values.threads);
+  const backend = await useBackend(values.backend, values.threads, values.device);
 
   const rng = new Rng(0);
   const host = initializeParameters(shape, rng);
@@ -42,10 +51,13 @@ export async function bench(argv: string[]): Promise<void> {
   const labels = tf.tensor(Float32Array.from({ length: batch }, () => rng.int(shape.classes)), [batch]);
 
   const trainStep = async (): Promise<void> => {
-    const { grads } = batchGradients(vars, trainable, images, labels, shape, microBatch, 0);
+    const { grads, statistics } = await batchGradients(vars, trainable, images, labels, shape, microBatch, 0);
     optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
     tf.dispose(Object.values(grads));
-    await vars[trainable[0]].data(); // wait for the device
+    // The trainer's one read per step (loss, accuracy, gradient norm), then wait for the device.
+    await statistics.data();
+    statistics.dispose();
+    await vars[trainable[0]].data();
   };
   // Inference in micro-batch chunks too: the wasm heap keeps its high-water mark.
   const inferStep = async (): Promise<void> => {
@@ -63,16 +75,36 @@ export async function bench(argv: string[]): Promise<void> {
     for (let i = 0; i < steps; i++) await step();
     return (batch * steps) / ((performance.now() - t0) / 1000);
   };
-  const trainImagesPerSecond = await timeIt(trainStep);
-  const inferImagesPerSecond = await timeIt(inferStep);
+  const trainImagesPerSecond = only === 'infer' ? undefined : await timeIt(trainStep);
+  const inferImagesPerSecond = only === 'train' ? undefined : await timeIt(inferStep);
+  // One step of each timed part again, each dispatch timed apart: synchronous bodies (tf.time's
+  // contract), so training here is one forward+backward+update without reading the loss.
+  const profile: { train?: KernelProfile; infer?: KernelProfile } = {};
+  if (values.profile) {
+    const varList = trainable.map((n) => vars[n]);
+    if (only !== 'infer') {
+      profile.train = await profileKernels(() => {
+        const { value, grads } = tf.variableGrads(() => crossEntropy(forward(images, vars, shape).logits, labels, shape.classes) as tf.Scalar, varList);
+        optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+        tf.dispose([value, ...Object.values(grads)]);
+      });
+    }
+    if (only !== 'train') profile.infer = await profileKernels(() => tf.dispose(forward(images, vars, shape).logits));
+  }
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-  const result = { backend, trainImagesPerSecond, inferImagesPerSecond, batch, microBatch, steps, peakRssMiB, shape };
+  const result = { backend, trainImagesPerSecond, inferImagesPerSecond, batch, microBatch, steps, peakRssMiB, shape, ...(values.profile ? { profile } : {}) };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
   }
   process.stdout.write(
     `${shape.arch} d=${shape.dim} depth ${shape.depth} heads ${shape.heads}, ${shape.image}×${shape.image}×${shape.channels} patch ${shape.patch}, batch ${batch} (micro ${microBatch}), backend ${backend}\n` +
-      `train ${trainImagesPerSecond.toFixed(1)} images/s, infer ${inferImagesPerSecond.toFixed(1)} images/s, peak RSS ${peakRssMiB.toFixed(0)} MiB\n`,
+      [
+        trainImagesPerSecond === undefined ? [] : [`train ${trainImagesPerSecond.toFixed(1)} images/s`],
+        inferImagesPerSecond === undefined ? [] : [`infer ${inferImagesPerSecond.toFixed(1)} images/s`],
+        [`peak RSS ${peakRssMiB.toFixed(0)} MiB\n`],
+      ]
+        .flat()
+        .join(', '),
   );
 }

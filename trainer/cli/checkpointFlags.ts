@@ -35,7 +35,7 @@ export async function loadCheckpointAndInput(command: string, values: Record<str
   if (!checkpoint) throw new UsageError(`${command} needs --checkpoint W.safetensors`);
   if (!input) throw new UsageError(`${command} needs --input X.npy`);
   const batch = positiveInt('batch', str('batch')) ?? 64;
-  const backend = await useBackend(str('backend'), str('threads'));
+  const backend = await useBackend(str('backend'), str('threads'), str('device'));
   const { shape, params } = loadCheckpoint(checkpoint, { ...shapeOverrides(values), arch: parseArch(str('arch')) });
   const images = asImageBatch(readNpy(input), shape, input);
   return { shape, params, images, batch, backend };

@@ -5,7 +5,7 @@ import { writeNpy } from '../io/npy.js';
 import { forward } from '../model/forward.js';
 import { checkpointOptions, loadCheckpointAndInput } from './checkpointFlags.js';
 
-export const inferUsage = 'infer --checkpoint W.safetensors --input X.npy [--output logits.npy] [--arch A --heads K …] [--backend B] [--batch N] [--json]';
+export const inferUsage = 'infer --checkpoint W.safetensors --input X.npy [--output logits.npy] [--arch A --heads K …] [--backend B] [--device N|NAME] [--batch N] [--json]';
 
 export async function infer(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...checkpointOptions, output: { type: 'string' } }, strict: true });

@@ -8,7 +8,7 @@ import { attentionMaps, defaultCodingRateEps, type LayerImageValues, layerImageV
 import { checkpointOptions, loadCheckpointAndInput } from './checkpointFlags.js';
 import { UsageError } from './usageError.js';
 
-export const metricsUsage = 'metrics --checkpoint W.safetensors --input X.npy [--attention-out maps.npy] [--eps 0.5] [--arch A --heads K …] [--backend B] [--json]';
+export const metricsUsage = 'metrics --checkpoint W.safetensors --input X.npy [--attention-out maps.npy] [--eps 0.5] [--arch A --heads K …] [--backend B] [--device N|NAME] [--json]';
 
 export async function metrics(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...checkpointOptions, 'attention-out': { type: 'string' }, eps: { type: 'string' } }, strict: true });

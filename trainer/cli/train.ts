@@ -11,8 +11,10 @@ import { signalTrainer, trainerAlive } from '../run/trainerProcess.js';
 import { type Progress, type RunHooks, type RunOutcome, resumeRun, startRun } from '../train/runTraining.js';
 import { positiveInt } from './shapeFlags.js';
 import { UsageError } from './usageError.js';
+import { useDevice } from './backendFlag.js';
+import { activeDevice } from '../backend/activeDevice.js';
 
-export const trainUsage = 'train CONFIG.crate.yaml [--runs-dir DIR] [--max-steps N] [--name NAME] [--backend B] [--introspect-every N] [--json]';
+export const trainUsage = 'train CONFIG.crate.yaml [--runs-dir DIR] [--max-steps N] [--name NAME] [--backend B] [--device N|NAME] [--introspect-every N] [--json]';
 export const resumeUsage = 'resume RUN_DIR [--max-steps N] [--patch P] [--json]';
 export const stopUsage = 'stop RUN_DIR [--timeout SECONDS]';
 
@@ -28,7 +30,11 @@ function hooks(json: boolean): RunHooks {
     process.stdout.write(`${JSON.stringify(o)}\n`);
   };
   return {
-    onStart: (runDir, backend) => (json ? line({ type: 'start', runDir, backend }) : process.stdout.write(`run ${runDir} on ${backend}\n`)),
+    onStart: (runDir, backend) => {
+      const device = activeDevice();
+      if (json) line({ type: 'start', runDir, backend, device });
+      else process.stdout.write(`run ${runDir} on ${device ?? backend}\nbackend: ${backend}\n`);
+    },
     onProgress: (p: Progress) => {
       if (json) line({ type: 'progress', ...p });
       else if (tty) process.stdout.write(`\rstep ${p.step}/${p.totalSteps}  epoch ${p.epoch}  loss ${p.loss.toFixed(4)}  ${p.imagesPerSecond.toFixed(1)} images/s  ETA ${formatSeconds(p.etaSeconds)}   `);
@@ -79,6 +85,7 @@ export async function train(argv: string[]): Promise<number> {
       'max-steps': { type: 'string' },
       name: { type: 'string' },
       backend: { type: 'string' },
+      device: { type: 'string' },
       'introspect-every': { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -95,6 +102,8 @@ export async function train(argv: string[]): Promise<number> {
     backend: values.backend,
     introspectEvery: positiveInt('introspect-every', values['introspect-every']),
   });
+  // Before the trainer starts its backend.
+  useDevice(values.device, config.backend);
   return report('train', await startRun(config, hooks(values.json ?? false)), values.json ?? false);
 }
 

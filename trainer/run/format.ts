@@ -16,7 +16,14 @@ export interface RunInfo {
   /** The trainer process's identity (trainerProcess.ts), so that a recycled pid is never taken for it. */
   trainerIdentity?: string;
   host: string;
+  /** The backend's one-line description, e.g. "webgpu (NVIDIA H200 via Vulkan, adapter 0; NVIDIA: 580.159.04 …)". */
   backend: string;
+  /**
+   * The device it computes on, named for people: "NVIDIA H200 via Vulkan" (WebGPU adapter and
+   * graphics API), "CPU: <model> (wasm)". Absent in runs written before it existed. A resumed run
+   * records the device it resumed on.
+   */
+  device?: string;
   step: number;
   epoch: number;
   totalSteps: number;

@@ -18,6 +18,7 @@ const runInfoSchema = z.looseObject({
   trainerIdentity: z.string().optional(),
   host: z.string(),
   backend: z.string(),
+  device: z.string().optional(),
   step: count,
   epoch: count,
   totalSteps: count,

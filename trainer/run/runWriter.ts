@@ -8,6 +8,13 @@ import { type RunEvent, type RunInfo, runFiles, scalarsLayout } from './format.j
 import { readRunInfo } from './runInfoFile.js';
 import { processIdentity } from './trainerProcess.js';
 import { type EventLine, encodeScalarsRecords, hasScalarsRecord, scalarsFileHeader } from './scalarsFile.js';
+import { activeDevice } from '../backend/activeDevice.js';
+
+/** The device this process's backend computes on, for run.json (none before a backend starts). */
+function deviceField(): Pick<RunInfo, 'device'> {
+  const device = activeDevice();
+  return device === undefined ? {} : { device };
+}
 
 type EventBody = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 't'> : never) : never;
 
@@ -44,7 +51,7 @@ export class RunWriter {
       writeFileAtomic(join(dir, runFiles.config), configYaml);
       writeFileAtomic(join(dir, runFiles.scalars), scalarsFileHeader());
       const now = new Date().toISOString();
-      const w = new RunWriter(dir, { ...fields, status: 'running', pid: process.pid, trainerIdentity: processIdentity(process.pid), host: hostname(), step: 0, epoch: 0, createdAt: now, updatedAt: now, heartbeat: now });
+      const w = new RunWriter(dir, { ...fields, ...deviceField(), status: 'running', pid: process.pid, trainerIdentity: processIdentity(process.pid), host: hostname(), step: 0, epoch: 0, createdAt: now, updatedAt: now, heartbeat: now });
       w.writeInfo();
       return w;
     } catch (e) {
@@ -64,7 +71,7 @@ export class RunWriter {
       const path = join(dir, file);
       if (existsSync(path) && statSync(path).size > bytes) truncateSync(path, bytes);
     }
-    const w = new RunWriter(dir, { ...info, pid: process.pid, trainerIdentity: processIdentity(process.pid), host: hostname(), status: 'running', error: undefined });
+    const w = new RunWriter(dir, { ...info, ...deviceField(), pid: process.pid, trainerIdentity: processIdentity(process.pid), host: hostname(), status: 'running', error: undefined });
     w.eventsSize = existsSync(join(dir, runFiles.events)) ? statSync(join(dir, runFiles.events)).size : 0;
     w.restoreScalars(sizes.scalarsBytes);
     w.writeInfo();

@@ -3,6 +3,7 @@
 // Moments are plain named tensors so a checkpoint can store and restore them exactly.
 import { tf, type Tensor } from '../tf.js';
 import type { NamedTensor } from '../io/safetensors.js';
+import { sumTensors } from './sumTensors.js';
 
 export interface AdamWSettings {
   beta1: number;
@@ -75,11 +76,13 @@ export class AdamW {
   }
 }
 
-/** Scales gradients in place so their global L2 norm is at most `maxNorm`; returns the norm before. */
-export async function clipGradients(grads: Record<string, Tensor>, maxNorm: number): Promise<number> {
-  const sq = tf.tidy(() => tf.addN(Object.values(grads).map((g) => g.square().sum())));
-  const norm = Math.sqrt((await sq.data())[0]);
-  sq.dispose();
+/** Σ‖g‖² over all gradients, a scalar on the device. */
+export function gradientSquaredNorm(grads: Record<string, Tensor>): Tensor {
+  return tf.tidy(() => sumTensors(Object.values(grads).map((g) => g.square().sum())));
+}
+
+/** Scales gradients in place so that their global L2 norm, `norm`, becomes at most `maxNorm`. */
+export function scaleToNorm(grads: Record<string, Tensor>, norm: number, maxNorm: number): void {
   if (maxNorm > 0 && norm > maxNorm) {
     const scale = maxNorm / (norm + 1e-6);
     for (const k of Object.keys(grads)) {
@@ -88,5 +91,13 @@ export async function clipGradients(grads: Record<string, Tensor>, maxNorm: numb
       grads[k] = scaled;
     }
   }
+}
+
+/** Scales gradients in place so their global L2 norm is at most `maxNorm`; returns the norm before. */
+export async function clipGradients(grads: Record<string, Tensor>, maxNorm: number): Promise<number> {
+  const sq = gradientSquaredNorm(grads);
+  const norm = Math.sqrt((await sq.data())[0]);
+  sq.dispose();
+  scaleToNorm(grads, norm, maxNorm);
   return norm;
 }

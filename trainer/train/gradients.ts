@@ -1,14 +1,32 @@
 // Loss and gradients of a batch, split into micro-batches whose gradients are summed, so a
-// batch larger than fits in memory at once (the wasm heap stops at 4 GiB) still trains.
+// batch larger than fits in memory at once (the wasm heap stops at 4 GiB, a GPU has its own
+// limits) still trains. Nothing here reads the device: the loss and the batch's statistics stay
+// tensors until the caller awaits them (webgpu in Node cannot read synchronously, and a read per
+// micro-batch would stall the GPU's queue).
 import { tf, type Tensor } from '../tf.js';
 import type { ModelShape } from '../model/architecture.js';
 import { forward, type ForwardResult } from '../model/forward.js';
 import type { Params } from '../model/params.js';
+import { gradientSquaredNorm } from './adamw.js';
+import { yieldToEventLoop } from './eventLoop.js';
+
+/** What a batch's step reports, read from the device in one go. */
+export interface BatchStatistics {
+  /** The loss the gradients are of (regularizer included), averaged over the batch. */
+  loss: number;
+  /** Fraction of the batch whose largest logit is its label. */
+  accuracy: number;
+  /** The regularizer's term in `loss`; undefined without one. */
+  extraLoss?: number;
+  /** The global L2 norm of the (summed) gradients, which clipping needs. */
+  gradNorm: number;
+}
 
 export interface BatchGradients {
-  loss: number;
   /** Mean over the whole batch, by parameter name. */
   grads: Record<string, Tensor>;
+  /** [loss, correct predictions, regularizer term, squared gradient norm] of the batch, on the device: one read (`readStatistics`) gets what the step reports and clipping needs. */
+  statistics: Tensor;
 }
 
 /** Softmax cross-entropy with optional label smoothing, averaged over the rows. */
@@ -17,7 +35,16 @@ export function crossEntropy(logits: Tensor, labels: Tensor, classes: number, sm
   return tf.neg(tf.sum(target.mul(tf.logSoftmax(logits)), -1)).mean();
 }
 
-export function batchGradients(
+/** How many rows' largest logit is their label (a float scalar). */
+function correctCount(logits: Tensor, labels: Tensor): Tensor {
+  return logits.argMax(-1).equal(labels.toInt()).sum().toFloat();
+}
+
+/**
+ * The batch's gradients. Between micro-batches it lets timers and signal handlers run, so a long
+ * step on a slow device does not freeze the heartbeat or delay `stop` by more than a micro-batch.
+ */
+export async function batchGradients(
   vars: Record<string, tf.Variable>,
   trainable: string[],
   images: Tensor,
@@ -27,34 +54,52 @@ export function batchGradients(
   labelSmoothing: number,
   /** A regularizer on the traced forward pass (e.g. the SRR term). */
   extraLoss?: (result: ForwardResult, p: Params) => Tensor,
-): BatchGradients {
+): Promise<BatchGradients> {
   const batch = images.shape[0];
   const varList = trainable.map((n) => vars[n]);
   let sums: Record<string, Tensor> | undefined;
-  let loss = 0;
+  let statistics = tf.zeros([3]);
   for (let start = 0; start < batch; start += microBatch) {
+    if (start > 0) await yieldToEventLoop();
     const n = Math.min(microBatch, batch - start);
     const weight = n / batch;
+    let parts: Tensor | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const x = images.slice(start, n);
       const y = labels.slice(start, n);
       const result = forward(x, vars, s, { trace: extraLoss !== undefined });
-      let l = crossEntropy(result.logits, y, s.classes, labelSmoothing);
-      if (extraLoss) l = l.add(extraLoss(result, vars));
-      return l.mul(weight) as tf.Scalar;
+      const data = crossEntropy(result.logits, y, s.classes, labelSmoothing);
+      const extra = extraLoss ? extraLoss(result, vars) : tf.scalar(0);
+      const l = data.add(extra).mul(weight) as tf.Scalar;
+      // Kept out of the gradient's tidy scope; correctCount is not on the loss's path, so the
+      // tape never differentiates it.
+      parts = tf.keep(tf.stack([l, correctCount(result.logits, y), extra.mul(weight)]));
+      return l;
     }, varList);
-    loss += value.dataSync()[0];
     value.dispose();
+    const next = statistics.add(parts!);
+    tf.dispose([statistics, parts!]);
+    statistics = next;
     if (!sums) {
       sums = grads;
     } else {
       for (const k of Object.keys(grads)) {
-        const next = sums[k].add(grads[k]);
+        const summed = sums[k].add(grads[k]);
         sums[k].dispose();
         grads[k].dispose();
-        sums[k] = next;
+        sums[k] = summed;
       }
     }
   }
-  return { loss, grads: sums ?? {} };
+  const grads = sums ?? {};
+  const withNorm = tf.tidy(() => tf.concat([statistics, gradientSquaredNorm(grads).reshape([1])]));
+  statistics.dispose();
+  return { grads, statistics: withNorm };
+}
+
+/** Reads (asynchronously) and disposes a step's statistics. */
+export async function readStatistics(b: BatchGradients, batch: number, withExtra: boolean): Promise<BatchStatistics> {
+  const [loss, correct, extra, squaredNorm] = await b.statistics.data();
+  b.statistics.dispose();
+  return { loss, accuracy: correct / batch, extraLoss: withExtra ? extra : undefined, gradNorm: Math.sqrt(squaredNorm) };
 }

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, type Tensor } from '../tf.js';
 import { initBackend } from '../backend/select.js';
+import { guardWebgpu, WebgpuDeviceError } from '../backend/webgpu.js';
 import { configHash, modelShape, type ResolvedConfig, stringifyConfig } from '../config/index.js';
 import { openDataset } from '../data/dataset.js';
 import { type ModelShape, ShapeError } from '../model/architecture.js';
@@ -25,14 +26,15 @@ import { type Checkpoint, checkpointNames, latestCheckpointDir, loadCheckpoint, 
 import { checkpointDirName, heartbeatIntervalMs, type RunStatus, runFiles } from '../run/format.js';
 import { fsFault, makeDirectories } from '../run/fsFault.js';
 import { type AppendOnlySizes, RunWriter } from '../run/runWriter.js';
-import { AdamW, clipGradients } from './adamw.js';
+import { AdamW, scaleToNorm } from './adamw.js';
 import { type DataFeed, openFeed } from './dataFeed.js';
 import { evaluate } from './evaluate.js';
 import { yieldToEventLoop } from './eventLoop.js';
-import { batchGradients } from './gradients.js';
+import { batchGradients, readStatistics } from './gradients.js';
 import { introspect, writeProbeImages } from './introspection.js';
 import { memorySafeMicroBatch } from './microBatch.js';
 import { learningRate } from './schedule.js';
+import { sumTensors } from './sumTensors.js';
 import { TrainingSetupError } from './setupError.js';
 
 const SRR_LAYER_STREAM = 0x5a7;
@@ -242,7 +244,7 @@ function srrLoss(config: ResolvedConfig, shape: ModelShape, step: number): ((r: 
   if (weight <= 0) return undefined;
   const chosen = layers === 'random' ? [derivedRng(config.seed, SRR_LAYER_STREAM, step).int(shape.depth)] : layers.filter((l) => l < shape.depth);
   return (r, p) =>
-    tf.addN(chosen.map((l) => rateReductionGap(r.layers[l].mssaInput, p[`transformer.layers.${l}.0.fn.qkv.weight`], shape.heads, eps).mean())).mul(weight);
+    sumTensors(chosen.map((l) => rateReductionGap(r.layers[l].mssaInput, p[`transformer.layers.${l}.0.fn.qkv.weight`], shape.heads, eps).mean())).mul(weight);
 }
 
 async function writeCheckpoint(s: Session, step: number, epoch: number): Promise<string> {
@@ -261,6 +263,19 @@ async function writeCheckpoint(s: Session, step: number, epoch: number): Promise
  */
 function lastGoodCheckpoint(runDir: string, weightsStep: number): string | undefined {
   return checkpointNames(runDir).filter((name) => name < checkpointDirName(weightsStep)).pop();
+}
+
+/** A training step whose device errors are reported; running out of memory names the micro-batch that might fit. */
+async function guardStep<T>(microBatch: number, step: () => Promise<T>): Promise<T> {
+  try {
+    return await guardWebgpu(step);
+  } catch (e) {
+    if (e instanceof WebgpuDeviceError && e.kind === 'out-of-memory') {
+      const advice = microBatch > 1 ? `set optim.microBatch to ${Math.floor(microBatch / 2)} or less` : 'the model does not fit this device even one image at a time';
+      throw new Error(`${e.message} in a training step with micro-batches of ${microBatch} images: ${advice}`);
+    }
+    throw e;
+  }
 }
 
 async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<RunOutcome> {
@@ -317,8 +332,15 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
       const batch = feed.trainBatch(step);
       const images = tf.tensor(batch.images, [batchSize, shape.channels, shape.image, shape.image]);
       const labels = tf.tensor1d(batch.labels, 'int32');
-      const { loss, grads } = batchGradients(s.vars, s.trainable, images, labels, shape, microBatch, config.optim.labelSmoothing, srrLoss(config, shape, step));
-      tf.dispose([images, labels]);
+      const srr = srrLoss(config, shape, step);
+      const { grads, stats } = await guardStep(microBatch, async () => {
+        const computed = await batchGradients(s.vars, s.trainable, images, labels, shape, microBatch, config.optim.labelSmoothing, srr);
+        tf.dispose([images, labels]);
+        // The one read of the step (the events log every step's loss): while the device works,
+        // timers and signal handlers run.
+        return { grads: computed.grads, stats: await readStatistics(computed, batchSize, srr !== undefined) };
+      });
+      const loss = stats.loss;
       if (!Number.isFinite(loss)) {
         tf.dispose(Object.values(grads));
         const good = lastGoodCheckpoint(run.dir, step);
@@ -326,7 +348,7 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
         run.log('error', message, step + 1);
         return finish('diverged', message);
       }
-      await clipGradients(grads, config.optim.gradClip);
+      scaleToNorm(grads, stats.gradNorm, config.optim.gradClip);
       const lr = learningRate(step, { lr: config.optim.lr, minLr: config.optim.minLr, warmupSteps: s.warmup, totalSteps: s.total });
       s.optimizer.apply(grads, lr);
       tf.dispose(Object.values(grads));
@@ -334,19 +356,19 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
       const stepSeconds = (performance.now() - t0) / 1000;
       seconds.train += stepSeconds;
       rate = rate === 0 ? batchSize / stepSeconds : 0.9 * rate + 0.1 * (batchSize / stepSeconds);
-      run.event({ type: 'scalars', step, epoch, loss, lr, imagesPerSecond: rate });
+      run.event({ type: 'scalars', step, epoch, loss, lr, imagesPerSecond: rate, accuracy: stats.accuracy, ...(stats.extraLoss === undefined ? {} : { srrLoss: stats.extraLoss }) });
       run.update({ step, epoch });
       hooks.onProgress?.({ step, totalSteps: s.total, epoch, loss, imagesPerSecond: rate, etaSeconds: ((s.total - step) * batchSize) / rate });
 
       const endOfEpoch = step % feed.stepsPerEpoch === 0;
       const evalNow = config.eval.every === 'epoch' ? endOfEpoch : step % config.eval.every === 0;
       if (evalNow || step === s.total) {
-        const e = await timed('eval', () => evaluate(feed, s.vars, shape, batchSize));
+        const e = await timed('eval', () => guardWebgpu(() => evaluate(feed, s.vars, shape, batchSize)));
         run.event({ type: 'eval', step, epoch, split: 'validation', loss: e.loss, accuracy: e.accuracy });
         hooks.onEvent?.(`step ${step}: validation loss ${e.loss.toFixed(4)}, accuracy ${(100 * e.accuracy).toFixed(2)}%`);
       }
       if (config.introspect.every > 0 && (step % config.introspect.every === 0 || step === s.total)) {
-        await timed('introspect', () => introspect(feed, s.vars, shape, config, run, step, epoch));
+        await timed('introspect', () => guardWebgpu(() => introspect(feed, s.vars, shape, config, run, step, epoch)));
       }
       if (step % config.checkpoint.every === 0 || step === s.total) {
         const failed = await checkpointOrFail(epoch);

@@ -1,5 +1,5 @@
-// The per-run status lines above the dashboard's charts: status, step, loss, throughput, and for
-// runs that failed or diverged the error with a link to the trainer's log.
+// The per-run status lines above the dashboard's charts: status, step, loss, throughput, the
+// device, and for runs that failed or diverged the error with a link to the trainer's log.
 import type { RunSummary } from '../../server/protocol.js';
 import { formatNumber, formatShort } from '../shared/numberFormat.js';
 
@@ -29,7 +29,7 @@ export function renderRunStatus(list: HTMLElement, runs: RunStatusView[], openLo
       const facts = document.createElement('span');
       facts.className = 'run-facts';
       facts.textContent = s
-        ? ` — ${s.status} · step ${s.step}${s.totalSteps ? ` / ${s.totalSteps}` : ''} · loss ${formatNumber(s.loss)} · ${formatShort(s.imagesPerSecond)} images/s`
+        ? ` — ${s.status} · step ${s.step}${s.totalSteps ? ` / ${s.totalSteps}` : ''} · loss ${formatNumber(s.loss)} · ${formatShort(s.imagesPerSecond)} images/s${s.device ? ` on ${s.device}` : ''}`
         : ' — waiting for the run';
       li.append(swatch, name, facts);
       if (run.removed) {
