@@ -21,7 +21,6 @@ import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { cacheRoot } from './vscodeEnv.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packLimitBytes = 60 * 2 ** 20;
@@ -118,6 +117,8 @@ export async function pack(values) {
   const webgpu = join(root, 'node_modules', 'webgpu');
   const dawn = join(webgpu, 'dist', 'linux-x64', 'dawn.node');
   if (!existsSync(dawn)) fail(`${dawn} is missing (npm ci installs the webgpu package)`);
+  // Imported here, not at the top: this script also runs alone, unpacked on the GPU machine.
+  const { cacheRoot } = await import('./vscodeEnv.mjs');
   const debs = loaderDebs(values.debs ?? join(cacheRoot(), 'vulkan-loader-debs'));
 
   rmSync(out, { recursive: true, force: true });
