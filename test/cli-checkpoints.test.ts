@@ -56,6 +56,7 @@ cases.forEach(([arch, o, withMetadata], seed) => {
 
     if (arch === 'vit') return; // no subspaces: Rc is defined for the CRATE family only
     const m = runCliJson<{ layers: Array<{ R: number[]; Rc: number[]; codeZeroFraction: number }> }>(['metrics', '--checkpoint', c.weights, '--input', c.input, '--backend', 'cpu', ...flags]);
+    assert.equal(m.layers.length, c.shape.depth, 'a metrics record per layer');
     m.layers.forEach((layer, l) => {
       const wqkv = c.host.get(`transformer.layers.${l}.0.fn.qkv.weight`)!.data;
       const R = traces.map((t) => naiveR(t[l].z, 0.5));

@@ -23,8 +23,20 @@ interface MetricsJson {
   layers: Array<{ R: number[]; Rc: number[]; codeZeroFraction: number; density: number; srr: number }>;
 }
 
+const cases = referenceCases();
+
+// The loops below make no test for a case that is missing: the cases themselves are checked here.
+test('the reference holds one case of each architecture, with a metric per layer and per image', () => {
+  assert.deepEqual(cases.map((c) => c.expected.arch).sort(), ['crate', 'crate-alpha']);
+  for (const c of cases) {
+    assert.ok(c.expected.layers.length > 0, `${c.name}: no layers in expected.json`);
+    const images = readNpy(c.input).shape[0];
+    for (const l of c.expected.layers) assert.ok(l.R.length === images && l.Rc.length === images, `${c.name}: R and Rc per image`);
+  }
+});
+
 for (const backend of backends) {
-  for (const c of referenceCases()) {
+  for (const c of cases) {
     test(`${c.name} on ${backend}: logits, attention and metrics match the reference`, async () => {
       await initBackend(backend);
       assert.equal(tf.getBackend(), backend);
@@ -46,6 +58,7 @@ for (const backend of backends) {
       assert.ok(maxScaledDiff(ours, attention.data) <= 1e-4, `attention differs by ${maxScaledDiff(ours, attention.data)}`);
 
       const metrics = await layerMetrics(result.layers, params, shape, c.expected.codingRateEps);
+      assert.equal(metrics.length, c.expected.layers.length, 'a metrics record per layer');
       metrics.forEach((m, l) => {
         const e = c.expected.layers[l];
         assert.ok(maxRelDiff(m.R, e.R) <= 1e-3, `layer ${l} R: ${m.R} vs ${e.R}`);
@@ -75,6 +88,7 @@ for (const backend of backends) {
       assert.ok(maxScaledDiff(infer.logits.flat(), readNpy(c.logits).data) <= 1e-4);
       const mapsFile = join(tmp, `${c.name}-${backend}.npy`);
       const m = runCliJson<MetricsJson>(['metrics', '--checkpoint', c.weights, '--input', c.input, '--backend', backend, '--attention-out', mapsFile]);
+      assert.equal(m.layers.length, c.expected.layers.length, 'a metrics record per layer');
       m.layers.forEach((layer, l) => {
         assert.ok(maxRelDiff(layer.R, c.expected.layers[l].R) <= 1e-3);
         assert.ok(maxRelDiff(layer.Rc, c.expected.layers[l].Rc) <= 1e-3);

@@ -2,10 +2,13 @@
 // and resumed ends bit-identical to an uninterrupted run, with every step's event exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensors } from '../trainer/io/safetensors.js';
+import { Rng } from '../trainer/random/rng.js';
+import { checkpointDirName } from '../trainer/run/format.js';
 import { exited, events, firstCheckpoint, onlyRun, runInfo, spawnCli } from './support/runs.js';
 import { waitFor } from './support/waitFor.js';
 import { decodedSidecar, expectedSidecar, withoutTiming } from './support/scalarsSidecar.js';
@@ -29,6 +32,24 @@ checkpoint: { every: 5, keep: 2 }
 const finalWeights = (runDir: string): Buffer => readFileSync(join(runDir, 'checkpoints', 'step-00000060', 'weights.safetensors'));
 const finalOptimizer = (runDir: string): Buffer => readFileSync(join(runDir, 'checkpoints', 'step-00000060', 'optimizer.safetensors'));
 
+/**
+ * The seed of the kill point: CRATE_LAB_KILL_SEED replays a failed run's kill point; by default a
+ * new one each run, so that runs together try many moments.
+ */
+function killSeed(): number {
+  const given = process.env.CRATE_LAB_KILL_SEED;
+  if (given === undefined || given === '') return randomInt(2 ** 31);
+  if (!/^\d+$/.test(given)) throw new Error(`CRATE_LAB_KILL_SEED must be a non-negative integer, not "${given}"`);
+  return Number(given);
+}
+
+/** Whether `signal` is pending for process `pid`: sent to it while it is stopped (Linux /proc). */
+function signalPending(pid: number, signal: NodeJS.Signals): boolean {
+  const mask = /^ShdPnd:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!mask) throw new Error(`/proc/${pid}/status has no ShdPnd line`);
+  return ((BigInt(`0x${mask[1]}`) >> BigInt(constants.signals[signal] - 1)) & 1n) === 1n;
+}
+
 function scalarSteps(runDir: string): number[] {
   return events(runDir).flatMap((e) => (e.type === 'scalars' ? [e.step] : []));
 }
@@ -44,7 +65,7 @@ function assertScalarsFileResumed(runDir: string, reference: string): void {
   assert.deepEqual(withoutTiming(decoded), withoutTiming(decodedSidecar(reference)!));
 }
 
-test('SIGKILL after the first checkpoint, then resume: bit-identical to an uninterrupted run', async () => {
+test('SIGKILL after the first checkpoint, then resume: bit-identical to an uninterrupted run', async (t) => {
   const straight = join(tmp, 'straight');
   const done = await exited(spawnCli(['train', config, '--runs-dir', straight]));
   assert.equal(done.code, 0, done.stderr);
@@ -56,12 +77,16 @@ test('SIGKILL after the first checkpoint, then resume: bit-identical to an unint
   const result = exited(child);
   const runDir = await firstCheckpoint(killed);
   // A random moment after the first checkpoint: a random step to reach, then up to 100 ms more.
-  const target = 6 + Math.floor(Math.random() * 45);
+  const seed = killSeed();
+  const rng = new Rng(seed);
+  const target = 6 + rng.int(45);
+  const delayMs = rng.int(100);
   await waitFor(`step ${target}`, () => (runInfo(runDir).step >= target ? true : undefined), 60_000);
-  await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 100)));
+  await new Promise((r) => setTimeout(r, delayMs));
   child.kill('SIGKILL');
   assert.equal((await result).signal, 'SIGKILL');
   const stepAtKill = runInfo(runDir).step;
+  t.diagnostic(`kill point: step ${target} + ${delayMs} ms, killed at step ${stepAtKill} (replay with CRATE_LAB_KILL_SEED=${seed})`);
   assert.ok(stepAtKill < 60, `killed too late (step ${stepAtKill}); the test needs a slower run`);
 
   const resumed = await exited(spawnCli(['resume', runDir]));
@@ -75,21 +100,31 @@ test('SIGKILL after the first checkpoint, then resume: bit-identical to an unint
   assertScalarsFileResumed(runDir, reference);
 });
 
-test('stop checkpoints and marks the run stopped; resume finishes it identically', async () => {
+test('stop checkpoints and marks the run stopped; resume finishes it identically', async (t) => {
   const runsDir = join(tmp, 'stopped');
   const child = spawnCli(['train', config, '--runs-dir', runsDir]);
   const result = exited(child);
   const runDir = await firstCheckpoint(runsDir);
-  const stop = await exited(spawnCli(['stop', runDir]));
+  // The trainer is frozen until `crate-lab stop` has sent its SIGTERM (held pending meanwhile), so
+  // the stop lands a step or so later however slowly that process starts, never after the last step.
+  child.kill('SIGSTOP');
+  const frozenAt = runInfo(runDir).step;
+  const stopper = spawnCli(['stop', runDir]);
+  const stopping = exited(stopper);
+  t.after(() => [child, stopper].forEach((p) => p.kill('SIGKILL'))); // a failure leaves neither frozen nor waiting
+  await waitFor('crate-lab stop to send SIGTERM', () => signalPending(child.pid!, 'SIGTERM'), 60_000);
+  child.kill('SIGCONT');
+  const stop = await stopping;
   assert.equal(stop.code, 0, stop.stderr);
   const trainer = await result;
   assert.equal(trainer.code, 0, trainer.stderr);
   const info = runInfo(runDir);
-  if (info.step < 60) {
-    assert.equal(info.status, 'stopped');
-    const resumed = await exited(spawnCli(['resume', runDir]));
-    assert.equal(resumed.code, 0, resumed.stderr);
-  }
+  t.diagnostic(`frozen at step ${frozenAt}, stopped at step ${info.step}`);
+  assert.equal(info.status, 'stopped');
+  assert.ok(info.step >= frozenAt && info.step < 60, `stopped at step ${info.step}, frozen at ${frozenAt}`);
+  assert.equal(readFileSync(join(runDir, 'checkpoints', 'latest'), 'utf8').trim(), checkpointDirName(info.step), 'the stop checkpoints its step');
+  const resumed = await exited(spawnCli(['resume', runDir]));
+  assert.equal(resumed.code, 0, resumed.stderr);
   assert.equal(runInfo(runDir).status, 'completed');
   assert.ok(finalWeights(runDir).equals(finalWeights(onlyRun(join(tmp, 'straight'))!)));
   assert.deepEqual(scalarSteps(runDir), Array.from({ length: 60 }, (_, i) => i + 1));

@@ -1,14 +1,17 @@
 // The whole product in a real VS Code (code-server) driven through Chromium, as a user would:
 // the packaged .vsix installed, a workspace with the quickstart config; launch from the palette,
 // the run in the Runs view, the dashboard's loss curve growing while it trains, the Layers and
-// Attention panels showing data, stop, resume, compare two runs. Screenshots go to
-// test-results/vscode/. Under CI=true a missing VS Code fails these tests instead of skipping.
+// Attention panels showing data, stop, resume (checked on disk), compare two runs (their final
+// metrics against their events.jsonl). Screenshots go to test-results/vscode/. Under CI=true a
+// missing VS Code fails these tests instead of skipping.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
+import type { RunEvent } from '../trainer/run/format.js';
+import { events, exited, runInfo, spawnCli } from './support/runs.js';
 import { waitFor } from './support/waitFor.js';
 import { installExtension, startCodeServer, tempDirs, vscodeGate, type CodeServer } from './support/codeServer.js';
 import { launchChromium, openWorkbench, runCommand, screenshot, showViewContainer, waitForTreeItem, waitForWorkbench, webviewFrame, withScreenshotOnFailure, type Workbench } from './support/workbench.js';
@@ -40,6 +43,48 @@ function stopTrainers(runsDir: string, only?: string): void {
       // not a run, or its trainer is gone already
     }
   }
+}
+
+/** The run directories in `runsDir`, oldest first (their names start with the start time). */
+function runDirs(runsDir: string): string[] {
+  return readdirSync(runsDir).filter((d) => !d.startsWith('.')).sort().map((d) => join(runsDir, d));
+}
+
+/**
+ * What the compare panel should list for a run, from its events.jsonl (written by the trainer):
+ * each column's value as the cell's tooltip gives it, 'not recorded' where there is none. Losses
+ * and accuracies at float32, the precision the server keeps series in (as scalars.bin does).
+ */
+function finalMetricsFromEvents(runDir: string): Record<string, string> {
+  const all = events(runDir);
+  const last = <K extends RunEvent['type']>(type: K, keep: (e: Extract<RunEvent, { type: K }>) => boolean = () => true) =>
+    all.filter((e): e is Extract<RunEvent, { type: K }> => e.type === type && keep(e as Extract<RunEvent, { type: K }>)).at(-1);
+  const scalars = last('scalars');
+  const validation = last('eval', (e) => e.split === 'validation');
+  const test = last('eval', (e) => e.split === 'test');
+  const layers = last('layers');
+  const shown = (v: number | undefined) => (v === undefined ? 'not recorded' : String(v));
+  const f32 = (v: number | undefined) => (v === undefined ? undefined : Math.fround(v));
+  return {
+    step: shown(scalars?.step),
+    'train loss': shown(f32(scalars?.loss)),
+    'validation loss': shown(f32(validation?.loss)),
+    'validation accuracy': shown(f32(validation?.accuracy)),
+    'test loss': shown(f32(test?.loss)),
+    'test accuracy': shown(f32(test?.accuracy)),
+    // SPEC §4: the mean over layers of the SRR measure; the gap is validation − training loss.
+    'SRR measure': shown(layers && layers.layers.reduce((sum, l) => sum + l.srr, 0) / layers.layers.length),
+    'generalization gap': shown(validation && scalars && Math.fround(validation.loss) - Math.fround(scalars.loss)),
+  };
+}
+
+/** The compare panel's final-metrics table: per run row, the cell of each column (by header), numbers as their exact tooltip. */
+function finalMetricsTable(compare: FrameLocator): Promise<Array<Record<string, string>>> {
+  return compare.locator('[data-table=final-metrics] tr').evaluateAll((rows) => {
+    const [header, ...body] = rows as HTMLTableRowElement[];
+    const columns = Array.from(header.cells).map((c) => c.textContent!.trim());
+    return body.map((r) => Object.fromEntries(Array.from(r.cells).map((c, i) => [columns[i], c.classList.contains('num') ? c.title : c.textContent!.trim()])));
+  });
 }
 
 /** Accepts the quick pick's row matching `label` once it is shown. */
@@ -117,14 +162,24 @@ describe('CRATE Lab in VS Code (packaged .vsix)', { skip: gate.skip }, () => {
 
   step('stop, then resume from the palette', 240_000, async () => {
     const { page } = wb;
-    const rowsSaying = (text: string) => page.locator('.monaco-list-row[role="treeitem"]').filter({ hasText: text });
+    const [runDir] = runDirs(join(folder!, 'runs'));
     await runCommand(page, 'CRATE Lab: Stop Run');
     await pick(page, /quickstart/);
     await waitForTreeItem(page, /stopped/, { view: 'Runs', timeoutMs: 120_000 });
+    const stopped = runInfo(runDir);
+    assert.equal(stopped.status, 'stopped');
     await screenshot(page, 'e2e-5-stopped');
     await runCommand(page, 'CRATE Lab: Resume Run');
     await pick(page, /quickstart/);
-    await until('the run to run again', () => rowsSaying('stopped').count(), (n) => n === 0, 120_000);
+    // The Runs view's row reads "quickstart 19:31:02, running, step 130/32000 · …" to a screen reader.
+    const row = page.locator('.monaco-list-row[role="treeitem"]').filter({ hasText: /quickstart/ }).first();
+    const progress = (label: string | null) => /, (running|completed), step (\d+)\//.exec(label ?? '');
+    await until(`the Runs view to show the run training past step ${stopped.step}`, () => row.getAttribute('aria-label'), (label) => Number(progress(label)?.[2]) > stopped.step, 120_000);
+    // On disk: the same run trains on from the step it stopped at.
+    const info = runInfo(runDir);
+    assert.ok(info.status === 'running' || info.status === 'completed', `run.json says ${info.status}`);
+    assert.ok(info.step > stopped.step, `run.json step ${info.step}, stopped at ${stopped.step}`);
+    assert.ok(events(runDir).some((e) => e.type === 'scalars' && e.step === stopped.step + 1), `no scalars event of step ${stopped.step + 1}`);
     await screenshot(page, 'e2e-6-resumed');
   });
 
@@ -153,6 +208,22 @@ describe('CRATE Lab in VS Code (packaged .vsix)', { skip: gate.skip }, () => {
     const compare = await webviewFrame(page, { title: 'Compare: 2 runs', timeoutMs: 60_000 });
     // A header row and one row per run.
     await until('final metrics of two runs', () => compare.locator('[data-table=final-metrics] tr').count(), (n) => n === 3, 60_000);
+    // Stopped, the runs' final metrics hold still: each row is a run, named, with its events' numbers.
+    const dirs = runDirs(join(folder!, 'runs'));
+    assert.equal(dirs.length, 2);
+    for (const dir of dirs) {
+      const stop = await exited(spawnCli(['stop', dir]));
+      assert.equal(stop.code, 0, stop.stderr);
+    }
+    const rows = await until('both runs stopped in the comparison', () => finalMetricsTable(compare), (r) => r.length === 2 && r.every((row) => row.status === 'stopped'), 60_000);
+    for (const dir of dirs) {
+      const info = runInfo(dir);
+      const row = rows.find((r) => r.run === `${info.name} (${info.id})`);
+      assert.ok(row, `no row names ${info.name} (${info.id}): ${rows.map((r) => r.run).join(', ')}`);
+      const expected = finalMetricsFromEvents(dir);
+      assert.equal(expected.step, String(info.step), 'the last event is of the step run.json gives');
+      assert.deepEqual(row, { run: `${info.name} (${info.id})`, status: 'stopped', ...expected }, `final metrics of ${info.id}`);
+    }
     await screenshot(page, 'e2e-7-compare');
     // Up to here nothing went wrong on purpose: no errors in the window's console.
     assert.deepEqual(wb.unexpectedErrors(), []);

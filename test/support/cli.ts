@@ -5,6 +5,9 @@ import { repoRoot } from './reference.js';
 
 export const cliPath = join(repoRoot, 'dist', 'trainer', 'cli.js');
 
+/** How long a test waits for one crate-lab process; the tests' runs take seconds, so past this it hangs. */
+export const cliTimeoutMs = 300_000;
+
 export interface CliResult {
   status: number | null;
   stdout: string;
@@ -12,7 +15,11 @@ export interface CliResult {
 }
 
 export function runCli(args: string[], env: Record<string, string> = {}): CliResult {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: cliTimeoutMs, killSignal: 'SIGKILL' });
+  if (r.error) {
+    const why = (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `did not exit within ${cliTimeoutMs / 1000} s and was killed` : `could not run: ${r.error.message}`;
+    throw new Error(`crate-lab ${args.join(' ')} ${why}${r.stderr ? `; its stderr:\n${r.stderr}` : ''}`);
+  }
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

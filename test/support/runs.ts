@@ -4,19 +4,34 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readEventsFrom } from '../../trainer/run/eventsReader.js';
 import type { RunEvent, RunInfo } from '../../trainer/run/format.js';
-import { cliPath } from './cli.js';
+import { cliPath, cliTimeoutMs } from './cli.js';
 import { waitFor } from './waitFor.js';
 
 export function spawnCli(args: string[]): ChildProcess {
   return spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/**
+ * How the process ended, and its output. A process still running after cliTimeoutMs (a hung
+ * trainer) is killed and fails the test with its command line and stderr, instead of hanging it.
+ * One parameter only: callers pass it to map().
+ */
 export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }> {
   let stderr = '';
   let stdout = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr, stdout })));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      const command = child.spawnargs.slice(1).join(' ');
+      reject(new Error(`${command} (pid ${child.pid}) did not exit within ${cliTimeoutMs / 1000} s and was killed${stderr ? `; its stderr:\n${stderr}` : ''}`));
+    }, cliTimeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stderr, stdout });
+    });
+  });
 }
 
 /** The one run directory inside a runs directory. */
