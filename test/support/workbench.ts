@@ -32,8 +32,12 @@ export async function launchChromium(options: { headless?: boolean; args?: strin
   });
 }
 
-/** Console errors every code-server workbench logs (the proprietary `vsda` module is not shipped). */
-export const BENIGN_CONSOLE_ERRORS: RegExp[] = [/\/vsda\//];
+/**
+ * Console errors of code-server's workbench itself, not of CRATE Lab: the proprietary `vsda`
+ * module is not shipped, and offline the GitHub sign-in provider never registers (logged about
+ * 8 s after start when the machine is busy).
+ */
+export const BENIGN_CONSOLE_ERRORS: RegExp[] = [/\/vsda\//, /Timed out waiting for authentication provider 'github' to register/];
 
 export interface Workbench {
   context: BrowserContext;
