@@ -17,7 +17,8 @@ interface Command {
 
 const lspUsage = 'lsp --stdio';
 /** The language server over stdio, as `node dist/server/server.js --stdio` runs it. */
-async function lsp(): Promise<number> {
+async function lsp(argv: string[]): Promise<number> {
+  if (argv.length !== 1 || argv[0] !== '--stdio') throw new UsageError(`lsp talks LSP over stdin and stdout: crate-lab ${lspUsage}${argv.length > 0 ? ` (got ${argv.join(' ')})` : ''}`);
   const { runLanguageServer } = await import('../../server/languageServer.js');
   await runLanguageServer();
   return 0;

@@ -15,7 +15,7 @@
 // dataset, microBatch = batchSize) cannot be static: those fields are optional here, carry a
 // `computedDefault` note for hover, and are filled by resolve.ts.
 import { z } from 'zod';
-import { archIds, blockConstants, sizeIds } from '../model/architecture.js';
+import { archIds, blockConstants, shapeLimits, sizeIds } from '../model/architecture.js';
 import { defaultCodingRateEps } from '../metrics/layerMetrics.js';
 import { backendChoices } from '../backend/names.js';
 import { FASHION_MNIST_DIR } from '../data/fashionMnist.js';
@@ -47,17 +47,17 @@ const model = z
       description: 'Size preset of Table 4 (depth, width, heads, patch). Explicit depth/width/heads/patch override it.',
       computedDefault: 'none: then depth, width, heads and patch must all be given',
     }),
-    depth: f(int(1, 128).optional(), { description: 'Number of layers L.', computedDefault: 'from size' }),
-    width: f(int(1, 8192).optional(), { description: 'Token width d; must be divisible by heads.', computedDefault: 'from size' }),
-    heads: f(int(1, 256).optional(), { description: 'Attention heads K; each head has width d/K.', computedDefault: 'from size' }),
-    patch: f(int(1, 1024).optional(), {
+    depth: f(int(1, shapeLimits.depth).optional(), { description: 'Number of layers L.', computedDefault: 'from size' }),
+    width: f(int(1, shapeLimits.dim).optional(), { description: 'Token width d; must be divisible by heads.', computedDefault: 'from size' }),
+    heads: f(int(1, shapeLimits.heads).optional(), { description: 'Attention heads K; each head has width d/K.', computedDefault: 'from size' }),
+    patch: f(int(1, shapeLimits.patch).optional(), {
       description: 'Patch side P in pixels; must divide the image size.',
       computedDefault: 'from size; for the synthetic set, data.patch',
     }),
-    image: f(int(1, 4096).optional(), { description: 'Input image side in pixels (square images).', computedDefault: 'from the dataset' }),
-    channels: f(int(1, 64).optional(), { description: 'Input channels.', computedDefault: 'from the dataset' }),
-    classes: f(int(1, 100_000).optional(), { description: 'Output classes; at least the dataset’s.', computedDefault: 'from the dataset' }),
-    overcomplete: f(int(1, 16).default(blockConstants.defaultOvercomplete), {
+    image: f(int(1, shapeLimits.image).optional(), { description: 'Input image side in pixels (square images).', computedDefault: 'from the dataset' }),
+    channels: f(int(1, shapeLimits.channels).optional(), { description: 'Input channels.', computedDefault: 'from the dataset' }),
+    classes: f(int(1, shapeLimits.classes).optional(), { description: 'Output classes; at least the dataset’s.', computedDefault: 'from the dataset' }),
+    overcomplete: f(int(1, shapeLimits.overcomplete).default(blockConstants.defaultOvercomplete), {
       description: 'CRATE-α: dictionary ratio C of D ∈ R^{d×Cd}; 1 is a complete dictionary.',
     }),
     decoupled: f(z.boolean().default(true), { description: 'CRATE-α: a separate decoding dictionary D̂ (off: D̂ = D).' }),

@@ -122,11 +122,18 @@ export class ShapeError extends Error {
   }
 }
 
+/**
+ * The largest value of each size of a shape (the run config's schema takes its ranges from here).
+ * Far beyond Table 4's huge, they bound what a typo can ask for: a depth of 10⁹ would otherwise
+ * build a billion layers before anything else could fail.
+ */
+export const shapeLimits = { image: 4096, patch: 1024, channels: 64, dim: 8192, depth: 128, heads: 256, classes: 100_000, overcomplete: 16 } as const;
+
 export function validateShape(s: ModelShape): void {
-  const positive: Array<keyof ModelShape> = ['image', 'patch', 'channels', 'dim', 'depth', 'heads', 'classes', 'overcomplete'];
-  for (const k of positive) {
+  for (const [k, max] of Object.entries(shapeLimits) as [keyof typeof shapeLimits, number][]) {
     const v = s[k];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ShapeError(`${k} must be a positive integer, got ${String(v)}`);
+    if (v > max) throw new ShapeError(`${k} must not exceed ${max}, got ${v}`);
   }
   if (s.dim % s.heads !== 0) throw new ShapeError(`dim ${s.dim} is not divisible by heads ${s.heads}`, { rule: 'heads', dim: s.dim, heads: s.heads });
   if (s.image % s.patch !== 0) throw new ShapeError(`image size ${s.image} is not divisible by patch size ${s.patch}`, { rule: 'patch', image: s.image, patch: s.patch });
