@@ -8,7 +8,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { probeWebgpu } from '../trainer/backend/webgpu.js';
+import { initBackend } from '../trainer/backend/select.js';
+import { trainingMemory } from '../trainer/backend/trainingMemory.js';
+import { allocatableBytes, guardWebgpu, probeWebgpu, WebgpuDeviceError, webgpuDevice } from '../trainer/backend/webgpu.js';
+import { resolveShape } from '../trainer/model/architecture.js';
+import { memorySafeMicroBatch } from '../trainer/train/microBatch.js';
 import { readSafetensors } from '../trainer/io/safetensors.js';
 import { derivedRng } from '../trainer/random/derivedRng.js';
 import { events, exited, firstCheckpoint, onlyRun, runInfo, spawnCli } from './support/runs.js';
@@ -178,4 +182,36 @@ checkpoint: { every: 3, keep: 2 }
   const scalars = events(runDir).flatMap((e) => (e.type === 'scalars' ? [e] : []));
   assert.deepEqual(scalars.map((e) => e.step), Array.from({ length: steps }, (_, i) => i + 1), 'every step exactly once');
   assert.deepEqual(scalars.map((e) => e.loss), straight.losses);
+});
+
+test('on webgpu the micro-batch respects the device: its binding limit, a measured allocation, and device errors fail loudly', async (t) => {
+  if (!(await webgpuOrSkip(t))) return;
+  await initBackend('webgpu');
+  try {
+    const device = webgpuDevice()!;
+    const memory = await trainingMemory();
+    const binding = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
+    assert.equal(memory.maxTensorBytes, binding);
+    t.diagnostic(`${memory.source}; budget ${memory.budgetBytes} bytes`);
+    // 224×224 images in patches of 8: 785 tokens, so one image's attention scores are
+    // 12 heads × 785² float32 = 29.6 MB; a batch of them must fit one binding.
+    const shape = resolveShape('crate-alpha', undefined, { image: 224, patch: 8, channels: 3, dim: 48, depth: 1, heads: 12, classes: 10 });
+    const perImage = 12 * 785 * 785 * 4;
+    const micro = memorySafeMicroBatch(shape, 4096, { budgetBytes: 2 ** 50, maxTensorBytes: binding, source: 'test' });
+    assert.equal(micro, Math.floor(binding / perImage));
+
+    // The allocation probe counts what the device lets allocate, up to its cap.
+    assert.equal(await allocatableBytes(device, 2 ** 24, 2 ** 26), 2 ** 26);
+
+    // A device error inside a guarded step is thrown, not printed and trained through.
+    await assert.rejects(
+      guardWebgpu(async () => {
+        device.createBuffer({ size: 16, usage: 0 }); // no usage: invalid
+      }),
+      (e: unknown) => e instanceof WebgpuDeviceError && e.kind === 'validation',
+    );
+    assert.equal(await guardWebgpu(async () => 7), 7, 'a clean step passes through');
+  } finally {
+    await initBackend('cpu');
+  }
 });

@@ -211,6 +211,63 @@ export function webgpuAdapter(): FoundAdapter | undefined {
   return activeAdapter;
 }
 
+export interface WebgpuMemory {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+  /** What the device let allocate (up to the probe's cap); undefined on a software adapter, whose memory is the host's. */
+  measuredBytes?: number;
+}
+
+/** The probe allocates in chunks of at most 1 GiB, and stops at 512 GiB (more than any GPU has). */
+const probeChunkBytes = 2 ** 30;
+const probeCapBytes = 2 ** 39;
+
+/**
+ * How many bytes `device` lets allocate, up to `capBytes`, in chunks, then frees them. WebGPU
+ * has no memory query; an allocation that fails is an out-of-memory error in its scope. The
+ * buffers are never written, so the driver commits nothing for most of them, and it takes a
+ * fraction of a second on a GPU.
+ */
+export async function allocatableBytes(device: GPUDevice, chunkBytes: number, capBytes: number): Promise<number> {
+  const chunk = Math.min(chunkBytes, device.limits.maxBufferSize);
+  const usage = (activeAdapter!.globals.GPUBufferUsage as { STORAGE: number }).STORAGE;
+  const buffers: GPUBuffer[] = [];
+  try {
+    while ((buffers.length + 1) * chunk <= capBytes) {
+      device.pushErrorScope('out-of-memory');
+      const buffer = device.createBuffer({ size: chunk, usage });
+      if (await device.popErrorScope()) {
+        buffer.destroy();
+        break;
+      }
+      buffers.push(buffer);
+    }
+  } finally {
+    for (const b of buffers) b.destroy();
+  }
+  return buffers.length * chunk;
+}
+
+let memory: Promise<WebgpuMemory> | undefined;
+
+/** The registered device's limits and (on a hardware adapter) measured memory, probed once per process. */
+export function webgpuMemory(): Promise<WebgpuMemory> {
+  const device = activeDevice;
+  const found = activeAdapter;
+  if (!device || !found) return Promise.reject(new Error('webgpu is not initialised'));
+  memory ??= (async () => ({
+    maxBufferSize: device.limits.maxBufferSize,
+    maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+    measuredBytes: found.software ? undefined : await allocatableBytes(device, probeChunkBytes, probeCapBytes),
+  }))();
+  return memory;
+}
+
+/** The registered device, for tests and probes. */
+export function webgpuDevice(): GPUDevice | undefined {
+  return activeDevice;
+}
+
 /** What the device reported while a guarded piece of work ran. */
 export class WebgpuDeviceError extends Error {
   constructor(

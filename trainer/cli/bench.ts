@@ -8,11 +8,12 @@ import { parameterSpecs } from '../model/parameters.js';
 import { Rng } from '../random/rng.js';
 import { batchGradients } from '../train/gradients.js';
 import { memorySafeMicroBatch } from '../train/microBatch.js';
+import { trainingMemory } from '../backend/trainingMemory.js';
 import { backendOptions, useBackend } from './backendFlag.js';
 import { parseArch, parseSize, positiveInt, shapeOptions, shapeOverrides } from './shapeFlags.js';
 import { UsageError } from './usageError.js';
 
-export const benchUsage = 'bench --arch A (--size S | --depth L --width D --heads K) --image I --patch P --channels C [--classes N] --batch B --steps N [--micro-batch M (default: what fits 1 GiB)] [--backend B] [--json]';
+export const benchUsage = 'bench --arch A (--size S | --depth L --width D --heads K) --image I --patch P --channels C [--classes N] --batch B --steps N [--micro-batch M (default: what fits the memory of the backend)] [--backend B] [--json]';
 
 export async function bench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -27,8 +28,9 @@ export async function bench(argv: string[]): Promise<void> {
   const batch = positiveInt('batch', values.batch) ?? 64;
   const steps = positiveInt('steps', values.steps) ?? 5;
   const warmup = values.warmup === undefined ? 2 : Number(values.warmup);
-  const microBatch = Math.min(batch, positiveInt('micro-batch', values['micro-batch']) ?? memorySafeMicroBatch(shape, batch));
+  const requestedMicroBatch = positiveInt('micro-batch', values['micro-batch']);
   const backend = await useBackend(values.backend, values.threads);
+  const microBatch = Math.min(batch, requestedMicroBatch ?? memorySafeMicroBatch(shape, batch, await trainingMemory()));
 
   const rng = new Rng(0);
   const host = initializeParameters(shape, rng);

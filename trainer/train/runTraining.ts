@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, type Tensor } from '../tf.js';
 import { initBackend } from '../backend/select.js';
+import { trainingMemory } from '../backend/trainingMemory.js';
 import { guardWebgpu, WebgpuDeviceError } from '../backend/webgpu.js';
 import { configHash, modelShape, type ResolvedConfig, stringifyConfig } from '../config/index.js';
 import { openDataset } from '../data/dataset.js';
@@ -281,8 +282,9 @@ async function guardStep<T>(microBatch: number, step: () => Promise<T>): Promise
 async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<RunOutcome> {
   const { config, shape, feed, run } = s;
   const batchSize = config.optim.batchSize;
-  const microBatch = Math.min(config.optim.microBatch, memorySafeMicroBatch(shape, batchSize));
-  if (microBatch < config.optim.microBatch) run.log('info', `micro-batches of ${microBatch} images (optim.microBatch ${config.optim.microBatch} would not fit the memory budget)`, startStep);
+  const memory = await trainingMemory();
+  const microBatch = Math.min(config.optim.microBatch, memorySafeMicroBatch(shape, batchSize, memory));
+  if (microBatch < config.optim.microBatch) run.log('info', `micro-batches of ${microBatch} images (optim.microBatch ${config.optim.microBatch} would not fit ${memory.source})`, startStep);
   let stopRequested = false;
   const onSignal = (): void => {
     stopRequested = true;
