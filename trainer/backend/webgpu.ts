@@ -218,9 +218,12 @@ export interface WebgpuMemory {
   measuredBytes?: number;
 }
 
-/** The probe allocates in chunks of at most 1 GiB, and stops at 512 GiB (more than any GPU has). */
+/**
+ * The probe allocates in chunks of at most 1 GiB and stops at 192 GiB (the largest GPUs' memory),
+ * so that a driver that lets allocations oversubscribe still yields a budget the device holds.
+ */
 const probeChunkBytes = 2 ** 30;
-const probeCapBytes = 2 ** 39;
+const probeCapBytes = 192 * 2 ** 30;
 
 /**
  * How many bytes `device` lets allocate, up to `capBytes`, in chunks, then frees them. WebGPU
