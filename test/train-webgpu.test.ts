@@ -5,7 +5,7 @@
 // installs Mesa); there a webgpu that does not start fails the tests instead of skipping them.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../trainer/backend/select.js';
@@ -15,6 +15,7 @@ import { resolveShape } from '../trainer/model/architecture.js';
 import { memorySafeMicroBatch } from '../trainer/train/microBatch.js';
 import { readSafetensors } from '../trainer/io/safetensors.js';
 import { derivedRng } from '../trainer/random/derivedRng.js';
+import { heartbeatIntervalMs } from '../trainer/run/format.js';
 import { events, exited, firstCheckpoint, onlyRun, runInfo, spawnCli } from './support/runs.js';
 import { waitFor } from './support/waitFor.js';
 
@@ -214,4 +215,48 @@ test('on webgpu the micro-batch respects the device: its binding limit, a measur
   } finally {
     await initBackend('cpu');
   }
+});
+
+test('webgpu: during a long training step the heartbeat stays fresh and SIGTERM is taken at once; the run stops after the step', async (t) => {
+  if (!(await webgpuOrSkip(t))) return;
+  // One step of 1024 images in 32 micro-batches takes several seconds on llvmpipe.
+  const config = writeConfig(
+    'long',
+    `seed: 1
+model: { arch: crate-alpha, depth: 1, width: 8, heads: 2 }
+data: { kind: synthetic-subspaces, trainSize: 1200, testSize: 32 }
+optim: { batchSize: 1024, microBatch: 32, maxSteps: 3 }
+introspect: { every: 0 }
+checkpoint: { every: 100 }
+`,
+  );
+  const runsDir = join(tmp, 'long');
+  const child = spawnCli(['train', config, '--backend', 'webgpu', '--runs-dir', runsDir]);
+  const result = exited(child);
+  t.after(() => child.kill('SIGKILL'));
+  const runDir = await waitFor('run.json', () => (onlyRun(runsDir) && readdirSync(onlyRun(runsDir)!).includes('run.json') ? onlyRun(runsDir) : undefined));
+  await waitFor('the webgpu backend', () => /^webgpu/.test(runInfo(runDir).backend));
+
+  // Watch the first step for 2.5 heartbeat intervals: the heartbeat may never be older than two.
+  const started = Date.now();
+  const beats = new Set<string>();
+  while (Date.now() - started < 2.5 * heartbeatIntervalMs) {
+    const info = runInfo(runDir);
+    assert.equal(info.step, 0, 'the first step ended before the heartbeat could be watched; make it longer');
+    const age = Date.now() - Date.parse(info.heartbeat);
+    assert.ok(age < 2 * heartbeatIntervalMs, `heartbeat is ${age} ms old during the step`);
+    beats.add(info.heartbeat);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(beats.size >= 2, 'the heartbeat advanced during the step');
+
+  child.kill('SIGTERM');
+  const signalled = Date.now();
+  await waitFor('status stopping', () => runInfo(runDir).status === 'stopping', 2 * heartbeatIntervalMs);
+  t.diagnostic(`SIGTERM taken after ${Date.now() - signalled} ms, at step ${runInfo(runDir).step}`);
+  const r = await result;
+  assert.equal(r.code, 0, r.stderr);
+  const info = runInfo(runDir);
+  assert.equal(info.status, 'stopped');
+  assert.ok(info.step < 3, `stopped at step ${info.step}, after the run's end`);
 });
