@@ -190,7 +190,7 @@ test('on webgpu the micro-batch respects the device: its binding limit, a measur
   await initBackend('webgpu');
   try {
     const device = webgpuDevice()!;
-    const memory = await trainingMemory();
+    const memory = await trainingMemory(2 ** 30);
     const binding = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
     assert.equal(memory.maxTensorBytes, binding);
     t.diagnostic(`${memory.source}; budget ${memory.budgetBytes} bytes`);

@@ -21,9 +21,13 @@ export const cpuTrainingMemory: TrainingMemory = { budgetBytes: 2 ** 30, source:
  */
 const deviceShare = 0.5;
 
-export async function trainingMemory(): Promise<TrainingMemory> {
+/**
+ * The memory for training on the active backend. On a GPU the device is asked for up to twice
+ * `wantedBytes` (what the whole batch would take), so that a batch that fits never exhausts it.
+ */
+export async function trainingMemory(wantedBytes: number): Promise<TrainingMemory> {
   if (tf.getBackend() !== 'webgpu') return cpuTrainingMemory;
-  const m = await webgpuMemory();
+  const m = await webgpuMemory(wantedBytes / deviceShare);
   const maxTensorBytes = Math.min(m.maxBufferSize, m.maxStorageBufferBindingSize);
   const binding = `buffers up to ${mib(maxTensorBytes)}`;
   // A software adapter's memory is the host's: the CPU backends' budget applies.
@@ -31,7 +35,7 @@ export async function trainingMemory(): Promise<TrainingMemory> {
   return {
     budgetBytes: deviceShare * m.measuredBytes,
     maxTensorBytes,
-    source: `half of the ${mib(m.measuredBytes)} the device could allocate, ${binding}`,
+    source: `half of the ${mib(m.measuredBytes)} the device let allocate${m.measuredBytes < m.askedBytes ? '' : ' (all that was asked)'}, ${binding}`,
   };
 }
 

@@ -214,7 +214,9 @@ export function webgpuAdapter(): FoundAdapter | undefined {
 export interface WebgpuMemory {
   maxBufferSize: number;
   maxStorageBufferBindingSize: number;
-  /** What the device let allocate (up to the probe's cap); undefined on a software adapter, whose memory is the host's. */
+  /** What the probe asked for. */
+  askedBytes: number;
+  /** What the device let allocate of that; undefined on a software adapter, whose memory is the host's. */
   measuredBytes?: number;
 }
 
@@ -247,23 +249,26 @@ export async function allocatableBytes(device: GPUDevice, chunkBytes: number, ca
     }
   } finally {
     for (const b of buffers) b.destroy();
+    // Dawn frees destroyed buffers' memory once the queue passes the current serial: finish a
+    // submission so the memory is back before tfjs allocates.
+    device.queue.submit([device.createCommandEncoder().finish()]);
+    await device.queue.onSubmittedWorkDone();
   }
   return buffers.length * chunk;
 }
 
-let memory: Promise<WebgpuMemory> | undefined;
-
-/** The registered device's limits and (on a hardware adapter) measured memory, probed once per process. */
-export function webgpuMemory(): Promise<WebgpuMemory> {
+/** The registered device's limits and (on a hardware adapter) how much of `wantedBytes` it lets allocate, up to 192 GiB. */
+export async function webgpuMemory(wantedBytes: number): Promise<WebgpuMemory> {
   const device = activeDevice;
   const found = activeAdapter;
-  if (!device || !found) return Promise.reject(new Error('webgpu is not initialised'));
-  memory ??= (async () => ({
+  if (!device || !found) throw new Error('webgpu is not initialised');
+  const askedBytes = Math.min(probeCapBytes, Math.max(probeChunkBytes, wantedBytes));
+  return {
     maxBufferSize: device.limits.maxBufferSize,
     maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
-    measuredBytes: found.software ? undefined : await allocatableBytes(device, probeChunkBytes, probeCapBytes),
-  }))();
-  return memory;
+    askedBytes,
+    measuredBytes: found.software ? undefined : await allocatableBytes(device, probeChunkBytes, askedBytes),
+  };
 }
 
 /** The registered device, for tests and probes. */

@@ -7,7 +7,7 @@ import { forward } from '../model/forward.js';
 import { parameterSpecs } from '../model/parameters.js';
 import { Rng } from '../random/rng.js';
 import { batchGradients } from '../train/gradients.js';
-import { memorySafeMicroBatch } from '../train/microBatch.js';
+import { memorySafeMicroBatch, trainingBytesPerImage } from '../train/microBatch.js';
 import { trainingMemory } from '../backend/trainingMemory.js';
 import { backendOptions, useBackend } from './backendFlag.js';
 import { parseArch, parseSize, positiveInt, shapeOptions, shapeOverrides } from './shapeFlags.js';
@@ -30,7 +30,7 @@ export async function bench(argv: string[]): Promise<void> {
   const warmup = values.warmup === undefined ? 2 : Number(values.warmup);
   const requestedMicroBatch = positiveInt('micro-batch', values['micro-batch']);
   const backend = await useBackend(values.backend, values.threads);
-  const microBatch = Math.min(batch, requestedMicroBatch ?? memorySafeMicroBatch(shape, batch, await trainingMemory()));
+  const microBatch = Math.min(batch, requestedMicroBatch ?? memorySafeMicroBatch(shape, batch, await trainingMemory(batch * trainingBytesPerImage(shape))));
 
   const rng = new Rng(0);
   const host = initializeParameters(shape, rng);

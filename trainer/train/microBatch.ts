@@ -13,8 +13,13 @@ import { cpuTrainingMemory, type TrainingMemory } from '../backend/trainingMemor
  */
 const trainingBytesPerActivationByte = 4;
 
+/** Estimated bytes one image takes in training. */
+export function trainingBytesPerImage(shape: ModelShape): number {
+  return trainingBytesPerActivationByte * activationBytesPerImage(shape);
+}
+
 export function memorySafeMicroBatch(shape: ModelShape, batch: number, m: TrainingMemory = cpuTrainingMemory): number {
-  let fit = Math.floor(m.budgetBytes / (trainingBytesPerActivationByte * activationBytesPerImage(shape)));
+  let fit = Math.floor(m.budgetBytes / trainingBytesPerImage(shape));
   if (m.maxTensorBytes !== undefined) fit = Math.min(fit, Math.floor(m.maxTensorBytes / largestTensorBytesPerImage(shape)));
   return Math.max(1, Math.min(batch, fit));
 }

@@ -33,7 +33,7 @@ import { evaluate } from './evaluate.js';
 import { yieldToEventLoop } from './eventLoop.js';
 import { batchGradients, readStatistics } from './gradients.js';
 import { introspect, writeProbeImages } from './introspection.js';
-import { memorySafeMicroBatch } from './microBatch.js';
+import { memorySafeMicroBatch, trainingBytesPerImage } from './microBatch.js';
 import { learningRate } from './schedule.js';
 import { sumTensors } from './sumTensors.js';
 import { TrainingSetupError } from './setupError.js';
@@ -282,7 +282,7 @@ async function guardStep<T>(microBatch: number, step: () => Promise<T>): Promise
 async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<RunOutcome> {
   const { config, shape, feed, run } = s;
   const batchSize = config.optim.batchSize;
-  const memory = await trainingMemory();
+  const memory = await trainingMemory(batchSize * trainingBytesPerImage(shape));
   const microBatch = Math.min(config.optim.microBatch, memorySafeMicroBatch(shape, batchSize, memory));
   if (microBatch < config.optim.microBatch) run.log('info', `micro-batches of ${microBatch} images (optim.microBatch ${config.optim.microBatch} would not fit ${memory.source})`, startStep);
   let stopRequested = false;
