@@ -13,6 +13,7 @@ import { trainingMemory } from '../trainer/backend/trainingMemory.js';
 import { allocatableBytes, guardWebgpu, probeWebgpu, WebgpuDeviceError, webgpuDevice } from '../trainer/backend/webgpu.js';
 import { resolveShape } from '../trainer/model/architecture.js';
 import { memorySafeMicroBatch } from '../trainer/train/microBatch.js';
+import { guardStep } from '../trainer/train/stepGuard.js';
 import { readSafetensors } from '../trainer/io/safetensors.js';
 import { derivedRng } from '../trainer/random/derivedRng.js';
 import { heartbeatIntervalMs } from '../trainer/run/format.js';
@@ -212,6 +213,17 @@ test('on webgpu the micro-batch respects the device: its binding limit, a measur
       (e: unknown) => e instanceof WebgpuDeviceError && e.kind === 'validation',
     );
     assert.equal(await guardWebgpu(async () => 7), 7, 'a clean step passes through');
+
+    // Running out of device memory in a step names the micro-batch to use. (A real out-of-memory
+    // cannot be provoked on llvmpipe, whose buffers are lazily committed host memory: this is the
+    // error guardWebgpu raises for one.)
+    const oom = new WebgpuDeviceError('out-of-memory', 'webgpu ran out of memory: Out of memory allocating 2147483648 bytes');
+    await assert.rejects(
+      guardStep(24, async () => {
+        throw oom;
+      }),
+      { message: 'webgpu ran out of memory: Out of memory allocating 2147483648 bytes in a training step with micro-batches of 24 images: set optim.microBatch to 12 or less' },
+    );
   } finally {
     await initBackend('cpu');
   }

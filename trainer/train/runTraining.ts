@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { tf, type Tensor } from '../tf.js';
 import { initBackend } from '../backend/select.js';
 import { trainingMemory } from '../backend/trainingMemory.js';
-import { guardWebgpu, WebgpuDeviceError } from '../backend/webgpu.js';
+import { guardWebgpu } from '../backend/webgpu.js';
 import { configHash, modelShape, type ResolvedConfig, stringifyConfig } from '../config/index.js';
 import { openDataset } from '../data/dataset.js';
 import { type ModelShape, ShapeError } from '../model/architecture.js';
@@ -30,6 +30,7 @@ import { type AppendOnlySizes, RunWriter } from '../run/runWriter.js';
 import { AdamW, scaleToNorm } from './adamw.js';
 import { type DataFeed, openFeed } from './dataFeed.js';
 import { evaluate } from './evaluate.js';
+import { guardStep } from './stepGuard.js';
 import { yieldToEventLoop } from './eventLoop.js';
 import { batchGradients, readStatistics } from './gradients.js';
 import { introspect, writeProbeImages } from './introspection.js';
@@ -264,19 +265,6 @@ async function writeCheckpoint(s: Session, step: number, epoch: number): Promise
  */
 function lastGoodCheckpoint(runDir: string, weightsStep: number): string | undefined {
   return checkpointNames(runDir).filter((name) => name < checkpointDirName(weightsStep)).pop();
-}
-
-/** A training step whose device errors are reported; running out of memory names the micro-batch that might fit. */
-async function guardStep<T>(microBatch: number, step: () => Promise<T>): Promise<T> {
-  try {
-    return await guardWebgpu(step);
-  } catch (e) {
-    if (e instanceof WebgpuDeviceError && e.kind === 'out-of-memory') {
-      const advice = microBatch > 1 ? `set optim.microBatch to ${Math.floor(microBatch / 2)} or less` : 'the model does not fit this device even one image at a time';
-      throw new Error(`${e.message} in a training step with micro-batches of ${microBatch} images: ${advice}`);
-    }
-    throw e;
-  }
 }
 
 async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<RunOutcome> {
