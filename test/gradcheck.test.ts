@@ -109,24 +109,28 @@ for (const [path, logdet] of [['float64 on the host', batchLogdetOnHost], ['Gaus
 test('Gauss–Jordan on the device gives the float64 logdet and inverse of I + αG, and the same gradient as the host path', () => {
   tf.setBackend('cpu');
   const rng = new Rng(8);
-  const [b, m, k] = [3, 9, 5];
-  // G = AAᵀ of rank k < m: a singular Gram matrix, as when tokens outnumber features.
-  const a = rng.fill(new Float32Array(b * m * k), () => rng.normal());
-  const gram = tf.matMul(tf.tensor(a, [b, m, k]), tf.tensor(a, [b, m, k]), false, true);
-  const spd = tf.eye(m).reshape([1, m, m]).add(gram.mul(2));
-  const host = Float64Array.from(spd.dataSync());
-  const { logdet, inverse } = logdetAndInverse(spd);
-  const inv = inverse.dataSync();
-  logdet.dataSync().forEach((got, i) => {
-    const want = logdetSpd(host.subarray(i * m * m, (i + 1) * m * m), m);
-    assert.ok(Math.abs(got - want) <= 1e-5 * Math.abs(want), `matrix ${i}: logdet ${got} vs ${want}`);
-    const wantInv = inverseSpd(host.subarray(i * m * m, (i + 1) * m * m), m);
-    const worst = Math.max(...Array.from(wantInv, (x, j) => Math.abs(inv[i * m * m + j] - x)));
-    assert.ok(worst <= 1e-5, `matrix ${i}: inverse differs by ${worst}`);
-  });
-  const dy = tf.tensor(Float32Array.from({ length: b }, () => rng.normal()));
-  const [onHost] = tf.grads((x: Tensor) => batchLogdetOnHost(x).mul(dy).sum())([spd]);
-  const [onDevice] = tf.grads((x: Tensor) => batchLogdetOnDevice(x).mul(dy).sum())([spd]);
-  const worst = Math.max(...Array.from(onDevice.dataSync(), (g, j) => Math.abs(g - onHost.dataSync()[j])));
-  assert.ok(worst <= 1e-5, `gradients differ by ${worst}`);
+  // [batch, m, rank of G, α]: a small case, and the sizes training meets, whose pivots reach
+  // thousands (I + αG of LayerNorm'd tokens: α = d/(Nε²), diagonal 1 + αd), one of rank < m.
+  for (const [b, m, k, alpha] of [[3, 9, 5, 2], [2, 48, 64, 50], [1, 40, 12, 300]]) {
+    const a = rng.fill(new Float32Array(b * m * k), () => rng.normal());
+    const gram = tf.matMul(tf.tensor(a, [b, m, k]), tf.tensor(a, [b, m, k]), false, true);
+    const spd = tf.eye(m).reshape([1, m, m]).add(gram.mul(alpha));
+    const host = Float64Array.from(spd.dataSync());
+    const { logdet, inverse } = logdetAndInverse(spd);
+    const inv = inverse.dataSync();
+    logdet.dataSync().forEach((got, i) => {
+      const want = logdetSpd(host.subarray(i * m * m, (i + 1) * m * m), m);
+      assert.ok(Math.abs(got - want) <= 1e-5 * Math.abs(want), `${m}×${m} matrix ${i}: logdet ${got} vs ${want}`);
+      const wantInv = inverseSpd(host.subarray(i * m * m, (i + 1) * m * m), m);
+      const err = Math.hypot(...Array.from(wantInv, (x, j) => inv[i * m * m + j] - x)) / Math.hypot(...wantInv);
+      // float32 elimination: forward error ~ κ·2⁻²⁴, κ ≈ 3·10³ in the rank-deficient case (measured 3.3e-4).
+      assert.ok(err <= 2e-3, `${m}×${m} matrix ${i}: inverse differs by ${err} (relative, Frobenius)`);
+    });
+    const dy = tf.tensor(Float32Array.from({ length: b }, () => rng.normal()));
+    const [onHost] = tf.grads((x: Tensor) => batchLogdetOnHost(x).mul(dy).sum())([spd]);
+    const [onDevice] = tf.grads((x: Tensor) => batchLogdetOnDevice(x).mul(dy).sum())([spd]);
+    const h = onHost.dataSync();
+    const err = Math.hypot(...Array.from(onDevice.dataSync(), (g, j) => g - h[j])) / Math.hypot(...h);
+    assert.ok(err <= 2e-3, `${m}×${m}: gradients differ by ${err} (relative, Frobenius)`);
+  }
 });
