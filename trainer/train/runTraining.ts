@@ -270,9 +270,6 @@ function lastGoodCheckpoint(runDir: string, weightsStep: number): string | undef
 async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<RunOutcome> {
   const { config, shape, feed, run } = s;
   const batchSize = config.optim.batchSize;
-  const memory = await trainingMemory(batchSize * trainingBytesPerImage(shape));
-  const microBatch = Math.min(config.optim.microBatch, memorySafeMicroBatch(shape, batchSize, memory));
-  if (microBatch < config.optim.microBatch) run.log('info', `micro-batches of ${microBatch} images (optim.microBatch ${config.optim.microBatch} would not fit ${memory.source})`, startStep);
   let stopRequested = false;
   const onSignal = (): void => {
     stopRequested = true;
@@ -282,6 +279,10 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
   process.on('SIGINT', onSignal);
   const beat = setInterval(() => run.heartbeat(), heartbeatIntervalMs);
   beat.unref();
+  // After the heartbeat starts: on a GPU this probes the device's memory.
+  const memory = await trainingMemory(batchSize * trainingBytesPerImage(shape));
+  const microBatch = Math.min(config.optim.microBatch, memorySafeMicroBatch(shape, batchSize, memory));
+  if (microBatch < config.optim.microBatch) run.log('info', `micro-batches of ${microBatch} images (optim.microBatch ${config.optim.microBatch} would not fit ${memory.source})`, startStep);
   let step = startStep;
   let rate = 0;
   // Where the time goes, reported at the end: introspection must stay a small share of training.
