@@ -283,6 +283,7 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
   const memory = await trainingMemory(batchSize * trainingBytesPerImage(shape));
   const microBatch = Math.min(config.optim.microBatch, memorySafeMicroBatch(shape, batchSize, memory));
   if (microBatch < config.optim.microBatch) run.log('info', `micro-batches of ${microBatch} images (optim.microBatch ${config.optim.microBatch} would not fit ${memory.source})`, startStep);
+  else if (memory.maxTensorBytes !== undefined) run.log('info', `micro-batches of ${microBatch} images fit ${memory.source}`, startStep);
   let step = startStep;
   let rate = 0;
   // Where the time goes, reported at the end: introspection must stay a small share of training.
