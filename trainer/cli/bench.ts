@@ -47,7 +47,7 @@ export async function bench(argv: string[]): Promise<void> {
     const { grads, statistics } = await batchGradients(vars, trainable, images, labels, shape, microBatch, 0);
     optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
     tf.dispose(Object.values(grads));
-    // The trainer's one read per step (loss, accuracy, gradient norm), then wait for the device.
+    // The trainer's one read per step (loss, accuracy), then wait for the device.
     await statistics.data();
     statistics.dispose();
     await vars[trainable[0]].data();

@@ -326,7 +326,7 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
       const labels = tf.tensor1d(batch.labels, 'int32');
       const srr = srrLoss(config, shape, step);
       const { grads, stats } = await guardStep(microBatch, async () => {
-        const computed = await batchGradients(s.vars, s.trainable, images, labels, shape, microBatch, config.optim.labelSmoothing, srr);
+        const computed = await batchGradients(s.vars, s.trainable, images, labels, shape, microBatch, config.optim.labelSmoothing, srr, config.optim.gradClip > 0);
         tf.dispose([images, labels]);
         // The one read of the step (the events log every step's loss): while the device works,
         // timers and signal handlers run.
@@ -340,7 +340,7 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
         run.log('error', message, step + 1);
         return finish('diverged', message);
       }
-      scaleToNorm(grads, stats.gradNorm, config.optim.gradClip);
+      if (stats.gradNorm !== undefined) scaleToNorm(grads, stats.gradNorm, config.optim.gradClip);
       const lr = learningRate(step, { lr: config.optim.lr, minLr: config.optim.minLr, warmupSteps: s.warmup, totalSteps: s.total });
       s.optimizer.apply(grads, lr);
       tf.dispose(Object.values(grads));
