@@ -134,7 +134,7 @@ test('the server serves a finished run from scalars.bin exactly as from events.j
   });
   const reference = answers.json as { all: { series: Record<string, unknown>; lastStep: number }; summary: { error?: string } };
   assert.equal(reference.all.lastStep, 36);
-  assert.deepEqual(Object.keys(reference.all.series).sort(), ['imagesPerSecond', 'loss', 'lr', 'validation.accuracy', 'validation.loss']);
+  assert.deepEqual(Object.keys(reference.all.series).sort(), ['accuracy', 'imagesPerSecond', 'loss', 'lr', 'validation.accuracy', 'validation.loss']);
   assert.equal(reference.summary.error, undefined);
   for (const name of ['sidecar', 'torn', 'short', 'header']) assert.deepEqual(answers[name], reference, name);
 });

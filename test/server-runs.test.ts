@@ -363,7 +363,7 @@ test('scalarsOfEvent: the pushed events give exactly the series the server serve
     }
   }
   const served = await client.connection.sendRequest(getScalarsRequest, { runDir: launched });
-  assert.deepEqual(Object.keys(served.series).sort(), ['imagesPerSecond', 'loss', 'lr', 'validation.accuracy', 'validation.loss']);
+  assert.deepEqual(Object.keys(served.series).sort(), ['accuracy', 'imagesPerSecond', 'loss', 'lr', 'validation.accuracy', 'validation.loss']);
   assert.deepEqual(served.series, fromPush);
   // Events without scalars contribute nothing.
   assert.deepEqual(scalarsOfEvent({ type: 'log', t: '', level: 'info', message: 'x' }), {});

@@ -243,6 +243,71 @@ export function webgpuAdapter(): FoundAdapter | undefined {
   return activeAdapter;
 }
 
+export interface WebgpuMemory {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+  /** What the probe asked for. */
+  askedBytes: number;
+  /** What the device let allocate of that; undefined on a software adapter, whose memory is the host's. */
+  measuredBytes?: number;
+}
+
+/**
+ * The probe allocates in chunks of at most 1 GiB and stops at 192 GiB (the largest GPUs' memory),
+ * so that a driver that lets allocations oversubscribe still yields a budget the device holds.
+ */
+const probeChunkBytes = 2 ** 30;
+const probeCapBytes = 192 * 2 ** 30;
+
+/**
+ * How many bytes `device` lets allocate, up to `capBytes`, in chunks, then frees them. WebGPU
+ * has no memory query; an allocation that fails is an out-of-memory error in its scope. The
+ * buffers are never written, so the driver commits nothing for most of them, and it takes a
+ * fraction of a second on a GPU.
+ */
+export async function allocatableBytes(device: GPUDevice, chunkBytes: number, capBytes: number): Promise<number> {
+  const chunk = Math.min(chunkBytes, device.limits.maxBufferSize);
+  const usage = (activeAdapter!.globals.GPUBufferUsage as { STORAGE: number }).STORAGE;
+  const buffers: GPUBuffer[] = [];
+  try {
+    while ((buffers.length + 1) * chunk <= capBytes) {
+      device.pushErrorScope('out-of-memory');
+      const buffer = device.createBuffer({ size: chunk, usage });
+      if (await device.popErrorScope()) {
+        buffer.destroy();
+        break;
+      }
+      buffers.push(buffer);
+    }
+  } finally {
+    for (const b of buffers) b.destroy();
+    // Dawn frees destroyed buffers' memory once the queue passes the current serial: finish a
+    // submission so the memory is back before tfjs allocates.
+    device.queue.submit([device.createCommandEncoder().finish()]);
+    await device.queue.onSubmittedWorkDone();
+  }
+  return buffers.length * chunk;
+}
+
+/** The registered device's limits and (on a hardware adapter) how much of `wantedBytes` it lets allocate, up to 192 GiB. */
+export async function webgpuMemory(wantedBytes: number): Promise<WebgpuMemory> {
+  const device = activeDevice;
+  const found = activeAdapter;
+  if (!device || !found) throw new Error('webgpu is not initialised');
+  const askedBytes = Math.min(probeCapBytes, Math.max(probeChunkBytes, wantedBytes));
+  return {
+    maxBufferSize: device.limits.maxBufferSize,
+    maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+    askedBytes,
+    measuredBytes: found.software ? undefined : await allocatableBytes(device, probeChunkBytes, askedBytes),
+  };
+}
+
+/** The registered device, for tests and probes. */
+export function webgpuDevice(): GPUDevice | undefined {
+  return activeDevice;
+}
+
 /** What the device reported while a guarded piece of work ran. */
 export class WebgpuDeviceError extends Error {
   constructor(

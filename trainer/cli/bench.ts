@@ -7,7 +7,8 @@ import { forward } from '../model/forward.js';
 import { parameterSpecs } from '../model/parameters.js';
 import { Rng } from '../random/rng.js';
 import { batchGradients } from '../train/gradients.js';
-import { memorySafeMicroBatch } from '../train/microBatch.js';
+import { memorySafeMicroBatch, trainingBytesPerImage } from '../train/microBatch.js';
+import { trainingMemory } from '../backend/trainingMemory.js';
 import { backendOptions, useBackend } from './backendFlag.js';
 import { parseArch, parseSize, positiveInt, shapeOptions, shapeOverrides } from './shapeFlags.js';
 import { UsageError } from './usageError.js';
@@ -15,7 +16,7 @@ import { type KernelProfile, profileKernels } from './kernelProfile.js';
 import { crossEntropy } from '../train/gradients.js';
 
 export const benchUsage =
-  'bench --arch A (--size S | --depth L --width D --heads K) --image I --patch P --channels C [--classes N] --batch B --steps N [--warmup N] [--micro-batch M (default: what fits 1 GiB)] [--only train|infer] [--profile (webgpu: kernel time per shader program of one step)] [--backend B] [--device N|NAME] [--json]';
+  'bench --arch A (--size S | --depth L --width D --heads K) --image I --patch P --channels C [--classes N] --batch B --steps N [--warmup N] [--micro-batch M (default: what fits the memory of the backend)] [--only train|infer] [--profile (webgpu: kernel time per shader program of one step)] [--backend B] [--device N|NAME] [--json]';
 
 const benchParts = ['train', 'infer'] as const;
 
@@ -36,8 +37,9 @@ export async function bench(argv: string[]): Promise<void> {
   // One part per process lets a caller time training and inference apart (bench:gpu does).
   const only = values.only;
   if (only !== undefined && !(benchParts as readonly string[]).includes(only)) throw new UsageError(`--only must be one of ${benchParts.join(', ')}; got "${only}"`);
-  const microBatch = Math.min(batch, positiveInt('micro-batch', values['micro-batch']) ?? memorySafeMicroBatch(shape, batch));
+  const requestedMicroBatch = positiveInt('micro-batch', values['micro-batch']);
   const backend = await useBackend(values.backend, values.threads, values.device);
+  const microBatch = Math.min(batch, requestedMicroBatch ?? memorySafeMicroBatch(shape, batch, await trainingMemory(batch * trainingBytesPerImage(shape))));
 
   const rng = new Rng(0);
   const host = initializeParameters(shape, rng);
@@ -54,7 +56,7 @@ export async function bench(argv: string[]): Promise<void> {
     const { grads, statistics } = await batchGradients(vars, trainable, images, labels, shape, microBatch, 0);
     optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
     tf.dispose(Object.values(grads));
-    // The trainer's one read per step (loss, accuracy, gradient norm), then wait for the device.
+    // The trainer's one read per step (loss, accuracy), then wait for the device.
     await statistics.data();
     statistics.dispose();
     await vars[trainable[0]].data();

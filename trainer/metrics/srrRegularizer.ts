@@ -65,12 +65,10 @@ export function rateReductionGap(z: Tensor, subspaces: Tensor, heads: number, ep
     const [b, n, d] = z.shape;
     const p = d / heads;
     const r = halfLogdetGram(z, d / (n * eps * eps), logdet);
-    const projected = tf.matMul(z.reshape([b * n, d]), subspaces, false, true).reshape([b, n, d]);
-    let rc = tf.zeros([b]);
-    for (let k = 0; k < heads; k++) {
-      const zk = projected.slice([0, 0, k * p], [b, n, p]);
-      rc = rc.add(halfLogdetGram(zk, p / (n * eps * eps), logdet));
-    }
+    // All heads' U_kᵀZ as one batch [B·K, N, p]: one logdet call for the K subspaces, not K
+    // (on the device each call is a sequence of kernels as long as the matrix).
+    const projected = tf.matMul(z.reshape([b * n, d]), subspaces, false, true).reshape([b, n, heads, p]).transpose([0, 2, 1, 3]).reshape([b * heads, n, p]);
+    const rc = halfLogdetGram(projected, p / (n * eps * eps), logdet).reshape([b, heads]).sum(1);
     return rc.sub(r);
   });
 }

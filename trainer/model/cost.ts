@@ -35,3 +35,15 @@ export function activationBytesPerImage(s: ModelShape): number {
   const embed = (n - 1) * s.channels * s.patch * s.patch + 2 * n * d;
   return 4 * (embed + s.depth * (norms + attention + sparse + 2 * n * d));
 }
+
+/**
+ * float32 bytes of the largest single tensor one image contributes to in training (attention
+ * scores [K, N, N], the sparse code [N, m], the MLP's or ISTA's hidden [N, ·], the patches): a
+ * batch of b images needs b times this in one device buffer, which WebGPU caps per binding.
+ */
+export function largestTensorBytesPerImage(s: ModelShape): number {
+  const n = tokenCount(s);
+  const d = s.dim;
+  const hidden = s.arch === 'crate-alpha' ? s.overcomplete * d : s.arch === 'vit' ? 4 * d : d;
+  return 4 * Math.max(s.heads * n * n, n * hidden, 3 * n * d, (n - 1) * s.channels * s.patch * s.patch);
+}

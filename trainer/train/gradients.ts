@@ -18,14 +18,14 @@ export interface BatchStatistics {
   accuracy: number;
   /** The regularizer's term in `loss`; undefined without one. */
   extraLoss?: number;
-  /** The global L2 norm of the (summed) gradients, which clipping needs. */
-  gradNorm: number;
+  /** The global L2 norm of the (summed) gradients, which clipping needs; only when asked for. */
+  gradNorm?: number;
 }
 
 export interface BatchGradients {
   /** Mean over the whole batch, by parameter name. */
   grads: Record<string, Tensor>;
-  /** [loss, correct predictions, regularizer term, squared gradient norm] of the batch, on the device: one read (`readStatistics`) gets what the step reports and clipping needs. */
+  /** [loss, correct predictions, regularizer term, squared gradient norm (when asked for)] of the batch, on the device: one read (`readStatistics`) gets what the step reports and clipping needs. */
   statistics: Tensor;
 }
 
@@ -54,6 +54,8 @@ export async function batchGradients(
   labelSmoothing: number,
   /** A regularizer on the traced forward pass (e.g. the SRR term). */
   extraLoss?: (result: ForwardResult, p: Params) => Tensor,
+  /** Also the gradients' global norm (two kernels per parameter: only when clipping). */
+  withGradNorm = false,
 ): Promise<BatchGradients> {
   const batch = images.shape[0];
   const varList = trainable.map((n) => vars[n]);
@@ -92,6 +94,7 @@ export async function batchGradients(
     }
   }
   const grads = sums ?? {};
+  if (!withGradNorm) return { grads, statistics };
   const withNorm = tf.tidy(() => tf.concat([statistics, gradientSquaredNorm(grads).reshape([1])]));
   statistics.dispose();
   return { grads, statistics: withNorm };
@@ -101,5 +104,5 @@ export async function batchGradients(
 export async function readStatistics(b: BatchGradients, batch: number, withExtra: boolean): Promise<BatchStatistics> {
   const [loss, correct, extra, squaredNorm] = await b.statistics.data();
   b.statistics.dispose();
-  return { loss, accuracy: correct / batch, extraLoss: withExtra ? extra : undefined, gradNorm: Math.sqrt(squaredNorm) };
+  return { loss, accuracy: correct / batch, extraLoss: withExtra ? extra : undefined, gradNorm: squaredNorm === undefined ? undefined : Math.sqrt(squaredNorm) };
 }

@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, type Tensor } from '../tf.js';
 import { initBackend } from '../backend/select.js';
-import { guardWebgpu, WebgpuDeviceError } from '../backend/webgpu.js';
+import { trainingMemory } from '../backend/trainingMemory.js';
+import { guardWebgpu } from '../backend/webgpu.js';
 import { configHash, modelShape, type ResolvedConfig, stringifyConfig } from '../config/index.js';
 import { openDataset } from '../data/dataset.js';
 import { type ModelShape, ShapeError } from '../model/architecture.js';
@@ -29,10 +30,11 @@ import { type AppendOnlySizes, RunWriter } from '../run/runWriter.js';
 import { AdamW, scaleToNorm } from './adamw.js';
 import { type DataFeed, openFeed } from './dataFeed.js';
 import { evaluate } from './evaluate.js';
+import { guardStep } from './stepGuard.js';
 import { yieldToEventLoop } from './eventLoop.js';
 import { batchGradients, readStatistics } from './gradients.js';
 import { introspect, writeProbeImages } from './introspection.js';
-import { memorySafeMicroBatch } from './microBatch.js';
+import { memorySafeMicroBatch, trainingBytesPerImage } from './microBatch.js';
 import { learningRate } from './schedule.js';
 import { sumTensors } from './sumTensors.js';
 import { TrainingSetupError } from './setupError.js';
@@ -265,24 +267,9 @@ function lastGoodCheckpoint(runDir: string, weightsStep: number): string | undef
   return checkpointNames(runDir).filter((name) => name < checkpointDirName(weightsStep)).pop();
 }
 
-/** A training step whose device errors are reported; running out of memory names the micro-batch that might fit. */
-async function guardStep<T>(microBatch: number, step: () => Promise<T>): Promise<T> {
-  try {
-    return await guardWebgpu(step);
-  } catch (e) {
-    if (e instanceof WebgpuDeviceError && e.kind === 'out-of-memory') {
-      const advice = microBatch > 1 ? `set optim.microBatch to ${Math.floor(microBatch / 2)} or less` : 'the model does not fit this device even one image at a time';
-      throw new Error(`${e.message} in a training step with micro-batches of ${microBatch} images: ${advice}`);
-    }
-    throw e;
-  }
-}
-
 async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<RunOutcome> {
   const { config, shape, feed, run } = s;
   const batchSize = config.optim.batchSize;
-  const microBatch = Math.min(config.optim.microBatch, memorySafeMicroBatch(shape, batchSize));
-  if (microBatch < config.optim.microBatch) run.log('info', `micro-batches of ${microBatch} images (optim.microBatch ${config.optim.microBatch} would not fit the memory budget)`, startStep);
   let stopRequested = false;
   const onSignal = (): void => {
     stopRequested = true;
@@ -292,6 +279,11 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
   process.on('SIGINT', onSignal);
   const beat = setInterval(() => run.heartbeat(), heartbeatIntervalMs);
   beat.unref();
+  // After the heartbeat starts: on a GPU this probes the device's memory.
+  const memory = await trainingMemory(batchSize * trainingBytesPerImage(shape));
+  const microBatch = Math.min(config.optim.microBatch, memorySafeMicroBatch(shape, batchSize, memory));
+  if (microBatch < config.optim.microBatch) run.log('info', `micro-batches of ${microBatch} images (optim.microBatch ${config.optim.microBatch} would not fit ${memory.source})`, startStep);
+  else if (memory.maxTensorBytes !== undefined) run.log('info', `micro-batches of ${microBatch} images fit ${memory.source}`, startStep);
   let step = startStep;
   let rate = 0;
   // Where the time goes, reported at the end: introspection must stay a small share of training.
@@ -334,7 +326,7 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
       const labels = tf.tensor1d(batch.labels, 'int32');
       const srr = srrLoss(config, shape, step);
       const { grads, stats } = await guardStep(microBatch, async () => {
-        const computed = await batchGradients(s.vars, s.trainable, images, labels, shape, microBatch, config.optim.labelSmoothing, srr);
+        const computed = await batchGradients(s.vars, s.trainable, images, labels, shape, microBatch, config.optim.labelSmoothing, srr, config.optim.gradClip > 0);
         tf.dispose([images, labels]);
         // The one read of the step (the events log every step's loss): while the device works,
         // timers and signal handlers run.
@@ -348,7 +340,7 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
         run.log('error', message, step + 1);
         return finish('diverged', message);
       }
-      scaleToNorm(grads, stats.gradNorm, config.optim.gradClip);
+      if (stats.gradNorm !== undefined) scaleToNorm(grads, stats.gradNorm, config.optim.gradClip);
       const lr = learningRate(step, { lr: config.optim.lr, minLr: config.optim.minLr, warmupSteps: s.warmup, totalSteps: s.total });
       s.optimizer.apply(grads, lr);
       tf.dispose(Object.values(grads));
