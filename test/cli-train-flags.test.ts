@@ -35,13 +35,10 @@ test('--backend and --introspect-every override the config', () => {
   assert.deepEqual(events(dir).filter((e) => e.type === 'layers').map((e) => e.step), [2, 4, 6]);
 });
 
-test('--backend webgpu --device 1 trains on that adapter and run.json names it', (t) => {
+test('--backend webgpu --device 1 trains on that adapter and run.json names it', () => {
   const runsDir = join(tmp, 'webgpu');
   const r = runCli(['train', config, '--runs-dir', runsDir, '--backend', 'webgpu', '--device', '1', '--max-steps', '2']);
-  if (r.status !== 0 && /no WebGPU adapter/.test(r.stderr) && process.env.CI !== 'true') {
-    t.skip(`no WebGPU adapter here: ${r.stderr.trim()}`);
-    return;
-  }
+  // Set-up installs Mesa, so there is always an adapter.
   assert.equal(r.status, 0, r.stderr);
   const info = runInfo(onlyRun(runsDir)!);
   // Adapter 1 here and on CI: Mesa's llvmpipe through Dawn's desktop OpenGL backend (0 is OpenGL ES).

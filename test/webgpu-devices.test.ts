@@ -21,7 +21,6 @@ import { listWebgpuAdapters } from '../trainer/backend/webgpu.js';
 import { type NvidiaFacts, diagnoseNvidia, icdSearchDirs, readNvidiaFacts } from '../trainer/backend/nvidiaVulkan.js';
 import { runCli } from './support/cli.js';
 
-const inCI = process.env.CI === 'true';
 const [vulkan, gles, gl] = adapterRoutes('linux');
 
 function adapters(entries: Array<[typeof vulkan, string]>): ListedAdapter[] {
@@ -30,7 +29,7 @@ function adapters(entries: Array<[typeof vulkan, string]>): ListedAdapter[] {
   return listedAdapters([...byRoute].map(([route, names]) => ({ route, names })));
 }
 
-test("Dawn's list of adapters is read from its reply to a name no adapter has", async (t) => {
+test("Dawn's list of adapters is read from its reply to a name no adapter has", async () => {
   process.env.EGL_PLATFORM ??= 'surfaceless';
   const { create } = (await import('webgpu')) as unknown as { create(o: string[]): GPU };
   let message = '';
@@ -39,11 +38,8 @@ test("Dawn's list of adapters is read from its reply to a name no adapter has", 
   } catch (e) {
     message = (e as Error).message;
   }
-  if (!message.includes('Available adapters')) {
-    if (inCI) assert.fail(`Dawn gave no adapter list on CI: ${message}`);
-    t.skip(`no GL adapter here: ${message}`);
-    return;
-  }
+  // Set-up installs Mesa, so Dawn always has a GL adapter to list.
+  assert.ok(message.includes('Available adapters'), `Dawn gave no adapter list: ${message}`);
   const listed = parseAvailableAdapters(message);
   assert.ok(listed.length >= 1, message);
   assert.ok(listed.every((a) => a.backend === 'opengles' && a.name.length > 0), message);
@@ -54,13 +50,9 @@ test("Dawn's list of adapters is read from its reply to a name no adapter has", 
   ]);
 });
 
-test('this machine lists llvmpipe as a numbered software adapter, and --device 1 picks the OpenGL one', async (t) => {
+test('this machine lists llvmpipe as a numbered software adapter, and --device 1 picks the OpenGL one', async () => {
   const { adapters: listed, tried } = await listWebgpuAdapters(true);
-  if (listed.length === 0) {
-    if (inCI) assert.fail(`no WebGPU adapter on CI: ${tried.join('; ')}`);
-    t.skip(`no WebGPU adapter here: ${tried.join('; ')}`);
-    return;
-  }
+  assert.ok(listed.length > 0, `no WebGPU adapter: ${tried.join('; ')}`);
   assert.deepEqual(listed.map((a) => a.index), listed.map((_, i) => i));
   const first = listed[0];
   assert.match(adapterLabel(first), /^llvmpipe .* via OpenGL ES \(software\)$/);
