@@ -46,6 +46,11 @@ test('broken safetensors files are rejected with the file name and the fault', (
     [good.subarray(0, good.length - 4), /outside the 12 data bytes|data_offsets/],
     [Buffer.concat([Buffer.from([200, 0, 0, 0, 0, 0, 0, 0]), Buffer.alloc(10)]), /header length 200 exceeds/],
     [(() => { const b = Buffer.from(good); b.write('{', 8); b.write('!', 9); return b; })(), /header is not JSON/],
+    // A header length one byte short: the JSON still parses (its padding is cut), the data would shift.
+    [(() => { const b = Buffer.from(good); b.writeBigUInt64LE(b.readBigUInt64LE(0) - 1n, 0); return b; })(), /the tensors cover 16 of the 17 data bytes after the header/],
+    // Data bytes no tensor owns, and a gap between tensors.
+    [Buffer.concat([good, Buffer.alloc(4)]), /the tensors cover 16 of the 20 data bytes/],
+    [Buffer.from(good.toString('latin1').replace('[0,16]', '[4,20]'), 'latin1'), /outside the 16 data bytes|starts at data byte 4, not at 0/],
   ];
   for (const [buf, message] of cases) {
     assert.throws(() => parseSafetensors(buf, 'bad.safetensors'), (e: Error) => message.test(e.message) && e.message.startsWith('bad.safetensors: '));

@@ -64,6 +64,7 @@ export function parseSafetensors(buf: Buffer, file: string): SafetensorsFile {
   const dataLen = buf.length - dataStart;
   const metadata: Record<string, string> = {};
   const tensors = new Map<string, NamedTensor>();
+  const spans: Array<[begin: number, end: number, name: string]> = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
       for (const [k, v] of Object.entries((entry ?? {}) as Record<string, unknown>)) {
@@ -80,8 +81,17 @@ export function parseSafetensors(buf: Buffer, file: string): SafetensorsFile {
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     if (end < begin || end > dataLen) fail(`tensor ${name}: data_offsets [${begin}, ${end}] outside the ${dataLen} data bytes`);
     if (end - begin !== count * bytesPerElement[dtype as string]) fail(`tensor ${name}: ${end - begin} bytes for shape [${(shape as number[]).join(', ')}] of ${dtype}`);
+    spans.push([begin, end, name]);
     tensors.set(name, { shape: shape as number[], data: toFloat32(dtype as string, buf.subarray(dataStart + begin, dataStart + end), count) });
   }
+  // The tensors tile the data exactly, as the format requires: a header length off by a byte
+  // (whose JSON may still parse, its padding cut) would otherwise shift every value.
+  let covered = 0;
+  for (const [begin, end, name] of spans.sort((x, y) => x[0] - y[0])) {
+    if (begin !== covered) fail(`tensor ${name} starts at data byte ${begin}, not at ${covered} where the tensor before it ends`);
+    covered = end;
+  }
+  if (covered !== dataLen) fail(`the tensors cover ${covered} of the ${dataLen} data bytes after the header`);
   return { tensors, metadata };
 }
 
