@@ -98,6 +98,11 @@ test('mismatched inputs, shapes and files are one clear error each', () => {
     [['infer', '--checkpoint', c.weights, '--input', '/dev/zero'], /^crate-lab infer: \/dev\/zero: cannot read: it is a character device, not a regular file$/m],
     [['infer', '--checkpoint', fifo, '--input', c.input], new RegExp(`^crate-lab infer: ${fifo}: cannot read: it is a FIFO, not a regular file$`, 'm')],
     [['infer', '--checkpoint', c.weights, '--input', tmp], new RegExp(`^crate-lab infer: ${tmp}: cannot read: it is a folder, not a regular file$`, 'm')],
+    // Output paths that cannot be written: refused before any work, naming the flag.
+    [['infer', '--checkpoint', c.weights, '--input', c.input, '--output', join(tmp, 'absent', 'logits.npy')], new RegExp(`^crate-lab infer: --output ${tmp}/absent/logits\\.npy: the folder ${tmp}/absent does not exist$`, 'm')],
+    [['infer', '--checkpoint', c.weights, '--input', c.input, '--output', tmp], new RegExp(`^crate-lab infer: --output ${tmp} is a folder; name a file to write$`, 'm')],
+    [['infer', '--checkpoint', c.weights, '--input', c.input, '--output', join(c.input, 'logits.npy')], new RegExp(`^crate-lab infer: --output ${c.input}/logits\\.npy: ${c.input} is not a folder$`, 'm')],
+    [['metrics', '--checkpoint', c.weights, '--input', c.input, '--attention-out', join(tmp, 'absent', 'maps.npy')], /^crate-lab metrics: --attention-out .*\/absent\/maps\.npy: the folder .*\/absent does not exist$/m],
   ];
   for (const [args, message] of cases) {
     const r = runCli(args);

@@ -4,11 +4,13 @@ import { tf } from '../tf.js';
 import { writeNpy } from '../io/npy.js';
 import { forward } from '../model/forward.js';
 import { checkpointOptions, loadCheckpointAndInput } from './checkpointFlags.js';
+import { checkOutputPath, writeOutput } from './outputFlag.js';
 
 export const inferUsage = 'infer --checkpoint W.safetensors --input X.npy [--output logits.npy] [--arch A --heads K …] [--backend B] [--device N|NAME] [--batch N] [--json]';
 
 export async function infer(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...checkpointOptions, output: { type: 'string' } }, strict: true });
+  const output = values.output === undefined ? undefined : checkOutputPath('output', values.output);
   const { shape, params, images, batch, backend } = await loadCheckpointAndInput('infer', values);
   const [count, c, h, w] = images.shape;
   const logits = new Float32Array(count * shape.classes);
@@ -19,7 +21,7 @@ export async function infer(argv: string[]): Promise<void> {
     logits.set((await out.data()) as Float32Array, start * shape.classes);
     tf.dispose([x, out]);
   }
-  if (values.output) writeNpy(values.output, { shape: [count, shape.classes], data: logits });
+  if (output) writeOutput('output', output, () => writeNpy(output, { shape: [count, shape.classes], data: logits }));
   const rows = Array.from({ length: count }, (_, i) => Array.from(logits.subarray(i * shape.classes, (i + 1) * shape.classes)));
   const predictions = rows.map((r) => r.indexOf(Math.max(...r)));
   if (values.json) {

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { tf } from '../tf.js';
 import { writeNpy } from '../io/npy.js';
+import { checkOutputPath, writeOutput } from './outputFlag.js';
 import { forward } from '../model/forward.js';
 import { attentionMaps, defaultCodingRateEps, type LayerImageValues, layerImageValues, summarizeLayer } from '../metrics/layerMetrics.js';
 import { checkpointOptions, loadCheckpointAndInput } from './checkpointFlags.js';
@@ -14,6 +15,7 @@ export async function metrics(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...checkpointOptions, 'attention-out': { type: 'string' }, eps: { type: 'string' } }, strict: true });
   const eps = values.eps === undefined ? defaultCodingRateEps : Number(values.eps);
   if (!(eps > 0)) throw new UsageError(`--eps must be a positive number, got "${values.eps}"`);
+  const attentionFile = values['attention-out'] === undefined ? undefined : checkOutputPath('attention-out', values['attention-out']);
   const { shape, params, images, batch, backend } = await loadCheckpointAndInput('metrics', values);
   const [count, c, h, w] = images.shape;
   const perLayer: LayerImageValues[] = Array.from({ length: shape.depth }, () => ({ R: [], Rc: [], zeroFraction: [] }));
@@ -36,8 +38,7 @@ export async function metrics(argv: string[]): Promise<void> {
     tf.dispose([x, result as unknown as tf.TensorContainer]);
   }
   const layers = perLayer.map(summarizeLayer);
-  const attentionFile = values['attention-out'];
-  if (attentionFile) writeNpy(attentionFile, { shape: [shape.depth, count, shape.heads, grid, grid], data: maps });
+  if (attentionFile) writeOutput('attention-out', attentionFile, () => writeNpy(attentionFile, { shape: [shape.depth, count, shape.heads, grid, grid], data: maps }));
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ backend, shape, codingRateEps: eps, layers, attentionFile: attentionFile ?? null })}\n`);
     return;
