@@ -46,6 +46,26 @@ test('--backend webgpu --device 1 trains on that adapter and run.json names it',
   assert.ok(info.backend.startsWith(`webgpu (${info.device}, adapter 1;`), info.backend);
 });
 
+test("the config's device picks the adapter; resume --device moves the run to another, and run.json says so", () => {
+  const onDevice1 = join(tmp, 'device1.crate.yaml');
+  writeFileSync(onDevice1, `backend: webgpu\ndevice: 1\nmodel: { arch: crate-alpha, depth: 1, width: 8, heads: 2 }\ndata: { kind: synthetic-subspaces, trainSize: 64, testSize: 16 }\noptim: { batchSize: 16, maxSteps: 2 }\nintrospect: { every: 0 }\n`);
+  const runsDir = join(tmp, 'config-device');
+  const r = runCli(['train', onDevice1, '--runs-dir', runsDir]);
+  assert.equal(r.status, 0, r.stderr);
+  const dir = onlyRun(runsDir)!;
+  assert.match(runInfo(dir).device ?? '', /^llvmpipe .* via OpenGL \(software\)$/);
+  // A resume stays on the config's device (config.yaml keeps it)…
+  const resumed = runCli(['resume', dir, '--max-steps', '3']);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.equal(runInfo(dir).step, 3);
+  assert.match(runInfo(dir).device ?? '', /^llvmpipe .* via OpenGL \(software\)$/);
+  // …unless told otherwise: adapter 0 is llvmpipe through OpenGL ES.
+  const moved = runCli(['resume', dir, '--max-steps', '4', '--device', '0']);
+  assert.equal(moved.status, 0, moved.stderr);
+  assert.equal(runInfo(dir).step, 4);
+  assert.match(runInfo(dir).device ?? '', /^llvmpipe .* via OpenGL ES \(software\)$/);
+});
+
 test('a bad --backend or --introspect-every is one line naming the flag, exit 2, no run', () => {
   const runsDir = join(tmp, 'bad');
   for (const [args, message] of [

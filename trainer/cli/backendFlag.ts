@@ -11,12 +11,12 @@ export const backendOptions = {
   device: { type: 'string' },
 } as const;
 
-/** `--device N|NAME`: the WebGPU adapter to use (numbers as `crate-lab doctor` lists them). */
-export function useDevice(value: string | undefined, backend: string | undefined): void {
+/** `--device N|NAME` (or a config's `device`): the WebGPU adapter to use (numbers as `crate-lab doctor` lists them). */
+export function useDevice(value: string | number | undefined, backend: string | undefined): void {
   if (value === undefined) return;
   if (backend !== undefined && backend !== 'auto' && backend !== 'webgpu') throw new UsageError(`--device picks a WebGPU adapter; backend ${backend} has none`);
   try {
-    selectWebgpuDevice(parseDeviceSelection(value));
+    selectWebgpuDevice(parseDeviceSelection(String(value)));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

@@ -15,7 +15,7 @@ import { useDevice } from './backendFlag.js';
 import { activeDevice } from '../backend/activeDevice.js';
 
 export const trainUsage = 'train CONFIG.crate.yaml [--runs-dir DIR] [--max-steps N] [--name NAME] [--backend B] [--device N|NAME] [--introspect-every N] [--json]';
-export const resumeUsage = 'resume RUN_DIR [--max-steps N] [--patch P] [--json]';
+export const resumeUsage = 'resume RUN_DIR [--max-steps N] [--patch P] [--device N|NAME] [--json]';
 export const stopUsage = 'stop RUN_DIR [--timeout SECONDS]';
 
 function formatSeconds(s: number): string {
@@ -103,7 +103,7 @@ export async function train(argv: string[]): Promise<number> {
     introspectEvery: positiveInt('introspect-every', values['introspect-every']),
   });
   // Before the trainer starts its backend.
-  useDevice(values.device, config.backend);
+  useDevice(values.device ?? config.device, config.backend);
   return report('train', await startRun(config, hooks(values.json ?? false)), values.json ?? false);
 }
 
@@ -119,7 +119,7 @@ function readRunInfo(runDir: string): RunInfo {
 
 
 export async function resume(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'max-steps': { type: 'string' }, patch: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'max-steps': { type: 'string' }, patch: { type: 'string' }, device: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
   if (positionals.length !== 1) throw new UsageError('resume takes one run directory');
   const runDir = resolve(positionals[0]);
   const info = readRunInfo(runDir);
@@ -130,6 +130,8 @@ export async function resume(argv: string[]): Promise<number> {
   const parsed = parseConfig(readFileSync(configFile, 'utf8'), configFile);
   if (!parsed.config) throw new ConfigError(configFile, parsed.diagnostics);
   const config = withOverrides(parsed.config, configFile, { maxSteps: positiveInt('max-steps', values['max-steps']), patch: positiveInt('patch', values.patch) });
+  // The run may resume on another GPU than it started on (run.json then names the new one).
+  useDevice(values.device ?? config.device, config.backend);
   return report('resume', await resumeRun(runDir, config, hooks(values.json ?? false)), values.json ?? false);
 }
 

@@ -216,6 +216,10 @@ export const configSchema = z.strictObject({
   seed: f(int(0, 4_294_967_295).default(0), { description: 'Seed of every random choice: initialisation, data order, augmentation.' }),
   backend: f(z.enum(backendChoices).default('auto'), { description: 'Compute backend; auto picks the best that loads (tensorflow, webgpu, wasm, cpu).' }),
   threads: f(int(0, 256).default(0), { description: 'Threads for the wasm backend; 0 = all cores.' }),
+  device: f(z.union([int(0, 255), z.string().min(1).max(200)], { error: 'must be an adapter number or part of its name' }).optional(), {
+    description: 'The GPU for the webgpu backend when there are several: its number in `crate-lab doctor`’s list of WebGPU adapters, or part of its name (e.g. "H200"). `--device` overrides it.',
+    computedDefault: 'the first hardware GPU',
+  }),
   model,
   data,
   optim,
