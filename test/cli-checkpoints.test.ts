@@ -84,6 +84,19 @@ test('mismatched inputs, shapes and files are one clear error each', () => {
   if (!existsSync(fifo)) assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
   const c = makeCase('crate-alpha', { image: 8, patch: 4, channels: 3, dim: 8, depth: 1, heads: 2, classes: 3 }, true, 98);
   const other = makeCase('crate', { image: 12, patch: 4, channels: 1, dim: 8, depth: 1, heads: 2, classes: 3 }, true, 97);
+  const perImage = 3 * 8 * 8;
+  const withValue = (data: Float32Array, at: number, v: number) => {
+    const copy = Float32Array.from(data);
+    copy[at] = v;
+    return copy;
+  };
+  const nanInput = join(tmp, 'nan-input.npy');
+  writeNpy(nanInput, { shape: [3, 3, 8, 8], data: withValue(c.images, perImage + 5, NaN) });
+  const infInput = join(tmp, 'inf-input.npy');
+  writeNpy(infInput, { shape: [3, 3, 8, 8], data: withValue(c.images, 2 * perImage, -Infinity) });
+  const nanWeights = join(tmp, 'nan-weights.safetensors');
+  const [firstName, first] = [...c.host][0];
+  writeSafetensors(nanWeights, new Map([...c.host, [firstName, { shape: first.shape, data: withValue(first.data, 3, NaN) }]]), shapeMetadata(c.shape));
   const cases: Array<[string[], RegExp]> = [
     [['infer', '--checkpoint', c.weights, '--input', other.input], /input images are 1×12×12; the model takes N×3×8×8/],
     [['infer', '--checkpoint', c.weights, '--input', c.input, '--arch', 'crate'], /tensor to_patch_embedding\.1\.weight is missing for crate/],
@@ -92,7 +105,13 @@ test('mismatched inputs, shapes and files are one clear error each', () => {
     [['infer', '--checkpoint', c.input, '--input', c.input], /not a valid safetensors file/],
     [['infer', '--checkpoint', c.weights, '--input', c.weights], /not a valid \.npy file/],
     [['infer', '--checkpoint', c.weights], /infer needs --input X\.npy/],
-    [['metrics', '--checkpoint', c.weights, '--input', c.input, '--eps=-1'], /--eps must be a positive number/],
+    [['metrics', '--checkpoint', c.weights, '--input', c.input, '--eps=-1'], /--eps must be a number from 0.000001 to 100, got "-1"/],
+    // ε² underflows to 0 (an infinite α in the coding rate): refused, not an internal error.
+    [['metrics', '--checkpoint', c.weights, '--input', c.input, '--eps', '1e-300'], /--eps must be a number from 0.000001 to 100, got "1e-300"/],
+    // Non-finite inputs and weights are named where they are.
+    [['metrics', '--checkpoint', c.weights, '--input', nanInput], new RegExp(`^crate-lab metrics: ${nanInput}: image 1 holds NaN at element 5; the values must be finite$`, 'm')],
+    [['infer', '--checkpoint', c.weights, '--input', infInput], new RegExp(`^crate-lab infer: ${infInput}: image 2 holds -Infinity at element 0; the values must be finite$`, 'm')],
+    [['infer', '--checkpoint', nanWeights, '--input', c.input], new RegExp(`^crate-lab infer: ${nanWeights}: tensor \\S+ holds NaN at element 3; the weights must be finite$`, 'm')],
     [['infer', '--checkpoint', c.weights, '--input', c.input, '--backend', 'tpu'], /--backend must be one of auto, /],
     // Files that are not regular files: a device that never ends, a FIFO nobody writes, a folder.
     [['infer', '--checkpoint', c.weights, '--input', '/dev/zero'], /^crate-lab infer: \/dev\/zero: cannot read: it is a character device, not a regular file$/m],

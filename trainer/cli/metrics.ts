@@ -5,7 +5,7 @@ import { tf } from '../tf.js';
 import { writeNpy } from '../io/npy.js';
 import { checkOutputPath, writeOutput } from './outputFlag.js';
 import { forward } from '../model/forward.js';
-import { attentionMaps, defaultCodingRateEps, type LayerImageValues, layerImageValues, summarizeLayer } from '../metrics/layerMetrics.js';
+import { attentionMaps, codingRateEpsRange, defaultCodingRateEps, type LayerImageValues, layerImageValues, summarizeLayer } from '../metrics/layerMetrics.js';
 import { checkpointOptions, loadCheckpointAndInput } from './checkpointFlags.js';
 import { UsageError } from './usageError.js';
 
@@ -14,7 +14,7 @@ export const metricsUsage = 'metrics --checkpoint W.safetensors --input X.npy [-
 export async function metrics(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...checkpointOptions, 'attention-out': { type: 'string' }, eps: { type: 'string' } }, strict: true });
   const eps = values.eps === undefined ? defaultCodingRateEps : Number(values.eps);
-  if (!(eps > 0)) throw new UsageError(`--eps must be a positive number, got "${values.eps}"`);
+  if (!(eps >= codingRateEpsRange.min && eps <= codingRateEpsRange.max)) throw new UsageError(`--eps must be a number from ${codingRateEpsRange.min} to ${codingRateEpsRange.max}, got "${values.eps}"`);
   const attentionFile = values['attention-out'] === undefined ? undefined : checkOutputPath('attention-out', values['attention-out']);
   const { shape, params, images, batch, backend } = await loadCheckpointAndInput('metrics', values);
   const [count, c, h, w] = images.shape;

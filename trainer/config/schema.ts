@@ -16,7 +16,7 @@
 // `computedDefault` note for hover, and are filled by resolve.ts.
 import { z } from 'zod';
 import { archIds, blockConstants, shapeLimits, sizeIds } from '../model/architecture.js';
-import { defaultCodingRateEps } from '../metrics/layerMetrics.js';
+import { codingRateEpsRange, defaultCodingRateEps } from '../metrics/layerMetrics.js';
 import { backendChoices } from '../backend/names.js';
 import { FASHION_MNIST_DIR } from '../data/fashionMnist.js';
 
@@ -168,7 +168,7 @@ const srr = section(
     layers: f(z.union([z.literal('random'), layerList], { error: 'must be "random" or a list of layer indices' }).default('random'), {
       description: 'Layers whose Rc − R is added: a fixed list of indices (0-based), or "random" for one random layer per step.',
     }),
-    eps: f(z.number().gt(0).max(100).default(defaultCodingRateEps), { description: 'Precision ε of the coding rates in the regularizer.' }),
+    eps: f(z.number().min(codingRateEpsRange.min).max(codingRateEpsRange.max).default(defaultCodingRateEps), { description: 'Precision ε of the coding rates in the regularizer.' }),
   },
   'Optional sparse-rate-reduction regularizer (SRR study).',
 );
@@ -189,7 +189,7 @@ const introspect = section(
     layers: f(z.union([z.literal('all'), layerList], { error: 'must be "all" or a list of layer indices' }).default('all'), {
       description: 'Layers to introspect: "all", or a list of indices (0-based).',
     }),
-    codingRateEps: f(z.number().gt(0).max(100).default(defaultCodingRateEps), { description: 'Precision ε of the coding rates R and Rc.' }),
+    codingRateEps: f(z.number().min(codingRateEpsRange.min).max(codingRateEpsRange.max).default(defaultCodingRateEps), { description: 'Precision ε of the coding rates R and Rc.' }),
     attention: f(z.boolean().default(true), { description: 'Record each head’s CLS attention maps on the probe images.' }),
   },
   'Introspection while training: per-layer coding rates, sparsity, SRR measure and attention maps.',

@@ -5,6 +5,11 @@ import type { Params } from '../model/params.js';
 import { codingRate, compressionRate } from './codingRate.js';
 
 export const defaultCodingRateEps = 0.5;
+/**
+ * The precisions ε the coding rates accept: α = d / (N ε²) must stay finite (ε = 1e-300 gives
+ * ε² = 0 and an infinite α, a NaN logdet) and meaningful.
+ */
+export const codingRateEpsRange = { min: 1e-6, max: 100 } as const;
 
 export interface LayerMetrics {
   /** Per probe image. */

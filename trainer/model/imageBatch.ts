@@ -13,5 +13,11 @@ export function asImageBatch(arr: NpyArray, s: ModelShape, path: string): NpyArr
     throw new FileFormatError(path, `input images are ${c}×${h}×${w}; the model takes ${want}`);
   }
   if (shape[0] === 0) throw new FileFormatError(path, 'input holds no images');
+  // A NaN or infinity would run through every layer and surface as a failed logdet far away.
+  const bad = arr.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    const perImage = c * h * w;
+    throw new FileFormatError(path, `image ${Math.floor(bad / perImage)} holds ${arr.data[bad]} at element ${bad % perImage}; the values must be finite`);
+  }
   return { shape, data: arr.data };
 }
