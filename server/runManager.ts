@@ -201,11 +201,24 @@ export class RunManager implements RunIndex {
       if (!this.runs.has(runDir)) {
         const run = new RunState(runDir, announce);
         this.runs.set(runDir, run);
-        this.watchRun(run);
         this.refreshRun(run);
       }
     }
     return found;
+  }
+
+  /**
+   * Watches a run's folder while its trainer may write to it (running or stopping); finished,
+   * damaged and plain folders are left to the periodic rescan, so a runs directory of thousands
+   * of old runs or other folders costs a handful of inotify watches, not one each.
+   */
+  private syncRunWatcher(run: RunState): void {
+    const live = run.info?.status === 'running' || run.info?.status === 'stopping';
+    if (live) this.watchRun(run);
+    else if (this.runWatchers.has(run.dir)) {
+      this.runWatchers.get(run.dir)?.close();
+      this.runWatchers.delete(run.dir);
+    }
   }
 
   private watchRun(run: RunState): void {
@@ -231,6 +244,8 @@ export class RunManager implements RunIndex {
       // An unreadable file (permissions, a directory named events.jsonl): this run only.
       run.readError = `cannot read the run: ${(e as Error).message}`;
       return;
+    } finally {
+      this.syncRunWatcher(run);
     }
     if (run.wasReset) {
       run.wasReset = false;
@@ -330,7 +345,6 @@ export class RunManager implements RunIndex {
       run = new RunState(dir, false);
       if (!run.exists()) throw new ResponseError(1, `${dir} is not a run directory`);
       this.runs.set(dir, run);
-      this.watchRun(run);
     }
     this.refreshRun(run, true);
     return run;

@@ -23,9 +23,14 @@ export type AttentionRef = Omit<Extract<RunEvent, { type: 'attention' }>, 't' | 
 const thisHost = hostname();
 const readPieceBytes = 2 * 1024 * 1024;
 
+/** Which trainer process wrote run.json. */
+const trainerOf = (info: RunInfo): string => `${info.host}:${info.pid}:${info.trainerIdentity ?? ''}`;
+
 export class RunState {
   info: RunInfo | undefined;
   infoError: string | undefined;
+  /** Set when run.json names another trainer than before: events.jsonl is then read anew. */
+  private trainerChanged = false;
   private infoStamp = '';
   private eventsIno = -1;
   offset = 0;
@@ -191,7 +196,11 @@ export class RunState {
     if (stamp === this.infoStamp) return;
     this.infoStamp = stamp;
     try {
-      this.info = readRunInfo(this.dir);
+      const info = readRunInfo(this.dir);
+      // Another trainer (a resume) cut events.jsonl back to its checkpoint before it wrote
+      // run.json; the file may have grown past what was read since, so it is read anew.
+      if (this.info && trainerOf(this.info) !== trainerOf(info)) this.trainerChanged = true;
+      this.info = info;
       this.infoError = undefined;
     } catch (e) {
       if (!(e instanceof RunInfoError)) throw e;
@@ -208,7 +217,8 @@ export class RunState {
       const s = statSync(file);
       size = s.size;
       // A resume cuts events.jsonl back to its checkpoint (or a new file replaced it): start over.
-      if (s.ino !== this.eventsIno || size < this.offset) {
+      if (s.ino !== this.eventsIno || size < this.offset || this.trainerChanged) {
+        this.trainerChanged = false;
         if (this.eventsIno !== -1) {
           // Cut back by a resume (or replaced): what is there now is known history, not news.
           this.reset();

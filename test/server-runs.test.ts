@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -46,6 +46,7 @@ import type { RunEvent, RunInfo } from '../trainer/run/format.js';
 import { openFeed } from '../trainer/train/dataFeed.js';
 import { cliPath } from './support/cli.js';
 import { repoRoot } from './support/reference.js';
+import { waitFor } from './support/waitFor.js';
 
 const serverPath = join(repoRoot, 'dist', 'server', 'server.js');
 
@@ -173,6 +174,7 @@ let work: string;
 let preRuns: string;
 let terminalRuns: string;
 let burstRuns: string;
+let plainRuns: string;
 const children: ChildProcess[] = [];
 let bystander: ChildProcess | undefined;
 
@@ -213,9 +215,14 @@ before(async () => {
   mkdirSync(terminalRuns);
   burstRuns = join(work, 'burst');
   mkdirSync(burstRuns);
+  // A runs directory full of folders that are not runs (and a finished run).
+  plainRuns = join(work, 'plain');
+  for (let i = 0; i < 300; i++) mkdirSync(join(plainRuns, `folder-${i}`), { recursive: true });
+  mkdirSync(join(plainRuns, 'finished'));
+  writeFileSync(join(plainRuns, 'finished', 'run.json'), JSON.stringify({ ...info, id: 'finished' }));
 
   client = new Client(spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] }));
-  await client.initialize({ runsDirs: [preRuns, terminalRuns, burstRuns], rescanMs: 500 });
+  await client.initialize({ runsDirs: [preRuns, terminalRuns, burstRuns, plainRuns], rescanMs: 500 });
 });
 
 after(async () => {
@@ -268,6 +275,31 @@ test('a corrupt run.json and a torn events.jsonl are listed with an error, a sta
   await assert.rejects(client.connection.sendRequest(getScalarsRequest, { runDir: join(work, 'nowhere') }), /not a run directory/);
   assert.equal((await client.connection.sendRequest(listRunsRequest, {})).length >= 2, true);
   assert.equal(client.child.exitCode, null);
+});
+
+/** The inotify watches a process holds (the `inotify wd:` lines of its inotify descriptors). */
+function inotifyWatches(pid: number): number {
+  let count = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
+    try {
+      count += readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').split('\n').filter((l) => l.startsWith('inotify wd:')).length;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return count;
+}
+
+test('folders that are not live runs cost no inotify watch: 300 plain folders, a finished run', async () => {
+  const listed = await client.connection.sendRequest(listRunsRequest, { runsDir: plainRuns });
+  assert.equal(listed.find((r) => r.dir === join(plainRuns, 'finished'))?.status, 'completed');
+  // The four runs directories, and the live runs of the others (none of them is live here).
+  const watches = inotifyWatches(client.child.pid!);
+  assert.ok(watches <= 10, `${watches} inotify watches`);
+  // A folder that becomes a run is still found, by the runs directory's own watch or the rescan.
+  const t = new Date().toISOString();
+  writeFileSync(join(plainRuns, 'folder-7', 'run.json'), JSON.stringify({ id: 'late', name: 'late', configHash: 'x', status: 'completed', pid: 1, host: hostname(), backend: 'cpu', step: 1, epoch: 0, totalSteps: 1, createdAt: t, updatedAt: t, heartbeat: t }));
+  await waitFor('the late run to be listed', async () => (await client.connection.sendRequest(listRunsRequest, { runsDir: plainRuns })).find((r) => r.dir === join(plainRuns, 'folder-7'))?.status === 'completed', 10_000);
 });
 
 test('runsChanged is throttled: a burst of 80 changes gives a few notifications, the last one with every run as it ended', async () => {
