@@ -250,6 +250,30 @@ test('stop signals only the trainer run.json names, never a process that took ov
 
 // ---------------------------------------------------------------- faults while training
 
+test('a stop during start-up (a model that takes a while to build) is taken: the run ends stopped, not killed', async () => {
+  // CRATE-α small: building its 41M parameters and the optimiser's moments takes about a second
+  // after run.json names the trainer and before the first step.
+  const config = writeConfig('slow-start', `backend: wasm
+model: { arch: crate-alpha, size: small, image: 32, patch: 16, channels: 1, classes: 10 }
+data: { kind: synthetic-subspaces, trainSize: 64, testSize: 16, image: 32, channels: 1, patch: 16 }
+optim: { batchSize: 2, maxSteps: 50 }
+introspect: { every: 0 }
+eval: { every: 1000 }
+`);
+  const runsDir = join(tmp, 'runs-slow-start');
+  const child = spawnCli(['train', config, '--runs-dir', runsDir]);
+  const done = exited(child);
+  const runDir = await waitFor('run.json', () => {
+    const dir = onlyRun(runsDir);
+    return dir && existsSync(join(dir, 'run.json')) ? dir : undefined;
+  }, 120_000);
+  process.kill(runInfo(runDir).pid, 'SIGTERM');
+  const ended = await done;
+  assert.equal(ended.signal, null, `the trainer was killed by ${ended.signal}: ${ended.stderr}`);
+  assert.equal(ended.code, 0, ended.stderr);
+  assert.equal(runInfo(runDir).status, 'stopped');
+});
+
 const checkpointedConfig = writeConfig(
   'checkpointed',
   `name: checkpointed

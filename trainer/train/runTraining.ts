@@ -31,6 +31,7 @@ import { AdamW, scaleToNorm } from './adamw.js';
 import { type DataFeed, openFeed } from './dataFeed.js';
 import { evaluate } from './evaluate.js';
 import { guardStep } from './stepGuard.js';
+import { StopSignal } from './stopSignal.js';
 import { yieldToEventLoop } from './eventLoop.js';
 import { batchGradients, readStatistics } from './gradients.js';
 import { introspect, writeProbeImages } from './introspection.js';
@@ -98,6 +99,8 @@ interface Session {
   total: number;
   warmup: number;
   backend: string;
+  /** Listening since before run.json named this process. */
+  stop: StopSignal;
 }
 
 async function prepare(config: ResolvedConfig): Promise<{ shape: ModelShape; feed: DataFeed; backend: string }> {
@@ -196,11 +199,14 @@ export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}): Pr
   const total = totalSteps(config, feed.stepsPerEpoch);
   let host: Map<string, NamedTensor>;
   let run: RunWriter;
+  const stop = new StopSignal();
   try {
     // Before the run directory exists: a bad initFrom leaves nothing behind.
     host = initialWeights(config, shape);
     run = createRun(config, backend, total);
+    stop.attach(run);
   } catch (e) {
+    stop.dispose();
     feed.close();
     throw e;
   }
@@ -209,7 +215,7 @@ export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}): Pr
   const optimizer = adamW(config, vars, trainable, decays);
   run.log('info', `started on ${backend}: ${shape.arch} depth ${shape.depth} width ${shape.dim}, ${total} steps${config.model.initFrom ? `, weights from ${config.model.initFrom}` : ''}`);
   hooks.onStart?.(run.dir, backend);
-  return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config, total), backend }, 0, hooks);
+  return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config, total), backend, stop }, 0, hooks);
 }
 
 /** Continues a run from its latest checkpoint; `config` is its config.yaml, possibly overridden. */
@@ -223,12 +229,21 @@ export async function resumeRun(runDir: string, config: ResolvedConfig, hooks: R
   const { vars, trainable, decays } = makeVariables(shape, adapted.weights);
   const optimizer = adamW(config, vars, trainable, decays);
   optimizer.restore(ckpt.optimizer, ckpt.state.adamStep, new Set(adapted.changed));
-  const run = RunWriter.reopen(runDir, ckpt.state, stringifyConfig(config));
+  const stop = new StopSignal();
+  let run: RunWriter;
+  try {
+    run = RunWriter.reopen(runDir, ckpt.state, stringifyConfig(config));
+    stop.attach(run);
+  } catch (e) {
+    stop.dispose();
+    feed.close();
+    throw e;
+  }
   saveProbeImages(feed, config, run); // only when missing (a run from before probe.bin, or introspection turned on)
   run.update({ backend, totalSteps: total, configHash: configHash(config), step: ckpt.state.step, epoch: ckpt.state.epoch });
   run.log('info', `resumed from ${ckptDir.split('/').pop()} on ${backend}${adapted.changed.length > 0 ? ` with patch ${shape.patch} (resampled ${adapted.changed.join(', ')})` : ''}`, ckpt.state.step);
   hooks.onStart?.(runDir, backend);
-  return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config, total), backend }, ckpt.state.step, hooks);
+  return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config, total), backend, stop }, ckpt.state.step, hooks);
 }
 
 /** A checkpoint's weights for the resumed shape: only the patch (and so the token grid) may change. */
@@ -270,13 +285,6 @@ function lastGoodCheckpoint(runDir: string, weightsStep: number): string | undef
 async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<RunOutcome> {
   const { config, shape, feed, run } = s;
   const batchSize = config.optim.batchSize;
-  let stopRequested = false;
-  const onSignal = (): void => {
-    stopRequested = true;
-    run.update({ status: 'stopping' });
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
   const beat = setInterval(() => run.heartbeat(), heartbeatIntervalMs);
   beat.unref();
   // After the heartbeat starts: on a GPU this probes the device's memory.
@@ -316,7 +324,7 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
   try {
     while (step < s.total) {
       await yieldToEventLoop();
-      if (stopRequested) {
+      if (s.stop.stopRequested) {
         return (await checkpointOrFail(Math.floor(step / feed.stepsPerEpoch))) ?? finish('stopped', `stopped at step ${step}; resume with: crate-lab resume ${run.dir}`);
       }
       const t0 = performance.now();
@@ -381,8 +389,7 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
     throw e;
   } finally {
     clearInterval(beat);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    s.stop.dispose();
     feed.close();
     s.optimizer.dispose();
     tf.dispose(Object.values(s.vars));
