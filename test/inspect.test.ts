@@ -52,6 +52,7 @@ const badArgs: Array<[string[], RegExp]> = [
   [['inspect', '--arch', 'crate', '--depth', '999999999', '--width', '8', '--heads', '2', '--patch', '4', '--image', '8', '--classes', '2'], /^crate-lab inspect: depth must not exceed 128, got 999999999$/m],
   [['inspect', '--arch', 'crate', '--size', 'tiny', '--width', '100000'], /^crate-lab inspect: (--width|dim) must not exceed 8192/m],
   [['lsp'], /^crate-lab lsp: lsp talks LSP over stdin and stdout: crate-lab lsp --stdio$/m],
+  [['bench', '--arch', 'crate', '--depth', '1', '--width', '8', '--heads', '2', '--patch', '4', '--image', '8', '--channels', '1', '--warmup', 'abc'], /^crate-lab bench: --warmup must be a non-negative integer; got "abc"$/m],
   [['lsp', '--socket=5000'], /crate-lab lsp --stdio \(got --socket=5000\)$/m],
   [['frobnicate'], /unknown command "frobnicate"/],
 ];
