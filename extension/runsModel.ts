@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { ServerConnection } from './serverConnection.js';
 import { type EventsAppendedParams, eventsAppendedNotification, listRunsRequest, type RunSummary, runsChangedNotification } from '../server/protocol.js';
+import { isLiveStatus } from '../trainer/run/format.js';
 
 export class RunsModel implements vscode.Disposable {
   private runs = new Map<string, RunSummary>();
@@ -47,7 +48,7 @@ export class RunsModel implements vscode.Disposable {
 }
 
 export function isActive(run: RunSummary): boolean {
-  return run.status === 'running' || run.status === 'stopping';
+  return isLiveStatus(run.status);
 }
 
 export function isResumable(run: RunSummary): boolean {

@@ -279,13 +279,13 @@ function gpuMemoryBytes() {
 
 /**
  * The largest power of two up to `most` whose training fits three quarters of the GPU's memory,
- * by the trainer's own estimate (trainer/train/microBatch.ts: 4 × the forward activations per
- * image, from `crate-lab inspect`). The largest single tensor (the ODL code, 197×3072 floats per
- * image for base) stays far under Dawn's 2 GiB storage-binding limit at these batches.
+ * by the trainer's own estimate (`crate-lab inspect --json`'s trainingBytesPerImage, from
+ * trainer/model/cost.ts). The largest single tensor (the ODL code, 197×3072 floats per image for
+ * base) stays far under Dawn's 2 GiB storage-binding limit at these batches.
  */
-export function sizeBatch(activationBytesPerImage, memoryBytes, most) {
+export function sizeBatch(trainingBytesPerImage, memoryBytes, most) {
   let batch = most;
-  while (batch > 1 && 4 * activationBytesPerImage * batch > 0.75 * memoryBytes) batch /= 2;
+  while (batch > 1 && trainingBytesPerImage * batch > 0.75 * memoryBytes) batch /= 2;
   return batch;
 }
 
@@ -353,10 +353,10 @@ export async function runBench(values) {
     for (const c of configs(values.quick === true).filter((c) => !sizes || sizes.includes(c.size))) {
       if (memory !== undefined) {
         const inspect = run(node, [cli, 'inspect', '--arch', 'crate-alpha', ...shapeFlags(c, '--width'), '--json']);
-        const perImage = lastJson(inspect.stdout ?? '')?.activationBytesPerImage;
+        const perImage = lastJson(inspect.stdout ?? '')?.trainingBytesPerImage;
         if (typeof perImage === 'number') {
           c.batch = sizeBatch(perImage, memory, c.batch);
-          log(`${c.name}: batch ${c.batch} (4 × ${(perImage / 2 ** 20).toFixed(0)} MiB of activations per image within 3/4 of ${(memory / 2 ** 30).toFixed(0)} GiB)`);
+          log(`${c.name}: batch ${c.batch} (${(perImage / 2 ** 20).toFixed(0)} MiB of training memory per image within 3/4 of ${(memory / 2 ** 30).toFixed(0)} GiB)`);
         }
       }
       const entry = { name: c.name, batch: c.batch, webgpu: {}, torch: {} };

@@ -95,9 +95,19 @@ function hashFiles(files) {
   return h.digest('hex');
 }
 
+/**
+ * What `npm ci` installs from: the lock file and package.json's dependency fields. Not its
+ * scripts or contributions, whose edits would otherwise reinstall every package.
+ */
+function npmInputs() {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const fields = ['dependencies', 'devDependencies', 'optionalDependencies', 'overrides', 'allowScripts'].map((k) => [k, pkg[k]]);
+  return createHash('sha256').update(JSON.stringify(fields)).update(hashFiles([join(root, 'package-lock.json')])).digest('hex');
+}
+
 function installNpmPackages() {
   const stamp = join(root, 'node_modules', '.crate-lab-setup');
-  const want = hashFiles([join(root, 'package.json'), join(root, 'package-lock.json')]);
+  const want = npmInputs();
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return;
   log('installing npm packages');
   const hasLock = existsSync(join(root, 'package-lock.json'));

@@ -10,7 +10,7 @@ import { type Connection, ResponseError, type ServerCapabilities, type TextDocum
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseDocument } from 'yaml';
 import { ConfigError, loadConfigFile } from '../trainer/config/index.js';
-import { type RunEvent, type RunInfo, runFiles } from '../trainer/run/format.js';
+import { isLiveStatus, type RunEvent, type RunInfo, runFiles } from '../trainer/run/format.js';
 import { RunInfoError, readRunInfo } from '../trainer/run/runInfoFile.js';
 import { analyze, isRunConfig } from './documents.js';
 import {
@@ -213,8 +213,7 @@ export class RunManager implements RunIndex {
    * of old runs or other folders costs a handful of inotify watches, not one each.
    */
   private syncRunWatcher(run: RunState): void {
-    const live = run.info?.status === 'running' || run.info?.status === 'stopping';
-    if (live) this.watchRun(run);
+    if (isLiveStatus(run.info?.status)) this.watchRun(run);
     else if (this.runWatchers.has(run.dir)) {
       this.runWatchers.get(run.dir)?.close();
       this.runWatchers.delete(run.dir);
@@ -500,7 +499,7 @@ export class RunManager implements RunIndex {
       if (!(e instanceof RunInfoError)) throw e;
       throw new ResponseError(1, e.message);
     }
-    if (info.status !== 'running' && info.status !== 'stopping') return { signalled: false, message: `${dir} is not running (status ${info.status})` };
+    if (!isLiveStatus(info.status)) return { signalled: false, message: `${dir} is not running (status ${info.status})` };
     if (info.host !== hostname()) throw new ResponseError(6, `${dir} runs on ${info.host}; stop it there`);
     if (!signalTrainer(info)) throw new ResponseError(7, `the trainer of ${dir} (pid ${info.pid}) is gone; resume it instead`);
     return { signalled: true, message: `sent SIGTERM to pid ${info.pid}` };

@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { readEventsFrom } from '../trainer/run/eventsReader.js';
 import { trainerAlive } from '../trainer/run/trainerProcess.js';
-import { type LayerMetricsRecord, type RunEvent, type RunInfo, runFiles, staleHeartbeatMs } from '../trainer/run/format.js';
+import { isLiveStatus, type LayerMetricsRecord, type RunEvent, type RunInfo, runFiles, staleHeartbeatMs } from '../trainer/run/format.js';
 import { RunInfoError, readRunInfo } from '../trainer/run/runInfoFile.js';
 import { loadFinishedRun } from './finishedRunLoad.js';
 import { type RunSummary, scalarsOfEvent } from './protocol.js';
@@ -112,7 +112,7 @@ export class RunState {
    */
   refresh(load = false): RunEvent[] {
     this.refreshInfo();
-    const live = this.info?.status === 'running' || this.info?.status === 'stopping';
+    const live = isLiveStatus(this.info?.status);
     if (!this.loaded && (load || live)) {
       this.loaded = true;
       // What was already summarised is backlog; only lines past it are news. A finished run's
@@ -302,7 +302,7 @@ export class RunState {
     const info = this.info;
     let status: RunSummary['status'] = info?.status ?? 'unknown';
     let statusReason = info?.error;
-    if (info && (info.status === 'running' || info.status === 'stopping')) {
+    if (info && isLiveStatus(info.status)) {
       const heartbeatAge = now - Date.parse(info.heartbeat);
       if (info.host === thisHost && !trainerAlive(info)) {
         status = 'failed';
@@ -317,7 +317,7 @@ export class RunState {
     if (this.readError) errors.push(this.readError);
     if (this.badLines > 0) errors.push(`${this.badLines} line(s) of ${runFiles.events} are not JSON`);
     // A torn last line is normal while a trainer writes; once it is gone, the line stays torn.
-    if (this.tornBytes > 0 && status !== 'running' && status !== 'stopping') errors.push(`${runFiles.events} ends with an incomplete line (${this.tornBytes} bytes)`);
+    if (this.tornBytes > 0 && !isLiveStatus(status)) errors.push(`${runFiles.events} ends with an incomplete line (${this.tornBytes} bytes)`);
     return {
       id: info?.id ?? basename(this.dir),
       name: info?.name ?? basename(this.dir),

@@ -14,6 +14,7 @@ import { initializeParameters } from '../trainer/model/initialize.js';
 import { toParams } from '../trainer/model/params.js';
 import { Rng } from '../trainer/random/rng.js';
 import { encodeSafetensors } from '../trainer/io/safetensors.js';
+import { runCliJson } from './support/cli.js';
 import { maxScaledDiff } from './support/reference.js';
 import { sizeBatch } from '../scripts/bench-gpu.mjs';
 
@@ -103,15 +104,25 @@ test('the PyTorch CRATE-α of bench:gpu gives the TypeScript model\'s logits', a
   }
 });
 
+/** `crate-lab inspect --json` of CRATE-α at 224×224, 1000 classes, as bench:gpu asks it. */
+function inspectJson(size: string): { trainingBytesPerImage: number } {
+  return runCliJson(['inspect', '--arch', 'crate-alpha', '--size', size, '--image', '224', '--classes', '1000']);
+}
+
 test("bench:gpu sizes each batch to the GPU's memory by the trainer's estimate", () => {
-  // crate-lab inspect: 315789504 activation bytes per image for base/16, 79398960 for tiny/16.
-  // On 143771 MiB (the H200): 3/4 is 113.1 GB; base needs 4 × 315.8 MB = 1.263 GB per image, so
-  // 64 images (80.8 GB) fit and 128 (161.7 GB) do not; tiny needs 317.6 MB, so 256 (81.3 GB) fit.
+  // crate-lab inspect: 315789504 activation bytes per image for base/16, 79398960 for tiny/16;
+  // training takes 4 × those (trainingBytesPerImage). On 143771 MiB (the H200): 3/4 is 113.1 GB;
+  // base needs 1.263 GB per image, so 64 images (80.8 GB) fit and 128 (161.7 GB) do not; tiny
+  // needs 317.6 MB, so 256 (81.3 GB) fit.
+  const base = inspectJson('base').trainingBytesPerImage;
+  const tiny = inspectJson('tiny').trainingBytesPerImage;
+  assert.equal(base, 4 * 315789504);
+  assert.equal(tiny, 4 * 79398960);
   const h200 = 143771 * 2 ** 20;
-  assert.equal(sizeBatch(315789504, h200, 256), 64);
-  assert.equal(sizeBatch(79398960, h200, 256), 256);
+  assert.equal(sizeBatch(base, h200, 256), 64);
+  assert.equal(sizeBatch(tiny, h200, 256), 256);
   // An 80 GiB card: base 32 (40.4 GB of 64.4), tiny 128.
-  assert.equal(sizeBatch(315789504, 80 * 2 ** 30, 256), 32);
-  assert.equal(sizeBatch(79398960, 80 * 2 ** 30, 256), 128);
-  assert.equal(sizeBatch(315789504, 2 ** 30, 256), 1);
+  assert.equal(sizeBatch(base, 80 * 2 ** 30, 256), 32);
+  assert.equal(sizeBatch(tiny, 80 * 2 ** 30, 256), 128);
+  assert.equal(sizeBatch(base, 2 ** 30, 256), 1);
 });

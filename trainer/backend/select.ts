@@ -17,8 +17,6 @@ export interface StartedBackend {
   name: BackendName;
   /** One line for the run log, e.g. "wasm (SIMD, 2 threads, ...)". */
   detail: string;
-  /** The device it computes on, e.g. "NVIDIA H200 via Vulkan" (run.json's `device`). */
-  device: string;
 }
 
 function firstLine(e: unknown): string {
@@ -74,12 +72,6 @@ function deviceLabel(name: BackendName, detail: string): string {
   }
 }
 
-/** The device of a backend this process started. */
-export function startedDevice(name: BackendName): string | undefined {
-  const detail = started.get(name);
-  return detail === undefined ? undefined : deviceLabel(name, detail);
-}
-
 /**
  * `auto`: the first of tensorflow, webgpu, wasm, cpu that starts. webgpu only counts with a real
  * GPU: on a software adapter (Mesa llvmpipe, SwiftShader) it is slower than wasm. The detail says
@@ -97,7 +89,7 @@ async function startAuto(opts: BackendOptions): Promise<StartedBackend> {
     }
     try {
       const detail = await startBackend(name, opts);
-      return { name, device: startedDevice(name)!, detail: skipped.length === 0 ? detail : `${detail}; skipped ${skipped.join('; ')}` };
+      return { name, detail: skipped.length === 0 ? detail : `${detail}; skipped ${skipped.join('; ')}` };
     } catch (e) {
       // tensorflow is missing on most machines: its reason's headline is enough in the run log.
       skipped.push(`${name}: ${name === 'tensorflow' ? brief(firstLine(e)) : firstLine(e)}`);
@@ -122,8 +114,7 @@ export async function initBackend(choice: BackendChoice, opts: BackendOptions = 
   }
   if (choice === 'auto') return startAuto(opts);
   try {
-    const detail = await startBackend(choice, opts);
-    return { name: choice, detail, device: startedDevice(choice)! };
+    return { name: choice, detail: await startBackend(choice, opts) };
   } catch (e) {
     throw new Error(firstLine(e), { cause: e });
   }

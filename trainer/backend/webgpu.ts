@@ -234,7 +234,7 @@ async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
 }
 
 /** The device tfjs runs on, once registered; its error scopes catch what tfjs would let pass. */
-let activeDevice: GPUDevice | undefined;
+let registeredDevice: GPUDevice | undefined;
 
 /** The adapter's limits and name, once the backend is registered (for sizing micro-batches). */
 let activeAdapter: FoundAdapter | undefined;
@@ -291,7 +291,7 @@ export async function allocatableBytes(device: GPUDevice, chunkBytes: number, ca
 
 /** The registered device's limits and (on a hardware adapter) how much of `wantedBytes` it lets allocate, up to 192 GiB. */
 export async function webgpuMemory(wantedBytes: number): Promise<WebgpuMemory> {
-  const device = activeDevice;
+  const device = registeredDevice;
   const found = activeAdapter;
   if (!device || !found) throw new Error('webgpu is not initialised');
   const askedBytes = Math.min(probeCapBytes, Math.max(probeChunkBytes, wantedBytes));
@@ -305,7 +305,7 @@ export async function webgpuMemory(wantedBytes: number): Promise<WebgpuMemory> {
 
 /** The registered device, for tests and probes. */
 export function webgpuDevice(): GPUDevice | undefined {
-  return activeDevice;
+  return registeredDevice;
 }
 
 /** What the device reported while a guarded piece of work ran. */
@@ -324,7 +324,7 @@ export class WebgpuDeviceError extends Error {
  * otherwise only show as wrong numbers (e.g. a loss of 0). On other backends it just runs `work`.
  */
 export async function guardWebgpu<T>(work: () => Promise<T>): Promise<T> {
-  const device = activeDevice;
+  const device = registeredDevice;
   if (!device || tf.getBackend() !== 'webgpu') return work();
   const kinds = ['internal', 'out-of-memory', 'validation'] as const;
   for (const kind of kinds) device.pushErrorScope(kind);
@@ -353,7 +353,7 @@ async function register(): Promise<string> {
   const device = await requestDevice(found.adapter).catch((e: unknown) => {
     throw new Error(`${describe(found)}: requestDevice failed: ${firstLine(e)}`);
   });
-  activeDevice = device;
+  registeredDevice = device;
   activeAdapter = found;
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
   // tfjs reads GPU buffers synchronously through OffscreenCanvas, which Node lacks; say so

@@ -6,14 +6,12 @@ import { initializeParameters } from '../model/initialize.js';
 import { forward } from '../model/forward.js';
 import { parameterSpecs } from '../model/parameters.js';
 import { Rng } from '../random/rng.js';
-import { batchGradients } from '../train/gradients.js';
-import { memorySafeMicroBatch, trainingBytesPerImage } from '../train/microBatch.js';
-import { trainingMemory } from '../backend/trainingMemory.js';
+import { batchGradients, crossEntropy } from '../train/gradients.js';
+import { backendMicroBatch } from '../train/microBatch.js';
 import { backendOptions, useBackend } from './backendFlag.js';
 import { parseArch, parseSize, positiveInt, shapeOptions, shapeOverrides } from './shapeFlags.js';
 import { UsageError } from './usageError.js';
 import { type KernelProfile, profileKernels } from './kernelProfile.js';
-import { crossEntropy } from '../train/gradients.js';
 
 export const benchUsage =
   'bench --arch A (--size S | --depth L --width D --heads K) --image I --patch P --channels C [--classes N] --batch B --steps N [--warmup N] [--micro-batch M (default: what fits the memory of the backend)] [--only train|infer] [--profile (webgpu: kernel time per shader program of one step)] [--backend B] [--device N|NAME] [--json]';
@@ -39,7 +37,7 @@ export async function bench(argv: string[]): Promise<void> {
   if (only !== undefined && !(benchParts as readonly string[]).includes(only)) throw new UsageError(`--only must be one of ${benchParts.join(', ')}; got "${only}"`);
   const requestedMicroBatch = positiveInt('micro-batch', values['micro-batch']);
   const backend = await useBackend(values.backend, values.threads, values.device);
-  const microBatch = Math.min(batch, requestedMicroBatch ?? memorySafeMicroBatch(shape, batch, await trainingMemory(batch * trainingBytesPerImage(shape))));
+  const microBatch = Math.min(batch, requestedMicroBatch ?? (await backendMicroBatch(shape, batch)).microBatch);
 
   const rng = new Rng(0);
   const host = initializeParameters(shape, rng);

@@ -1,7 +1,7 @@
 // crate-lab inspect: parameter count, FLOPs per image and activation memory of a shape.
 import { parseArgs } from 'node:util';
 import { presets, resolveShape } from '../model/architecture.js';
-import { activationBytesPerImage, forwardFlopsPerImage } from '../model/cost.js';
+import { activationBytesPerImage, forwardFlopsPerImage, trainingBytesPerImage } from '../model/cost.js';
 import { countParameters } from '../model/parameters.js';
 import { parseArch, parseSize, shapeOptions, shapeOverrides } from './shapeFlags.js';
 import { UsageError } from './usageError.js';
@@ -19,7 +19,7 @@ export function inspect(argv: string[]): void {
   const activationBytes = activationBytesPerImage(shape);
   const table4 = size && (arch === 'crate-alpha' || arch === 'crate') ? presets[size].paramsMillions[arch] : undefined;
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ shape, parameters: params, forwardFlopsPerImage: flops, activationBytesPerImage: activationBytes, table4ParamsMillions: table4 ?? null })}\n`);
+    process.stdout.write(`${JSON.stringify({ shape, parameters: params, forwardFlopsPerImage: flops, activationBytesPerImage: activationBytes, trainingBytesPerImage: trainingBytesPerImage(shape), table4ParamsMillions: table4 ?? null })}\n`);
     return;
   }
   const lines = [

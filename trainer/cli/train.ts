@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigFile, parseConfig, ConfigError, type ResolvedConfig, resolveConfig } from '../config/index.js';
-import { runFiles, type RunInfo } from '../run/format.js';
+import { isLiveStatus, runFiles, type RunInfo } from '../run/format.js';
 import { RunInfoError, readRunInfo as readCheckedRunInfo } from '../run/runInfoFile.js';
 import { signalTrainer, trainerAlive } from '../run/trainerProcess.js';
 import { type Progress, type RunHooks, type RunOutcome, resumeRun, startRun } from '../train/runTraining.js';
@@ -123,7 +123,7 @@ export async function resume(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('resume takes one run directory');
   const runDir = resolve(positionals[0]);
   const info = readRunInfo(runDir);
-  if ((info.status === 'running' || info.status === 'stopping') && info.host === hostname() && info.pid !== process.pid && trainerAlive(info)) {
+  if (isLiveStatus(info.status) && info.host === hostname() && info.pid !== process.pid && trainerAlive(info)) {
     throw new UsageError(`${runDir} is still running (pid ${info.pid}); stop it first: crate-lab stop ${runDir}`);
   }
   const configFile = join(runDir, runFiles.config);
@@ -140,7 +140,7 @@ export async function stop(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('stop takes one run directory');
   const runDir = resolve(positionals[0]);
   const info = readRunInfo(runDir);
-  if (info.status !== 'running' && info.status !== 'stopping') {
+  if (!isLiveStatus(info.status)) {
     process.stdout.write(`${runDir} is not running (status ${info.status})\n`);
     return 0;
   }
@@ -150,7 +150,7 @@ export async function stop(argv: string[]): Promise<number> {
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 200));
     const now = readRunInfo(runDir);
-    if (now.status !== 'running' && now.status !== 'stopping') {
+    if (!isLiveStatus(now.status)) {
       process.stdout.write(`${runDir}: ${now.status} at step ${now.step}\n`);
       return 0;
     }

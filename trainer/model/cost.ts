@@ -37,6 +37,18 @@ export function activationBytesPerImage(s: ModelShape): number {
 }
 
 /**
+ * Training holds about 4× the forward activations per image (the tape keeps inputs and outputs
+ * of every op, and gradients of the same size): measured 62 MB per image for CRATE-α d=192,
+ * depth 12, 50 tokens, whose forward activations are 16 MiB (docs/performance.md).
+ */
+const trainingBytesPerActivationByte = 4;
+
+/** Estimated bytes one image takes in training (micro-batches and bench:gpu's batches are sized by it). */
+export function trainingBytesPerImage(s: ModelShape): number {
+  return trainingBytesPerActivationByte * activationBytesPerImage(s);
+}
+
+/**
  * float32 bytes of the largest single tensor one image contributes to in training (attention
  * scores [K, N, N], the sparse code [N, m], the MLP's or ISTA's hidden [N, ·], the patches): a
  * batch of b images needs b times this in one device buffer, which WebGPU caps per binding.

@@ -6,6 +6,11 @@ import { join } from 'node:path';
 export const runStatuses = ['running', 'stopping', 'stopped', 'completed', 'failed', 'diverged'] as const;
 export type RunStatus = (typeof runStatuses)[number];
 
+/** A run whose trainer may still write to it (and which a stop can reach). */
+export function isLiveStatus(status: string | undefined): boolean {
+  return status === 'running' || status === 'stopping';
+}
+
 /** run.json, replaced atomically on every change. */
 export interface RunInfo {
   id: string;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { RunInfo } from './format.js';
 
 /** Whether a process with this pid exists on this host (EPERM: alive, another user's). */
-export function isAlive(pid: number): boolean {
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -14,6 +14,9 @@ export function isAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** This boot's id, read once: the run list checks live trainers' identities every rescan. */
+let bootId: string | undefined;
 
 /**
  * `<boot id>:<start time in clock ticks>` of process `pid` (Linux), which a later process with a
@@ -25,7 +28,7 @@ export function processIdentity(pid: number): string | undefined {
     // Fields after the command name (which may hold spaces and parentheses): state is field 3,
     // starttime field 22.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    bootId ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
     return `${bootId}:${fields[19]}`;
   } catch {
     return undefined;

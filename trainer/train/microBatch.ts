@@ -3,23 +3,17 @@
 // stops at 4 GiB and never shrinks; a GPU has its own memory) and, on WebGPU, the largest buffer
 // one kernel may bind.
 import type { ModelShape } from '../model/architecture.js';
-import { activationBytesPerImage, largestTensorBytesPerImage } from '../model/cost.js';
-import { cpuTrainingMemory, type TrainingMemory } from '../backend/trainingMemory.js';
-
-/**
- * Training holds about 4× the forward activations per image (the tape keeps inputs and outputs
- * of every op, and gradients of the same size): measured 62 MB per image for CRATE-α d=192,
- * depth 12, 50 tokens, whose forward activations are 16 MiB (docs/performance.md).
- */
-const trainingBytesPerActivationByte = 4;
-
-/** Estimated bytes one image takes in training. */
-export function trainingBytesPerImage(shape: ModelShape): number {
-  return trainingBytesPerActivationByte * activationBytesPerImage(shape);
-}
+import { largestTensorBytesPerImage, trainingBytesPerImage } from '../model/cost.js';
+import { cpuTrainingMemory, type TrainingMemory, trainingMemory } from '../backend/trainingMemory.js';
 
 export function memorySafeMicroBatch(shape: ModelShape, batch: number, m: TrainingMemory = cpuTrainingMemory): number {
   let fit = Math.floor(m.budgetBytes / trainingBytesPerImage(shape));
   if (m.maxTensorBytes !== undefined) fit = Math.min(fit, Math.floor(m.maxTensorBytes / largestTensorBytesPerImage(shape)));
   return Math.max(1, Math.min(batch, fit));
+}
+
+/** The micro-batch that fits the active backend (on a GPU, probed for the whole batch), and the memory it was sized from. */
+export async function backendMicroBatch(shape: ModelShape, batch: number): Promise<{ microBatch: number; memory: TrainingMemory }> {
+  const memory = await trainingMemory(batch * trainingBytesPerImage(shape));
+  return { microBatch: memorySafeMicroBatch(shape, batch, memory), memory };
 }

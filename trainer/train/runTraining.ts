@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, type Tensor } from '../tf.js';
 import { initBackend } from '../backend/select.js';
-import { trainingMemory } from '../backend/trainingMemory.js';
 import { guardWebgpu } from '../backend/webgpu.js';
 import { configHash, modelShape, type ResolvedConfig, stringifyConfig } from '../config/index.js';
 import { openDataset } from '../data/dataset.js';
@@ -35,7 +34,7 @@ import { StopSignal } from './stopSignal.js';
 import { yieldToEventLoop } from './eventLoop.js';
 import { batchGradients, readStatistics } from './gradients.js';
 import { introspect, writeProbeImages } from './introspection.js';
-import { memorySafeMicroBatch, trainingBytesPerImage } from './microBatch.js';
+import { backendMicroBatch } from './microBatch.js';
 import { learningRate } from './schedule.js';
 import { sumTensors } from './sumTensors.js';
 import { TrainingSetupError } from './setupError.js';
@@ -288,8 +287,9 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
   const beat = setInterval(() => run.heartbeat(), heartbeatIntervalMs);
   beat.unref();
   // After the heartbeat starts: on a GPU this probes the device's memory.
-  const memory = await trainingMemory(batchSize * trainingBytesPerImage(shape));
-  const microBatch = Math.min(config.optim.microBatch, memorySafeMicroBatch(shape, batchSize, memory));
+  const fitting = await backendMicroBatch(shape, batchSize);
+  const { memory } = fitting;
+  const microBatch = Math.min(config.optim.microBatch, fitting.microBatch);
   if (microBatch < config.optim.microBatch) run.log('info', `micro-batches of ${microBatch} images (optim.microBatch ${config.optim.microBatch} would not fit ${memory.source})`, startStep);
   else if (memory.maxTensorBytes !== undefined) run.log('info', `micro-batches of ${microBatch} images fit ${memory.source}`, startStep);
   let step = startStep;
