@@ -134,3 +134,23 @@ test('Gauss–Jordan on the device gives the float64 logdet and inverse of I + �
     assert.ok(err <= 2e-3, `${m}×${m}: gradients differ by ${err} (relative, Frobenius)`);
   }
 });
+
+test('the gradients of sum and mean make their ones on the device (a Fill kernel), not in host memory', async () => {
+  const x = tf.tensor(Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => Math.sin(i)), [2, 3, 4]);
+  const dy = tf.tensor(Float32Array.from({ length: 2 * 4 }, (_, i) => i + 1), [2, 4]);
+  for (const [name, reduce, scale] of [['sum', (t: Tensor) => t.sum(1), 1], ['mean', (t: Tensor) => t.mean(1), 1 / 3]] as const) {
+    let grad: Float32Array = new Float32Array(0);
+    const profile = await tf.profile(() => {
+      const g = tf.grad(reduce)(x, dy);
+      grad = g.dataSync() as Float32Array;
+      g.dispose();
+    });
+    // tfjs's own gradients multiply dy by ones(x.shape) built on the host each pass (no kernel).
+    assert.ok(profile.kernelNames.includes('Fill'), `${name}'s gradient ran ${profile.kernelNames.join(', ')}: no Fill kernel made its ones`);
+    // ∂/∂x[b, n, d] of ⟨dy, reduce(x)⟩ is dy[b, d] (÷ 3 for the mean over n), the same float as tfjs's.
+    for (let b = 0; b < 2; b++) {
+      for (let n = 0; n < 3; n++) for (let d = 0; d < 4; d++) assert.equal(grad[(b * 3 + n) * 4 + d], Math.fround(Math.fround(b * 4 + d + 1) / (1 / scale)), `${name} gradient at ${b}, ${n}, ${d}`);
+    }
+  }
+  tf.dispose([x, dy]);
+});

@@ -319,12 +319,15 @@ test('runsChanged is throttled: a burst of 80 changes gives a few notifications,
     writeInfo('busy', i + 1);
     await sleep(10);
   }
-  const burstMs = Date.now() - t0;
   await sleep(runsChangedWindowMs + 600); // the window's last notification, and a rescan
   const notices = client.changes.slice(from);
   assert.ok(notices.length >= 1, 'no runsChanged at all');
-  // At most one per window (+1 for the first, sent at once, and +1 for the rescan after the burst).
-  assert.ok(notices.length <= Math.ceil(burstMs / runsChangedWindowMs) + 2, `${notices.length} notifications in ${burstMs} ms`);
+  // At most one per window over the time watched (+1 for the first, sent at once): far fewer than
+  // the 80 changes. A loaded machine may see the burst's last changes a window late, so the bound
+  // counts the whole time watched, not just the burst; the spacing below is the throttle itself.
+  const watchedMs = Date.now() - t0;
+  assert.ok(notices.length <= Math.ceil(watchedMs / runsChangedWindowMs) + 1, `${notices.length} notifications in ${watchedMs} ms`);
+  assert.ok(notices.length < 20, `${notices.length} notifications for 80 changes`);
   for (let i = 1; i < notices.length; i++) assert.ok(notices[i].at - notices[i - 1].at >= runsChangedWindowMs - 100, `notifications ${notices[i].at - notices[i - 1].at} ms apart`);
   const last = notices.at(-1)!.params.runs.filter((r) => r.dir.startsWith(burstRuns));
   assert.equal(last.length, 41);
