@@ -11,7 +11,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { encode as encodeJpeg } from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { Rng } from '../trainer/random/rng.js';
-import { openDataset } from '../trainer/data/dataset.js';
+import { openDataset } from '../trainer/data/openDataset.js';
 import { FASHION_MNIST_DIR } from '../trainer/data/fashionMnist.js';
 import { flipHorizontal, randomCrop, randomFlip } from '../trainer/data/augment.js';
 import { CHANNEL_STATS, measureChannelStats, normalize } from '../trainer/data/normalize.js';

@@ -41,7 +41,7 @@ import {
 import { configDiff, downsampleMinMax, kendallTauB } from '../server/runAnalysis.js';
 import { runsChangedWindowMs } from '../server/runManager.js';
 import { loadConfigFile } from '../trainer/config/index.js';
-import { openDataset } from '../trainer/data/dataset.js';
+import { openDataset } from '../trainer/data/openDataset.js';
 import type { RunEvent, RunInfo } from '../trainer/run/format.js';
 import { openFeed } from '../trainer/train/dataFeed.js';
 import { cliPath } from './support/cli.js';

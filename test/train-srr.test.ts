@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile, modelShape } from '../trainer/config/index.js';
-import { openDataset } from '../trainer/data/dataset.js';
+import { openDataset } from '../trainer/data/openDataset.js';
 import { initializeParameters } from '../trainer/model/initialize.js';
 import type { RunEvent } from '../trainer/run/format.js';
 import { Rng } from '../trainer/random/rng.js';

@@ -2,7 +2,7 @@
 // model's image/channels/classes default to, and how to install a missing one. Loading is
 // trainer/data/'s job; the class lists are imported from there so the counts cannot drift.
 import { CIFAR10_CLASSES } from '../data/cifar10.js';
-import type { DatasetSpec } from '../data/dataset.js';
+import type { DatasetSpec } from '../data/openDataset.js';
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from '../data/fashionMnist.js';
 import type { ResolvedData } from './resolved.js';
 import type { DataKind, DataValues } from './schema.js';

@@ -1,9 +1,5 @@
-// What the training loop sees of a data set, and the one place that turns a config's data spec
-// into one. Each kind lives in its own module; this file only names them.
-import { openCifar10 } from './cifar10.js';
-import { openFashionMnist } from './fashionMnist.js';
-import { openImageFolder, type ImageFolderSpec } from './imageFolder.js';
-import { openSyntheticSubspaces, type SyntheticSubspacesSpec } from './synthetic.js';
+// What the training loop sees of a data set. Each kind lives in its own module, which imports
+// these types; openDataset.ts names the kinds.
 
 export type Split = 'train' | 'test';
 
@@ -40,24 +36,4 @@ export interface Dataset extends ImageDims {
   read(indices: ArrayLike<number>): Batch;
   /** Releases open files; the dataset cannot be read afterwards. */
   close(): void;
-}
-
-/** The `data` part of a run config. */
-export type DatasetSpec =
-  | { kind: 'fashion-mnist'; /** Default: where `dataset-fashion-mnist` installs it. */ dir?: string }
-  | { kind: 'cifar10'; /** Holds data_batch_{1..5}.bin, test_batch.bin, batches.meta.txt. */ dir: string }
-  | ImageFolderSpec
-  | SyntheticSubspacesSpec;
-
-export async function openDataset(spec: DatasetSpec, split: Split): Promise<Dataset> {
-  switch (spec.kind) {
-    case 'fashion-mnist':
-      return openFashionMnist(spec.dir, split);
-    case 'cifar10':
-      return openCifar10(spec.dir, split);
-    case 'image-folder':
-      return openImageFolder(spec, split);
-    case 'synthetic-subspaces':
-      return openSyntheticSubspaces(spec, split);
-  }
 }

@@ -53,23 +53,38 @@ export const blockConstants = {
   defaultOvercomplete: 4,
 } as const;
 
+/**
+ * What a layer is made of, per architecture: the two halves of CRATE's layer (CRATE-α eq. 3) and
+ * CRATE-α's (eq. 12), and the SRR study's variants of the first half (Hu, Zou & Xu 2024).
+ */
+export interface LayerBlocks {
+  /** The first half: MSSA (eq. 5), or a ViT's softmax attention. */
+  attention: 'mssa' | 'vit';
+  /** How MSSA's head outputs return to the stream (the variants differ only here). */
+  mssaOutput: MssaOutput;
+  /** Z^{ℓ+1/2} = Z^ℓ ± attention: crate-n subtracts (the SRR study's "negative" update). */
+  attentionSign: 1 | -1;
+  /** The second half: ODL (eq. 12), one ISTA step (eq. 6), or a ViT's MLP. */
+  sparseCoding: 'odl' | 'ista' | 'mlp';
+  /** A residual around the second half: never for CRATE's ISTA (it replaces the stream), always for ViT, the `residual` switch for CRATE-α. */
+  residual: 'never' | 'always' | 'switch';
+}
+
+const crate: LayerBlocks = { attention: 'mssa', mssaOutput: 'learned', attentionSign: 1, sparseCoding: 'ista', residual: 'never' };
+
+export const layerBlocks: Record<ArchId, LayerBlocks> = {
+  'crate-alpha': { attention: 'mssa', mssaOutput: 'learned-nobias', attentionSign: 1, sparseCoding: 'odl', residual: 'switch' },
+  crate,
+  'crate-c': { ...crate, mssaOutput: 'tied' },
+  'crate-n': { ...crate, mssaOutput: 'tied', attentionSign: -1 },
+  'crate-t': { ...crate, mssaOutput: 'tied-transposed' },
+  'crate-fix': { ...crate, mssaOutput: 'fixed' },
+  'crate-identity': { ...crate, mssaOutput: 'identity' },
+  vit: { attention: 'vit', mssaOutput: 'learned', attentionSign: 1, sparseCoding: 'mlp', residual: 'always' },
+};
+
 export function mssaOutput(arch: ArchId): MssaOutput {
-  switch (arch) {
-    case 'crate-alpha':
-      return 'learned-nobias';
-    case 'crate':
-    case 'vit':
-      return 'learned';
-    case 'crate-c':
-    case 'crate-n':
-      return 'tied';
-    case 'crate-t':
-      return 'tied-transposed';
-    case 'crate-fix':
-      return 'fixed';
-    case 'crate-identity':
-      return 'identity';
-  }
+  return layerBlocks[arch].mssaOutput;
 }
 
 export function isArchId(s: string): s is ArchId {

@@ -1,7 +1,7 @@
-// The whole network for every architecture (SPEC §3). With `trace`, the forward pass also
-// returns, per layer, what the §4 metrics need, so introspection needs no second model.
+// The whole network for every architecture (docs/models.md). With `trace`, the forward pass also
+// returns, per layer, what the introspection metrics need, so they need no second model.
 import { tf, type Tensor } from '../tf.js';
-import { blockConstants, type ModelShape } from './architecture.js';
+import { blockConstants, layerBlocks, type ModelShape } from './architecture.js';
 import { ista } from './ista.js';
 import { layerNorm } from './layerNorm.js';
 import { mssa } from './mssa.js';
@@ -29,24 +29,28 @@ function norm(x: Tensor, p: Params, prefix: string, eps: number): Tensor {
   return layerNorm(x, p[`${prefix}.weight`], p[`${prefix}.bias`], eps);
 }
 
-/** One layer: x → x' (seed 000 eq. (3) for CRATE, (12) for CRATE-α; standard for ViT). */
+const attentionBlock = { mssa, vit: vitAttention };
+const sparseCodingBlock = { odl, ista, mlp: vitMlp };
+
+/**
+ * One layer, as CRATE-α (Yang et al. 2024) writes it: eq. (3) for CRATE and its variants,
+ * Z^{ℓ+1/2} = Z^ℓ + MSSA(LN(Z^ℓ)), Z^{ℓ+1} = ISTA(LN(Z^{ℓ+1/2})); eq. (12) for CRATE-α,
+ * Z^{ℓ+1} = Z^{ℓ+1/2} + ODL(LN(Z^{ℓ+1/2})); a pre-norm ViT block for `vit`. Which block, sign and
+ * residual each architecture takes is the table `layerBlocks` (model/architecture.ts).
+ */
 function layer(x: Tensor, p: Params, s: ModelShape, i: number, trace: LayerTrace[] | undefined): Tensor {
+  const blocks = layerBlocks[s.arch];
   const l = `transformer.layers.${i}`;
   const eps = blockConstants.layerNormEps(s.arch);
   const [b, n, d] = x.shape;
   const z = norm(x, p, `${l}.0.norm`, eps);
-  const attn = s.arch === 'vit' ? vitAttention(z, p, `${l}.0.fn`, s) : mssa(z, p, `${l}.0.fn`, s);
-  // eq. (3): Z^{ℓ+1/2} = Z^ℓ + MSSA(Z^ℓ); crate-n flips the update's sign (seed 002).
-  const half = s.arch === 'crate-n' ? x.sub(attn.out) : x.add(attn.out);
+  const attn = attentionBlock[blocks.attention](z, p, `${l}.0.fn`, s);
+  const half = blocks.attentionSign > 0 ? x.add(attn.out) : x.sub(attn.out);
   const y = norm(half, p, `${l}.1.norm`, eps).reshape([b * n, d]);
-  let sc: SparseCodingResult;
-  if (s.arch === 'crate-alpha') sc = odl(y, p, `${l}.1.fn`);
-  else if (s.arch === 'vit') sc = vitMlp(y, p, `${l}.1.fn`);
-  else sc = ista(y, p, `${l}.1.fn`);
+  const sc: SparseCodingResult = sparseCodingBlock[blocks.sparseCoding](y, p, `${l}.1.fn`);
   const out = sc.out.reshape([b, n, d]);
   trace?.push({ mssaInput: z, attention: attn.attention, code: sc.code.reshape([b, n, -1]) });
-  // CRATE's ISTA block replaces the stream (no residual); CRATE-α adds ODL's output (eq. (12)).
-  const residual = s.arch === 'vit' || (s.arch === 'crate-alpha' && s.residual);
+  const residual = blocks.residual === 'always' || (blocks.residual === 'switch' && s.residual);
   return residual ? half.add(out) : out;
 }
 

@@ -1,6 +1,9 @@
-// Multi-head Subspace Self-Attention, seed 000 eq. (5), as the official code computes it: one
-// matrix Wqkv gives the projections onto all K subspaces (U_kᵀ = rows kp…(k+1)p−1 of Wqkv),
-// each head attends with its own projection as query, key and value.
+// Multi-head Subspace Self-Attention, CRATE-α (Yang et al. 2024) eq. (5), as the official code
+// computes it: one matrix Wqkv gives the projections onto all K subspaces (U_kᵀ = rows
+// kp…(k+1)p−1 of Wqkv), each head attends with its own projection as query, key and value.
+// Eq. (5)'s scalar κp/(Nε²) is not computed: the official code folds it into the learned output
+// map [U_1 … U_K] (to_out), and the SRR study's tied variants drop it; the softmax takes the
+// official code's p^-½ scale instead, which eq. (5) leaves out.
 import { tf, type Tensor } from '../tf.js';
 import { type ModelShape, mssaOutput } from './architecture.js';
 import { linear, type Params } from './params.js';
@@ -34,7 +37,7 @@ export function mssa(y: Tensor, p: Params, layer: string, s: ModelShape): MssaRe
   const w = splitHeads(tf.matMul(y.reshape([b * n, d]), wqkv, false, true).reshape([b, n, d]), s.heads);
   const { heads, attention } = subspaceAttention(w, (d / s.heads) ** -0.5);
   const joined = joinHeads(heads);
-  // The output map [U_1 … U_K] of eq. (5), learned or tied to the subspaces (seed 002's variants).
+  // The output map [U_1 … U_K] of eq. (5), learned or tied to the subspaces (the SRR study's variants, Hu, Zou & Xu 2024).
   let out: Tensor;
   switch (mssaOutput(s.arch)) {
     case 'learned':

@@ -1,5 +1,7 @@
-// Overcomplete Dictionary Learning block of CRATE-α, seed 000 eqs. (7)–(11): two proximal steps
-// of the non-negative LASSO from A₀ = 0, then decoding with the decoupled dictionary D̂.
+// Overcomplete Dictionary Learning block of CRATE-α (Yang et al. 2024, "Scaling White-Box
+// Transformers for Vision"), eqs. (7)–(11): two proximal gradient steps on the non-negative LASSO
+// (7) from A₀ = 0, then decoding with the decoupled dictionary D̂. Tokens are rows here, so Z is
+// [B·N, d] and the paper's DA reads A Dᵀ.
 import { tf, type Tensor } from '../tf.js';
 import { blockConstants } from './architecture.js';
 import type { Params } from './params.js';
@@ -9,16 +11,22 @@ export interface SparseCodingResult {
   code: Tensor; // the sparse code A₂, [B, N, C·d]
 }
 
+/**
+ * eq. (9): Prox_{η,λ}[A; D, Z] = ReLU(A − η Dᵀ(DA − Z) − ηλ1). From A = undefined (A₀ = 0) the
+ * step is ReLU(η DᵀZ − ηλ1), with no product by zeros (the official code skips it too).
+ */
+function prox(a: Tensor | undefined, D: Tensor, z: Tensor): Tensor {
+  const { eta, lambda } = blockConstants;
+  const descended = a === undefined ? tf.matMul(z, D).mul(eta) : a.sub(tf.matMul(tf.matMul(a, D, false, true).sub(z), D).mul(eta));
+  return tf.relu(descended.sub(eta * lambda));
+}
+
 /** y: [B·N, d] rows (tokens); D and D̂: [d, C·d]. */
 export function odl(y: Tensor, p: Params, layer: string): SparseCodingResult {
-  const { eta, lambda } = blockConstants;
   const D = p[`${layer}.D`];
   const Dhat = p[`${layer}.D1`] ?? D; // without the decoupled switch, D̂ = D
-  // eq. (9) from A₀ = 0: A₁ = ReLU(η yD − ηλ)
-  const a1 = tf.relu(tf.matMul(y, D).mul(eta).sub(eta * lambda));
-  // eq. (9): A₂ = ReLU(A₁ − η (A₁Dᵀ − y) D − ηλ)
-  const residual = tf.matMul(a1, D, false, true).sub(y);
-  const a2 = tf.relu(a1.sub(tf.matMul(residual, D).mul(eta)).sub(eta * lambda));
-  // eq. (11): ODL = D̂ A₂ (tokens as rows: A₂ D̂ᵀ)
+  // eq. (8): A₁ = Prox[A₀ = 0], A₂ = Prox[A₁]
+  const a2 = prox(prox(undefined, D, y), D, y);
+  // eqs. (10)–(11): ODL = D̂ A₂ (tokens as rows: A₂ D̂ᵀ)
   return { out: tf.matMul(a2, Dhat, false, true), code: a2 };
 }

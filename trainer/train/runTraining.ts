@@ -8,7 +8,7 @@ import { tf, type Tensor } from '../tf.js';
 import { initBackend } from '../backend/select.js';
 import { guardWebgpu } from '../backend/webgpu.js';
 import { configHash, modelShape, type ResolvedConfig, stringifyConfig } from '../config/index.js';
-import { openDataset } from '../data/dataset.js';
+import { openDataset } from '../data/openDataset.js';
 import { type ModelShape, ShapeError } from '../model/architecture.js';
 import { checkpointShape, shapeMetadata } from '../model/checkpointShape.js';
 import { resamplePatchSize } from '../model/resamplePatch.js';
