@@ -1,33 +1,15 @@
 // The estimated time per epoch of a config: the images one epoch trains on, divided by the last
 // throughput measured by a run of the same cost shape (model shape and batch size).
-import type { ResolvedConfig, ResolvedData } from '../trainer/config/index.js';
+import { knownTrainingExamples, type ResolvedConfig } from '../trainer/config/index.js';
 import { heldOutCount, heldOutFraction } from '../trainer/data/split.js';
 import { costShapeOf, type MeasuredThroughput, type RunIndex } from './runIndex.js';
-
-/**
- * Training examples of the data set, when they are known without opening it: the synthetic set's
- * `trainSize`, the standard training splits of Fashion-MNIST (60,000) and CIFAR-10 (50,000). An
- * image folder's are counted on disk, which an inlay hint does not do.
- */
-function trainingExamples(data: ResolvedData): number | undefined {
-  switch (data.kind) {
-    case 'synthetic-subspaces':
-      return data.trainSize;
-    case 'fashion-mnist':
-      return 60_000;
-    case 'cifar10':
-      return 50_000;
-    default:
-      return undefined;
-  }
-}
 
 /**
  * Images one epoch trains on, as trainer/train/dataFeed.ts feeds them: the training examples less
  * the validation hold-out (these sets have a test split of their own), in whole batches.
  */
 export function trainingImagesPerEpoch(config: ResolvedConfig): number | undefined {
-  const examples = trainingExamples(config.data);
+  const examples = knownTrainingExamples(config.data);
   if (examples === undefined) return undefined;
   const train = examples - heldOutCount(examples, heldOutFraction(config.data.validationFraction, true));
   const batch = config.optim.batchSize;

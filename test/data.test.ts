@@ -18,6 +18,7 @@ import { CHANNEL_STATS, measureChannelStats, normalize } from '../trainer/data/n
 import { epochOrder, validationSplit } from '../trainer/data/split.js';
 import { extractPatch, openSyntheticSubspaces, subspaceModel } from '../trainer/data/synthetic.js';
 import { resizeBilinear } from '../trainer/data/resize.js';
+import { randomStreams } from '../trainer/random/streams.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-data-'));
 // Keep the decompression cache of this run to itself (and check what lands in it).
@@ -483,4 +484,16 @@ test('validationSplit: disjoint, covering, sized by the fraction, deterministic'
   assert.deepEqual(validationSplit(101, 0.1, 7), { train, validation });
   assert.notDeepEqual(validationSplit(101, 0.1, 8).validation, validation);
   assert.throws(() => validationSplit(10, 1, 0), RangeError);
+});
+
+test('every random stream has its own key, so no two uses of one seed draw the same numbers', () => {
+  const keys = Object.entries(randomStreams);
+  const seen = new Map<number, string>();
+  for (const [name, key] of keys) {
+    assert.equal(seen.get(key), undefined, `${name} and ${seen.get(key)} share the stream key ${key}`);
+    seen.set(key, name);
+  }
+  // The keys are part of the run format (a seed must keep training on the same data): these are
+  // the values runs were made with.
+  assert.deepEqual(randomStreams, { validationSplit: 0x5b1, epochOrder: 0xe90c, augment: 0xa06, srrLayer: 0x5a7, syntheticTrain: 0, syntheticTest: 1, syntheticBases: 2 });
 });

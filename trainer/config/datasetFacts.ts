@@ -1,9 +1,9 @@
 // What the config needs to know of each dataset kind without opening it: the image geometry the
 // model's image/channels/classes default to, and how to install a missing one. Loading is
 // trainer/data/'s job; the class lists are imported from there so the counts cannot drift.
-import { CIFAR10_CLASSES } from '../data/cifar10.js';
+import { CIFAR10_CLASSES, CIFAR10_TRAIN_EXAMPLES } from '../data/cifar10.js';
 import type { DatasetSpec } from '../data/openDataset.js';
-import { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from '../data/fashionMnist.js';
+import { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, FASHION_MNIST_TRAIN_EXAMPLES } from '../data/fashionMnist.js';
 import type { ResolvedData } from './resolved.js';
 import type { DataKind, DataValues } from './schema.js';
 
@@ -29,6 +29,24 @@ export function datasetGeometry(data: ResolvedData): Geometry {
       return { image: data.size, channels: data.channels };
     case 'synthetic-subspaces':
       return { image: data.image, channels: data.channels, classes: data.classes };
+  }
+}
+
+/**
+ * Training examples of the data set, when they are known without opening it: the synthetic set's
+ * `trainSize`, the standard training splits of Fashion-MNIST and CIFAR-10. An image folder's are
+ * counted on disk.
+ */
+export function knownTrainingExamples(data: ResolvedData): number | undefined {
+  switch (data.kind) {
+    case 'synthetic-subspaces':
+      return data.trainSize;
+    case 'fashion-mnist':
+      return FASHION_MNIST_TRAIN_EXAMPLES;
+    case 'cifar10':
+      return CIFAR10_TRAIN_EXAMPLES;
+    case 'image-folder':
+      return undefined;
   }
 }
 

@@ -7,7 +7,7 @@ export { loadConfigFile, ConfigError, type LoadedConfig } from './load.js';
 export { stringifyConfig, configHash, canonicalJson } from './serialize.js';
 export { describeSchema, fieldDoc, childFields, configJsonSchema, type FieldDoc, type ValueSpec } from './describe.js';
 export { type FileProbe, nodeFileProbe } from './files.js';
-export { datasetGeometry } from './datasetFacts.js';
+export { datasetGeometry, knownTrainingExamples } from './datasetFacts.js';
 export {
   type Diagnostic,
   type Problem,

@@ -19,6 +19,7 @@ import { archIds, blockConstants, shapeLimits, sizeIds } from '../model/architec
 import { codingRateEpsRange, defaultCodingRateEps } from '../metrics/layerMetrics.js';
 import { backendChoices } from '../backend/names.js';
 import { FASHION_MNIST_DIR } from '../data/fashionMnist.js';
+import { syntheticDefaults } from '../data/synthetic.js';
 
 /** What every field carries besides its type: shown on hover and completion. */
 export type FieldMeta = {
@@ -113,17 +114,17 @@ const data = z
       kind: f(z.literal('synthetic-subspaces'), {
         description: 'Synthetic union of subspaces: every patch lies (up to noise) on one of K known subspaces; a class mixes its own few. Instant, for tests.',
       }),
-      seed: f(int(0, 4_294_967_295).default(0), { description: 'Seed of the subspaces and examples (independent of the run seed, so runs with different seeds see the same data).' }),
-      trainSize: f(int(1, 10_000_000).default(2048), { description: 'Training examples.' }),
-      testSize: f(int(1, 10_000_000).default(512), { description: 'Test examples.' }),
-      image: f(int(1, 1024).default(16), { description: 'Image side in pixels; a multiple of patch.' }),
-      patch: f(int(1, 1024).default(4), { description: 'Side of the patches that lie on the subspaces; the model’s patch defaults to it.' }),
-      channels: f(int(1, 16).default(1), { description: 'Image channels.' }),
-      classes: f(int(1, 1000).default(4), { description: 'Classes; labels are balanced.' }),
+      seed: f(int(0, 4_294_967_295).default(syntheticDefaults.seed), { description: 'Seed of the subspaces and examples (independent of the run seed, so runs with different seeds see the same data).' }),
+      trainSize: f(int(1, 10_000_000).default(syntheticDefaults.trainSize), { description: 'Training examples.' }),
+      testSize: f(int(1, 10_000_000).default(syntheticDefaults.testSize), { description: 'Test examples.' }),
+      image: f(int(1, 1024).default(syntheticDefaults.image), { description: 'Image side in pixels; a multiple of patch.' }),
+      patch: f(int(1, 1024).default(syntheticDefaults.patch), { description: 'Side of the patches that lie on the subspaces; the model’s patch defaults to it.' }),
+      channels: f(int(1, 16).default(syntheticDefaults.channels), { description: 'Image channels.' }),
+      classes: f(int(1, 1000).default(syntheticDefaults.classes), { description: 'Classes; labels are balanced.' }),
       subspaces: f(int(1, 1000).optional(), { description: 'Number K of subspaces.', computedDefault: 'classes' }),
-      rank: f(int(1, 4096).default(3), { description: 'Dimension r of each subspace; at most patch²·channels.' }),
-      subspacesPerClass: f(int(1, 1000).default(2), { description: 'Subspaces each class draws its patches from; at most subspaces.' }),
-      noise: f(z.number().min(0).max(10).default(0.05), { description: 'Standard deviation of the Gaussian noise added to each pixel.' }),
+      rank: f(int(1, 4096).default(syntheticDefaults.rank), { description: 'Dimension r of each subspace; at most patch²·channels.' }),
+      subspacesPerClass: f(int(1, 1000).default(syntheticDefaults.subspacesPerClass), { description: 'Subspaces each class draws its patches from; at most subspaces.' }),
+      noise: f(z.number().min(0).max(10).default(syntheticDefaults.noise), { description: 'Standard deviation of the Gaussian noise added to each pixel.' }),
       ...commonData({ cropPadding: 0, flip: false }),
     }),
   ])

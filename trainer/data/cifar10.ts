@@ -12,6 +12,8 @@ const PIXELS = 3 * SIDE * SIDE;
 const RECORD = 1 + PIXELS;
 
 /** Used when batches.meta.txt is absent; the official archive's order. */
+/** The standard training split: data_batch_1..5.bin, 10,000 images each. */
+export const CIFAR10_TRAIN_EXAMPLES = 50_000;
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 
 export function openCifar10(dir: string, split: Split): Dataset {

@@ -9,6 +9,8 @@ import { openIdxPair } from './idx.js';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
+/** The standard training split (train-images-idx3-ubyte). */
+export const FASHION_MNIST_TRAIN_EXAMPLES = 60_000;
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 export async function openFashionMnist(dir: string = FASHION_MNIST_DIR, split: Split): Promise<Dataset> {

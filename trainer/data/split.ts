@@ -2,17 +2,16 @@
 // run resumed at (epoch, position) recomputes its order instead of storing it.
 import type { Rng } from '../random/rng.js';
 import { derivedRng } from '../random/derivedRng.js';
+import { randomStreams } from '../random/streams.js';
 
 // Keys separating these streams from others derived from the same seed.
-const VALIDATION_SPLIT = 0x5b1;
-const EPOCH_ORDER = 0xe90c;
 
 /**
  * A uniformly random permutation of 0..size−1 for this epoch (Fisher–Yates). To shuffle a subset
  * (the `train` part of validationSplit), permute its positions: subset[order[k]].
  */
 export function epochOrder(size: number, epoch: number, seed: number): Int32Array {
-  return shuffled(size, derivedRng(seed, EPOCH_ORDER, epoch));
+  return shuffled(size, derivedRng(seed, randomStreams.epochOrder, epoch));
 }
 
 /**
@@ -34,7 +33,7 @@ export function heldOutCount(size: number, fraction: number): number {
  */
 export function validationSplit(size: number, fraction: number, seed: number): { train: Int32Array; validation: Int32Array } {
   if (!(fraction >= 0 && fraction < 1)) throw new RangeError(`validation fraction must be in [0, 1), got ${fraction}`);
-  const order = shuffled(size, derivedRng(seed, VALIDATION_SPLIT));
+  const order = shuffled(size, derivedRng(seed, randomStreams.validationSplit));
   const held = heldOutCount(size, fraction);
   return { train: order.slice(held).sort(), validation: order.slice(0, held).sort() };
 }

@@ -5,6 +5,7 @@
 // Example i is generated on demand from (seed, split, i); nothing is stored.
 import type { Batch, Dataset, ImageDims, Split } from './dataset.js';
 import { derivedRng } from '../random/derivedRng.js';
+import { randomStreams } from '../random/streams.js';
 import { checkIndex } from './exampleIndex.js';
 
 export interface SyntheticSubspacesSpec {
@@ -46,25 +47,27 @@ export interface SyntheticSubspaces extends Dataset {
   readonly model: SubspaceModel;
 }
 
-// Keys separating the random streams derived from one seed.
-const STREAM = { train: 0, test: 1, bases: 2 } as const;
 
 type Resolved = Required<Omit<SyntheticSubspacesSpec, 'kind'>>;
 
+/** The defaults of every field but `subspaces` (which defaults to `classes`); the config schema uses these. */
+export const syntheticDefaults = { seed: 0, trainSize: 2048, testSize: 512, image: 16, patch: 4, channels: 1, classes: 4, rank: 3, subspacesPerClass: 2, noise: 0.05 } as const;
+
 function withDefaults(spec: SyntheticSubspacesSpec): Resolved {
-  const classes = spec.classes ?? 4;
+  const d = syntheticDefaults;
+  const classes = spec.classes ?? d.classes;
   const r: Resolved = {
-    seed: spec.seed ?? 0,
-    trainSize: spec.trainSize ?? 2048,
-    testSize: spec.testSize ?? 512,
-    image: spec.image ?? 16,
-    patch: spec.patch ?? 4,
-    channels: spec.channels ?? 1,
+    seed: spec.seed ?? d.seed,
+    trainSize: spec.trainSize ?? d.trainSize,
+    testSize: spec.testSize ?? d.testSize,
+    image: spec.image ?? d.image,
+    patch: spec.patch ?? d.patch,
+    channels: spec.channels ?? d.channels,
     classes,
     subspaces: spec.subspaces ?? classes,
-    rank: spec.rank ?? 3,
-    subspacesPerClass: spec.subspacesPerClass ?? 2,
-    noise: spec.noise ?? 0.05,
+    rank: spec.rank ?? d.rank,
+    subspacesPerClass: spec.subspacesPerClass ?? d.subspacesPerClass,
+    noise: spec.noise ?? d.noise,
   };
   const fault = syntheticFaults(r)[0];
   if (fault) throw new RangeError(`synthetic-subspaces: ${fault.field} ${fault.message}`);
@@ -85,7 +88,7 @@ export function syntheticFaults(r: Pick<Resolved, 'image' | 'patch' | 'channels'
 export function subspaceModel(spec: SyntheticSubspacesSpec): SubspaceModel {
   const s = withDefaults(spec);
   const D = s.patch * s.patch * s.channels;
-  const rng = derivedRng(s.seed, STREAM.bases);
+  const rng = derivedRng(s.seed, randomStreams.syntheticBases);
   const bases = Array.from({ length: s.subspaces }, () => orthonormalColumns(D, s.rank, () => rng.normal()));
   const classSubspaces = Array.from({ length: s.classes }, (_, c) => Array.from({ length: s.subspacesPerClass }, (_, j) => (c + j) % s.subspaces));
   return { patchDim: D, rank: s.rank, bases, classSubspaces, noise: s.noise };
@@ -116,7 +119,7 @@ export function openSyntheticSubspaces(spec: SyntheticSubspacesSpec, split: Spli
   const grid = s.image / s.patch;
 
   function generate(i: number, out: Float32Array, offset: number): number {
-    const rng = derivedRng(s.seed, STREAM[split], i);
+    const rng = derivedRng(s.seed, split === 'train' ? randomStreams.syntheticTrain : randomStreams.syntheticTest, i);
     const label = i % s.classes;
     const own = model.classSubspaces[label];
     const x = new Float64Array(model.patchDim);

@@ -6,8 +6,8 @@ import type { Batch, Dataset } from '../data/dataset.js';
 import { CHANNEL_STATS, type ChannelStats, measureChannelStats, normalize } from '../data/normalize.js';
 import { epochOrder, heldOutFraction, validationSplit } from '../data/split.js';
 import { derivedRng } from '../random/derivedRng.js';
+import { randomStreams } from '../random/streams.js';
 
-const AUGMENT_STREAM = 0xa06;
 
 export interface DataFeed {
   trainSize: number;
@@ -48,7 +48,7 @@ export function openFeed(train: Dataset, test: Dataset, config: ResolvedConfig):
       }
       const first = (step % stepsPerEpoch) * batchSize;
       const batch = train.read(Array.from({ length: batchSize }, (_, k) => trainIndices[order[first + k]]));
-      const rng = derivedRng(seed, AUGMENT_STREAM, step);
+      const rng = derivedRng(seed, randomStreams.augment, step);
       if (cropPadding > 0) randomCrop(batch.images, train, cropPadding, rng);
       if (flip) randomFlip(batch.images, train, rng);
       if (stats) normalize(batch.images, train, stats);

@@ -21,6 +21,7 @@ import type { Params } from '../model/params.js';
 import { rateReductionGap } from '../metrics/srrRegularizer.js';
 import type { NamedTensor } from '../io/safetensors.js';
 import { derivedRng } from '../random/derivedRng.js';
+import { randomStreams } from '../random/streams.js';
 import { Rng } from '../random/rng.js';
 import { type Checkpoint, checkpointNames, latestCheckpointDir, loadCheckpoint, saveCheckpoint } from '../run/checkpoints.js';
 import { checkpointDirName, heartbeatIntervalMs, type RunStatus, runFiles } from '../run/format.js';
@@ -39,7 +40,6 @@ import { learningRate } from './schedule.js';
 import { sumTensors } from './sumTensors.js';
 import { TrainingSetupError } from './setupError.js';
 
-const SRR_LAYER_STREAM = 0x5a7;
 
 /** The loop state a checkpoint stores besides tensors, with the append-only files' sizes at its step. */
 export interface LoopState extends AppendOnlySizes {
@@ -258,7 +258,7 @@ function adaptToShape(ckpt: Checkpoint<LoopState>, shape: ModelShape): { weights
 function srrLoss(config: ResolvedConfig, shape: ModelShape, step: number): ((r: ForwardResult, p: Params) => Tensor) | undefined {
   const { weight, layers, eps } = config.srr;
   if (weight <= 0) return undefined;
-  const chosen = layers === 'random' ? [derivedRng(config.seed, SRR_LAYER_STREAM, step).int(shape.depth)] : layers.filter((l) => l < shape.depth);
+  const chosen = layers === 'random' ? [derivedRng(config.seed, randomStreams.srrLayer, step).int(shape.depth)] : layers.filter((l) => l < shape.depth);
   return (r, p) =>
     sumTensors(chosen.map((l) => rateReductionGap(r.layers[l].mssaInput, p[`transformer.layers.${l}.0.fn.qkv.weight`], shape.heads, eps).mean())).mul(weight);
 }
