@@ -31,7 +31,7 @@ chmodSync(cli, 0o755);
 const wasmPackage = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json'));
 cpSync(join(wasmPackage, 'wasm-out'), join(root, 'dist', 'trainer', 'tfjs-backend-wasm', 'wasm-out'), { recursive: true });
 
-// The language server: no tfjs may reach it (SPEC §2), so the bundle fails if any module does.
+// The language server: no tfjs may reach it (docs/architecture.md), so the bundle fails if any module does.
 const server = await build({
   entryPoints: [join(root, 'server', 'main.ts')],
   outfile: join(root, 'dist', 'server', 'server.js'),

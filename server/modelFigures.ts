@@ -53,7 +53,7 @@ function tableRow(size: SizeId): string {
   return `| ${size} | ${p.depth} | ${p.dim} | ${p.heads} | ${p.patch} | ${p.paramsMillions['crate-alpha'].toFixed(1)}M | ${p.paramsMillions.crate.toFixed(1)}M |`;
 }
 
-/** Table 4 of seed 000 (224×224, 1000 classes): one size's row, or all of them. */
+/** Table 4 of the CRATE-α paper (Yang et al. 2024; 224×224, 1000 classes): one size's row, or all of them. */
 export function table4Markdown(sizes: readonly SizeId[]): string {
   return ['Table 4 (224×224 images, 1000 classes):', '', ...tableHeader, ...sizes.map(tableRow)].join('\n');
 }

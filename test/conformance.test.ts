@@ -1,5 +1,5 @@
 // The reference cases (../shared/reference) on every backend that runs here: logits to 1e-4,
-// attention to 1e-4, metrics to 1e-3 relative (SPEC §3), in-process and through the CLI.
+// attention to 1e-4, metrics to 1e-3 relative (docs/models.md), in-process and through the CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -64,7 +64,7 @@ for (const backend of backends) {
         assert.ok(maxRelDiff(m.R, e.R) <= 1e-3, `layer ${l} R: ${m.R} vs ${e.R}`);
         assert.ok(maxRelDiff(m.Rc, e.Rc) <= 1e-3, `layer ${l} Rc: ${m.Rc} vs ${e.Rc}`);
         assert.ok(maxRelDiff([m.codeZeroFraction], [e.codeZeroFraction]) <= 1e-3, `layer ${l} zeros: ${m.codeZeroFraction} vs ${e.codeZeroFraction}`);
-        // Density and the SRR measure from the expected values, by their definitions (SPEC §4).
+        // Density and the SRR measure from the expected values, by their definitions (docs/models.md, Metrics).
         const meanGap = e.Rc.reduce((s, rc, i) => s + rc - e.R[i], 0) / e.R.length;
         assert.ok(Math.abs(m.density - (1 - e.codeZeroFraction)) <= 1e-3);
         assert.ok(Math.abs(m.srr - (1 - e.codeZeroFraction + meanGap)) <= 1e-3 * Math.abs(meanGap));

@@ -1,9 +1,9 @@
-// `crate-lab inspect` against seed 000's Table 4 (parameter counts at 224×224, 1000 classes).
+// `crate-lab inspect` against Table 4 of the CRATE-α paper (parameter counts at 224×224, 1000 classes).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli, runCliJson } from './support/cli.js';
 
-// Copied from the paper (seed 000, Table 4), not from the code under test.
+// Copied from the paper (CRATE-α, Yang et al. 2024, Table 4), not from the code under test.
 const table4: Array<[string, number, number]> = [
   ['tiny', 4.8, 1.7],
   ['small', 41.0, 13.1],

@@ -1,4 +1,4 @@
-// Trainers as other processes see them (issue 3, SPEC §6): two runs training at once into one
+// Trainers as other processes see them (issue 3, docs/run-directory.md): two runs training at once into one
 // runs directory do not touch each other's files, and run.json's heartbeat tells a live trainer
 // (refreshed even while no step completes) from one that was killed (frozen, then stale).
 import { after, test } from 'node:test';

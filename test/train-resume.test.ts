@@ -1,4 +1,4 @@
-// Exact resume (SPEC §5): a run killed with SIGKILL at a random moment after its first checkpoint
+// Exact resume (docs/training.md): a run killed with SIGKILL at a random moment after its first checkpoint
 // and resumed ends bit-identical to an uninterrupted run, with every step's event exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
-// The optional SRR regularizer (SPEC §4) in a real run: it trains, the value it adds to the loss
-// (events' srrLoss) is seed 002's weight · Σ_ℓ (Rc − R) computed independently, and it lowers
+// The optional SRR regularizer (docs/models.md, Metrics) in a real run: it trains, the value it adds to the loss
+// (events' srrLoss) is the SRR study's weight · Σ_ℓ (Rc − R) computed independently, and it lowers
 // Rc − R of the layers it regularizes compared with plain training from the same seed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -124,7 +124,7 @@ test('srrLoss of the first step is weight · Σ_ℓ mean (Rc − R) of the batch
   assert.equal(fixed.scalars[0].accuracy, accuracy, 'training accuracy of the first batch');
 });
 
-test('the regularizer lowers Rc − R of the regularized layers (seed 002 maximizes the rate reduction R − Rc)', async () => {
+test('the regularizer lowers Rc − R of the regularized layers (the SRR study maximizes the rate reduction R − Rc)', async () => {
   const { plain, fixed } = await runs;
   for (const l of [0, 1]) {
     // Measured: plain −4.59 / −8.18, regularized −5.52 / −9.08 after 12 steps.

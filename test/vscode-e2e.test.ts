@@ -72,7 +72,7 @@ function finalMetricsFromEvents(runDir: string): Record<string, string> {
     'validation accuracy': shown(f32(validation?.accuracy)),
     'test loss': shown(f32(test?.loss)),
     'test accuracy': shown(f32(test?.accuracy)),
-    // SPEC §4: the mean over layers of the SRR measure; the gap is validation − training loss.
+    // docs/models.md: the mean over layers of the SRR measure; the gap is validation − training loss.
     'SRR measure': shown(layers && layers.layers.reduce((sum, l) => sum + l.srr, 0) / layers.layers.length),
     'generalization gap': shown(validation && scalars && Math.fround(validation.loss) - Math.fround(scalars.loss)),
   };

@@ -1,5 +1,5 @@
 // An independent, deliberately plain float64 implementation of every architecture, written from
-// the equations of SPEC §3 (token vectors and loops, a real strided convolution, no tfjs), used
+// the equations of docs/models.md (token vectors and loops, a real strided convolution, no tfjs), used
 // to check the tfjs models on shapes the reference cases do not cover.
 import type { ModelShape } from '../../trainer/model/architecture.js';
 

@@ -1,4 +1,4 @@
-// The conformance cases of ../shared/reference (SPEC §3): official-layout weights, inputs,
+// The conformance cases of ../shared/reference (docs/models.md): official-layout weights, inputs,
 // expected logits, attention and metrics computed by an independent implementation.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// Training-time augmentation of the recipe (SPEC §5): random crop with zero padding and horizontal
+// Training-time augmentation of the recipe (docs/training.md): random crop with zero padding and horizontal
 // flip, in place on an N×C×H×W batch. Every draw comes from the Rng passed in, in a fixed order
 // (per image: crop row shift, crop column shift; then per image: flip), so a resumed run that
 // restores the Rng augments identically. Not for the synthetic set: shifting its images moves

@@ -1,4 +1,4 @@
-// The "union of subspaces" set (SPEC §5): every P×P patch of an image, as a vector in R^{P·P·C},
+// The "union of subspaces" set (docs/training.md): every P×P patch of an image, as a vector in R^{P·P·C},
 // lies (up to noise) on one of K random r-dimensional subspaces. Class c draws its patches from
 // its own subspaces {c, c+1, …, c+m−1} (mod K), so one patch is ambiguous but an image's mix of
 // subspaces names its class: a CRATE model must compress tokens onto the subspaces to classify.

@@ -1,5 +1,5 @@
 // Dense symmetric positive-definite algebra in float64: the coding rates are logdets of
-// I + αG with G a Gram matrix, which float32 loses digits on (SPEC §4 asks for 1e-3 relative).
+// I + αG with G a Gram matrix, which float32 loses digits on (docs/models.md asks for 1e-3 relative).
 
 /** In-place lower Cholesky factor of the n×n row-major SPD matrix a; throws if not SPD. */
 export function cholesky(a: Float64Array, n: number): Float64Array {

@@ -1,4 +1,4 @@
-// The coding rates of SPEC §4 for one image, in float64, on the smaller of the two Gram
+// The coding rates of docs/models.md for one image, in float64, on the smaller of the two Gram
 // matrices (logdet(I + α AᵀA) = logdet(I + α AAᵀ)).
 import { logdetSpd } from './cholesky.js';
 

@@ -1,4 +1,4 @@
-// The per-layer introspection metrics of SPEC §4 from a traced forward pass (model/forward.ts).
+// The per-layer introspection metrics of docs/models.md from a traced forward pass (model/forward.ts).
 import type { ModelShape } from '../model/architecture.js';
 import type { LayerTrace } from '../model/forward.js';
 import type { Params } from '../model/params.js';
@@ -18,9 +18,9 @@ export interface LayerMetrics {
   /** Fraction of exact zeros in the sparse code, per image, and over all images. */
   codeZeroFractionPerImage: number[];
   codeZeroFraction: number;
-  /** 1 − zero fraction: seed 002's normalised ‖Z‖₀. */
+  /** 1 − zero fraction: the SRR study's normalised ‖Z‖₀. */
   density: number;
-  /** density + Rc − R (seed 002's sparse rate reduction measure), averaged over images. */
+  /** density + Rc − R (the SRR study's sparse rate reduction measure), averaged over images. */
   srr: number;
   meanR: number;
   meanRc: number;

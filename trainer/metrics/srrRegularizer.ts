@@ -1,4 +1,4 @@
-// The differentiable Rc − R of seed 002's SRR regularizer (SPEC §4), a sum of ½ logdet(I + αG)
+// The differentiable Rc − R of the SRR study's regularizer (docs/models.md, Metrics), a sum of ½ logdet(I + αG)
 // over small Gram matrices G, with d logdet(M)/dM = M⁻¹. Where the host can read the backend's
 // tensors synchronously (cpu, wasm, tensorflow) the logdets and inverses are evaluated in float64
 // on the host; webgpu in Node cannot read synchronously (and a read would stall its queue), so

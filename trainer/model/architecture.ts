@@ -1,4 +1,4 @@
-// The architectures, their hyper-parameters and the size presets of seed 000, Table 4.
+// The architectures, their hyper-parameters and the size presets of CRATE-α (Yang et al. 2024), Table 4.
 // One source of truth: the CLI, the config schema and the language server read these tables.
 
 export const archIds = ['crate-alpha', 'crate', 'crate-c', 'crate-n', 'crate-t', 'crate-fix', 'crate-identity', 'vit'] as const;
@@ -7,7 +7,7 @@ export type ArchId = (typeof archIds)[number];
 export const sizeIds = ['tiny', 'small', 'base', 'large', 'huge'] as const;
 export type SizeId = (typeof sizeIds)[number];
 
-/** How MSSA's head outputs return to the residual stream (SPEC §3, SRR-study variants). */
+/** How MSSA's head outputs return to the residual stream (docs/models.md, the SRR study's variants). */
 export type MssaOutput = 'learned' | 'learned-nobias' | 'tied' | 'tied-transposed' | 'fixed' | 'identity';
 
 export interface ModelShape {
@@ -43,7 +43,7 @@ export const presets: Record<SizeId, Preset> = {
   huge: { depth: 32, dim: 1280, heads: 16, patch: 14, paramsMillions: { 'crate-alpha': 526.8, crate: 159.8 } },
 };
 
-/** Fixed constants of the blocks (SPEC §3). */
+/** Fixed constants of the blocks (docs/models.md). */
 export const blockConstants = {
   eta: 0.1,
   lambda: 0.1,

@@ -1,4 +1,4 @@
-// The model shape of a weights file (SPEC §7): command-line flags first, then the safetensors
+// The model shape of a weights file (README, The CLI): command-line flags first, then the safetensors
 // __metadata__, then what the tensor shapes tell; anything still unknown is a clear error.
 import { type ArchId, isArchId, type ModelShape, ShapeError, type ShapeOverrides, validateShape } from './architecture.js';
 import { parameterSpecs } from './parameters.js';

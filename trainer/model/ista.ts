@@ -1,4 +1,4 @@
-// The sparse coding block of vanilla CRATE, seed 000 eq. (6): one ISTA step towards a sparse
+// The sparse coding block of vanilla CRATE, CRATE-α (Yang et al. 2024) eq. (6): one ISTA step towards a sparse
 // code in the complete dictionary D, with the input itself as the starting point:
 // Z ← ReLU(Z + η Dᵀ(Z − DZ) − ηλ). With tokens as rows and D stored as the official [d, d]
 // weight W this is ReLU(y + η(yW − yWᵀW) − ηλ) (F.linear(x, W) = xWᵀ in the official code).

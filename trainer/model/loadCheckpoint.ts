@@ -1,4 +1,4 @@
-// A weights file in the official layout (SPEC §3) to a validated shape and parameters.
+// A weights file in the official layout (docs/models.md) to a validated shape and parameters.
 import { FileFormatError } from '../io/fileFormatError.js';
 import { type NamedTensor, readSafetensors } from '../io/safetensors.js';
 import type { ArchId, ModelShape, ShapeOverrides } from './architecture.js';

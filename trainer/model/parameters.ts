@@ -1,4 +1,4 @@
-// Every parameter of every architecture: its official PyTorch name (SPEC §3, so released
+// Every parameter of every architecture: its official PyTorch name (docs/models.md, so released
 // checkpoints load without renaming), shape, initialisation and role in the optimiser.
 import { type ModelShape, mssaOutput, tokenCount } from './architecture.js';
 
@@ -15,7 +15,7 @@ export interface ParamSpec {
   name: string;
   shape: number[];
   init: Init;
-  /** Norm weights, biases and embeddings get no weight decay (SPEC §5). */
+  /** Norm weights, biases and embeddings get no weight decay (docs/training.md). */
   decay: boolean;
   /** crate-fix's output matrix stays at its random initialisation. */
   trainable: boolean;

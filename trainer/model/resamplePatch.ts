@@ -1,4 +1,4 @@
-// Changing the patch size of trained weights (seed 000 §4.3: pre-train at /32, fine-tune at /8):
+// Changing the patch size of trained weights (CRATE-α (Yang et al. 2024) §4.3: pre-train at /32, fine-tune at /8):
 // the patch-embedding kernel is resampled bilinearly and scaled by (P/P')² so a flat patch embeds
 // as before, and the positional embedding is interpolated on the token grid (CLS kept).
 import { resizeBilinear } from '../data/resize.js';

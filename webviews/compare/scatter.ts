@@ -1,4 +1,4 @@
-// The SRR-vs-generalization-gap scatter of "Compare runs" (seed 002's analysis): one point per
+// The SRR-vs-generalization-gap scatter of "Compare runs" (the SRR study's analysis): one point per
 // run in its colour, axes from the data's range, Kendall's τ in the caption, a ring around the
 // point the read-out describes. The plot's scale is published as data-* attributes so tests can
 // find a run's point.
