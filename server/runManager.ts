@@ -3,7 +3,7 @@
 // runsChanged / eventsAppended. It also launches, stops and resumes trainers (detached processes
 // of the crate-lab CLI, no shell). It never loads tfjs: only tfjs-free trainer modules are imported.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, type FSWatcher, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, watch } from 'node:fs';
+import { closeSync, constants, existsSync, type FSWatcher, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, watch } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Connection, ResponseError, type ServerCapabilities, type TextDocuments } from 'vscode-languageserver';
@@ -39,6 +39,7 @@ import {
 } from './protocol.js';
 import { alignSeries, configDiff, downsampleMinMax, kendallTauB } from './runAnalysis.js';
 import { signalTrainer } from '../trainer/run/trainerProcess.js';
+import { runLockHolder, runLockedMessage } from '../trainer/run/trainerGuard.js';
 import { type CostShape, hasCostShape, type MeasuredThroughput, type RunIndex } from './runIndex.js';
 import { RunState } from './runStore.js';
 import type { ScalarTable } from './scalarTable.js';
@@ -430,8 +431,10 @@ export class RunManager implements RunIndex {
   private async spawnTrainer(args: string[], runsDir: string): Promise<LaunchResult> {
     const logs = join(runsDir, '.logs');
     mkdirSync(logs, { recursive: true });
+    // Written by the trainer: never through a link (a linked .logs or log file could lead anywhere).
+    if (lstatSync(logs).isSymbolicLink()) throw new ResponseError(9, `${logs} is a symbolic link; the trainer's logs are written only into a folder of the runs directory`);
     const logFile = join(logs, `${new Date().toISOString().replace(/[:.]/g, '-')}-${args[0]}-${Math.random().toString(36).slice(2, 8)}.log`);
-    const fd = openSync(logFile, 'a');
+    const fd = openSync(logFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o666);
     let child;
     try {
       child = spawn(this.trainerNode, [trainerCliPath(), ...args, '--json'], { detached: true, stdio: ['ignore', fd, fd], shell: false, windowsHide: true });
@@ -486,6 +489,9 @@ export class RunManager implements RunIndex {
   async resume(runDir: string): Promise<LaunchResult> {
     const dir = resolve(runDir);
     if (!existsSync(join(dir, runFiles.info))) throw new ResponseError(1, `${dir} is not a run directory`);
+    // The trainer refuses too (a request racing this one passes here): this only answers sooner.
+    const holder = await runLockHolder(dir);
+    if (holder) throw new ResponseError(8, runLockedMessage(dir, holder));
     return this.spawnTrainer(['resume', dir], dirname(dir));
   }
 

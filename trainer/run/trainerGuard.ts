@@ -40,7 +40,8 @@ function lockName(runDir: string): string | undefined {
   return undefined;
 }
 
-function describe(runDir: string, holder: LockHolder | undefined): string {
+/** One line naming the trainer that holds `runDir` (the CLI's and the server's refusal). */
+export function runLockedMessage(runDir: string, holder: LockHolder | undefined): string {
   const who = holder ? `another trainer (pid ${holder.pid}${holder.host !== hostname() ? ` on ${holder.host}` : ''})` : 'another trainer';
   return `${runDir} is being trained by ${who}; wait for it to end or stop it: crate-lab stop ${runDir}`;
 }
@@ -138,7 +139,7 @@ export class TrainerGuard {
     guard.worker = worker;
     if (answer.lock === 'held' || answer.lock === 'none') return guard;
     await guard.release();
-    if (answer.lock === 'busy') throw new RunLockedError(describe(runDir, await runLockHolder(runDir)));
+    if (answer.lock === 'busy') throw new RunLockedError(runLockedMessage(runDir, await runLockHolder(runDir)));
     throw new Error(`cannot lock ${runDir}: ${answer.message}`);
   }
 
