@@ -12,6 +12,7 @@ import { parseDocument } from 'yaml';
 import { ConfigError, loadConfigFile } from '../trainer/config/index.js';
 import { isLiveStatus, type RunEvent, type RunInfo, runFiles } from '../trainer/run/format.js';
 import { RunInfoError, readRunInfo } from '../trainer/run/runInfoFile.js';
+import { NotARegularFile, openRegularFile } from '../trainer/io/regularFile.js';
 import { analyze, isRunConfig } from './documents.js';
 import {
   type CompareRunsParams,
@@ -371,13 +372,20 @@ export class RunManager implements RunIndex {
     let ref = run.attention[0];
     for (const a of run.attention) if (a.step <= step) ref = a;
     const buf = Buffer.alloc(ref.length);
-    const fd = openSync(join(run.dir, runFiles.attention), 'r');
+    let fd: number;
+    try {
+      ({ fd } = openRegularFile(join(run.dir, runFiles.attention), { noFollow: true }));
+    } catch (e) {
+      throw new ResponseError(2, `${runFiles.attention} of ${run.dir} cannot be read: ${e instanceof NotARegularFile ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
     try {
       const n = readSync(fd, buf, 0, ref.length, ref.offset);
       if (n !== ref.length) throw new ResponseError(2, `${runFiles.attention} is shorter than its index says (step ${ref.step})`);
     } finally {
       closeSync(fd);
     }
+    const damage = attentionDamage(buf);
+    if (damage) throw new ResponseError(2, `${runFiles.attention} of ${run.dir} is damaged at step ${ref.step}: ${damage}`);
     return {
       runDir: run.dir,
       step: ref.step,
@@ -510,6 +518,20 @@ export class RunManager implements RunIndex {
     if (!signalTrainer(info)) throw new ResponseError(7, `the trainer of ${dir} (pid ${info.pid}) is gone; resume it instead`);
     return { signalled: true, message: `sent SIGTERM to pid ${info.pid}` };
   }
+}
+
+/**
+ * What is wrong with attention maps read from attention.bin, if anything: each map is a softmax
+ * row's weights, so a value that is not a number in [0, 1] means the file is damaged (not drawn).
+ */
+function attentionDamage(bytes: Buffer): string | undefined {
+  if (bytes.length % 4 !== 0) return `${bytes.length} bytes is not a whole number of float32 values`;
+  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(v >= 0 && v <= 1)) return `value ${i} is ${v}, not an attention weight in [0, 1]`;
+  }
+  return undefined;
 }
 
 /** A run's probe.bin, its dimensions from config.yaml's model; null when it is missing or does not fit them. */

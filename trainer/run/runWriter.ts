@@ -1,6 +1,7 @@
 // The trainer's side of the run directory: run.json by atomic replace, events.jsonl append-only
 // (one write per line), attention maps and scalar points appended to binary sidecars.
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomicWrite.js';
@@ -168,6 +169,21 @@ export class RunWriter {
       return offset;
     } finally {
       closeSync(fd);
+    }
+  }
+
+  /** scalars.bin's digest, for the status event that ends the run (format.ts); none when the run keeps no scalars.bin. */
+  scalarsDigest(): { scalarsSha256?: string } {
+    if (!this.scalarsOn) return {};
+    try {
+      const fd = openRunFile(join(this.dir, runFiles.scalars), 'read');
+      try {
+        return { scalarsSha256: createHash('sha256').update(readFileSync(fd)).digest('hex') };
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return {}; // readers then check it against events.jsonl's lines only
     }
   }
 

@@ -328,7 +328,7 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
   };
   const finish = (status: RunStatus, message?: string): RunOutcome => {
     run.update({ status, step, error: status === 'failed' || status === 'diverged' ? message : undefined });
-    run.event({ type: 'status', step, status, message });
+    run.event({ type: 'status', step, status, message, ...run.scalarsDigest() });
     return { runDir: run.dir, status, step, message };
   };
   /** A checkpoint that cannot be written ends the run: training on could only lose more steps. */
