@@ -9,8 +9,7 @@ import { basename, join } from 'node:path';
 import { loadCheckpoint, latestCheckpointDir } from '../trainer/run/checkpoints.js';
 import { heartbeatIntervalMs, staleHeartbeatMs } from '../trainer/run/format.js';
 import { RunState } from '../server/runStore.js';
-import { events, exited, onlyRun, runInfo, spawnCli } from './support/runs.js';
-import { waitFor } from './support/waitFor.js';
+import { events, exited, runInfo, spawnCli, startTraining, watchOneLongStep } from './support/runs.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-concurrent-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -90,10 +89,8 @@ checkpoint: { every: 1000 }
 `,
   );
   const runsDir = join(tmp, 'watched');
-  const child = spawnCli(['train', config, '--runs-dir', runsDir]);
-  const result = exited(child);
-  t.after(() => child.kill('SIGKILL')); // if an assertion fails first: its evaluation would run for minutes
-  const runDir = await waitFor('run.json', () => (onlyRun(runsDir) && readdirSync(onlyRun(runsDir)!).includes('run.json') ? onlyRun(runsDir) : undefined));
+  // Killed if an assertion fails first: its evaluation would run for minutes.
+  const { child, result, runDir } = await startTraining(t, ['train', config, '--runs-dir', runsDir], runsDir);
 
   // Watch until one step has lasted 2.5 heartbeat intervals; the heartbeat may never be older
   // than two (the watcher's own limit, staleHeartbeatMs, is four).
@@ -142,29 +139,16 @@ checkpoint: { every: 1000 }
 `,
   );
   const runsDir = join(tmp, 'one-long-call');
-  const child = spawnCli(['train', config, '--runs-dir', runsDir]);
-  const result = exited(child);
-  t.after(() => child.kill('SIGKILL'));
-  const runDir = await waitFor('run.json', () => (onlyRun(runsDir) && readdirSync(onlyRun(runsDir)!).includes('run.json') ? onlyRun(runsDir) : undefined));
+  const { child, result, runDir } = await startTraining(t, ['train', config, '--runs-dir', runsDir], runsDir);
   const watcher = new RunState(runDir, false);
 
   // Watch one step for 2.5 heartbeat intervals: the beat stays younger than two, and the server's
   // reading of run.json (its threshold: staleHeartbeatMs) never calls the live trainer failed.
-  const still = { step: -1, since: 0, beats: new Set<string>() };
-  for (;;) {
-    const info = runInfo(runDir);
-    const now = Date.now();
-    assert.ok(info.step < 3, 'no step lasted long enough to watch the heartbeat; make them longer');
-    const age = now - Date.parse(info.heartbeat);
-    assert.ok(age < 2 * heartbeatIntervalMs, `heartbeat is ${age} ms old during step ${info.step + 1}`);
+  const still = await watchOneLongStep(runDir, 3, (_, now) => {
     watcher.refresh();
     const seen = watcher.summary(now);
     assert.equal(seen.status, 'running', `the server reports the live trainer ${seen.status}: ${seen.statusReason}`);
-    if (info.step !== still.step) Object.assign(still, { step: info.step, since: now, beats: new Set() });
-    still.beats.add(info.heartbeat);
-    if (now - still.since >= 2.5 * heartbeatIntervalMs) break;
-    await sleep(100);
-  }
+  });
   assert.ok(still.beats.size >= 2, 'the heartbeat advanced during the step');
   assert.ok(staleHeartbeatMs > 2 * heartbeatIntervalMs, 'the watcher waits longer than the test allows');
 

@@ -371,20 +371,20 @@ checkpoint: { every: 1, keep: 3 }
 
 // ---------------------------------------------------------------- one writer per run
 
+/** A config of a width-16 CRATE-α on synthetic data (wasm), with these sections (YAML flow maps). */
+function synthetic16(name: string, sections: Record<string, string>): string {
+  const lines = Object.entries(sections).map(([key, value]) => `${key}: ${key === 'data' ? value.replace('{ ', '{ kind: synthetic-subspaces, ') : value}`);
+  return writeConfig(name, [`name: ${name}`, 'backend: wasm', 'model: { arch: crate-alpha, depth: 1, width: 16, heads: 2 }', ...lines, ''].join('\n'));
+}
+
 test('two resumes of one crashed run at once: one trains, the other fails with one line naming it, exit 2; every step once', async () => {
-  const config = writeConfig(
-    'raced',
-    `name: raced
-seed: 2
-backend: wasm
-model: { arch: crate-alpha, depth: 1, width: 16, heads: 2 }
-data: { kind: synthetic-subspaces, trainSize: 256, testSize: 32 }
-optim: { batchSize: 16, maxSteps: 300 }
-eval: { every: 100 }
-introspect: { every: 0 }
-checkpoint: { every: 10, keep: 2 }
-`,
-  );
+  const config = synthetic16('raced', {
+    data: '{ trainSize: 256, testSize: 32 }',
+    optim: '{ batchSize: 16, maxSteps: 300 }',
+    eval: '{ every: 100 }',
+    introspect: '{ every: 0 }',
+    checkpoint: '{ every: 10, keep: 2 }',
+  });
   const runsDir = join(tmp, 'runs-raced');
   const first = spawnCli(['train', config, '--runs-dir', runsDir]);
   const crashed = exited(first);
@@ -407,18 +407,12 @@ checkpoint: { every: 10, keep: 2 }
 });
 
 test('resume refuses a run whose files are symbolic links, and writes nothing through them', async () => {
-  const config = writeConfig(
-    'linked',
-    `name: linked
-seed: 5
-backend: wasm
-model: { arch: crate-alpha, depth: 1, width: 16, heads: 2 }
-data: { kind: synthetic-subspaces, trainSize: 64, testSize: 16 }
-optim: { batchSize: 16, maxSteps: 4 }
-introspect: { every: 2, probeImages: 2 }
-checkpoint: { every: 2, keep: 1 }
-`,
-  );
+  const config = synthetic16('linked', {
+    data: '{ trainSize: 64, testSize: 16 }',
+    optim: '{ batchSize: 16, maxSteps: 4 }',
+    introspect: '{ every: 2, probeImages: 2 }',
+    checkpoint: '{ every: 2, keep: 1 }',
+  });
   const runsDir = join(tmp, 'runs-linked');
   const done = await exited(spawnCli(['train', config, '--runs-dir', runsDir]));
   assert.equal(done.code, 0, done.stderr);
