@@ -136,7 +136,11 @@ export function loadFinishedRun(dir: string): FinishedRunBacklog | undefined {
     const { records, lineStarts, lineEnds, steps } = file;
     let covered = 0;
     let lastStep = 0;
+    let lastScalarsStep = -Infinity;
     for (let i = 0; i < records; i++) {
+      // Steps going back (lines of two writers, a missed cut) are left to the JSON path (RunState.ingest).
+      if (steps[i] < lastStep || (file.kinds[i] === 0 && steps[i] === lastScalarsStep)) return undefined;
+      if (file.kinds[i] === 0) lastScalarsStep = steps[i];
       const start = lineStarts[i];
       if (start !== covered) {
         // Lines without records before this one: complete (a line starts here) and parsed.

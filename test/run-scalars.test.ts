@@ -18,8 +18,9 @@ import {
   StreamMessageWriter,
   createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
-import { getAttentionRequest, getLayerMetricsRequest, getScalarsRequest, listRunsRequest } from '../server/protocol.js';
-import { scalarsLayout } from '../trainer/run/format.js';
+import { type GetScalarsResult, getAttentionRequest, getLayerMetricsRequest, getScalarsRequest, listRunsRequest } from '../server/protocol.js';
+import { type RunEvent, scalarsLayout } from '../trainer/run/format.js';
+import { encodeScalarsRecords, scalarsFileHeader } from '../trainer/run/scalarsFile.js';
 import { repoRoot } from './support/reference.js';
 import { exited, onlyRun, runInfo, spawnCli } from './support/runs.js';
 import { decodedSidecar, expectedSidecar } from './support/scalarsSidecar.js';
@@ -210,6 +211,39 @@ test('attention maps that are not weights in [0, 1] (NaN, 1.5, -0.25) are report
     const earlier = await c.sendRequest(getAttentionRequest, { runDir: dirs.nan, step: 1 });
     assert.ok(earlier && earlier.data.length > 0);
   });
+});
+
+test('events.jsonl whose steps go back (a second writer, a cut missed) is served with each step once, the later lines winning', async () => {
+  const all = readFileSync(join(runDir, 'events.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as RunEvent);
+  const at = (step: number) => all.findIndex((e) => e.type === 'scalars' && e.step === step);
+  // Steps 1–20, then 10 to the end again (another loss, so it shows which lines won); no status line.
+  const again = all.slice(at(10)).filter((e) => e.type !== 'status').map((e) => (e.type === 'scalars' ? { ...e, loss: e.loss + 100 } : e));
+  const lines = [...all.slice(0, at(20) + 1), ...again].map((e) => `${JSON.stringify(e)}\n`);
+  let offset = 0;
+  const positioned = lines.map((text) => {
+    const line = { event: JSON.parse(text) as RunEvent, offset, bytes: Buffer.byteLength(text) };
+    offset += line.bytes;
+    return line;
+  });
+  // Without scalars.bin (every line parsed), and with one that matches these lines record for record.
+  const dirs = variants(join(tmp, 'went-back'), {
+    json: (f) => rmSync(f),
+    sidecar: (f) => writeFileSync(f, Buffer.concat([scalarsFileHeader(), encodeScalarsRecords(positioned)])),
+  });
+  for (const dir of Object.values(dirs)) writeFileSync(join(dir, 'events.jsonl'), lines.join(''));
+  const served = await withServer(join(tmp, 'went-back'), async (c) => {
+    const out: Record<string, GetScalarsResult['series']> = {};
+    for (const [name, dir] of Object.entries(dirs)) out[name] = (await c.sendRequest(getScalarsRequest, { runDir: dir, keys: ['loss', 'validation.loss'] })).series;
+    return out;
+  });
+  // What the server holds: float32 of the logged numbers, of the original run's steps each once.
+  const trained = all.flatMap((e) => (e.type === 'scalars' ? [e] : []));
+  const evals = all.flatMap((e) => (e.type === 'eval' && e.split === 'validation' ? [e] : []));
+  const wanted = {
+    loss: { step: trained.map((e) => e.step), value: trained.map((e) => Math.fround(e.step >= 10 ? e.loss + 100 : e.loss)) },
+    'validation.loss': { step: evals.map((e) => e.step), value: evals.map((e) => Math.fround(e.loss)) },
+  };
+  for (const [name, series] of Object.entries(served)) assert.deepEqual(series, wanted, name);
 });
 
 test('resuming a run from before scalars.bin (no file, no size in the checkpoint) writes it anew from events.jsonl', async () => {
