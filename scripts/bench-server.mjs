@@ -10,6 +10,7 @@
 // Targets: index < 5 s, series < 50 ms (the first request of a finished run, which loads it, and the
 // later ones), RSS < 300 MB, latency < 100 ms (median).
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -30,7 +31,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // The data: reused from --keep DIR when it already holds it.
 const runsDir = values.keep ?? mkdtempSync(join(tmpdir(), 'crate-bench-server-'));
-const stamp = join(runsDir, `.bench-${runs}x${steps}-scalars-v1`);
+const stamp = join(runsDir, `.bench-${runs}x${steps}-scalars-v2`);
 if (!existsSync(stamp)) {
   const t0 = performance.now();
   mkdirSync(runsDir, { recursive: true });
@@ -66,6 +67,9 @@ if (!existsSync(stamp)) {
       if (chunk.length >= 20000) flush();
     }
     if (chunk.length) flush();
+    // The run's end, with scalars.bin's digest (the server checks the whole file against it).
+    const scalarsSha256 = createHash('sha256').update(readFileSync(scalarsFile)).digest('hex');
+    appendFileSync(file, `${JSON.stringify({ t, type: 'status', step: steps, status: 'completed', scalarsSha256 })}\n`);
   }
   // The same events as run-000, without scalars.bin: a run written before it existed (under a
   // dot-folder, which the server does not index, so that it is not one of the RUNS runs).

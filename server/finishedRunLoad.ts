@@ -6,10 +6,14 @@
 // scalars.bin is used only when it agrees with events.jsonl: its records' lines and the parsed lines
 // between them cover the file's complete lines exactly, in order, none of those parsed has a record
 // of its own, and a sample of the records' lines (the first, the last and 30 between) are the
-// events the records say (kind and step). Anything else (no file, a torn or unknown one, a record
-// more or less, a resume's cut seen half-way) gives undefined, and the caller parses every line.
+// events the records say (kind and step), and the whole file has the SHA-256 that the run's final
+// status event records (when it records one: runs from before it, and unfinished runs, do not).
+// Anything else (no file, a torn or unknown one, a record more or less, a value changed, a
+// resume's cut seen half-way) gives undefined, and the caller parses every line.
+import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { openRegularFile } from '../trainer/io/regularFile.js';
 import { type RunEvent, runFiles, scalarsLayout } from '../trainer/run/format.js';
 import { decodeScalarsFile, hasScalarsRecord, type ScalarsFile } from '../trainer/run/scalarsFile.js';
 import { ScalarTable } from './scalarTable.js';
@@ -83,9 +87,8 @@ function recordMatchesLine(fd: number, file: ScalarsFile, i: number): boolean {
 let scratch = new Uint8Array(0);
 
 function readScalarsFile(path: string): Uint8Array {
-  const fd = openSync(path, 'r');
+  const { fd, size } = openRegularFile(path, { noFollow: true });
   try {
-    const { size } = fstatSync(fd);
     if (scratch.length < size) scratch = new Uint8Array(size);
     const bytes = scratch.subarray(0, size);
     let n = 0;
@@ -100,10 +103,23 @@ function readScalarsFile(path: string): Uint8Array {
   }
 }
 
+/** The digest the run's last status event gives scalars.bin, if any (format.ts). */
+function endDigest(others: RunEvent[]): string | undefined {
+  for (let i = others.length - 1; i >= 0; i--) {
+    const e = others[i];
+    if (e.type === 'status') return typeof e.scalarsSha256 === 'string' ? e.scalarsSha256 : undefined;
+  }
+  return undefined;
+}
+
 export function loadFinishedRun(dir: string): FinishedRunBacklog | undefined {
   let file: ScalarsFile | undefined;
+  let digest: string;
   try {
-    file = decodeScalarsFile(readScalarsFile(join(dir, runFiles.scalars)));
+    const bytes = readScalarsFile(join(dir, runFiles.scalars));
+    // Hashed now, before the next run's read reuses the buffer; checked once the status event is parsed.
+    digest = createHash('sha256').update(bytes).digest('hex');
+    file = decodeScalarsFile(bytes);
   } catch {
     return undefined;
   }
@@ -120,7 +136,11 @@ export function loadFinishedRun(dir: string): FinishedRunBacklog | undefined {
     const { records, lineStarts, lineEnds, steps } = file;
     let covered = 0;
     let lastStep = 0;
+    let lastScalarsStep = -Infinity;
     for (let i = 0; i < records; i++) {
+      // Steps going back (lines of two writers, a missed cut) are left to the JSON path (RunState.ingest).
+      if (steps[i] < lastStep || (file.kinds[i] === 0 && steps[i] === lastScalarsStep)) return undefined;
+      if (file.kinds[i] === 0) lastScalarsStep = steps[i];
       const start = lineStarts[i];
       if (start !== covered) {
         // Lines without records before this one: complete (a line starts here) and parsed.
@@ -146,6 +166,9 @@ export function loadFinishedRun(dir: string): FinishedRunBacklog | undefined {
       const i = records <= sampledRecords ? s : Math.round((s * (records - 1)) / (sampledRecords - 1));
       if (!recordMatchesLine(fd, file, i)) return undefined;
     }
+    // A value changed in the file keeps its structure: the digest written at the run's end tells.
+    const expected = endDigest(parsed.others);
+    if (expected !== undefined && expected !== digest) return undefined;
     for (const e of parsed.others) if (typeof e.step === 'number' && e.step > lastStep) lastStep = e.step;
     return {
       scalars: ScalarTable.of(file.byKind.scalars),

@@ -3,7 +3,7 @@
 // runsChanged / eventsAppended. It also launches, stops and resumes trainers (detached processes
 // of the crate-lab CLI, no shell). It never loads tfjs: only tfjs-free trainer modules are imported.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, type FSWatcher, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, watch } from 'node:fs';
+import { closeSync, constants, existsSync, type FSWatcher, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, watch } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type Connection, ResponseError, type ServerCapabilities, type TextDocuments } from 'vscode-languageserver';
@@ -12,6 +12,7 @@ import { parseDocument } from 'yaml';
 import { ConfigError, loadConfigFile } from '../trainer/config/index.js';
 import { isLiveStatus, type RunEvent, type RunInfo, runFiles } from '../trainer/run/format.js';
 import { RunInfoError, readRunInfo } from '../trainer/run/runInfoFile.js';
+import { NotARegularFile, openRegularFile } from '../trainer/io/regularFile.js';
 import { analyze, isRunConfig } from './documents.js';
 import {
   type CompareRunsParams,
@@ -39,6 +40,7 @@ import {
 } from './protocol.js';
 import { alignSeries, configDiff, downsampleMinMax, kendallTauB } from './runAnalysis.js';
 import { signalTrainer } from '../trainer/run/trainerProcess.js';
+import { runLockHolder, runLockedMessage } from '../trainer/run/trainerGuard.js';
 import { type CostShape, hasCostShape, type MeasuredThroughput, type RunIndex } from './runIndex.js';
 import { RunState } from './runStore.js';
 import type { ScalarTable } from './scalarTable.js';
@@ -370,13 +372,20 @@ export class RunManager implements RunIndex {
     let ref = run.attention[0];
     for (const a of run.attention) if (a.step <= step) ref = a;
     const buf = Buffer.alloc(ref.length);
-    const fd = openSync(join(run.dir, runFiles.attention), 'r');
+    let fd: number;
+    try {
+      ({ fd } = openRegularFile(join(run.dir, runFiles.attention), { noFollow: true }));
+    } catch (e) {
+      throw new ResponseError(2, `${runFiles.attention} of ${run.dir} cannot be read: ${e instanceof NotARegularFile ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
     try {
       const n = readSync(fd, buf, 0, ref.length, ref.offset);
       if (n !== ref.length) throw new ResponseError(2, `${runFiles.attention} is shorter than its index says (step ${ref.step})`);
     } finally {
       closeSync(fd);
     }
+    const damage = attentionDamage(buf);
+    if (damage) throw new ResponseError(2, `${runFiles.attention} of ${run.dir} is damaged at step ${ref.step}: ${damage}`);
     return {
       runDir: run.dir,
       step: ref.step,
@@ -430,8 +439,10 @@ export class RunManager implements RunIndex {
   private async spawnTrainer(args: string[], runsDir: string): Promise<LaunchResult> {
     const logs = join(runsDir, '.logs');
     mkdirSync(logs, { recursive: true });
+    // Written by the trainer: never through a link (a linked .logs or log file could lead anywhere).
+    if (lstatSync(logs).isSymbolicLink()) throw new ResponseError(9, `${logs} is a symbolic link; the trainer's logs are written only into a folder of the runs directory`);
     const logFile = join(logs, `${new Date().toISOString().replace(/[:.]/g, '-')}-${args[0]}-${Math.random().toString(36).slice(2, 8)}.log`);
-    const fd = openSync(logFile, 'a');
+    const fd = openSync(logFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o666);
     let child;
     try {
       child = spawn(this.trainerNode, [trainerCliPath(), ...args, '--json'], { detached: true, stdio: ['ignore', fd, fd], shell: false, windowsHide: true });
@@ -486,6 +497,9 @@ export class RunManager implements RunIndex {
   async resume(runDir: string): Promise<LaunchResult> {
     const dir = resolve(runDir);
     if (!existsSync(join(dir, runFiles.info))) throw new ResponseError(1, `${dir} is not a run directory`);
+    // The trainer refuses too (a request racing this one passes here): this only answers sooner.
+    const holder = await runLockHolder(dir);
+    if (holder) throw new ResponseError(8, runLockedMessage(dir, holder));
     return this.spawnTrainer(['resume', dir], dirname(dir));
   }
 
@@ -504,6 +518,20 @@ export class RunManager implements RunIndex {
     if (!signalTrainer(info)) throw new ResponseError(7, `the trainer of ${dir} (pid ${info.pid}) is gone; resume it instead`);
     return { signalled: true, message: `sent SIGTERM to pid ${info.pid}` };
   }
+}
+
+/**
+ * What is wrong with attention maps read from attention.bin, if anything: each map is a softmax
+ * row's weights, so a value that is not a number in [0, 1] means the file is damaged (not drawn).
+ */
+function attentionDamage(bytes: Buffer): string | undefined {
+  if (bytes.length % 4 !== 0) return `${bytes.length} bytes is not a whole number of float32 values`;
+  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(v >= 0 && v <= 1)) return `value ${i} is ${v}, not an attention weight in [0, 1]`;
+  }
+  return undefined;
 }
 
 /** A run's probe.bin, its dimensions from config.yaml's model; null when it is missing or does not fit them. */

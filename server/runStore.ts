@@ -276,10 +276,18 @@ export class RunState {
     if (typeof e.step === 'number' && e.step > this.lastStep) this.lastStep = e.step;
     switch (e.type) {
       // Training scalars come every step, evaluations rarely: two tables, so neither is mostly NaN.
+      // A training step not past the last one means events.jsonl went back (a resume's cut read
+      // late, or a second writer's lines): the later lines win, so no step is shown twice and the
+      // steps stay ordered (firstAfter needs it). An evaluation may log two rows at one step.
       case 'scalars':
+        if (this.scalars.length > 0 && e.step <= this.scalars.steps[this.scalars.length - 1]) {
+          this.scalars.dropFrom(e.step);
+          this.evals.dropFrom(e.step);
+        }
         this.scalars.append(e.step, scalarsOfEvent(e));
         break;
       case 'eval':
+        if (this.evals.length > 0 && e.step < this.evals.steps[this.evals.length - 1]) this.evals.dropFrom(e.step);
         this.evals.append(e.step, scalarsOfEvent(e));
         break;
       case 'layers':

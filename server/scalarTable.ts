@@ -21,6 +21,13 @@ export class ScalarTable {
     return table;
   }
 
+  /** Drops the rows of step `step` and later (events.jsonl went back to before them). */
+  dropFrom(step: number): void {
+    const row = this.firstAfter(step - 1);
+    for (const column of this.columns.values()) column.fill(NaN, row, this.length);
+    this.length = row;
+  }
+
   append(step: number, values: Record<string, number>): void {
     if (this.length === this.steps.length) this.grow();
     const row = this.length++;

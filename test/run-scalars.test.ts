@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +18,9 @@ import {
   StreamMessageWriter,
   createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
-import { getAttentionRequest, getLayerMetricsRequest, getScalarsRequest, listRunsRequest } from '../server/protocol.js';
-import { scalarsLayout } from '../trainer/run/format.js';
+import { type GetScalarsResult, getAttentionRequest, getLayerMetricsRequest, getScalarsRequest, listRunsRequest } from '../server/protocol.js';
+import { type RunEvent, scalarsLayout } from '../trainer/run/format.js';
+import { encodeScalarsRecords, scalarsFileHeader } from '../trainer/run/scalarsFile.js';
 import { repoRoot } from './support/reference.js';
 import { exited, onlyRun, runInfo, spawnCli } from './support/runs.js';
 import { decodedSidecar, expectedSidecar } from './support/scalarsSidecar.js';
@@ -139,26 +141,109 @@ test('the server serves a finished run from scalars.bin exactly as from events.j
   for (const name of ['sidecar', 'torn', 'short', 'header']) assert.deepEqual(answers[name], reference, name);
 });
 
-test('a consistent scalars.bin is what the server reads: a value changed in it shows in the served series', async () => {
-  // Without this, the equality above would hold as well if the server never used the file.
+/** scalars.bin with one loss value changed, and where (the row of the scalars series). */
+function changeLoss(f: string): { row: number; changed: number } {
   const expected = expectedSidecar(runDir);
   const row = 16; // of the scalars rows; its record comes after an evaluation's
   const record = expected.records.findIndex((r) => r.kind === 'scalars' && r.step === expected.byKind.scalars.steps[row]);
   const changed = 1234.5;
   const lossAt = scalarsLayout.headerBytes + record * scalarsLayout.recordBytes + 28 + 4 * scalarsLayout.keys.indexOf('loss');
+  const bytes = readFileSync(f);
+  bytes.writeFloatLE(changed, lossAt);
+  writeFileSync(f, bytes);
+  return { row, changed };
+}
+
+const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+test('a consistent scalars.bin is what the server reads: a value changed in it, with the digest to match, shows in the served series', async () => {
+  // Without this, the equality above would hold as well if the server never used the file.
+  let where = { row: 0, changed: 0 };
   const dirs = variants(join(tmp, 'altered'), {
     altered: (f) => {
-      const bytes = readFileSync(f);
-      bytes.writeFloatLE(changed, lossAt);
-      writeFileSync(f, bytes);
+      const before = sha256(f);
+      where = changeLoss(f);
+      // The digest the final status event records, made to match (the line keeps its length).
+      const events = join(f, '..', 'events.jsonl');
+      const text = readFileSync(events, 'utf8');
+      assert.ok(text.trimEnd().split('\n').at(-1)!.includes(`"scalarsSha256":"${before}"`), 'the last event records the digest');
+      writeFileSync(events, text.replace(before, sha256(f)));
     },
   });
   const loss = await withServer(join(tmp, 'altered'), async (c) => (await c.sendRequest(getScalarsRequest, { runDir: dirs.altered, keys: ['loss'] })).series.loss);
-  const scalars = expected.byKind.scalars;
+  const scalars = expectedSidecar(runDir).byKind.scalars;
   assert.deepEqual(loss.step, scalars.steps);
-  assert.equal(loss.value[row], changed);
-  const others = (values: (number | null)[]) => values.filter((_, i) => i !== row);
+  assert.equal(loss.value[where.row], where.changed);
+  const others = (values: (number | null)[]) => values.filter((_, i) => i !== where.row);
   assert.deepEqual(others(loss.value), others(scalars.columns.loss));
+});
+
+test('a value changed in scalars.bin of a finished run is not served: its digest differs, and the series comes from events.jsonl', async () => {
+  let where = { row: 0, changed: 0 };
+  const dirs = variants(join(tmp, 'tampered'), { tampered: (f) => (where = changeLoss(f)) });
+  const loss = await withServer(join(tmp, 'tampered'), async (c) => (await c.sendRequest(getScalarsRequest, { runDir: dirs.tampered, keys: ['loss'] })).series.loss);
+  const scalars = expectedSidecar(runDir).byKind.scalars;
+  assert.notEqual(loss.value[where.row], where.changed);
+  assert.deepEqual(loss, { step: scalars.steps, value: scalars.columns.loss });
+});
+
+test('attention maps that are not weights in [0, 1] (NaN, 1.5, -0.25) are reported as damaged, not served', async () => {
+  const cases: Record<string, number> = { nan: NaN, above: 1.5, below: -0.25 };
+  mkdirSync(join(tmp, 'attention'));
+  const dirs: Record<string, string> = {};
+  for (const [name, value] of Object.entries(cases)) {
+    dirs[name] = join(tmp, 'attention', name);
+    cpSync(runDir, dirs[name], { recursive: true });
+    const file = join(dirs[name], 'attention.bin');
+    const bytes = readFileSync(file);
+    bytes.writeFloatLE(value, bytes.length - 8); // in the last step's maps
+    writeFileSync(file, bytes);
+  }
+  await withServer(join(tmp, 'attention'), async (c) => {
+    for (const [name, value] of Object.entries(cases)) {
+      const error = await c.sendRequest(getAttentionRequest, { runDir: dirs[name], step: 1_000_000 }).then(
+        () => assert.fail(`${name}: the damaged maps were served`),
+        (e: Error) => e.message,
+      );
+      assert.match(error, new RegExp(`^attention\\.bin of ${dirs[name]} is damaged at step \\d+: value \\d+ is ${value}, not an attention weight in \\[0, 1\\]$`), name);
+    }
+    // The same run's earlier maps are intact and still served.
+    const earlier = await c.sendRequest(getAttentionRequest, { runDir: dirs.nan, step: 1 });
+    assert.ok(earlier && earlier.data.length > 0);
+  });
+});
+
+test('events.jsonl whose steps go back (a second writer, a cut missed) is served with each step once, the later lines winning', async () => {
+  const all = readFileSync(join(runDir, 'events.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as RunEvent);
+  const at = (step: number) => all.findIndex((e) => e.type === 'scalars' && e.step === step);
+  // Steps 1–20, then 10 to the end again (another loss, so it shows which lines won); no status line.
+  const again = all.slice(at(10)).filter((e) => e.type !== 'status').map((e) => (e.type === 'scalars' ? { ...e, loss: e.loss + 100 } : e));
+  const lines = [...all.slice(0, at(20) + 1), ...again].map((e) => `${JSON.stringify(e)}\n`);
+  let offset = 0;
+  const positioned = lines.map((text) => {
+    const line = { event: JSON.parse(text) as RunEvent, offset, bytes: Buffer.byteLength(text) };
+    offset += line.bytes;
+    return line;
+  });
+  // Without scalars.bin (every line parsed), and with one that matches these lines record for record.
+  const dirs = variants(join(tmp, 'went-back'), {
+    json: (f) => rmSync(f),
+    sidecar: (f) => writeFileSync(f, Buffer.concat([scalarsFileHeader(), encodeScalarsRecords(positioned)])),
+  });
+  for (const dir of Object.values(dirs)) writeFileSync(join(dir, 'events.jsonl'), lines.join(''));
+  const served = await withServer(join(tmp, 'went-back'), async (c) => {
+    const out: Record<string, GetScalarsResult['series']> = {};
+    for (const [name, dir] of Object.entries(dirs)) out[name] = (await c.sendRequest(getScalarsRequest, { runDir: dir, keys: ['loss', 'validation.loss'] })).series;
+    return out;
+  });
+  // What the server holds: float32 of the logged numbers, of the original run's steps each once.
+  const trained = all.flatMap((e) => (e.type === 'scalars' ? [e] : []));
+  const evals = all.flatMap((e) => (e.type === 'eval' && e.split === 'validation' ? [e] : []));
+  const wanted = {
+    loss: { step: trained.map((e) => e.step), value: trained.map((e) => Math.fround(e.step >= 10 ? e.loss + 100 : e.loss)) },
+    'validation.loss': { step: evals.map((e) => e.step), value: evals.map((e) => Math.fround(e.loss)) },
+  };
+  for (const [name, series] of Object.entries(served)) assert.deepEqual(series, wanted, name);
 });
 
 test('resuming a run from before scalars.bin (no file, no size in the checkpoint) writes it anew from events.jsonl', async () => {

@@ -538,6 +538,26 @@ test('stop and resume: SIGTERM stops the trainer (status stopped); resume contin
   assert.deepEqual(served.series.loss.step, raw);
 });
 
+test('two resume requests for one run: one trainer resumes it, the other request fails naming it; each step is served once', async () => {
+  const steps = 300;
+  const config = writeConfig(work, 'raced.crate.yaml', [`optim: {batchSize: 32, maxSteps: ${steps}}`, 'checkpoint: {every: 20}']);
+  const { runDir } = await client.connection.sendRequest(launchRequest, { configPath: config, runsDir: join(work, 'raced-runs') });
+  await client.untilPushed((r) => r.dir === runDir && r.step > 25, 'the run, past its first checkpoint');
+  await client.connection.sendRequest(stopRequest, { runDir });
+  await client.untilPushed((r) => r.dir === runDir && r.status === 'stopped', 'the run, stopped');
+  const [a, b] = await Promise.allSettled([client.connection.sendRequest(resumeRequest, { runDir }), client.connection.sendRequest(resumeRequest, { runDir })]);
+  const started = [a, b].filter((r) => r.status === 'fulfilled');
+  const refused = [a, b].filter((r) => r.status === 'rejected');
+  assert.equal(started.length, 1, `one resume starts: ${[a, b].map((r) => (r.status === 'rejected' ? (r.reason as Error).message : 'started')).join('; ')}`);
+  const trainer = (started[0] as PromiseFulfilledResult<{ pid: number }>).value.pid;
+  assert.match((refused[0] as PromiseRejectedResult).reason.message, new RegExp(`${runDir} is being trained by another trainer \\(pid ${trainer}\\); wait for it to end or stop it: crate-lab stop ${runDir}$`));
+  // A request while it trains is refused at once, without starting a trainer.
+  await assert.rejects(client.connection.sendRequest(resumeRequest, { runDir }), new RegExp(`${runDir} is being trained by another trainer \\(pid ${trainer}\\)`));
+  await client.untilPushed((r) => r.dir === runDir && r.status === 'completed', 'the resumed run, completed', 120_000);
+  const served = await client.connection.sendRequest(getScalarsRequest, { runDir, keys: ['loss'] });
+  assert.deepEqual(served.series.loss.step, Array.from({ length: steps }, (_, i) => i + 1), 'each step once');
+});
+
 test('diagnostics from outcomes: a diverged run of an open config marks optim.lr with the step and message', async () => {
   const dir = join(work, 'outcomes');
   mkdirSync(dir);

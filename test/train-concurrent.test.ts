@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { loadCheckpoint, latestCheckpointDir } from '../trainer/run/checkpoints.js';
 import { heartbeatIntervalMs, staleHeartbeatMs } from '../trainer/run/format.js';
-import { events, exited, onlyRun, runInfo, spawnCli } from './support/runs.js';
-import { waitFor } from './support/waitFor.js';
+import { RunState } from '../server/runStore.js';
+import { events, exited, runInfo, spawnCli, startTraining, watchOneLongStep } from './support/runs.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-concurrent-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -89,10 +89,8 @@ checkpoint: { every: 1000 }
 `,
   );
   const runsDir = join(tmp, 'watched');
-  const child = spawnCli(['train', config, '--runs-dir', runsDir]);
-  const result = exited(child);
-  t.after(() => child.kill('SIGKILL')); // if an assertion fails first: its evaluation would run for minutes
-  const runDir = await waitFor('run.json', () => (onlyRun(runsDir) && readdirSync(onlyRun(runsDir)!).includes('run.json') ? onlyRun(runsDir) : undefined));
+  // Killed if an assertion fails first: its evaluation would run for minutes.
+  const { child, result, runDir } = await startTraining(t, ['train', config, '--runs-dir', runsDir], runsDir);
 
   // Watch until one step has lasted 2.5 heartbeat intervals; the heartbeat may never be older
   // than two (the watcher's own limit, staleHeartbeatMs, is four).
@@ -122,4 +120,45 @@ checkpoint: { every: 1000 }
   const later = runInfo(runDir);
   assert.equal(later.heartbeat, killed.heartbeat, 'nothing refreshes a dead trainer’s heartbeat');
   assert.ok(Date.now() - Date.parse(later.heartbeat) > staleHeartbeatMs, 'the heartbeat is stale by the watcher’s rule');
+});
+
+test('the heartbeat beats through one synchronous micro-batch longer than a watcher waits, and a stop lands after it', async (t) => {
+  // The cpu backend computes a micro-batch in one synchronous call, as wasm does (crate-alpha small
+  // at 224/16 spent 11–24 s in one): about 1.5 s per image here, six images in one micro-batch.
+  // The training thread cannot run a timer meanwhile; the heartbeat must come from elsewhere.
+  const config = writeConfig(
+    'one-long-call',
+    `name: one-long-call
+backend: cpu
+model: { arch: crate-alpha, depth: 1, width: 256, heads: 4, image: 32, patch: 4, channels: 1, classes: 4 }
+data: { kind: synthetic-subspaces, trainSize: 64, testSize: 4, image: 32, channels: 1, patch: 4, classes: 4 }
+optim: { batchSize: 6, maxSteps: 3 }
+introspect: { every: 0 }
+eval: { every: 1000 }
+checkpoint: { every: 1000 }
+`,
+  );
+  const runsDir = join(tmp, 'one-long-call');
+  const { child, result, runDir } = await startTraining(t, ['train', config, '--runs-dir', runsDir], runsDir);
+  const watcher = new RunState(runDir, false);
+
+  // Watch one step for 2.5 heartbeat intervals: the beat stays younger than two, and the server's
+  // reading of run.json (its threshold: staleHeartbeatMs) never calls the live trainer failed.
+  const still = await watchOneLongStep(runDir, 3, (_, now) => {
+    watcher.refresh();
+    const seen = watcher.summary(now);
+    assert.equal(seen.status, 'running', `the server reports the live trainer ${seen.status}: ${seen.statusReason}`);
+  });
+  assert.ok(still.beats.size >= 2, 'the heartbeat advanced during the step');
+  assert.ok(staleHeartbeatMs > 2 * heartbeatIntervalMs, 'the watcher waits longer than the test allows');
+
+  // The stop is taken when the micro-batch returns: the run checkpoints and ends after this step.
+  const signalled = Date.now();
+  child.kill('SIGTERM');
+  const r = await result;
+  t.diagnostic(`a step stood still for ${((signalled - still.since) / 1000).toFixed(1)} s; the stop landed ${((Date.now() - signalled) / 1000).toFixed(1)} s after SIGTERM`);
+  assert.equal(r.code, 0, r.stderr);
+  const info = runInfo(runDir);
+  assert.equal(info.status, 'stopped');
+  assert.ok(info.step <= still.step + 1, `stopped at step ${info.step}, not after the step that was computing (${still.step + 1})`);
 });

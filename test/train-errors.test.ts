@@ -5,7 +5,7 @@
 // and a checkpoint whose weights still work.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { loadCheckpoint, latestCheckpointDir } from '../trainer/run/checkpoints.
 import { Rng } from '../trainer/random/rng.js';
 import { type CliResult, cliPath, runCli } from './support/cli.js';
 import { waitFor } from './support/waitFor.js';
-import { events, exited, onlyRun, runInfo, spawnCli } from './support/runs.js';
+import { events, exited, firstCheckpoint, onlyRun, runInfo, spawnCli } from './support/runs.js';
 import { fillUp, tmpfsForTest, type Tmpfs } from './support/tmpfs.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-errors-'));
@@ -367,4 +367,71 @@ checkpoint: { every: 1, keep: 3 }
   assert.equal(infer.status, 0, infer.stderr);
   const logits = (JSON.parse(infer.stdout) as { logits: Array<Array<number | null>> }).logits.flat();
   assert.ok(logits.every((v) => typeof v === 'number' && Number.isFinite(v)), `the last good checkpoint gives finite logits: ${logits.join(', ')}`);
+});
+
+// ---------------------------------------------------------------- one writer per run
+
+/** A config of a width-16 CRATE-α on synthetic data (wasm), with these sections (YAML flow maps). */
+function synthetic16(name: string, sections: Record<string, string>): string {
+  const lines = Object.entries(sections).map(([key, value]) => `${key}: ${key === 'data' ? value.replace('{ ', '{ kind: synthetic-subspaces, ') : value}`);
+  return writeConfig(name, [`name: ${name}`, 'backend: wasm', 'model: { arch: crate-alpha, depth: 1, width: 16, heads: 2 }', ...lines, ''].join('\n'));
+}
+
+test('two resumes of one crashed run at once: one trains, the other fails with one line naming it, exit 2; every step once', async () => {
+  const config = synthetic16('raced', {
+    data: '{ trainSize: 256, testSize: 32 }',
+    optim: '{ batchSize: 16, maxSteps: 300 }',
+    eval: '{ every: 100 }',
+    introspect: '{ every: 0 }',
+    checkpoint: '{ every: 10, keep: 2 }',
+  });
+  const runsDir = join(tmp, 'runs-raced');
+  const first = spawnCli(['train', config, '--runs-dir', runsDir]);
+  const crashed = exited(first);
+  const runDir = await firstCheckpoint(runsDir);
+  first.kill('SIGKILL');
+  await crashed;
+  // Both start before either has written run.json: only the run's lock can tell them apart.
+  const children = [spawnCli(['resume', runDir]), spawnCli(['resume', runDir])];
+  const results = await Promise.all(children.map(exited));
+  const codes = results.map((r) => r.code).sort();
+  assert.deepEqual(codes, [0, 2], results.map((r) => r.stderr).join('\n'));
+  const winner = children[results.findIndex((r) => r.code === 0)];
+  const loser = results.find((r) => r.code === 2)!;
+  assert.equal(loser.stderr, `crate-lab resume: ${runDir} is being trained by another trainer (pid ${winner.pid}); wait for it to end or stop it: crate-lab stop ${runDir}\n`);
+  assert.equal(runInfo(runDir).status, 'completed');
+  assert.deepEqual(scalarSteps(runDir), Array.from({ length: 300 }, (_, i) => i + 1), 'every step exactly once');
+  // Once the trainer is gone, its lock is too: the run resumes again (and has nothing left to do).
+  const again = await exited(spawnCli(['resume', runDir]));
+  assert.equal(again.code, 0, again.stderr);
+});
+
+test('resume refuses a run whose files are symbolic links, and writes nothing through them', async () => {
+  const config = synthetic16('linked', {
+    data: '{ trainSize: 64, testSize: 16 }',
+    optim: '{ batchSize: 16, maxSteps: 4 }',
+    introspect: '{ every: 2, probeImages: 2 }',
+    checkpoint: '{ every: 2, keep: 1 }',
+  });
+  const runsDir = join(tmp, 'runs-linked');
+  const done = await exited(spawnCli(['train', config, '--runs-dir', runsDir]));
+  assert.equal(done.code, 0, done.stderr);
+  const original = onlyRun(runsDir)!;
+  for (const file of ['events.jsonl', 'scalars.bin', 'attention.bin', 'probe.bin', 'config.yaml', 'run.json']) {
+    // A copy of the run whose `file` is a link to a file outside it, holding the file's bytes.
+    const runDir = join(tmp, 'linked-runs', file);
+    cpSync(original, runDir, { recursive: true });
+    const victim = join(tmp, 'linked-victims', file);
+    mkdirSync(join(tmp, 'linked-victims'), { recursive: true });
+    renameSync(join(runDir, file), victim);
+    symlinkSync(victim, join(runDir, file));
+    const before = readFileSync(victim);
+    const r = runCli(['resume', runDir]);
+    assert.equal(r.status, 2, `${file}: ${r.stderr}`);
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.ok(lines[0].startsWith(`crate-lab resume: ${join(runDir, file)} is a symbolic link`), lines[0]);
+    assert.ok(readFileSync(victim).equals(before), `${file}: the file the link leads to was written`);
+    assert.ok(lstatSync(join(runDir, file)).isSymbolicLink(), `${file}: the link was replaced`);
+  }
 });

@@ -17,7 +17,7 @@ import { guardStep } from '../trainer/train/stepGuard.js';
 import { readSafetensors } from '../trainer/io/safetensors.js';
 import { derivedRng } from '../trainer/random/derivedRng.js';
 import { heartbeatIntervalMs } from '../trainer/run/format.js';
-import { events, exited, firstCheckpoint, onlyRun, runInfo, spawnCli } from './support/runs.js';
+import { events, exited, firstCheckpoint, onlyRun, runInfo, spawnCli, watchOneLongStep } from './support/runs.js';
 import { waitFor } from './support/waitFor.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-webgpu-train-'));
@@ -244,19 +244,7 @@ checkpoint: { every: 100 }
   await waitFor('the webgpu backend', () => /^webgpu/.test(runInfo(runDir).backend));
 
   // Watch until one step has lasted 2.5 heartbeat intervals: the heartbeat may never be older than two.
-  const still = { step: -1, since: 0, beats: new Set<string>() };
-  for (;;) {
-    const info = runInfo(runDir);
-    const now = Date.now();
-    assert.ok(info.step < 3, 'no step lasted long enough to watch the heartbeat; make them longer');
-    const age = now - Date.parse(info.heartbeat);
-    assert.ok(age < 2 * heartbeatIntervalMs, `heartbeat is ${age} ms old during step ${info.step + 1}`);
-    if (info.step !== still.step) Object.assign(still, { step: info.step, since: now, beats: new Set() });
-    still.beats.add(info.heartbeat);
-    if (now - still.since >= 2.5 * heartbeatIntervalMs) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const beats = still.beats;
+  const { beats } = await watchOneLongStep(runDir, 3);
   assert.ok(beats.size >= 2, 'the heartbeat advanced during the step');
 
   child.kill('SIGTERM');

@@ -2,8 +2,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
 import { readEventsFrom } from '../../trainer/run/eventsReader.js';
-import type { RunEvent, RunInfo } from '../../trainer/run/format.js';
+import { heartbeatIntervalMs, type RunEvent, type RunInfo } from '../../trainer/run/format.js';
 import { cliPath, cliTimeoutMs } from './cli.js';
 import { waitFor } from './waitFor.js';
 
@@ -55,4 +57,40 @@ export function firstCheckpoint(runsDir: string): Promise<string> {
     const dir = onlyRun(runsDir);
     return dir && existsSync(join(dir, 'checkpoints', 'latest')) ? dir : undefined;
   });
+}
+
+/**
+ * Starts the CLI (`train …`) and waits until its run directory in `runsDir` has run.json. The
+ * process is killed when the test ends, should an assertion fail while it still trains.
+ */
+export async function startTraining(t: TestContext, args: string[], runsDir: string): Promise<{ child: ChildProcess; result: ReturnType<typeof exited>; runDir: string }> {
+  const child = spawnCli(args);
+  const result = exited(child);
+  t.after(() => child.kill('SIGKILL'));
+  const runDir = await waitFor('run.json', () => {
+    const dir = onlyRun(runsDir);
+    return dir && existsSync(join(dir, 'run.json')) ? dir : undefined;
+  });
+  return { child, result, runDir };
+}
+
+/**
+ * Watches run.json every 100 ms until one step has lasted 2.5 heartbeat intervals, failing when
+ * the heartbeat is ever older than two (a watcher's limit, staleHeartbeatMs, is four) or the run
+ * reaches `lastStep` first. `check` sees every sample. Returns the step and the beats seen during it.
+ */
+export async function watchOneLongStep(runDir: string, lastStep: number, check: (info: RunInfo, now: number) => void = () => {}): Promise<{ step: number; since: number; beats: Set<string> }> {
+  const still = { step: -1, since: 0, beats: new Set<string>() };
+  for (;;) {
+    const info = runInfo(runDir);
+    const now = Date.now();
+    assert.ok(info.step < lastStep, 'no step lasted long enough to watch the heartbeat; make them longer');
+    const age = now - Date.parse(info.heartbeat);
+    assert.ok(age < 2 * heartbeatIntervalMs, `heartbeat is ${age} ms old during step ${info.step + 1}`);
+    check(info, now);
+    if (info.step !== still.step) Object.assign(still, { step: info.step, since: now, beats: new Set() });
+    still.beats.add(info.heartbeat);
+    if (now - still.since >= 2.5 * heartbeatIntervalMs) return still;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -68,7 +68,19 @@ export type RunEvent =
     }
   | { type: 'checkpoint'; t: string; step: number; epoch: number; dir: string }
   | { type: 'log'; t: string; step?: number; level: 'info' | 'warn' | 'error'; message: string }
-  | { type: 'status'; t: string; step: number; status: RunStatus; message?: string };
+  | {
+      type: 'status';
+      t: string;
+      step: number;
+      status: RunStatus;
+      message?: string;
+      /**
+       * The SHA-256 (hex) of the whole of scalars.bin when the run ended (no record follows a status
+       * event): a reader takes a finished run's scalars.bin only when it still has this digest.
+       * Absent when the run kept no scalars.bin, and in runs from before it existed.
+       */
+      scalarsSha256?: string;
+    };
 
 export const runFiles = {
   info: 'run.json',

@@ -1,12 +1,15 @@
 // The trainer's side of the run directory: run.json by atomic replace, events.jsonl append-only
 // (one write per line), attention maps and scalar points appended to binary sidecars.
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomicWrite.js';
 import { type RunEvent, type RunInfo, runFiles, scalarsLayout } from './format.js';
 import { readRunInfo } from './runInfoFile.js';
 import { processIdentity } from './trainerProcess.js';
+import type { TrainerGuard } from './trainerGuard.js';
+import { appendToRunFile, checkRunFiles, openRunFile, truncateRunFile } from './runFileAccess.js';
 import { type EventLine, encodeScalarsRecords, hasScalarsRecord, scalarsFileHeader } from './scalarsFile.js';
 import { activeDevice } from '../backend/activeDevice.js';
 
@@ -32,6 +35,8 @@ export class RunWriter {
   private scalarsOn = true;
   /** events.jsonl's size: where the next line starts (scalars.bin records it). */
   private eventsSize = 0;
+  /** Serializes run.json's writes with the heartbeat thread's, once the run's lock is held. */
+  guard: TrainerGuard | undefined;
 
   constructor(
     readonly dir: string,
@@ -64,14 +69,16 @@ export class RunWriter {
    * Re-opens a run to resume it, cutting events, attention maps and scalar points back to a
    * checkpoint's; the config it now runs with (overrides applied) replaces config.yaml.
    */
-  static reopen(dir: string, sizes: AppendOnlySizes, configYaml: string): RunWriter {
+  static reopen(dir: string, sizes: AppendOnlySizes, configYaml: string, guard?: TrainerGuard): RunWriter {
+    // Before any write: nothing is written through a link that leads out of the run.
+    checkRunFiles(dir);
     writeFileAtomic(join(dir, runFiles.config), configYaml);
     const info = readRunInfo(dir);
     for (const [file, bytes] of [[runFiles.events, sizes.eventsBytes], [runFiles.attention, sizes.attentionBytes]] as const) {
-      const path = join(dir, file);
-      if (existsSync(path) && statSync(path).size > bytes) truncateSync(path, bytes);
+      truncateRunFile(join(dir, file), bytes);
     }
     const w = new RunWriter(dir, { ...info, ...deviceField(), pid: process.pid, trainerIdentity: processIdentity(process.pid), host: hostname(), status: 'running', error: undefined });
+    w.guard = guard;
     w.eventsSize = existsSync(join(dir, runFiles.events)) ? statSync(join(dir, runFiles.events)).size : 0;
     w.restoreScalars(sizes.scalarsBytes);
     w.writeInfo();
@@ -87,7 +94,7 @@ export class RunWriter {
     const path = join(this.dir, runFiles.scalars);
     try {
       if (scalarsBytes !== undefined && scalarsBytes >= scalarsLayout.headerBytes && existsSync(path) && statSync(path).size >= scalarsBytes) {
-        truncateSync(path, scalarsBytes);
+        truncateRunFile(path, scalarsBytes);
         return;
       }
       writeFileAtomic(path, Buffer.concat([scalarsFileHeader(), encodeScalarsRecords(eventLines(join(this.dir, runFiles.events)))]));
@@ -115,19 +122,14 @@ export class RunWriter {
   }
 
   private writeInfo(): void {
-    const now = new Date().toISOString();
-    this.info.updatedAt = now;
-    this.info.heartbeat = now;
-    writeFileAtomic(join(this.dir, runFiles.info), `${JSON.stringify(this.info, null, 2)}\n`);
-  }
-
-  /** Best effort: a beat missed (disk momentarily full) is retried by the next one or the next step's update. */
-  heartbeat(): void {
-    try {
-      this.writeInfo();
-    } catch {
-      // run.json keeps its previous, complete content (atomic replace).
-    }
+    const write = (): void => {
+      const now = new Date().toISOString();
+      this.info.updatedAt = now;
+      this.info.heartbeat = now;
+      writeFileAtomic(join(this.dir, runFiles.info), `${JSON.stringify(this.info, null, 2)}\n`);
+    };
+    if (this.guard) this.guard.exclusive(write);
+    else write();
   }
 
   event(e: EventBody): void {
@@ -135,7 +137,7 @@ export class RunWriter {
     const line = Buffer.from(`${JSON.stringify(event)}\n`);
     try {
       // One write call per line: a crash leaves at most a torn last line, which readers skip.
-      appendFileSync(join(this.dir, runFiles.events), line);
+      appendToRunFile(join(this.dir, runFiles.events), line);
     } catch (error) {
       // Part of the line may be written: where the next one starts is no longer known.
       this.dropScalars();
@@ -147,7 +149,7 @@ export class RunWriter {
     // a record short of events.jsonl, which readers detect (and a resume repairs).
     if (this.scalarsOn && hasScalarsRecord(event)) {
       try {
-        appendFileSync(join(this.dir, runFiles.scalars), encodeScalarsRecords([{ event, offset, bytes: line.length }]));
+        appendToRunFile(join(this.dir, runFiles.scalars), encodeScalarsRecords([{ event, offset, bytes: line.length }]));
       } catch {
         this.dropScalars();
       }
@@ -160,14 +162,28 @@ export class RunWriter {
 
   /** Appends float32 maps to the sidecar; returns their byte offset. */
   appendAttention(maps: Float32Array): number {
-    const path = join(this.dir, runFiles.attention);
-    const fd = openSync(path, 'a');
+    const fd = openRunFile(join(this.dir, runFiles.attention), 'append');
     try {
-      const offset = statSync(path).size;
+      const offset = fstatSync(fd).size;
       writeSync(fd, new Uint8Array(maps.buffer, maps.byteOffset, maps.byteLength));
       return offset;
     } finally {
       closeSync(fd);
+    }
+  }
+
+  /** scalars.bin's digest, for the status event that ends the run (format.ts); none when the run keeps no scalars.bin. */
+  scalarsDigest(): { scalarsSha256?: string } {
+    if (!this.scalarsOn) return {};
+    try {
+      const fd = openRunFile(join(this.dir, runFiles.scalars), 'read');
+      try {
+        return { scalarsSha256: createHash('sha256').update(readFileSync(fd)).digest('hex') };
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return {}; // readers then check it against events.jsonl's lines only
     }
   }
 
@@ -182,7 +198,7 @@ export class RunWriter {
     for (const f of [runFiles.events, runFiles.attention, runFiles.scalars]) {
       const path = join(this.dir, f);
       if (!existsSync(path)) continue;
-      const fd = openSync(path, 'r');
+      const fd = openRunFile(path, 'read');
       fsyncSync(fd);
       closeSync(fd);
     }

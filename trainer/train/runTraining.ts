@@ -24,9 +24,11 @@ import { derivedRng } from '../random/derivedRng.js';
 import { randomStreams } from '../random/streams.js';
 import { Rng } from '../random/rng.js';
 import { type Checkpoint, checkpointNames, latestCheckpointDir, loadCheckpoint, saveCheckpoint } from '../run/checkpoints.js';
-import { checkpointDirName, heartbeatIntervalMs, type RunStatus, runFiles } from '../run/format.js';
+import { checkpointDirName, type RunStatus, runFiles } from '../run/format.js';
 import { fsFault, makeDirectories } from '../run/fsFault.js';
 import { type AppendOnlySizes, RunWriter } from '../run/runWriter.js';
+import { RunFileError, checkRunFiles } from '../run/runFileAccess.js';
+import { RunLockedError, TrainerGuard } from '../run/trainerGuard.js';
 import { AdamW, scaleToNorm } from './adamw.js';
 import { type DataFeed, openFeed } from './dataFeed.js';
 import { evaluate } from './evaluate.js';
@@ -204,6 +206,7 @@ export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}): Pr
     host = initialWeights(config, shape);
     run = createRun(config, backend, total);
     stop.attach(run);
+    run.guard = await TrainerGuard.acquire(run.dir);
   } catch (e) {
     stop.dispose();
     feed.close();
@@ -217,8 +220,27 @@ export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}): Pr
   return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config, total), backend, stop }, 0, hooks);
 }
 
-/** Continues a run from its latest checkpoint; `config` is its config.yaml, possibly overridden. */
+/**
+ * Continues a run from its latest checkpoint; `config` is its config.yaml, possibly overridden.
+ * Takes the run's lock first: a second trainer of the same run fails before it reads or writes.
+ */
 export async function resumeRun(runDir: string, config: ResolvedConfig, hooks: RunHooks = {}): Promise<RunOutcome> {
+  let guard: TrainerGuard;
+  try {
+    guard = await TrainerGuard.acquire(runDir);
+  } catch (e) {
+    throw e instanceof RunLockedError ? new TrainingSetupError(e.message) : e;
+  }
+  try {
+    checkRunFiles(runDir); // before the checkpoint loads (RunWriter.reopen checks again before it writes)
+    return await resumeLocked(runDir, config, hooks, guard);
+  } catch (e) {
+    await guard.release();
+    throw e instanceof RunFileError ? new TrainingSetupError(e.message) : e;
+  }
+}
+
+async function resumeLocked(runDir: string, config: ResolvedConfig, hooks: RunHooks, guard: TrainerGuard): Promise<RunOutcome> {
   const ckptDir = latestCheckpointDir(runDir);
   if (!ckptDir || !existsSync(ckptDir)) throw new TrainingSetupError(`${runDir} has no checkpoint to resume from`);
   const ckpt = loadCheckpoint<LoopState>(ckptDir);
@@ -231,7 +253,7 @@ export async function resumeRun(runDir: string, config: ResolvedConfig, hooks: R
   const stop = new StopSignal();
   let run: RunWriter;
   try {
-    run = RunWriter.reopen(runDir, ckpt.state, stringifyConfig(config));
+    run = RunWriter.reopen(runDir, ckpt.state, stringifyConfig(config), guard);
     stop.attach(run);
   } catch (e) {
     stop.dispose();
@@ -284,8 +306,8 @@ function lastGoodCheckpoint(runDir: string, weightsStep: number): string | undef
 async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<RunOutcome> {
   const { config, shape, feed, run } = s;
   const batchSize = config.optim.batchSize;
-  const beat = setInterval(() => run.heartbeat(), heartbeatIntervalMs);
-  beat.unref();
+  // Off this thread: a micro-batch may compute for longer than a reader waits for a beat.
+  run.guard?.startHeartbeat();
   // After the heartbeat starts: on a GPU this probes the device's memory.
   const fitting = await backendMicroBatch(shape, batchSize);
   const { memory } = fitting;
@@ -306,7 +328,7 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
   };
   const finish = (status: RunStatus, message?: string): RunOutcome => {
     run.update({ status, step, error: status === 'failed' || status === 'diverged' ? message : undefined });
-    run.event({ type: 'status', step, status, message });
+    run.event({ type: 'status', step, status, message, ...run.scalarsDigest() });
     return { runDir: run.dir, status, step, message };
   };
   /** A checkpoint that cannot be written ends the run: training on could only lose more steps. */
@@ -388,7 +410,7 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
     }
     throw e;
   } finally {
-    clearInterval(beat);
+    await run.guard?.release();
     s.stop.dispose();
     feed.close();
     s.optimizer.dispose();
