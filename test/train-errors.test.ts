@@ -317,7 +317,7 @@ test('disk full at a checkpoint: the run fails clearly, the previous checkpoint 
   // `latest` still names a complete checkpoint that loads; the failed one left nothing behind.
   assert.equal(latestCheckpointDir(runDir), join(runDir, 'checkpoints', 'step-00000006'));
   assert.deepEqual(readdirSync(join(runDir, 'checkpoints')).sort(), ['latest', 'step-00000006']);
-  const kept = loadCheckpoint<{ step: number }>(join(runDir, 'checkpoints', 'step-00000006'));
+  const kept = loadCheckpoint(join(runDir, 'checkpoints', 'step-00000006'));
   assert.equal(kept.state.step, 6);
 
   disk.resize(16 << 20);
