@@ -96,6 +96,7 @@ function wrongType(bytes: Buffer, rng: Rng): Buffer {
 /** Rewrites the manifest of checkpoint folder `dir` to vouch for its files as they now are. */
 function reseal(dir: string): void {
   const file = join(dir, 'manifest.json');
+  if (!existsSync(file)) return; // a checkpoint from before manifests
   const manifest = JSON.parse(readFileSync(file, 'utf8')) as { files: Record<string, { bytes: number; sha256: string }> };
   for (const f of checksummed) {
     const bytes = readFileSync(join(dir, f));

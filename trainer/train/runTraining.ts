@@ -232,6 +232,9 @@ export async function resumeRun(runDir: string, config: ResolvedConfig, hooks: R
   } catch (e) {
     stop.dispose();
     feed.close();
+    // The variables are registered by name: left, they would block another run in this process.
+    optimizer.dispose();
+    tf.dispose(Object.values(vars));
     throw e;
   }
   if (point.passedOver.length > 0) {
