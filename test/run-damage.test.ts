@@ -204,7 +204,11 @@ function makeCases(rng: Rng): Case[] {
     const pick = rng.int(10);
     let target: string;
     let damage: string;
-    if (pick < 4) {
+    if (pick === 0) {
+      // What only a checksum catches, often: a bit flipped in the latest checkpoint's files.
+      target = `checkpoints/${latest}/${checksummed[rng.int(checksummed.length)]}`;
+      damage = 'bitflip';
+    } else if (pick < 4) {
       target = checkpointFilesToDamage[rng.int(checkpointFilesToDamage.length)];
       const file = target.split('/').pop()!;
       const resealed = file === 'state.json' ? 'resealState' : file.endsWith('.safetensors') ? 'resealTensors' : undefined;
