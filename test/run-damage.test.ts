@@ -26,6 +26,7 @@ import { Rng } from '../trainer/random/rng.js';
 import { cliPath, runCli } from './support/cli.js';
 import { events, onlyRun, runInfo } from './support/runs.js';
 import { decodedSidecar, expectedSidecar } from './support/scalarsSidecar.js';
+import { reseal, twoCheckpointRunConfig } from './support/twoCheckpointRun.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-damage-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -91,18 +92,6 @@ function wrongType(bytes: Buffer, rng: Rng): Buffer {
   const keys = Object.keys(value);
   (value as Record<string, unknown>)[keys[rng.int(keys.length)]] = wrongValue(rng);
   return Buffer.from(JSON.stringify(value));
-}
-
-/** Rewrites the manifest of checkpoint folder `dir` to vouch for its files as they now are. */
-function reseal(dir: string): void {
-  const file = join(dir, 'manifest.json');
-  if (!existsSync(file)) return; // a checkpoint from before manifests
-  const manifest = JSON.parse(readFileSync(file, 'utf8')) as { files: Record<string, { bytes: number; sha256: string }> };
-  for (const f of checksummed) {
-    const bytes = readFileSync(join(dir, f));
-    manifest.files[f] = { bytes: bytes.length, sha256: sha(bytes) };
-  }
-  writeFileSync(file, JSON.stringify(manifest));
 }
 
 /** State fields resealed with a value a resume must refuse; sizes relative to the run's files. */
@@ -340,20 +329,7 @@ function judge(c: Case, dir: string, o: Outcome, references: Map<string, Buffer>
 test(`resume on hundreds of damaged run directories (seed ${seed}): good checkpoint or one line, exit 2`, async (t) => {
   const started = performance.now();
   const config = join(tmp, 'tiny.crate.yaml');
-  writeFileSync(
-    config,
-    `name: damage
-seed: 5
-backend: wasm
-threads: 1
-model: { arch: crate-alpha, depth: 1, width: 8, heads: 2 }
-data: { kind: synthetic-subspaces, trainSize: 64, testSize: 16 }
-optim: { batchSize: 16, maxSteps: 6 }
-eval: { every: 100 }
-introspect: { every: 2, probeImages: 2 }
-checkpoint: { every: 2, keep: 2 }
-`,
-  );
+  writeFileSync(config, twoCheckpointRunConfig('damage', 5));
   const trained = runCli(['train', config, '--runs-dir', join(tmp, 'runs')]);
   assert.equal(trained.status, 0, trained.stderr);
   const base = onlyRun(join(tmp, 'runs'))!;

@@ -5,7 +5,6 @@
 // and a checkpoint whose weights still work.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
@@ -19,6 +18,7 @@ import { type CliResult, cliPath, runCli } from './support/cli.js';
 import { waitFor } from './support/waitFor.js';
 import { events, exited, onlyRun, runInfo, spawnCli } from './support/runs.js';
 import { fillUp, tmpfsForTest, type Tmpfs } from './support/tmpfs.js';
+import { reseal, twoCheckpointRunConfig } from './support/twoCheckpointRun.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-errors-'));
 // The .gz test decompresses into the cache: keep it in this test's folder.
@@ -374,20 +374,7 @@ checkpoint: { every: 1, keep: 3 }
 // ---------------------------------------------------------------- damaged run directories on resume (issue 11)
 
 // A finished run with two checkpoints, step-00000004 and step-00000006 (latest); each test damages a copy.
-const twoCheckpointsConfig = writeConfig(
-  'two-checkpoints',
-  `name: two-checkpoints
-seed: 4
-backend: wasm
-threads: 1
-model: { arch: crate-alpha, depth: 1, width: 8, heads: 2 }
-data: { kind: synthetic-subspaces, trainSize: 64, testSize: 16 }
-optim: { batchSize: 16, maxSteps: 6 }
-eval: { every: 100 }
-introspect: { every: 2, probeImages: 2 }
-checkpoint: { every: 2, keep: 2 }
-`,
-);
+const twoCheckpointsConfig = writeConfig('two-checkpoints', twoCheckpointRunConfig('two-checkpoints', 4));
 let twoCheckpointsRun: string | undefined;
 
 /** A copy of the two-checkpoint run, damaged by `damage`. */
@@ -405,21 +392,10 @@ function damagedRun(name: string, damage: (runDir: string) => void): string {
 
 const checkpointFile = (runDir: string, step: 4 | 6, file: string): string => join(runDir, 'checkpoints', `step-0000000${step}`, file);
 
-/** Rewrites a checkpoint's manifest to vouch for its files as they are: damage only the checks behind the checksums can catch. */
-function reseal(runDir: string, step: 4 | 6): void {
-  const file = checkpointFile(runDir, step, 'manifest.json');
-  const manifest = JSON.parse(readFileSync(file, 'utf8')) as { files: Record<string, { bytes: number; sha256: string }> };
-  for (const name of Object.keys(manifest.files)) {
-    const bytes = readFileSync(checkpointFile(runDir, step, name));
-    manifest.files[name] = { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
-  }
-  writeFileSync(file, JSON.stringify(manifest));
-}
-
 function rewriteState(runDir: string, step: 4 | 6, change: Record<string, unknown>): void {
   const file = checkpointFile(runDir, step, 'state.json');
   writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), ...change }));
-  reseal(runDir, step);
+  reseal(join(runDir, 'checkpoints', `step-0000000${step}`));
 }
 
 function rewriteTensors(runDir: string, step: 4 | 6, file: string, change: (tensors: Map<string, NamedTensor>) => void): void {
@@ -427,7 +403,7 @@ function rewriteTensors(runDir: string, step: 4 | 6, file: string, change: (tens
   const { tensors, metadata } = readSafetensors(path);
   change(tensors);
   writeFileSync(path, encodeSafetensors(tensors, metadata));
-  reseal(runDir, step);
+  reseal(join(runDir, 'checkpoints', `step-0000000${step}`));
 }
 
 /** Both checkpoints damaged alike: nothing to fall back to. */
@@ -447,7 +423,7 @@ function assertOneLine(r: CliResult, what: RegExp): void {
 test('resume of a damaged run: one line naming the file and what is wrong, exit 2, never an internal error', () => {
   const cases: [string, (runDir: string) => void, (runDir: string) => RegExp][] = [
     ['state-null', both((d, s) => writeFileSync(checkpointFile(d, s, 'state.json'), 'null')), (d) => new RegExp(`has no usable checkpoint: ${checkpointFile(d, 6, 'state.json')}: is 4 bytes, manifest\\.json says \\d+; ${checkpointFile(d, 4, 'state.json')}: is 4 bytes`)],
-    ['state-null-resealed', both((d, s) => { writeFileSync(checkpointFile(d, s, 'state.json'), 'null'); reseal(d, s); }), (d) => new RegExp(`${checkpointFile(d, 6, 'state.json')}: is damaged: Invalid input: expected object, received null`)],
+    ['state-null-resealed', both((d, s) => { writeFileSync(checkpointFile(d, s, 'state.json'), 'null'); reseal(join(d, 'checkpoints', `step-0000000${s}`)); }), (d) => new RegExp(`${checkpointFile(d, 6, 'state.json')}: is damaged: Invalid input: expected object, received null`)],
     ['step-negative', both((d, s) => rewriteState(d, s, { step: -1 })), (d) => new RegExp(`${checkpointFile(d, 6, 'state.json')}: is damaged: step: Too small`)],
     ['step-text', both((d, s) => rewriteState(d, s, { step: 'abc' })), () => /state\.json: is damaged: step: Invalid input: expected number, received string/],
     ['step-1e9', both((d, s) => rewriteState(d, s, { step: 1e9 })), (d) => new RegExp(`${checkpointFile(d, 6, 'state.json')}: step 1000000000 is not the step of its folder step-00000006`)],

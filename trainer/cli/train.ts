@@ -1,10 +1,10 @@
 // crate-lab train / resume / stop (SPEC §7): runs in this process; a progress line on a TTY,
 // JSON lines with --json.
 import { existsSync } from 'node:fs';
-import { NotARegularFile, readRegularFile } from '../io/regularFile.js';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { NotARegularFile, readRegularFile } from '../io/regularFile.js';
 import { loadConfigFile, parseConfig, ConfigError, type ResolvedConfig, resolveConfig } from '../config/index.js';
 import { isLiveStatus, runFiles, type RunInfo } from '../run/format.js';
 import { RunInfoError, readRunInfo as readCheckedRunInfo } from '../run/runInfoFile.js';

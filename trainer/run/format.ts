@@ -89,7 +89,7 @@ export const runFiles = {
    */
   probe: 'probe.bin',
   checkpoints: 'checkpoints',
-  /** Text file naming the newest complete checkpoint directory; written last. */
+  /** Text file naming the newest complete checkpoint directory (its name only, step-NNNNNNNN); written last. */
   latest: join('checkpoints', 'latest'),
 } as const;
 
