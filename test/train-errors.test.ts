@@ -11,12 +11,14 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writeNpy } from '../trainer/io/npy.js';
+import { encodeSafetensors, type NamedTensor, readSafetensors } from '../trainer/io/safetensors.js';
 import { loadCheckpoint, latestCheckpointDir } from '../trainer/run/checkpoints.js';
 import { Rng } from '../trainer/random/rng.js';
 import { type CliResult, cliPath, runCli } from './support/cli.js';
 import { waitFor } from './support/waitFor.js';
 import { events, exited, firstCheckpoint, onlyRun, runInfo, spawnCli } from './support/runs.js';
 import { fillUp, tmpfsForTest, type Tmpfs } from './support/tmpfs.js';
+import { reseal, twoCheckpointRunConfig } from './support/twoCheckpointRun.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-errors-'));
 // The .gz test decompresses into the cache: keep it in this test's folder.
@@ -317,7 +319,7 @@ test('disk full at a checkpoint: the run fails clearly, the previous checkpoint 
   // `latest` still names a complete checkpoint that loads; the failed one left nothing behind.
   assert.equal(latestCheckpointDir(runDir), join(runDir, 'checkpoints', 'step-00000006'));
   assert.deepEqual(readdirSync(join(runDir, 'checkpoints')).sort(), ['latest', 'step-00000006']);
-  const kept = loadCheckpoint<{ step: number }>(join(runDir, 'checkpoints', 'step-00000006'));
+  const kept = loadCheckpoint(join(runDir, 'checkpoints', 'step-00000006'));
   assert.equal(kept.state.step, 6);
 
   disk.resize(16 << 20);
@@ -434,4 +436,165 @@ test('resume refuses a run whose files are symbolic links, and writes nothing th
     assert.ok(readFileSync(victim).equals(before), `${file}: the file the link leads to was written`);
     assert.ok(lstatSync(join(runDir, file)).isSymbolicLink(), `${file}: the link was replaced`);
   }
+});
+
+// ---------------------------------------------------------------- damaged run directories on resume (issue 11)
+
+// A finished run with two checkpoints, step-00000004 and step-00000006 (latest); each test damages a copy.
+const twoCheckpointsConfig = writeConfig('two-checkpoints', twoCheckpointRunConfig('two-checkpoints', 4));
+let twoCheckpointsRun: string | undefined;
+
+/** A copy of the two-checkpoint run, damaged by `damage`. */
+function damagedRun(name: string, damage: (runDir: string) => void): string {
+  if (!twoCheckpointsRun) {
+    const r = train(twoCheckpointsConfig, join(tmp, 'runs-two-checkpoints'));
+    assert.equal(r.status, 0, r.stderr);
+    twoCheckpointsRun = onlyRun(join(tmp, 'runs-two-checkpoints'))!;
+  }
+  const runDir = join(tmp, 'damaged-runs', name);
+  cpSync(twoCheckpointsRun, runDir, { recursive: true });
+  damage(runDir);
+  return runDir;
+}
+
+const checkpointFile = (runDir: string, step: 4 | 6, file: string): string => join(runDir, 'checkpoints', `step-0000000${step}`, file);
+
+function rewriteState(runDir: string, step: 4 | 6, change: Record<string, unknown>): void {
+  const file = checkpointFile(runDir, step, 'state.json');
+  writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), ...change }));
+  reseal(join(runDir, 'checkpoints', `step-0000000${step}`));
+}
+
+function rewriteTensors(runDir: string, step: 4 | 6, file: string, change: (tensors: Map<string, NamedTensor>) => void): void {
+  const path = checkpointFile(runDir, step, file);
+  const { tensors, metadata } = readSafetensors(path);
+  change(tensors);
+  writeFileSync(path, encodeSafetensors(tensors, metadata));
+  reseal(join(runDir, 'checkpoints', `step-0000000${step}`));
+}
+
+/** Both checkpoints damaged alike: nothing to fall back to. */
+const both = (damage: (runDir: string, step: 4 | 6) => void) => (runDir: string) => ([4, 6] as const).forEach((s) => damage(runDir, s));
+
+const resumeDamaged = (runDir: string): CliResult => runCli(['resume', runDir, '--max-steps', '7']);
+
+function assertOneLine(r: CliResult, what: RegExp): void {
+  assert.equal(r.status, 2, `exit code (stderr: ${r.stderr})`);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line:\n${r.stderr}`);
+  assert.match(lines[0], /^crate-lab resume: /);
+  assert.doesNotMatch(r.stderr, /internal error/);
+  assert.match(lines[0], what);
+}
+
+test('resume of a damaged run: one line naming the file and what is wrong, exit 2, never an internal error', () => {
+  const cases: [string, (runDir: string) => void, (runDir: string) => RegExp][] = [
+    ['state-null', both((d, s) => writeFileSync(checkpointFile(d, s, 'state.json'), 'null')), (d) => new RegExp(`has no usable checkpoint: ${checkpointFile(d, 6, 'state.json')}: is 4 bytes, manifest\\.json says \\d+; ${checkpointFile(d, 4, 'state.json')}: is 4 bytes`)],
+    ['state-null-resealed', both((d, s) => { writeFileSync(checkpointFile(d, s, 'state.json'), 'null'); reseal(join(d, 'checkpoints', `step-0000000${s}`)); }), (d) => new RegExp(`${checkpointFile(d, 6, 'state.json')}: is damaged: Invalid input: expected object, received null`)],
+    ['step-negative', both((d, s) => rewriteState(d, s, { step: -1 })), (d) => new RegExp(`${checkpointFile(d, 6, 'state.json')}: is damaged: step: Too small`)],
+    ['step-text', both((d, s) => rewriteState(d, s, { step: 'abc' })), () => /state\.json: is damaged: step: Invalid input: expected number, received string/],
+    ['step-1e9', both((d, s) => rewriteState(d, s, { step: 1e9 })), (d) => new RegExp(`${checkpointFile(d, 6, 'state.json')}: step 1000000000 is not the step of its folder step-00000006`)],
+    ['events-beyond', both((d, s) => rewriteState(d, s, { eventsBytes: 10_000_000 })), () => /eventsBytes 10000000 is beyond the end of events\.jsonl \(\d+ bytes\)/],
+    ['events-mid-line', both((d, s) => rewriteState(d, s, { eventsBytes: 7 })), () => /eventsBytes 7 is not at the end of a line of events\.jsonl/],
+    ['attention-beyond', both((d, s) => rewriteState(d, s, { attentionBytes: 4096 })), () => /attentionBytes 4096 is beyond the end of attention\.bin/],
+    ['optimizer-no-tensors', both((d, s) => rewriteTensors(d, s, 'optimizer.safetensors', (t) => t.clear())), (d) => new RegExp(`${checkpointFile(d, 6, 'optimizer.safetensors')}: tensor m\\.\\S+ is missing`)],
+    ['weight-one-short', both((d, s) => rewriteTensors(d, s, 'weights.safetensors', (t) => {
+      const w = t.get('mlp_head.0.bias')!;
+      t.set('mlp_head.0.bias', { shape: [w.shape[0] - 1], data: w.data.subarray(1) });
+    })), (d) => new RegExp(`${checkpointFile(d, 6, 'weights.safetensors')}: tensor mlp_head\\.0\\.bias has shape \\[7\\], crate-alpha needs \\[8\\]`)],
+    ['run-json-null', (d) => writeFileSync(join(d, 'run.json'), 'null'), (d) => new RegExp(`${join(d, 'run.json')} is damaged: Invalid input: expected object, received null$`)],
+    ['config-missing', (d) => rmSync(join(d, 'config.yaml')), (d) => new RegExp(`${join(d, 'config.yaml')} is missing$`)],
+    ['events-folder', (d) => { rmSync(join(d, 'events.jsonl')); mkdirSync(join(d, 'events.jsonl')); }, (d) => new RegExp(`${join(d, 'events.jsonl')}: is a folder; a run keeps a regular file there$`)],
+    ['latest-outside', (d) => writeFileSync(join(d, 'checkpoints', 'latest'), '../../two-checkpoints-copy/checkpoints/step-00000006\n'), (d) => new RegExp(`${join(d, 'checkpoints', 'latest')}: names "\\.\\./\\.\\./two-checkpoints-copy/checkpoints/step-00000006", not a checkpoint folder of this run`)],
+    ['latest-absolute', (d) => writeFileSync(join(d, 'checkpoints', 'latest'), `${checkpointFile(d, 6, '')}\n`), () => /latest: names "\/.*", not a checkpoint folder of this run/],
+  ];
+  for (const [name, damage, why] of cases) {
+    const runDir = damagedRun(name, damage);
+    const r = resumeDamaged(runDir);
+    assertOneLine(r, why(runDir));
+  }
+});
+
+test('a damaged latest checkpoint (a bit flipped in its weights) is caught by its checksum: resume falls back to the previous one, saying so', () => {
+  // The reference: an undamaged resume from step-00000004 (the schedule now runs to step 7).
+  const reference = damagedRun('reference-from-4', (d) => {
+    rmSync(join(d, 'checkpoints', 'step-00000006'), { recursive: true });
+    writeFileSync(join(d, 'checkpoints', 'latest'), 'step-00000004\n');
+  });
+  const clean = resumeDamaged(reference);
+  assert.equal(clean.status, 0, clean.stderr);
+
+  const runDir = damagedRun('bit-flip', (d) => {
+    const file = checkpointFile(d, 6, 'weights.safetensors');
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 3] ^= 0x10; // a float's exponent: the weights load, wrong
+    writeFileSync(file, bytes);
+  });
+  const r = resumeDamaged(runDir);
+  assert.equal(r.status, 0, r.stderr);
+  const line = `resuming from step-00000004, the newest usable checkpoint; passed over ${checkpointFile(runDir, 6, 'weights.safetensors')}: does not match its SHA-256 in manifest.json: the file is damaged`;
+  assert.ok(r.stdout.split('\n').includes(line), `the fallback said in one line:\n${r.stdout}`);
+  assert.ok(events(runDir).some((e) => e.type === 'log' && e.level === 'warn' && e.message === line), 'and in the run log');
+  assert.equal(runInfo(runDir).status, 'completed');
+  assert.ok(weightsAt(runDir, 7).equals(weightsAt(reference, 7)), 'it ends as an undamaged resume from step-00000004');
+  assert.deepEqual(scalarSteps(runDir), [1, 2, 3, 4, 5, 6, 7], 'every step once');
+});
+
+test('links: a symlinked checkpoints/ or step folder is refused and nothing behind a link is pruned or read', () => {
+  // checkpoints/ a link to another run's: refused, and that run's checkpoints stay.
+  const other = damagedRun('other-run', () => {});
+  const linked = damagedRun('linked-checkpoints', (d) => {
+    rmSync(join(d, 'checkpoints'), { recursive: true });
+    symlinkSync(join(other, 'checkpoints'), join(d, 'checkpoints'));
+  });
+  assertOneLine(resumeDamaged(linked), new RegExp(`${join(linked, 'checkpoints')}: is a symbolic link, which is not followed here$`));
+  assert.deepEqual(readdirSync(join(other, 'checkpoints')).sort(), ['latest', 'step-00000004', 'step-00000006']);
+
+  // The latest step folder a link to another run's: passed over, never loaded nor deleted.
+  const linkedStep = damagedRun('linked-step', (d) => {
+    rmSync(join(d, 'checkpoints', 'step-00000006'), { recursive: true });
+    symlinkSync(join(other, 'checkpoints', 'step-00000006'), join(d, 'checkpoints', 'step-00000006'));
+  });
+  const r = resumeDamaged(linkedStep);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`resuming from step-00000004, the newest usable checkpoint; passed over ${join(linkedStep, 'checkpoints', 'step-00000006')}: is a symbolic link, which is not followed here`));
+  assert.ok(readdirSync(join(other, 'checkpoints', 'step-00000006')).includes('weights.safetensors'), 'the other run keeps its checkpoint');
+  assert.ok(lstatSync(join(linkedStep, 'checkpoints', 'step-00000006')).isDirectory(), 'this run wrote its own step-00000006 in place of the link');
+});
+
+test('resume removes interrupted checkpoint writes and keeps the checkpoint events of the checkpoints it keeps', () => {
+  const runDir = damagedRun('tidy', (d) => {
+    mkdirSync(join(d, 'checkpoints', '.tmp-step-00000008-4242'));
+    writeFileSync(join(d, 'checkpoints', '.tmp-step-00000008-4242', 'weights.safetensors'), 'half');
+  });
+  const r = resumeDamaged(runDir);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(readdirSync(join(runDir, 'checkpoints')).sort(), ['latest', 'step-00000006', 'step-00000007']);
+  const checkpointEvents = events(runDir).flatMap((e) => (e.type === 'checkpoint' ? [e.dir] : []));
+  assert.deepEqual(checkpointEvents, ['step-00000002', 'step-00000004', 'step-00000006', 'step-00000007'], 'the resumed checkpoint keeps its event, each once');
+
+  // Falling back from a damaged step-00000006: its event goes with the steps it covered, and the
+  // step-00000006 written again by the resume has one event, its own.
+  const fallback = damagedRun('tidy-fallback', (d) => writeFileSync(checkpointFile(d, 6, 'state.json'), 'null'));
+  const f = runCli(['resume', fallback, '--max-steps', '6']);
+  assert.equal(f.status, 0, f.stderr);
+  const after = events(fallback).filter((e) => e.type === 'checkpoint');
+  assert.deepEqual(after.map((e) => e.dir), ['step-00000002', 'step-00000004', 'step-00000006']);
+  assert.deepEqual(readdirSync(join(fallback, 'checkpoints')).sort(), ['latest', 'step-00000004', 'step-00000006']);
+});
+
+test('a checkpoint from before manifests (no manifest.json) is resumed, checked for structure only, and says so', () => {
+  const runDir = damagedRun('no-manifest', (d) => rmSync(checkpointFile(d, 6, 'manifest.json')));
+  const r = resumeDamaged(runDir);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(events(runDir).some((e) => e.type === 'log' && e.message === 'step-00000006 has no manifest.json (written before checkpoints had checksums): checked for structure only'));
+  assert.ok(events(runDir).some((e) => e.type === 'log' && /^resumed from step-00000006 /.test(e.message)));
+  // Its structure is still checked: a state.json that fails its schema falls back.
+  const bad = damagedRun('no-manifest-bad-state', (d) => {
+    rmSync(checkpointFile(d, 6, 'manifest.json'));
+    writeFileSync(checkpointFile(d, 6, 'state.json'), JSON.stringify({ ...JSON.parse(readFileSync(checkpointFile(d, 6, 'state.json'), 'utf8')), eventsBytes: -1 }));
+  });
+  const b = resumeDamaged(bad);
+  assert.equal(b.status, 0, b.stderr);
+  assert.match(b.stdout, /resuming from step-00000004, the newest usable checkpoint; passed over \S+state\.json: is damaged: eventsBytes: Too small/);
 });

@@ -3,11 +3,8 @@
 //
 // Each command's module is imported only when that command runs: most of them load tfjs, and
 // `crate-lab lsp` must not (SPEC §2: the language server never loads it).
-import { FileFormatError } from '../io/fileFormatError.js';
-import { ShapeError } from '../model/architecture.js';
+import { commandFailure } from './commandFailure.js';
 import { UsageError } from './usageError.js';
-import { ConfigError } from '../config/index.js';
-import { TrainingSetupError } from '../train/setupError.js';
 
 type Run = (argv: string[]) => void | number | Promise<void | number>;
 interface Command {
@@ -42,13 +39,6 @@ async function help(): Promise<string> {
   return `${lines.join('\n')}\n`;
 }
 
-/** Errors that are the user's to fix: bad flags, files, shapes. */
-function isUserError(e: unknown): boolean {
-  if (e instanceof UsageError || e instanceof FileFormatError || e instanceof ShapeError || e instanceof TrainingSetupError) return true;
-  const code = (e as { code?: unknown })?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
-}
-
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
@@ -68,18 +58,9 @@ async function main(argv: string[]): Promise<number> {
     return (await (await command.load()).run(rest)) ?? 0;
   } catch (e) {
     if (process.env.CRATE_LAB_DEBUG) console.error(e);
-    if (e instanceof ConfigError) {
-      // One `file:line:col: path: message` line per mistake, as compilers print them.
-      process.stderr.write(`${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof Error && isUserError(e)) {
-      // node:util's parseArgs explains over several lines; the contract is one.
-      process.stderr.write(`crate-lab ${name}: ${e.message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ')}\n`);
-      return 2;
-    }
-    process.stderr.write(`crate-lab ${name}: internal error: ${(e as Error)?.message ?? String(e)} (CRATE_LAB_DEBUG=1 shows the stack)\n`);
-    return 1;
+    const failure = commandFailure(name, e);
+    process.stderr.write(failure.text);
+    return failure.code;
   }
 }
 

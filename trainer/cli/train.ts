@@ -1,9 +1,10 @@
 // crate-lab train / resume / stop (SPEC §7): runs in this process; a progress line on a TTY,
 // JSON lines with --json.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { NotARegularFile, readRegularFile } from '../io/regularFile.js';
 import { loadConfigFile, parseConfig, ConfigError, type ResolvedConfig, resolveConfig } from '../config/index.js';
 import { isLiveStatus, runFiles, type RunInfo } from '../run/format.js';
 import { RunInfoError, readRunInfo as readCheckedRunInfo } from '../run/runInfoFile.js';
@@ -117,6 +118,16 @@ function readRunInfo(runDir: string): RunInfo {
   }
 }
 
+/** config.yaml of a run: a regular file, not a link (it could show another run's config as this one's). */
+function readRunConfig(file: string): string {
+  try {
+    return readRegularFile(file, { noFollow: true, maxBytes: 1 << 20 }).toString('utf8');
+  } catch (e) {
+    if (e instanceof NotARegularFile) throw new UsageError(`${file} ${e.message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`${file} ${code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? (e as Error).message})`}`);
+  }
+}
 
 export async function resume(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'max-steps': { type: 'string' }, patch: { type: 'string' }, device: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
@@ -127,7 +138,7 @@ export async function resume(argv: string[]): Promise<number> {
     throw new UsageError(`${runDir} is still running (pid ${info.pid}); stop it first: crate-lab stop ${runDir}`);
   }
   const configFile = join(runDir, runFiles.config);
-  const parsed = parseConfig(readFileSync(configFile, 'utf8'), configFile);
+  const parsed = parseConfig(readRunConfig(configFile), configFile);
   if (!parsed.config) throw new ConfigError(configFile, parsed.diagnostics);
   const config = withOverrides(parsed.config, configFile, { maxSteps: positiveInt('max-steps', values['max-steps']), patch: positiveInt('patch', values.patch) });
   // The run may resume on another GPU than it started on (run.json then names the new one).

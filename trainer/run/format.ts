@@ -101,7 +101,7 @@ export const runFiles = {
    */
   probe: 'probe.bin',
   checkpoints: 'checkpoints',
-  /** Text file naming the newest complete checkpoint directory; written last. */
+  /** Text file naming the newest complete checkpoint directory (its name only, step-NNNNNNNN); written last. */
   latest: join('checkpoints', 'latest'),
 } as const;
 
@@ -131,10 +131,19 @@ export const scalarsLayout = {
   keys: ['loss', 'lr', 'imagesPerSecond', 'accuracy', 'srrLoss', 'validation.loss', 'validation.accuracy', 'test.loss', 'test.accuracy'],
 } as const;
 
+/**
+ * One checkpoint folder, checkpoints/step-NNNNNNNN/. state.json is the loop state (its schema:
+ * checkpointState.ts) with the sizes of events.jsonl, attention.bin and scalars.bin at its step.
+ * manifest.json, written last, records `{ format: 1, files: { <name>: { bytes, sha256 } } }` for
+ * the other three; a resume takes a checkpoint only when they match it, and otherwise falls back to
+ * the newest older one that does. Checkpoints from before manifests have none and are checked for
+ * structure only.
+ */
 export const checkpointFiles = {
   weights: 'weights.safetensors',
   optimizer: 'optimizer.safetensors',
   state: 'state.json',
+  manifest: 'manifest.json',
 } as const;
 
 export function checkpointDirName(step: number): string {

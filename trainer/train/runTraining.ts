@@ -2,7 +2,6 @@
 // random is derived from (seed, step), and the checkpoint holds weights, optimizer moments and
 // the append-only files' sizes, so a resumed run repeats an uninterrupted one bit for bit.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, type Tensor } from '../tf.js';
 import { initBackend } from '../backend/select.js';
@@ -23,10 +22,11 @@ import type { NamedTensor } from '../io/safetensors.js';
 import { derivedRng } from '../random/derivedRng.js';
 import { randomStreams } from '../random/streams.js';
 import { Rng } from '../random/rng.js';
-import { type Checkpoint, checkpointNames, latestCheckpointDir, loadCheckpoint, saveCheckpoint } from '../run/checkpoints.js';
-import { checkpointDirName, type RunStatus, runFiles } from '../run/format.js';
+import { type Checkpoint, checkpointNames, latestCheckpointDir, removeCheckpointsAfter, saveCheckpoint } from '../run/checkpoints.js';
+import type { LoopState } from '../run/checkpointState.js';
+import { checkpointDirName, checkpointFiles, type RunStatus, runFiles } from '../run/format.js';
 import { fsFault, makeDirectories } from '../run/fsFault.js';
-import { type AppendOnlySizes, RunWriter } from '../run/runWriter.js';
+import { RunWriter } from '../run/runWriter.js';
 import { RunFileError, checkRunFiles } from '../run/runFileAccess.js';
 import { RunLockedError, TrainerGuard } from '../run/trainerGuard.js';
 import { AdamW, scaleToNorm } from './adamw.js';
@@ -38,20 +38,11 @@ import { yieldToEventLoop } from './eventLoop.js';
 import { batchGradients, readStatistics } from './gradients.js';
 import { introspect, writeProbeImages } from './introspection.js';
 import { backendMicroBatch } from './microBatch.js';
+import { chooseResumePoint, eventsThroughCheckpoint } from './resumePoint.js';
 import { learningRate } from './schedule.js';
 import { sumTensors } from './sumTensors.js';
 import { TrainingSetupError } from './setupError.js';
 
-
-/** The loop state a checkpoint stores besides tensors, with the append-only files' sizes at its step. */
-export interface LoopState extends AppendOnlySizes {
-  step: number;
-  epoch: number;
-  configHash: string;
-  adamStep: number;
-  /** Every stream (data order, augmentation, SRR layers) is derived from (seed, stream, step). */
-  seed: number;
-}
 
 export interface Progress {
   step: number;
@@ -221,8 +212,9 @@ export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}): Pr
 }
 
 /**
- * Continues a run from its latest checkpoint; `config` is its config.yaml, possibly overridden.
- * Takes the run's lock first: a second trainer of the same run fails before it reads or writes.
+ * Continues a run from its latest usable checkpoint (resumePoint.ts); `config` is its config.yaml,
+ * possibly overridden. Takes the run's lock first: a second trainer of the same run fails before
+ * it reads or writes.
  */
 export async function resumeRun(runDir: string, config: ResolvedConfig, hooks: RunHooks = {}): Promise<RunOutcome> {
   let guard: TrainerGuard;
@@ -241,9 +233,8 @@ export async function resumeRun(runDir: string, config: ResolvedConfig, hooks: R
 }
 
 async function resumeLocked(runDir: string, config: ResolvedConfig, hooks: RunHooks, guard: TrainerGuard): Promise<RunOutcome> {
-  const ckptDir = latestCheckpointDir(runDir);
-  if (!ckptDir || !existsSync(ckptDir)) throw new TrainingSetupError(`${runDir} has no checkpoint to resume from`);
-  const ckpt = loadCheckpoint<LoopState>(ckptDir);
+  const point = chooseResumePoint(runDir);
+  const ckpt = point.checkpoint;
   const { shape, feed, backend } = await prepare(config);
   const total = totalSteps(config, feed.stepsPerEpoch);
   const adapted = adaptToShape(ckpt, shape);
@@ -253,22 +244,34 @@ async function resumeLocked(runDir: string, config: ResolvedConfig, hooks: RunHo
   const stop = new StopSignal();
   let run: RunWriter;
   try {
-    run = RunWriter.reopen(runDir, ckpt.state, stringifyConfig(config), guard);
+    const eventsBytes = eventsThroughCheckpoint(runDir, point);
+    run = RunWriter.reopen(runDir, { ...ckpt.state, eventsBytes: eventsBytes ?? ckpt.state.eventsBytes }, stringifyConfig(config), guard);
     stop.attach(run);
+    if (eventsBytes === undefined) run.event({ type: 'checkpoint', step: ckpt.state.step, epoch: ckpt.state.epoch, dir: point.name });
+    removeCheckpointsAfter(runDir, point.name);
   } catch (e) {
     stop.dispose();
     feed.close();
+    // The variables are registered by name: left, they would block another run in this process.
+    optimizer.dispose();
+    tf.dispose(Object.values(vars));
     throw e;
   }
+  if (point.passedOver.length > 0) {
+    const message = `resuming from ${point.name}, the newest usable checkpoint; passed over ${point.passedOver.join('; ')}`;
+    run.log('warn', message, ckpt.state.step);
+    hooks.onEvent?.(message);
+  }
+  if (!ckpt.checksummed) run.log('info', `${point.name} has no ${checkpointFiles.manifest} (written before checkpoints had checksums): checked for structure only`, ckpt.state.step);
   saveProbeImages(feed, config, run); // only when missing (a run from before probe.bin, or introspection turned on)
   run.update({ backend, totalSteps: total, configHash: configHash(config), step: ckpt.state.step, epoch: ckpt.state.epoch });
-  run.log('info', `resumed from ${ckptDir.split('/').pop()} on ${backend}${adapted.changed.length > 0 ? ` with patch ${shape.patch} (resampled ${adapted.changed.join(', ')})` : ''}`, ckpt.state.step);
+  run.log('info', `resumed from ${point.name} on ${backend}${adapted.changed.length > 0 ? ` with patch ${shape.patch} (resampled ${adapted.changed.join(', ')})` : ''}`, ckpt.state.step);
   hooks.onStart?.(runDir, backend);
   return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config, total), backend, stop }, ckpt.state.step, hooks);
 }
 
 /** A checkpoint's weights for the resumed shape: only the patch (and so the token grid) may change. */
-function adaptToShape(ckpt: Checkpoint<LoopState>, shape: ModelShape): { weights: Map<string, NamedTensor>; changed: string[] } {
+function adaptToShape(ckpt: Checkpoint, shape: ModelShape): { weights: Map<string, NamedTensor>; changed: string[] } {
   const from = checkpointShape({ tensors: ckpt.weights, metadata: ckpt.metadata }, {}, ckpt.dir);
   const fixed = ['arch', 'dim', 'depth', 'heads', 'channels', 'classes', 'overcomplete', 'decoupled', 'residual'] as const;
   const differs = fixed.filter((k) => from[k] !== shape[k]);
