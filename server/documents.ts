@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { type Document as YamlDocument, parseDocument } from 'yaml';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { type ParseResult, parseConfig } from '../trainer/config/index.js';
+import { refusal } from '../trainer/config/yamlSource.js';
 
 export const configSuffix = '.crate.yaml';
 
@@ -41,7 +42,8 @@ export function analyze(doc: TextDocument): Analysis {
   // Relative paths (data.dir, runsDir) resolve against the config's folder, so file checks
   // need a real location; a document that is not on disk is checked without them.
   const result = file ? parseConfig(text, file) : parseConfig(text, `/untitled${configSuffix}`, { files: false });
-  const analysis: Analysis = { version: doc.version, text, result, yaml: parseDocument(text, { uniqueKeys: false }) };
+  // A refused text (too long, too deep) is not parsed here either: its features see an empty tree.
+  const analysis: Analysis = { version: doc.version, text, result, yaml: parseDocument(refusal(text) ? '' : text, { uniqueKeys: false }) };
   cache.set(doc.uri, analysis);
   return analysis;
 }
