@@ -5,7 +5,7 @@ import { type Diagnostic, type Range, dottedPath } from './diagnostics.js';
 import type { FileProbe } from './files.js';
 import type { ResolvedConfig } from './resolved.js';
 import { resolveConfig } from './resolve.js';
-import { maxListedDiagnostics, readYaml } from './yamlSource.js';
+import { maxListedDiagnostics, readYaml, type YamlSource } from './yamlSource.js';
 
 export interface ParseOptions {
   /** How to look at the disk (default: the real one); false skips every file-system check. */
@@ -23,7 +23,11 @@ const byPosition = (a: { range: Range }, b: { range: Range }): number =>
   a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character;
 
 export function parseConfig(text: string, file: string, options: ParseOptions = {}): ParseResult {
-  const source = readYaml(text);
+  return checkYaml(readYaml(text), file, options);
+}
+
+/** parseConfig of a text already read (the language server keeps the tree for its features). */
+export function checkYaml(source: YamlSource, file: string, options: ParseOptions = {}): ParseResult {
   // After a syntax error the data is a guess; checking it would bury the real mistake.
   if (source.value === undefined) return { diagnostics: source.syntax };
   const { config, problems } = resolveConfig(source.value, { file, files: options.files });

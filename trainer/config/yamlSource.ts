@@ -6,6 +6,8 @@ import { type Alias, type Document, isAlias, isMap, isNode, isPair, isScalar, is
 import type { Diagnostic, PathSegment, Range } from './diagnostics.js';
 
 export interface YamlSource {
+  /** The YAML tree with source ranges (empty for a refused text), for "what is at this position". */
+  tree: Document;
   /** The document as plain data; undefined when it has syntax errors. */
   value: unknown;
   syntax: Diagnostic[];
@@ -34,11 +36,11 @@ const startRange: Range = { start: { line: 0, character: 0 }, end: { line: 0, ch
 
 /** A YAML source with nothing in it but one error on its first character. */
 function refused(message: string): YamlSource {
-  return { value: undefined, syntax: [{ message, severity: 'error', code: 'syntax', path: '', range: startRange }], locate: () => startRange };
+  return { tree: parseDocument(''), value: undefined, syntax: [{ message, severity: 'error', code: 'syntax', path: '', range: startRange }], locate: () => startRange };
 }
 
 /** Why the text is not even parsed (too long, too deeply nested), or undefined. */
-export function refusal(text: string): string | undefined {
+function refusal(text: string): string | undefined {
   if (text.length > maxConfigLength) return `the config is ${text.length} characters long; a run config is at most ${maxConfigLength} (256 KB)`;
   const depth = flowDepth(text);
   if (depth > maxFlowDepth) return `brackets nest ${depth.toLocaleString('en-US')} levels deep; a run config nests at most ${maxFlowDepth}`;
@@ -164,7 +166,7 @@ export function readYaml(text: string): YamlSource {
     return first && isScalar(first.key) ? nodeRange(first.key) : nodeRange(doc.contents);
   }
 
-  return { value, syntax, locate };
+  return { tree: doc, value, syntax, locate };
 }
 
 interface TreeFaults {
