@@ -588,7 +588,7 @@ test('fuzz: 1,000 mutated configs never crash the server and each gets its diagn
 });
 
 // Bounds for this slow, shared 2-core CI machine; the product targets (hover < 100 ms, the worst
-// diagnostics time) are measured by `npm run bench:server -- --language` and kept in
+// diagnostics time) are measured by `node scripts/bench-server.mjs --language` and kept in
 // docs/performance.md. Before issue 11 these documents took 10–72 s or crashed the parse.
 const hostileDiagnosticsMs = 2_000;
 const hostileHoverMs = 1_500;
