@@ -7,6 +7,7 @@
 // the client's eventsAppended notification. The same first request is also measured for a run
 // without scalars.bin (a run from before it), which the server reads from the JSON lines.
 // Usage: node scripts/build.mjs && node scripts/bench-server.mjs [--runs 100] [--steps 100000] [--keep DIR]
+// or, for hostile documents against the language features (issue 11): ... bench-server.mjs --language
 // Targets: index < 5 s, series < 50 ms (the first request of a finished run, which loads it, and the
 // later ones), RSS < 300 MB, latency < 100 ms (median).
 import { spawn } from 'node:child_process';
@@ -24,7 +25,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // scalars.bin is encoded by the trainer's own codec (tfjs-free TypeScript, loaded through tsx), so
 // the benchmark reads what a trainer writes, not a second idea of the layout.
 const { encodeScalarsRecords, scalarsFileHeader } = await tsImport('../trainer/run/scalarsFile.ts', import.meta.url);
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '100' }, steps: { type: 'string', default: '100000' }, keep: { type: 'string' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '100' }, steps: { type: 'string', default: '100000' }, keep: { type: 'string' }, language: { type: 'boolean', default: false } } });
+if (values.language) {
+  await benchLanguage();
+  process.exit(0);
+}
 const runs = Number(values.runs);
 const steps = Number(values.steps);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -168,3 +173,53 @@ console.log(
   ].join('\n'),
 );
 if (!values.keep) rmSync(runsDir, { recursive: true, force: true });
+
+/**
+ * `--language` (issue 11): hostile documents A (test/support/hostileConfigs.ts, plus 1 MB forms of
+ * each) are opened and changed while document B is hovered; reports the worst hover delay on B and
+ * the worst time to A's diagnostics. Target: hover delay < 100 ms.
+ */
+async function benchLanguage() {
+  const { hostileConfigs } = await tsImport('../test/support/hostileConfigs.ts', import.meta.url);
+  const megabyte = 1024 * 1024;
+  const shapes = Object.entries(hostileConfigs).map(([name, make]) => [name, make()]);
+  for (const [name, text] of [...shapes]) if (text.length < megabyte) shapes.push([`${name}, repeated to 1 MB`, text.repeat(Math.ceil(megabyte / text.length)).slice(0, megabyte)]);
+  const server = spawn(process.execPath, [join(root, 'dist', 'server', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lsp = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
+  const published = new Map();
+  lsp.onNotification('textDocument/publishDiagnostics', (p) => published.get(`${p.uri}@${p.version}`)?.(p));
+  lsp.listen();
+  await lsp.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { diagnosticsDelayMs: 0 } });
+  await lsp.sendNotification('initialized', {});
+  const b = 'file:///bench/b.crate.yaml';
+  await lsp.sendNotification('textDocument/didOpen', { textDocument: { uri: b, languageId: 'yaml', version: 1, text: 'name: b\nmodel: { arch: crate, size: tiny }\n' } });
+  const hover = async () => {
+    const t = performance.now();
+    await lsp.sendRequest('textDocument/hover', { textDocument: { uri: b }, position: { line: 0, character: 1 } });
+    return performance.now() - t;
+  };
+  await hover();
+  const rows = [];
+  for (const [i, [name, text]] of shapes.entries()) {
+    const uri = `file:///bench/a${i}.crate.yaml`;
+    const rounds = [];
+    for (let version = 1; version <= 3; version++) {
+      const diagnosed = new Promise((resolve) => published.set(`${uri}@${version}`, resolve));
+      const t = performance.now();
+      if (version === 1) await lsp.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'yaml', version, text } });
+      else await lsp.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text: `${text} ` }] });
+      const hoverMs = await hover();
+      const { diagnostics } = await diagnosed;
+      rounds.push({ hoverMs, diagnosticsMs: performance.now() - t, count: diagnostics.length });
+    }
+    const worst = (k) => +Math.max(...rounds.map((r) => r[k])).toFixed(1);
+    rows.push({ document: name, chars: text.length, worstDiagnosticsMs: worst('diagnosticsMs'), worstHoverOnOtherMs: worst('hoverMs'), diagnostics: rounds[0].count });
+  }
+  await lsp.sendRequest('shutdown');
+  await lsp.sendNotification('exit');
+  for (const r of rows) console.log(JSON.stringify(r));
+  const worstHover = Math.max(...rows.map((r) => r.worstHoverOnOtherMs));
+  const worstMegabyte = Math.max(...rows.filter((r) => r.chars >= megabyte).map((r) => r.worstDiagnosticsMs));
+  console.log(`worst hover delay on another document ${worstHover} ms (< 100) ${worstHover < 100 ? 'ok' : 'MISSED'}`);
+  console.log(`worst diagnostics time of a 1 MB document ${worstMegabyte} ms; of any ${Math.max(...rows.map((r) => r.worstDiagnosticsMs))} ms`);
+}

@@ -458,3 +458,25 @@ test('fuzz: 500 mutated configs never make parseConfig throw', async () => {
   // The mutations are mild enough that some configs survive, and strong enough that most do not.
   assert.ok(withConfig > 10 && withConfig < 450, `${withConfig} of 500 mutated configs were valid`);
 });
+
+test('hostile texts: refused before parsing when too long or too deep, aliases bounded, diagnostics capped (issue 11)', () => {
+  const tooLong = parse(`${MINIMAL}# ${'x'.repeat(256 * 1024)}\n`);
+  assert.equal(tooLong.diagnostics.length, 1);
+  assert.match(tooLong.diagnostics[0].message, /^the config is \d+ characters long; a run config is at most 262144 \(256 KB\)$/);
+  const deep = parse(`seed: ${'['.repeat(65)}${']'.repeat(65)}\n${MINIMAL}`);
+  assert.deepEqual(deep.diagnostics.map((d) => d.message), ['brackets nest 65 levels deep; a run config nests at most 64']);
+  // Brackets inside quotes and comments are no nesting.
+  assert.equal(parse(`${MINIMAL}name: "${'['.repeat(100)}" # ${'{'.repeat(100)}\n`).diagnostics.length, 0);
+  const aliases = only(`x: &x 1\nl: [${Array.from({ length: 101 }, () => '*x').join(', ')}]\n${MINIMAL}`);
+  assert.match(aliases.message, /^more than 100 aliases/);
+  // 101 aliases on line 2, each "*x" 2 characters with ", " between: the 101st starts at 4 + 100 × 4.
+  assert.deepEqual(aliases.range.start, { line: 1, character: 404 });
+  // 30 names: the first is no duplicate, 29 are.
+  const duplicates = parse(`${MINIMAL}${'name: x\n'.repeat(30)}`).diagnostics;
+  assert.equal(duplicates.length, 21);
+  assert.deepEqual(duplicates.slice(0, 20).map((d) => [d.message, d.range.start.character, d.range.end.character]), Array(20).fill(['Map keys must be unique', 0, 4]));
+  assert.equal(duplicates[20].message, 'and 9 more syntax problems');
+  const unknown = parse(`${MINIMAL}${Array.from({ length: 25 }, (_, i) => `k${i}: 1\n`).join('')}`).diagnostics;
+  assert.equal(unknown.length, 21);
+  assert.equal(unknown[20].message, 'and 5 more problems');
+});

@@ -15,6 +15,7 @@ import { encodeSafetensors, type NamedTensor, readSafetensors } from '../trainer
 import { loadCheckpoint, latestCheckpointDir } from '../trainer/run/checkpoints.js';
 import { Rng } from '../trainer/random/rng.js';
 import { type CliResult, cliPath, runCli } from './support/cli.js';
+import { hostileConfigs } from './support/hostileConfigs.js';
 import { waitFor } from './support/waitFor.js';
 import { events, exited, firstCheckpoint, onlyRun, runInfo, spawnCli } from './support/runs.js';
 import { fillUp, tmpfsForTest, type Tmpfs } from './support/tmpfs.js';
@@ -597,4 +598,23 @@ test('a checkpoint from before manifests (no manifest.json) is resumed, checked 
   const b = resumeDamaged(bad);
   assert.equal(b.status, 0, b.stderr);
   assert.match(b.stdout, /resuming from step-00000004, the newest usable checkpoint; passed over \S+state\.json: is damaged: eventsBytes: Too small/);
+});
+
+// Bound for this slow, shared 2-core machine, the CLI's start included; before issue 11 these
+// configs took 10–72 s, printed 4,000 lines or overflowed the stack.
+const hostileTrainMs = 10_000;
+
+test('hostile configs (alias chains, huge maps, thousands of duplicate keys, deep nesting) fail fast in at most 21 lines', () => {
+  let i = 0;
+  for (const [shape, make] of Object.entries(hostileConfigs)) {
+    const config = writeConfig(`hostile-${i++}`, make());
+    const t = performance.now();
+    const r = train(config, join(tmp, 'runs-hostile'));
+    const ms = performance.now() - t;
+    assert.equal(r.status, 2, `${shape}: exit code (stderr: ${r.stderr.slice(0, 500)})`);
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.ok(lines.length <= 21, `${shape}: ${lines.length} lines`);
+    assert.doesNotMatch(r.stderr, /^\s+at |internal error|call stack/m, shape);
+    assert.ok(ms < hostileTrainMs, `${shape}: ${ms.toFixed(0)} ms`);
+  }
 });

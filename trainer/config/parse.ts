@@ -5,7 +5,7 @@ import { type Diagnostic, type Range, dottedPath } from './diagnostics.js';
 import type { FileProbe } from './files.js';
 import type { ResolvedConfig } from './resolved.js';
 import { resolveConfig } from './resolve.js';
-import { readYaml } from './yamlSource.js';
+import { maxListedDiagnostics, readYaml, type YamlSource } from './yamlSource.js';
 
 export interface ParseOptions {
   /** How to look at the disk (default: the real one); false skips every file-system check. */
@@ -23,13 +23,21 @@ const byPosition = (a: { range: Range }, b: { range: Range }): number =>
   a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character;
 
 export function parseConfig(text: string, file: string, options: ParseOptions = {}): ParseResult {
-  const source = readYaml(text);
+  return checkYaml(readYaml(text), file, options);
+}
+
+/** parseConfig of a text already read (the language server keeps the tree for its features). */
+export function checkYaml(source: YamlSource, file: string, options: ParseOptions = {}): ParseResult {
   // After a syntax error the data is a guess; checking it would bury the real mistake.
   if (source.value === undefined) return { diagnostics: source.syntax };
   const { config, problems } = resolveConfig(source.value, { file, files: options.files });
+  // Errors first, so that a flood of warnings never hides one; each located problem costs a walk
+  // of its mapping, so a 20,000-key document reports its first few and a count (issue 11).
+  const ordered = [...problems.filter((p) => p.severity === 'error'), ...problems.filter((p) => p.severity !== 'error')];
+  const shown = ordered.slice(0, maxListedDiagnostics);
   const diagnostics = [
     ...source.syntax,
-    ...problems.map(
+    ...shown.map(
       (p): Diagnostic => ({
         message: p.message,
         severity: p.severity,
@@ -40,5 +48,10 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
       }),
     ),
   ].sort(byPosition);
+  const omitted = ordered.slice(shown.length);
+  if (omitted.length > 0) {
+    const severity = omitted.some((p) => p.severity === 'error') ? 'error' : 'warning';
+    diagnostics.push({ message: `and ${omitted.length.toLocaleString('en-US')} more problems`, severity, code: omitted[0].code, path: '', range: diagnostics[diagnostics.length - 1].range });
+  }
   return config ? { config, diagnostics } : { diagnostics };
 }
