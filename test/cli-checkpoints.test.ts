@@ -121,6 +121,8 @@ test('mismatched inputs, shapes and files are one clear error each', () => {
     [['infer', '--checkpoint', c.weights, '--input', c.input, '--output', join(tmp, 'absent', 'logits.npy')], new RegExp(`^crate-lab infer: --output ${tmp}/absent/logits\\.npy: the folder ${tmp}/absent does not exist$`, 'm')],
     [['infer', '--checkpoint', c.weights, '--input', c.input, '--output', tmp], new RegExp(`^crate-lab infer: --output ${tmp} is a folder; name a file to write$`, 'm')],
     [['infer', '--checkpoint', c.weights, '--input', c.input, '--output', join(c.input, 'logits.npy')], new RegExp(`^crate-lab infer: --output ${c.input}/logits\\.npy: ${c.input} is not a folder$`, 'm')],
+    // Written beside and renamed over, a FIFO (or a device, as root) would be replaced by a file.
+    [['infer', '--checkpoint', c.weights, '--input', c.input, '--output', fifo], new RegExp(`^crate-lab infer: --output ${fifo} is a FIFO; name a regular file to write$`, 'm')],
     [['metrics', '--checkpoint', c.weights, '--input', c.input, '--attention-out', join(tmp, 'absent', 'maps.npy')], /^crate-lab metrics: --attention-out .*\/absent\/maps\.npy: the folder .*\/absent does not exist$/m],
   ];
   for (const [args, message] of cases) {

@@ -52,7 +52,12 @@ const badArgs: Array<[string[], RegExp]> = [
   [['inspect', '--arch', 'crate', '--depth', '999999999', '--width', '8', '--heads', '2', '--patch', '4', '--image', '8', '--classes', '2'], /^crate-lab inspect: depth must not exceed 128, got 999999999$/m],
   [['inspect', '--arch', 'crate', '--size', 'tiny', '--width', '100000'], /^crate-lab inspect: (--width|dim) must not exceed 8192/m],
   [['lsp'], /^crate-lab lsp: lsp talks LSP over stdin and stdout: crate-lab lsp --stdio$/m],
-  [['bench', '--arch', 'crate', '--depth', '1', '--width', '8', '--heads', '2', '--patch', '4', '--image', '8', '--channels', '1', '--warmup', 'abc'], /^crate-lab bench: --warmup must be a non-negative integer; got "abc"$/m],
+  [['bench', '--arch', 'crate', '--depth', '1', '--width', '8', '--heads', '2', '--patch', '4', '--image', '8', '--channels', '1', '--warmup', 'abc'], /^crate-lab bench: --warmup must be a non-negative integer, got "abc"$/m],
+  // Number() reads "" and "-0" as 0: the warm-up count takes decimal digits only.
+  [['bench', '--arch', 'crate', '--depth', '1', '--width', '8', '--heads', '2', '--patch', '4', '--image', '8', '--channels', '1', '--warmup', ''], /^crate-lab bench: --warmup must be a non-negative integer, got ""$/m],
+  [['bench', '--arch', 'crate', '--depth', '1', '--width', '8', '--heads', '2', '--patch', '4', '--image', '8', '--channels', '1', '--warmup=-0'], /^crate-lab bench: --warmup must be a non-negative integer, got "-0"$/m],
+  // A batch whose random images cannot fit in memory (it was a RangeError, an internal error).
+  [['bench', '--arch', 'crate', '--depth', '1', '--width', '8', '--heads', '2', '--patch', '4', '--image', '8', '--channels', '1', '--backend', 'cpu', '--batch', '99999999999'], /^crate-lab bench: --batch 99999999999: its 8×8×1 images alone need \d+\.\d GiB, more than the \d+\.\d GiB of memory here$/m],
   [['lsp', '--socket=5000'], /crate-lab lsp --stdio \(got --socket=5000\)$/m],
   [['frobnicate'], /unknown command "frobnicate"/],
 ];

@@ -1,5 +1,7 @@
 // crate-lab bench: training and inference throughput of a shape on random data, after warm-up.
+import { totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import type { CliIo } from './cliIo.js';
 import { tf } from '../tf.js';
 import { resolveShape } from '../model/architecture.js';
 import { initializeParameters } from '../model/initialize.js';
@@ -9,7 +11,7 @@ import { Rng } from '../random/rng.js';
 import { batchGradients, crossEntropy } from '../train/gradients.js';
 import { backendMicroBatch } from '../train/microBatch.js';
 import { backendOptions, useBackend } from './backendFlag.js';
-import { parseArch, parseSize, positiveInt, shapeOptions, shapeOverrides } from './shapeFlags.js';
+import { nonNegativeInt, parseArch, parseSize, positiveInt, shapeOptions, shapeOverrides } from './shapeFlags.js';
 import { UsageError } from './usageError.js';
 import { type KernelProfile, profileKernels } from './kernelProfile.js';
 
@@ -18,7 +20,9 @@ export const benchUsage =
 
 const benchParts = ['train', 'infer'] as const;
 
-export async function bench(argv: string[]): Promise<void> {
+const gib = (bytes: number): string => (bytes / 2 ** 30).toFixed(1);
+
+export async function bench(argv: string[], io: CliIo): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: { ...shapeOptions, ...backendOptions, batch: { type: 'string' }, steps: { type: 'string' }, 'micro-batch': { type: 'string' }, warmup: { type: 'string' }, only: { type: 'string' }, profile: { type: 'boolean' }, json: { type: 'boolean' } },
@@ -30,8 +34,7 @@ export async function bench(argv: string[]): Promise<void> {
   const shape = resolveShape(arch, parseSize(values.size), { classes: 10, ...overrides });
   const batch = positiveInt('batch', values.batch) ?? 64;
   const steps = positiveInt('steps', values.steps) ?? 5;
-  const warmup = values.warmup === undefined ? 2 : Number(values.warmup);
-  if (!Number.isInteger(warmup) || warmup < 0) throw new UsageError(`--warmup must be a non-negative integer; got "${values.warmup}"`);
+  const warmup = nonNegativeInt('warmup', values.warmup) ?? 2;
   // One part per process lets a caller time training and inference apart (bench:gpu does).
   const only = values.only;
   if (only !== undefined && !(benchParts as readonly string[]).includes(only)) throw new UsageError(`--only must be one of ${benchParts.join(', ')}; got "${only}"`);
@@ -42,62 +45,73 @@ export async function bench(argv: string[]): Promise<void> {
   const rng = new Rng(0);
   const host = initializeParameters(shape, rng);
   const specs = parameterSpecs(shape);
+  const pixels = batch * shape.channels * shape.image * shape.image;
+  // A batch whose images alone exceed the memory is a typo, not a measurement.
+  if (pixels * 4 > totalmem()) throw new UsageError(`--batch ${batch}: its ${shape.image}×${shape.image}×${shape.channels} images alone need ${gib(pixels * 4)} GiB, more than the ${gib(totalmem())} GiB of memory here`);
+  const images = tf.tensor(rng.fill(new Float32Array(pixels), () => rng.normal()), [batch, shape.channels, shape.image, shape.image]);
+  const labels = tf.tensor(Float32Array.from({ length: batch }, () => rng.int(shape.classes)), [batch]);
   const vars: Record<string, tf.Variable> = {};
   for (const spec of specs) vars[spec.name] = tf.variable(tf.tensor(host.get(spec.name)!.data, spec.shape), spec.trainable, spec.name);
   const trainable = specs.filter((p) => p.trainable).map((p) => p.name);
   const optimizer = tf.train.adam(1e-4);
-  const pixels = batch * shape.channels * shape.image * shape.image;
-  const images = tf.tensor(rng.fill(new Float32Array(pixels), () => rng.normal()), [batch, shape.channels, shape.image, shape.image]);
-  const labels = tf.tensor(Float32Array.from({ length: batch }, () => rng.int(shape.classes)), [batch]);
 
-  const trainStep = async (): Promise<void> => {
-    const { grads, statistics } = await batchGradients(vars, trainable, images, labels, shape, microBatch, 0);
-    optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
-    tf.dispose(Object.values(grads));
-    // The trainer's one read per step (loss, accuracy), then wait for the device.
-    await statistics.data();
-    statistics.dispose();
-    await vars[trainable[0]].data();
-  };
-  // Inference in micro-batch chunks too: the wasm heap keeps its high-water mark.
-  const inferStep = async (): Promise<void> => {
-    for (let start = 0; start < batch; start += microBatch) {
-      const n = Math.min(microBatch, batch - start);
-      const chunk = images.slice(start, n);
-      const { logits } = forward(chunk, vars, shape);
-      await logits.data();
-      tf.dispose([chunk, logits]);
-    }
-  };
-  const timeIt = async (step: () => Promise<void>): Promise<number> => {
-    for (let i = 0; i < warmup; i++) await step();
-    const t0 = performance.now();
-    for (let i = 0; i < steps; i++) await step();
-    return (batch * steps) / ((performance.now() - t0) / 1000);
-  };
-  const trainImagesPerSecond = only === 'infer' ? undefined : await timeIt(trainStep);
-  const inferImagesPerSecond = only === 'train' ? undefined : await timeIt(inferStep);
-  // One step of each timed part again, each dispatch timed apart: synchronous bodies (tf.time's
-  // contract), so training here is one forward+backward+update without reading the loss.
+  // Everything this bench made goes when it ends, however it ends: a caller may run another in
+  // the same process (tfjs names variables globally).
   const profile: { train?: KernelProfile; infer?: KernelProfile } = {};
-  if (values.profile) {
-    const varList = trainable.map((n) => vars[n]);
-    if (only !== 'infer') {
-      profile.train = await profileKernels(() => {
-        const { value, grads } = tf.variableGrads(() => crossEntropy(forward(images, vars, shape).logits, labels, shape.classes) as tf.Scalar, varList);
-        optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
-        tf.dispose([value, ...Object.values(grads)]);
-      });
+  let trainImagesPerSecond: number | undefined;
+  let inferImagesPerSecond: number | undefined;
+  try {
+    const trainStep = async (): Promise<void> => {
+      const { grads, statistics } = await batchGradients(vars, trainable, images, labels, shape, microBatch, 0);
+      optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+      tf.dispose(Object.values(grads));
+      // The trainer's one read per step (loss, accuracy), then wait for the device.
+      await statistics.data();
+      statistics.dispose();
+      await vars[trainable[0]].data();
+    };
+    // Inference in micro-batch chunks too: the wasm heap keeps its high-water mark.
+    const inferStep = async (): Promise<void> => {
+      for (let start = 0; start < batch; start += microBatch) {
+        const n = Math.min(microBatch, batch - start);
+        const chunk = images.slice(start, n);
+        const { logits } = forward(chunk, vars, shape);
+        await logits.data();
+        tf.dispose([chunk, logits]);
+      }
+    };
+    const timeIt = async (step: () => Promise<void>): Promise<number> => {
+      for (let i = 0; i < warmup; i++) await step();
+      const t0 = performance.now();
+      for (let i = 0; i < steps; i++) await step();
+      return (batch * steps) / ((performance.now() - t0) / 1000);
+    };
+    trainImagesPerSecond = only === 'infer' ? undefined : await timeIt(trainStep);
+    inferImagesPerSecond = only === 'train' ? undefined : await timeIt(inferStep);
+    // One step of each timed part again, each dispatch timed apart: synchronous bodies (tf.time's
+    // contract), so training here is one forward+backward+update without reading the loss.
+    if (values.profile) {
+      const varList = trainable.map((n) => vars[n]);
+      if (only !== 'infer') {
+        profile.train = await profileKernels(() => {
+          const { value, grads } = tf.variableGrads(() => crossEntropy(forward(images, vars, shape).logits, labels, shape.classes) as tf.Scalar, varList);
+          optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+          tf.dispose([value, ...Object.values(grads)]);
+        });
+      }
+      if (only !== 'train') profile.infer = await profileKernels(() => tf.dispose(forward(images, vars, shape).logits));
     }
-    if (only !== 'train') profile.infer = await profileKernels(() => tf.dispose(forward(images, vars, shape).logits));
+  } finally {
+    tf.dispose([...Object.values(vars), images, labels]);
+    optimizer.dispose();
   }
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
   const result = { backend, trainImagesPerSecond, inferImagesPerSecond, batch, microBatch, steps, peakRssMiB, shape, ...(values.profile ? { profile } : {}) };
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    io.stdout.write(`${JSON.stringify(result)}\n`);
     return;
   }
-  process.stdout.write(
+  io.stdout.write(
     `${shape.arch} d=${shape.dim} depth ${shape.depth} heads ${shape.heads}, ${shape.image}×${shape.image}×${shape.channels} patch ${shape.patch}, batch ${batch} (micro ${microBatch}), backend ${backend}\n` +
       [
         trainImagesPerSecond === undefined ? [] : [`train ${trainImagesPerSecond.toFixed(1)} images/s`],

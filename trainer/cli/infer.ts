@@ -1,5 +1,6 @@
 // crate-lab infer: logits of a weights file on images.
 import { parseArgs } from 'node:util';
+import type { CliIo } from './cliIo.js';
 import { tf } from '../tf.js';
 import { writeNpy } from '../io/npy.js';
 import { forward } from '../model/forward.js';
@@ -8,7 +9,7 @@ import { checkOutputPath, writeOutput } from './outputFlag.js';
 
 export const inferUsage = 'infer --checkpoint W.safetensors --input X.npy [--output logits.npy] [--arch A --heads K …] [--backend B] [--device N|NAME] [--batch N] [--json]';
 
-export async function infer(argv: string[]): Promise<void> {
+export async function infer(argv: string[], io: CliIo): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...checkpointOptions, output: { type: 'string' } }, strict: true });
   const output = values.output === undefined ? undefined : checkOutputPath('output', values.output);
   const { shape, params, images, batch, backend } = await loadCheckpointAndInput('infer', values);
@@ -25,9 +26,9 @@ export async function infer(argv: string[]): Promise<void> {
   const rows = Array.from({ length: count }, (_, i) => Array.from(logits.subarray(i * shape.classes, (i + 1) * shape.classes)));
   const predictions = rows.map((r) => r.indexOf(Math.max(...r)));
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ backend, shape, logits: rows, predictions })}\n`);
+    io.stdout.write(`${JSON.stringify({ backend, shape, logits: rows, predictions })}\n`);
     return;
   }
-  process.stdout.write(`${shape.arch}, ${count} image(s), backend ${backend}\n`);
-  rows.forEach((r, i) => process.stdout.write(`image ${i}: class ${predictions[i]}  logits ${r.map((v) => v.toFixed(4)).join(' ')}\n`));
+  io.stdout.write(`${shape.arch}, ${count} image(s), backend ${backend}\n`);
+  rows.forEach((r, i) => io.stdout.write(`image ${i}: class ${predictions[i]}  logits ${r.map((v) => v.toFixed(4)).join(' ')}\n`));
 }

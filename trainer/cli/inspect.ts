@@ -1,5 +1,6 @@
 // crate-lab inspect: parameter count, FLOPs per image and activation memory of a shape.
 import { parseArgs } from 'node:util';
+import type { CliIo } from './cliIo.js';
 import { presets, resolveShape } from '../model/architecture.js';
 import { activationBytesPerImage, forwardFlopsPerImage, trainingBytesPerImage } from '../model/cost.js';
 import { countParameters } from '../model/parameters.js';
@@ -8,7 +9,7 @@ import { UsageError } from './usageError.js';
 
 export const inspectUsage = 'inspect --arch A (--size S | --depth L --width D --heads K --patch P) [--image I --channels C --classes N] [--json]';
 
-export function inspect(argv: string[]): void {
+export function inspect(argv: string[], io: CliIo): void {
   const { values } = parseArgs({ args: argv, options: { ...shapeOptions, json: { type: 'boolean' } }, strict: true });
   const arch = parseArch(values.arch);
   if (!arch) throw new UsageError('inspect needs --arch');
@@ -19,7 +20,7 @@ export function inspect(argv: string[]): void {
   const activationBytes = activationBytesPerImage(shape);
   const table4 = size && (arch === 'crate-alpha' || arch === 'crate') ? presets[size].paramsMillions[arch] : undefined;
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ shape, parameters: params, forwardFlopsPerImage: flops, activationBytesPerImage: activationBytes, trainingBytesPerImage: trainingBytesPerImage(shape), table4ParamsMillions: table4 ?? null })}\n`);
+    io.stdout.write(`${JSON.stringify({ shape, parameters: params, forwardFlopsPerImage: flops, activationBytesPerImage: activationBytes, trainingBytesPerImage: trainingBytesPerImage(shape), table4ParamsMillions: table4 ?? null })}\n`);
     return;
   }
   const lines = [
@@ -28,5 +29,5 @@ export function inspect(argv: string[]): void {
     `forward FLOPs / image ${(flops / 1e9).toFixed(3)} GFLOP (training ≈ 3×)`,
     `activations / image   ${(activationBytes / 2 ** 20).toFixed(1)} MiB (float32, forward pass)`,
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  io.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -1,71 +1,9 @@
-// The crate-lab command line (SPEC §7). User mistakes are one line on stderr and exit code 2;
-// CRATE_LAB_DEBUG=1 adds stack traces.
-//
-// Each command's module is imported only when that command runs: most of them load tfjs, and
-// `crate-lab lsp` must not (SPEC §2: the language server never loads it).
-import { commandFailure } from './commandFailure.js';
-import { UsageError } from './usageError.js';
-
-type Run = (argv: string[]) => void | number | Promise<void | number>;
-interface Command {
-  load: () => Promise<{ run: Run; usage: string }>;
-  summary: string;
-}
-
-const lspUsage = 'lsp --stdio';
-/** The language server over stdio, as `node dist/server/server.js --stdio` runs it. */
-async function lsp(argv: string[]): Promise<number> {
-  if (argv.length !== 1 || argv[0] !== '--stdio') throw new UsageError(`lsp talks LSP over stdin and stdout: crate-lab ${lspUsage}${argv.length > 0 ? ` (got ${argv.join(' ')})` : ''}`);
-  const { runLanguageServer } = await import('../../server/languageServer.js');
-  await runLanguageServer();
-  return 0;
-}
-
-const commands: Record<string, Command> = {
-  train: { load: () => import('./train.js').then((m) => ({ run: m.train, usage: m.trainUsage })), summary: 'train a model from a *.crate.yaml run config into a run directory' },
-  resume: { load: () => import('./train.js').then((m) => ({ run: m.resume, usage: m.resumeUsage })), summary: 'continue a run from its latest checkpoint' },
-  stop: { load: () => import('./train.js').then((m) => ({ run: m.stop, usage: m.stopUsage })), summary: 'stop a running run (it checkpoints and exits)' },
-  inspect: { load: () => import('./inspect.js').then((m) => ({ run: m.inspect, usage: m.inspectUsage })), summary: 'parameter count, FLOPs per image and activation memory of a model shape' },
-  infer: { load: () => import('./infer.js').then((m) => ({ run: m.infer, usage: m.inferUsage })), summary: 'logits of a checkpoint on images' },
-  metrics: { load: () => import('./metrics.js').then((m) => ({ run: m.metrics, usage: m.metricsUsage })), summary: 'per-layer coding rates, sparsity, SRR measure and attention maps' },
-  bench: { load: () => import('./bench.js').then((m) => ({ run: m.bench, usage: m.benchUsage })), summary: 'training and inference throughput on random data' },
-  doctor: { load: () => import('./doctor.js').then((m) => ({ run: m.doctor, usage: m.doctorUsage })), summary: 'which compute backends load here, and why the others do not' },
-  lsp: { load: async () => ({ run: lsp, usage: lspUsage }), summary: 'the language server for *.crate.yaml (LSP over stdio), for any editor' },
-};
-
-async function help(): Promise<string> {
-  const lines = ['usage: crate-lab <command> [options]', '', 'commands:'];
-  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(9)} ${c.summary}`, `            crate-lab ${(await c.load()).usage}`);
-  return `${lines.join('\n')}\n`;
-}
-
-async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    process.stdout.write(await help());
-    return name === undefined ? 2 : 0;
-  }
-  const command = commands[name];
-  if (!command) {
-    process.stderr.write(`crate-lab: unknown command "${name}" (commands: ${Object.keys(commands).join(', ')})\n`);
-    return 2;
-  }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`usage: crate-lab ${(await command.load()).usage}\n`);
-    return 0;
-  }
-  try {
-    return (await (await command.load()).run(rest)) ?? 0;
-  } catch (e) {
-    if (process.env.CRATE_LAB_DEBUG) console.error(e);
-    const failure = commandFailure(name, e);
-    process.stderr.write(failure.text);
-    return failure.code;
-  }
-}
+// The crate-lab binary: the command line (dispatch.ts) on this process's streams.
+import { processIo } from './cliIo.js';
+import { runCli } from './dispatch.js';
 
 // Exit explicitly once stdout is flushed: backend worker threads (wasm) and GPU devices would
 // otherwise keep the process alive.
-void main(process.argv.slice(2)).then((code) => {
+void runCli(process.argv.slice(2), processIo).then((code) => {
   process.stdout.write('', () => process.exit(code));
 });

@@ -1,6 +1,7 @@
 // crate-lab metrics: the §4 per-layer metrics of a weights file on probe images, and the CLS
 // attention maps to a .npy file [layers, images, heads, H/P, W/P].
 import { parseArgs } from 'node:util';
+import type { CliIo } from './cliIo.js';
 import { tf } from '../tf.js';
 import { writeNpy } from '../io/npy.js';
 import { checkOutputPath, writeOutput } from './outputFlag.js';
@@ -11,7 +12,7 @@ import { UsageError } from './usageError.js';
 
 export const metricsUsage = 'metrics --checkpoint W.safetensors --input X.npy [--attention-out maps.npy] [--eps 0.5] [--arch A --heads K …] [--backend B] [--device N|NAME] [--json]';
 
-export async function metrics(argv: string[]): Promise<void> {
+export async function metrics(argv: string[], io: CliIo): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...checkpointOptions, 'attention-out': { type: 'string' }, eps: { type: 'string' } }, strict: true });
   const eps = values.eps === undefined ? defaultCodingRateEps : Number(values.eps);
   if (!(eps >= codingRateEpsRange.min && eps <= codingRateEpsRange.max)) throw new UsageError(`--eps must be a number from ${codingRateEpsRange.min} to ${codingRateEpsRange.max}, got "${values.eps}"`);
@@ -40,7 +41,7 @@ export async function metrics(argv: string[]): Promise<void> {
   const layers = perLayer.map(summarizeLayer);
   if (attentionFile) writeOutput('attention-out', attentionFile, () => writeNpy(attentionFile, { shape: [shape.depth, count, shape.heads, grid, grid], data: maps }));
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ backend, shape, codingRateEps: eps, layers, attentionFile: attentionFile ?? null })}\n`);
+    io.stdout.write(`${JSON.stringify({ backend, shape, codingRateEps: eps, layers, attentionFile: attentionFile ?? null })}\n`);
     return;
   }
   const out = [`${shape.arch}, ${count} image(s), ε = ${eps}, backend ${backend}`, 'layer        R       Rc   zeros  density      SRR'];
@@ -48,5 +49,5 @@ export async function metrics(argv: string[]): Promise<void> {
     out.push(`${String(l).padStart(5)} ${m.meanR.toFixed(4).padStart(8)} ${m.meanRc.toFixed(4).padStart(8)} ${m.codeZeroFraction.toFixed(4).padStart(7)} ${m.density.toFixed(4).padStart(8)} ${m.srr.toFixed(4).padStart(8)}`);
   });
   if (attentionFile) out.push(`attention maps [layers, images, heads, ${grid}, ${grid}] written to ${attentionFile}`);
-  process.stdout.write(`${out.join('\n')}\n`);
+  io.stdout.write(`${out.join('\n')}\n`);
 }

@@ -3,6 +3,7 @@
 // fails (a full disk) is one clear line naming the flag, never an internal error.
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { kindOf } from '../io/regularFile.js';
 import { UsageError } from './usageError.js';
 
 function errorCode(e: unknown): string {
@@ -20,12 +21,15 @@ export function checkOutputPath(flag: string, path: string): string {
     throw new UsageError(`--${flag} ${path}: the folder ${folder} does not exist${errorCode(e) === 'ENOENT' ? '' : ` (${errorCode(e)})`}`);
   }
   if (!folderStat.isDirectory()) throw new UsageError(`--${flag} ${path}: ${folder} is not a folder`);
+  let fileStat;
   try {
-    if (statSync(file).isDirectory()) throw new UsageError(`--${flag} ${path} is a folder; name a file to write`);
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
+    fileStat = statSync(file);
+  } catch {
     // absent: it will be created
   }
+  if (fileStat?.isDirectory()) throw new UsageError(`--${flag} ${path} is a folder; name a file to write`);
+  // The file is written beside and renamed over: a FIFO or a device there would be replaced.
+  if (fileStat && !fileStat.isFile()) throw new UsageError(`--${flag} ${path} is ${kindOf(fileStat)}; name a regular file to write`);
   try {
     accessSync(folder, constants.W_OK);
   } catch (e) {

@@ -20,11 +20,20 @@ export const shapeOptions = {
 
 export type ShapeFlagValues = { [K in keyof typeof shapeOptions]?: (typeof shapeOptions)[K]['type'] extends 'string' ? string : boolean };
 
-export function positiveInt(name: string, value: string | undefined): number | undefined {
+/** Decimal digits only: Number() would also take "", " ", "0x10", "1e3" and "-0". */
+function wholeNumber(name: string, value: string | undefined, min: 0 | 1): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be a ${min === 1 ? 'positive' : 'non-negative'} integer, got "${value}"`);
   return n;
+}
+
+export function positiveInt(name: string, value: string | undefined): number | undefined {
+  return wholeNumber(name, value, 1);
+}
+
+export function nonNegativeInt(name: string, value: string | undefined): number | undefined {
+  return wholeNumber(name, value, 0);
 }
 
 export function parseArch(value: string | undefined): ArchId | undefined {

@@ -14,6 +14,7 @@ import { positiveInt } from './shapeFlags.js';
 import { UsageError } from './usageError.js';
 import { useDevice } from './backendFlag.js';
 import { activeDevice } from '../backend/activeDevice.js';
+import { type CliIo, processIo } from './cliIo.js';
 
 export const trainUsage = 'train CONFIG.crate.yaml [--runs-dir DIR] [--max-steps N] [--name NAME] [--backend B] [--device N|NAME] [--introspect-every N] [--json]';
 export const resumeUsage = 'resume RUN_DIR [--max-steps N] [--patch P] [--device N|NAME] [--json]';
@@ -25,33 +26,33 @@ function formatSeconds(s: number): string {
   return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
 }
 
-function hooks(json: boolean): RunHooks {
-  const tty = process.stdout.isTTY && !json;
+function hooks(json: boolean, io: CliIo = processIo): RunHooks {
+  const tty = io.stdout.isTTY && !json;
   const line = (o: object): void => {
-    process.stdout.write(`${JSON.stringify(o)}\n`);
+    io.stdout.write(`${JSON.stringify(o)}\n`);
   };
   return {
     onStart: (runDir, backend) => {
       const device = activeDevice();
       if (json) line({ type: 'start', runDir, backend, device });
-      else process.stdout.write(`run ${runDir} on ${device ?? backend}\nbackend: ${backend}\n`);
+      else io.stdout.write(`run ${runDir} on ${device ?? backend}\nbackend: ${backend}\n`);
     },
     onProgress: (p: Progress) => {
       if (json) line({ type: 'progress', ...p });
-      else if (tty) process.stdout.write(`\rstep ${p.step}/${p.totalSteps}  epoch ${p.epoch}  loss ${p.loss.toFixed(4)}  ${p.imagesPerSecond.toFixed(1)} images/s  ETA ${formatSeconds(p.etaSeconds)}   `);
-      else if (p.step % 50 === 0 || p.step === p.totalSteps) process.stdout.write(`step ${p.step}/${p.totalSteps} epoch ${p.epoch} loss ${p.loss.toFixed(4)} ${p.imagesPerSecond.toFixed(1)} images/s\n`);
+      else if (tty) io.stdout.write(`\rstep ${p.step}/${p.totalSteps}  epoch ${p.epoch}  loss ${p.loss.toFixed(4)}  ${p.imagesPerSecond.toFixed(1)} images/s  ETA ${formatSeconds(p.etaSeconds)}   `);
+      else if (p.step % 50 === 0 || p.step === p.totalSteps) io.stdout.write(`step ${p.step}/${p.totalSteps} epoch ${p.epoch} loss ${p.loss.toFixed(4)} ${p.imagesPerSecond.toFixed(1)} images/s\n`);
     },
-    onEvent: (message) => (json ? line({ type: 'event', message }) : process.stdout.write(`${tty ? '\n' : ''}${message}\n`)),
+    onEvent: (message) => (json ? line({ type: 'event', message }) : io.stdout.write(`${tty ? '\n' : ''}${message}\n`)),
   };
 }
 
 /** A completed or stopped run exits 0; a failed or diverged one says why in one line on stderr (SPEC §7) and exits 1. */
-function report(command: string, outcome: RunOutcome, json: boolean): number {
+function report(command: string, outcome: RunOutcome, json: boolean, io: CliIo = processIo): number {
   const ok = outcome.status === 'completed' || outcome.status === 'stopped';
-  if (json) process.stdout.write(`${JSON.stringify({ type: 'end', ...outcome })}\n`);
-  else if (ok) process.stdout.write(`\n${outcome.status} at step ${outcome.step}${outcome.message ? `: ${outcome.message}` : ''}\n`);
-  else process.stdout.write('\n'); // ends a progress line
-  if (!ok) process.stderr.write(`crate-lab ${command}: ${outcome.runDir} ${outcome.status}: ${outcome.message ?? `at step ${outcome.step}`}\n`);
+  if (json) io.stdout.write(`${JSON.stringify({ type: 'end', ...outcome })}\n`);
+  else if (ok) io.stdout.write(`\n${outcome.status} at step ${outcome.step}${outcome.message ? `: ${outcome.message}` : ''}\n`);
+  else io.stdout.write('\n'); // ends a progress line
+  if (!ok) io.stderr.write(`crate-lab ${command}: ${outcome.runDir} ${outcome.status}: ${outcome.message ?? `at step ${outcome.step}`}\n`);
   return ok ? 0 : 1;
 }
 
@@ -77,7 +78,7 @@ function withOverrides(
   return r.config;
 }
 
-export async function train(argv: string[]): Promise<number> {
+export async function train(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -95,7 +96,7 @@ export async function train(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`train takes one config file; got ${positionals.length}`);
   const file = positionals[0];
   const { config: loaded, warnings } = loadConfigFile(file);
-  for (const w of warnings) process.stderr.write(`${file}: warning: ${w.message}\n`);
+  for (const w of warnings) io.stderr.write(`${file}: warning: ${w.message}\n`);
   const config = withOverrides(loaded, file, {
     runsDir: values['runs-dir'],
     maxSteps: positiveInt('max-steps', values['max-steps']),
@@ -105,7 +106,7 @@ export async function train(argv: string[]): Promise<number> {
   });
   // Before the trainer starts its backend.
   useDevice(values.device ?? config.device, config.backend);
-  return report('train', await startRun(config, hooks(values.json ?? false)), values.json ?? false);
+  return report('train', await startRun(config, hooks(values.json ?? false, io)), values.json ?? false, io);
 }
 
 function readRunInfo(runDir: string): RunInfo {

@@ -8,7 +8,8 @@ export class NotARegularFile extends Error {
   override name = 'NotARegularFile';
 }
 
-function kindOf(s: Stats): string {
+/** What a non-regular file is, as a phrase ("a FIFO"). */
+export function kindOf(s: Stats): string {
   if (s.isFIFO()) return 'a FIFO';
   if (s.isCharacterDevice()) return 'a character device';
   if (s.isBlockDevice()) return 'a block device';
