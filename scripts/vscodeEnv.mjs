@@ -1,3 +1,4 @@
+// @ts-check
 // A real VS Code for tests and `npm start`: code-server from npm, run by Node 24 from npm, and
 // Debian's Chromium for Playwright (see ../shared/VSCODE-E2E.md). Plain JavaScript so that both
 // plain `node` scripts and the TypeScript tests (through tsx) import it.
@@ -23,11 +24,74 @@ import {
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * @typedef {object} VscodeEnv
+ * @property {string} node24Bin Node 24's executable (runs code-server).
+ * @property {string} node24BinDir
+ * @property {string} node24Version
+ * @property {string} codeServerBin node_modules/.bin/code-server (a `#!/usr/bin/env node` script: needs Node 24 first on PATH).
+ * @property {string} codeServerEntry The JavaScript entry that `node24Bin` runs.
+ * @property {string} codeServerVersion
+ * @property {string} chromium Debian's Chromium, for playwright-core's executablePath.
+ * @property {string} cacheRoot
+ */
+/**
+ * @typedef {object} VscodePaths
+ * @property {string} cacheRoot
+ * @property {string} node24Prefix
+ * @property {string} codeServerPrefix
+ * @property {string} codeServerPackage
+ * @property {string} chromium
+ * @property {string} lastError
+ * @property {string} lock
+ */
+/**
+ * @typedef {object} CodeServerDirs
+ * @property {string} root
+ * @property {string} home
+ * @property {string} userDataDir
+ * @property {string} extensionsDir
+ * @property {() => void} remove
+ */
+/**
+ * @typedef {object} StartCodeServerOptions
+ * @property {string} [folder] Absolute folder to open (the default workspace of http://127.0.0.1:PORT/).
+ * @property {string} [userDataDir] Default: a temp dir removed by stop().
+ * @property {string} [extensionsDir] Default: a temp dir removed by stop().
+ * @property {string} [home] HOME of code-server; default: a temp dir removed by stop().
+ * @property {number} [port] Default: a free port.
+ * @property {boolean} [workspaceTrust] Keep workspace trust on (default: --disable-workspace-trust).
+ * @property {Record<string, unknown>} [settings] User settings, merged over DEFAULT_USER_SETTINGS (and an existing settings.json).
+ * @property {string[]} [args] Extra code-server arguments.
+ * @property {Record<string, string>} [env] Extra environment for code-server (and so its extension host).
+ * @property {number} [timeoutMs] For /healthz; default 60 s.
+ * @property {(line: string) => void} [log] Every output line of code-server.
+ */
+/**
+ * @typedef {object} CodeServer
+ * @property {string} url
+ * @property {number} port
+ * @property {number} pid
+ * @property {string} [folder]
+ * @property {string} home
+ * @property {string} userDataDir
+ * @property {string} extensionsDir
+ * @property {() => string} output The last 400 lines code-server printed.
+ * @property {() => Promise<void>} stop Kills the process group (SIGTERM, then SIGKILL after 5 s) and removes the temp dirs it made. Idempotent.
+ */
+/**
+ * @typedef {object} WorkbenchUrlOptions
+ * @property {string} [folder]
+ * @property {string | string[]} [extensionDevelopmentPath]
+ * @property {string} [extensionTestsPath]
+ */
 
 export const CODE_SERVER_VERSION = '4.139.1';
 export const NODE_MAJOR = 24;
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
-/** Debian packages the real-VS-Code tests need, and why. */
+/** Debian packages the real-VS-Code tests need, and why. @type {Record<string, string>} */
 export const VSCODE_DEBIAN_PACKAGES = {
   chromium: 'the browser Playwright drives for the real-VS-Code tests',
   'libkrb5-dev': 'gssapi.h, to compile code-server\'s kerberos module',
@@ -36,6 +100,7 @@ export const VSCODE_DEBIAN_PACKAGES = {
 const STAMP = '.crate-lab-ok';
 
 export class VscodeEnvError extends Error {
+  /** @param {string} message */
   constructor(message) {
     super(message);
     this.name = 'VscodeEnvError';
@@ -49,7 +114,7 @@ export function cacheRoot() {
   return join(base, 'crate-lab');
 }
 
-/** Where everything lives (whether installed or not). */
+/** Where everything lives (whether installed or not). @returns {VscodePaths} */
 export function vscodePaths() {
   const root = cacheRoot();
   const node24Prefix = join(root, `node-${NODE_MAJOR}`);
@@ -65,7 +130,11 @@ export function vscodePaths() {
   };
 }
 
-/** The directory of the node-<platform>-<arch> package that `node@24` installs (it has bin/node). */
+/**
+ * The directory of the node-<platform>-<arch> package that `node@24` installs (it has bin/node).
+ * @param {string} prefix
+ * @returns {string | undefined}
+ */
 function node24Home(prefix) {
   const name = `node-${process.platform}-${process.arch}`;
   for (const dir of [
@@ -77,6 +146,7 @@ function node24Home(prefix) {
   return undefined;
 }
 
+/** @param {string} dir @returns {{ version: string, at: string } | undefined} */
 function readStamp(dir) {
   try {
     return JSON.parse(readFileSync(join(dir, STAMP), 'utf8'));
@@ -85,26 +155,26 @@ function readStamp(dir) {
   }
 }
 
+/** @param {string} pkgDir @returns {string} */
 function codeServerEntry(pkgDir) {
   const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
   const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin?.['code-server'];
   return join(pkgDir, bin ?? 'out/node/entry.js');
 }
 
-/** Why the environment is not usable, or undefined when it is. */
+/** Why the environment is not usable, or undefined when it is. @returns {string | undefined} */
 export function vscodeEnvProblem() {
   try {
     vscodeEnv();
     return undefined;
   } catch (e) {
-    return e.message;
+    return /** @type {Error} */ (e).message;
   }
 }
 
 /**
  * The installed environment, or a VscodeEnvError saying what is missing and how to get it.
- * @returns {{ node24Bin: string, node24BinDir: string, node24Version: string, codeServerBin: string,
- *   codeServerEntry: string, codeServerVersion: string, chromium: string, cacheRoot: string }}
+ * @returns {VscodeEnv}
  */
 export function vscodeEnv() {
   const p = vscodePaths();
@@ -139,20 +209,29 @@ export function vscodeEnv() {
 // ---------------------------------------------------------------------------------------------
 // Set-up
 
+/** @param {number} ms */
 function sleepSync(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** @param {number} pid */
 function pidAlive(pid) {
   try {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    return e.code === 'EPERM';
+    return /** @type {NodeJS.ErrnoException} */ (e).code === 'EPERM';
   }
 }
 
-/** A directory lock so that two set-ups (npm start and npm test at once) do not collide. */
+/**
+ * A directory lock so that two set-ups (npm start and npm test at once) do not collide.
+ * @template T
+ * @param {string} lockDir
+ * @param {Log} log
+ * @param {() => T} fn
+ * @returns {T}
+ */
 function withLock(lockDir, log, fn) {
   mkdirSync(dirname(lockDir), { recursive: true });
   const deadline = Date.now() + 20 * 60_000;
@@ -163,7 +242,7 @@ function withLock(lockDir, log, fn) {
       writeFileSync(join(lockDir, 'pid'), String(process.pid));
       break;
     } catch (e) {
-      if (e.code !== 'EEXIST') throw e;
+      if (/** @type {NodeJS.ErrnoException} */ (e).code !== 'EEXIST') throw e;
       let owner = NaN;
       try {
         owner = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
@@ -187,8 +266,16 @@ function withLock(lockDir, log, fn) {
   }
 }
 
+/**
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {import('node:child_process').SpawnSyncOptions} opts
+ * @param {Log} log
+ * @returns {import('node:child_process').SpawnSyncReturns<string>}
+ */
 function runLogged(cmd, args, opts, log) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...opts });
+  const r = /** @type {import('node:child_process').SpawnSyncReturns<string>} */ (
+    spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...opts }));
   if (r.error) throw new VscodeEnvError(`${cmd} ${args.join(' ')}: ${r.error.message}`);
   if (r.status !== 0) {
     const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-25).join('\n');
@@ -203,8 +290,11 @@ function runLogged(cmd, args, opts, log) {
  * (`npm_*`, INIT_CWD, NODE, and the node_modules/.bin and node-gyp-bin entries it put on PATH).
  * Inherited, those describe the outer npm: code-server's postinstall reads the Node version from
  * npm_config_user_agent and refused Node 24 when `npm test` had started set-up on Node 20.
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {Record<string, string | undefined>}
  */
 export function cleanInstallEnv(env = process.env) {
+  /** @type {Record<string, string | undefined>} */
   const out = {};
   for (const [k, v] of Object.entries(env)) {
     if (/^npm_/i.test(k) || k === 'INIT_CWD' || k === 'NODE') continue;
@@ -224,7 +314,7 @@ export function cleanInstallEnv(env = process.env) {
  */
 function npmConfigFiles() {
   const env = cleanInstallEnv();
-  const get = (key) => spawnSync('npm', ['config', 'get', key], { encoding: 'utf8', env }).stdout?.trim();
+  const get = (/** @type {string} */ key) => spawnSync('npm', ['config', 'get', key], { encoding: 'utf8', env }).stdout?.trim();
   const flags = [];
   for (const key of ['globalconfig', 'userconfig']) {
     const file = get(key);
@@ -233,12 +323,21 @@ function npmConfigFiles() {
   return flags;
 }
 
+/**
+ * @param {string} npmCmd
+ * @param {string} prefix
+ * @param {string} spec
+ * @param {NodeJS.ProcessEnv} env
+ * @param {string[]} extraFlags
+ * @param {Log} log
+ */
 function npmInstall(npmCmd, prefix, spec, env, extraFlags, log) {
   // Offline-safe flags; the machine's npm config (registry, cafile) applies.
   runLogged(npmCmd, ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error',
     ...npmConfigFiles(), ...extraFlags, '--prefix', prefix, spec], { env }, log);
 }
 
+/** @param {VscodePaths} p @param {Log} log */
 function installNode24(p, log) {
   if (readStamp(p.node24Prefix) && node24Home(p.node24Prefix)) return false;
   log(`installing Node ${NODE_MAJOR} (npm node@${NODE_MAJOR}) into ${p.node24Prefix}`);
@@ -255,9 +354,11 @@ function installNode24(p, log) {
   return true;
 }
 
+/** @param {VscodePaths} p @param {Log} log */
 function installCodeServer(p, log) {
   if (readStamp(p.codeServerPrefix) && existsSync(join(p.codeServerPackage, 'package.json'))) return false;
   const nodeHome = node24Home(p.node24Prefix);
+  if (!nodeHome) throw new VscodeEnvError(`Node ${NODE_MAJOR} is not installed in ${p.node24Prefix}`);
   // Fail fast with the reason instead of a node-gyp error minutes into the install.
   if (process.platform === 'linux' && !['/usr/include/gssapi/gssapi.h', '/usr/include/gssapi.h'].some((f) => existsSync(f))) {
     throw new VscodeEnvError('gssapi.h is missing: code-server\'s kerberos module needs the Debian package libkrb5-dev');
@@ -321,20 +422,25 @@ export function setupVscodeEnv(options = {}) {
 // ---------------------------------------------------------------------------------------------
 // Running code-server
 
-/** A free TCP port on 127.0.0.1. */
+/** A free TCP port on 127.0.0.1. @returns {Promise<number>} */
 export function freePort() {
   return new Promise((res, rej) => {
     const srv = createServer();
     srv.unref();
     srv.on('error', rej);
     srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
       srv.close(() => res(port));
     });
   });
 }
 
 /** The environment for a code-server child: HOME redirected, Node 24 first on PATH, no leaks. */
+/**
+ * @param {VscodeEnv} env
+ * @param {string} home
+ * @param {Record<string, string>} [extra]
+ */
 function childEnv(env, home, extra) {
   const out = { ...process.env };
   for (const k of Object.keys(out)) {
@@ -353,7 +459,10 @@ function childEnv(env, home, extra) {
   };
 }
 
-/** Directories for one code-server: HOME, user data, extensions; all under one temp root. */
+/**
+ * Directories for one code-server: HOME, user data, extensions; all under one temp root.
+ * @returns {CodeServerDirs}
+ */
 export function makeCodeServerDirs(prefix = 'crate-lab-vscode-') {
   const root = mkdtempSync(join(tmpdir(), prefix));
   const dirs = {
@@ -369,7 +478,7 @@ export function makeCodeServerDirs(prefix = 'crate-lab-vscode-') {
   return dirs;
 }
 
-/** Settings for a quiet, deterministic workbench (no chat side bar, no welcome page, no updates). */
+/** Settings for a quiet, deterministic workbench (no chat side bar, no welcome page, no updates). @type {Record<string, unknown>} */
 export const DEFAULT_USER_SETTINGS = {
   'workbench.startupEditor': 'none',
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
@@ -389,6 +498,10 @@ export const DEFAULT_USER_SETTINGS = {
 };
 
 /** Writes user-data/User/settings.json: the defaults, what is there, then `settings`. */
+/**
+ * @param {string} userDataDir
+ * @param {Record<string, unknown>} [settings]
+ */
 function writeUserSettings(userDataDir, settings) {
   const file = join(userDataDir, 'User', 'settings.json');
   let existing = {};
@@ -402,6 +515,8 @@ function writeUserSettings(userDataDir, settings) {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...existing, ...settings }, null, 2)}\n`);
 }
+
+/** @typedef {(msg: string) => void} Log */
 
 /** Running code-servers: group leader pid → the temp root to remove. */
 const live = new Map();
@@ -436,41 +551,13 @@ function killAllOnExit() {
   }
 }
 
-// The leader of code-server's process group: runs it, passes its exit code on, and when the
-// process that started it is gone (even SIGKILLed) stops the group and removes its temp dir, so
-// no code-server outlives its test. argv: parent pid, dir to remove ('' for none), command, args…
-const WATCHDOG = `
-const { spawn } = require('node:child_process');
-const { rmSync } = require('node:fs');
-const [ppid, dir, cmd, ...args] = process.argv.slice(1);
-const child = spawn(cmd, args, { stdio: 'inherit' });
-let orphan = false;
-const finish = () => {
-  if (dir) try { rmSync(dir, { recursive: true, force: true }); } catch {}
-  try { process.kill(-process.pid, 'SIGKILL'); } catch {}
-  process.exit(1);
-};
-child.on('exit', (code, signal) => (orphan ? finish() : process.exit(code ?? (signal ? 1 : 0))));
-child.on('error', (e) => { console.error('cannot start ' + cmd + ': ' + e.message); process.exit(127); });
-for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(s, () => child.kill(s));
-setInterval(() => {
-  if (orphan) return;
-  try { process.kill(Number(ppid), 0); } catch {
-    orphan = true;
-    try { process.kill(-process.pid, 'SIGTERM'); } catch {}
-    setTimeout(finish, 3000);
-  }
-}, 1000);
-`;
+// The leader of code-server's process group, which stops it when this process is gone.
+const WATCHDOG = fileURLToPath(new URL('./codeServerWatchdog.mjs', import.meta.url));
 
 /**
  * Starts code-server and resolves once /healthz answers 200.
- * @param {{ folder?: string, userDataDir?: string, extensionsDir?: string, home?: string,
- *   port?: number, workspaceTrust?: boolean, args?: string[], env?: Record<string,string>,
- *   settings?: Record<string, unknown>,
- *   timeoutMs?: number, log?: (line: string) => void }} [options]
- * @returns {Promise<{ url: string, port: number, pid: number, folder?: string, home: string,
- *   userDataDir: string, extensionsDir: string, output: () => string, stop: () => Promise<void> }>}
+ * @param {StartCodeServerOptions} [options]
+ * @returns {Promise<CodeServer>}
  */
 export async function startCodeServer(options = {}) {
   const env = vscodeEnv();
@@ -495,15 +582,16 @@ export async function startCodeServer(options = {}) {
     ...(options.args ?? []),
     ...(options.folder ? [options.folder] : []),
   ];
-  const child = spawn(env.node24Bin, ['-e', WATCHDOG, String(process.pid), own.root, env.node24Bin, ...args], {
+  const child = spawn(env.node24Bin, [WATCHDOG, String(process.pid), own.root, env.node24Bin, ...args], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: childEnv(env, home, options.env),
   });
   killAllOnExit();
   live.set(child.pid, own.root);
+  /** @type {string[]} */
   const lines = [];
-  const onData = (chunk) => {
+  const onData = (/** @type {Buffer} */ chunk) => {
     for (const line of String(chunk).split('\n')) {
       if (!line) continue;
       lines.push(line);
@@ -513,8 +601,9 @@ export async function startCodeServer(options = {}) {
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
+  /** @type {{ code: number | null, signal?: NodeJS.Signals | null } | undefined} */
   let exited = child.exitCode !== null ? { code: child.exitCode } : undefined;
-  const exitPromise = new Promise((res) => child.once('exit', (code, signal) => {
+  const exitPromise = new Promise((/** @type {(v?: unknown) => void} */ res) => child.once('exit', (code, signal) => {
     exited = { code, signal };
     live.delete(child.pid);
     res();
@@ -526,13 +615,13 @@ export async function startCodeServer(options = {}) {
     stopped ??= (async () => {
       if (!exited) {
         try {
-          process.kill(-child.pid, 'SIGTERM');
+          process.kill(-(/** @type {number} */ (child.pid)), 'SIGTERM');
         } catch {
           // already gone
         }
         const t = setTimeout(() => {
           try {
-            process.kill(-child.pid, 'SIGKILL');
+            process.kill(-(/** @type {number} */ (child.pid)), 'SIGKILL');
           } catch {
             // gone
           }
@@ -542,7 +631,7 @@ export async function startCodeServer(options = {}) {
       }
       // The group may hold children that outlived the leader (extension hosts, ptys).
       try {
-        process.kill(-child.pid, 'SIGKILL');
+        process.kill(-(/** @type {number} */ (child.pid)), 'SIGKILL');
       } catch {
         // none left
       }
@@ -574,7 +663,7 @@ export async function startCodeServer(options = {}) {
   return {
     url,
     port,
-    pid: child.pid,
+    pid: /** @type {number} */ (child.pid),
     folder: options.folder,
     home,
     userDataDir,
@@ -588,13 +677,14 @@ export async function startCodeServer(options = {}) {
  * The workbench page to open. With `extensionDevelopmentPath` the extension loads in development
  * mode; with `extensionTestsPath` too, its tests run in the extension host and the window reports
  * the exit code through window.codeAutomationExit.
- * @param {{ url: string, port: number }} server
- * @param {{ folder?: string, extensionDevelopmentPath?: string | string[], extensionTestsPath?: string }} [options]
+ * @param {{ url: string, port: number, folder?: string }} server
+ * @param {WorkbenchUrlOptions} [options]
+ * @returns {string}
  */
 export function workbenchUrl(server, options = {}) {
   const u = new URL(server.url);
   const authority = `127.0.0.1:${server.port}`;
-  const remote = (p) => {
+  const remote = (/** @type {string} */ p) => {
     if (!isAbsolute(p)) throw new VscodeEnvError(`path must be absolute: ${p}`);
     return `vscode-remote://${authority}${resolve(p)}`;
   };
@@ -615,11 +705,12 @@ export function workbenchUrl(server, options = {}) {
  * code-server with). Resolves with its output; rejects with it when the install fails.
  * @param {string} vsixPath
  * @param {{ userDataDir: string, extensionsDir: string, home?: string }} dirs
+ * @returns {Promise<string>}
  */
 export async function installExtension(vsixPath, dirs) {
   const env = vscodeEnv();
   const ownHome = dirs.home ? undefined : mkdtempSync(join(tmpdir(), 'crate-lab-cs-home-'));
-  const home = dirs.home ?? ownHome;
+  const home = /** @type {string} */ (dirs.home ?? ownHome);
   try {
     const child = spawn(env.node24Bin, [
       env.codeServerEntry,
@@ -644,7 +735,11 @@ export async function installExtension(vsixPath, dirs) {
   }
 }
 
-/** The ids of extensions installed in `extensionsDir` (code-server --list-extensions). */
+/**
+ * The ids of extensions installed in `extensionsDir` (code-server --list-extensions).
+ * @param {{ userDataDir: string, extensionsDir: string }} dirs
+ * @returns {string[]}
+ */
 export function listExtensions(dirs) {
   const env = vscodeEnv();
   const home = mkdtempSync(join(tmpdir(), 'crate-lab-cs-home-'));
@@ -671,7 +766,7 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.
   try {
     process.stdout.write(`${JSON.stringify(vscodeEnv(), null, 2)}\n`);
   } catch (e) {
-    process.stderr.write(`${e.message}\n`);
+    process.stderr.write(`${/** @type {Error} */ (e).message}\n`);
     process.exit(1);
   }
 }
