@@ -5,12 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { type Document as YamlDocument, parseDocument } from 'yaml';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { type ParseResult, parseConfig } from '../trainer/config/index.js';
+import { configSuffix } from '../protocol/runPredicates.js';
 
-export const configSuffix = '.crate.yaml';
-
-export function isRunConfig(uri: string): boolean {
-  return uri.endsWith(configSuffix);
-}
+export { isRunConfig } from '../protocol/runPredicates.js';
 
 /** The file path of a file: URI; other schemes (untitled:) have none. */
 export function filePathOf(uri: string): string | undefined {

@@ -17,7 +17,7 @@ import {
   StreamMessageWriter,
   createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
-import { getAttentionRequest, getLayerMetricsRequest, getScalarsRequest, listRunsRequest } from '../server/protocol.js';
+import { GetAttentionRequest, GetLayerMetricsRequest, GetScalarsRequest, ListRunsRequest } from '../protocol/customMessages.js';
 import { scalarsLayout } from '../trainer/run/format.js';
 import { repoRoot } from './support/reference.js';
 import { exited, onlyRun, runInfo, spawnCli } from './support/runs.js';
@@ -88,12 +88,12 @@ async function withServer<T>(runsDir: string, f: (c: ProtocolConnection) => Prom
 /** Everything a client can ask of a finished run, with its own directory taken out. */
 async function everything(c: ProtocolConnection, dir: string): Promise<unknown> {
   // The first request loads the run; it asks for one key, downsampled, as the dashboard's first paint does.
-  const first = await c.sendRequest(getScalarsRequest, { runDir: dir, keys: ['loss'], maxPoints: 10 });
-  const all = await c.sendRequest(getScalarsRequest, { runDir: dir });
-  const since = await c.sendRequest(getScalarsRequest, { runDir: dir, since: 20 });
-  const layers = await c.sendRequest(getLayerMetricsRequest, { runDir: dir });
-  const attention = await c.sendRequest(getAttentionRequest, { runDir: dir, step: 15 });
-  const summary = (await c.sendRequest(listRunsRequest, {})).find((r) => r.dir === dir);
+  const first = await c.sendRequest(GetScalarsRequest.type, { runDir: dir, keys: ['loss'], maxPoints: 10 });
+  const all = await c.sendRequest(GetScalarsRequest.type, { runDir: dir });
+  const since = await c.sendRequest(GetScalarsRequest.type, { runDir: dir, since: 20 });
+  const layers = await c.sendRequest(GetLayerMetricsRequest.type, { runDir: dir });
+  const attention = await c.sendRequest(GetAttentionRequest.type, { runDir: dir, step: 15 });
+  const summary = (await c.sendRequest(ListRunsRequest.type, {})).find((r) => r.dir === dir);
   assert.ok(summary, `${dir} not listed`);
   const { dir: _dir, ...rest } = summary;
   return {
@@ -153,7 +153,7 @@ test('a consistent scalars.bin is what the server reads: a value changed in it s
       writeFileSync(f, bytes);
     },
   });
-  const loss = await withServer(join(tmp, 'altered'), async (c) => (await c.sendRequest(getScalarsRequest, { runDir: dirs.altered, keys: ['loss'] })).series.loss);
+  const loss = await withServer(join(tmp, 'altered'), async (c) => (await c.sendRequest(GetScalarsRequest.type, { runDir: dirs.altered, keys: ['loss'] })).series.loss);
   const scalars = expected.byKind.scalars;
   assert.deepEqual(loss.step, scalars.steps);
   assert.equal(loss.value[row], changed);

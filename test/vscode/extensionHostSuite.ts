@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CrateLabApi } from '../../extension/main.js';
 import { readSettings } from '../../extension/settings.js';
-import type { LaunchResult, RunSummary } from '../../server/protocol.js';
+import type { LaunchResult, RunSummary } from '../../protocol/runData.js';
 import { readEventsFrom } from '../../trainer/run/eventsReader.js';
 import { waitFor } from '../support/waitFor.js';
 
