@@ -11,6 +11,7 @@ import { PanelHost } from './panels/panelHost.js';
 import { watchRunOutcomes } from './runAlerts.js';
 import { RunsModel } from './runsModel.js';
 import { RunStatusBar } from './runStatusBar.js';
+import { applySettingChanges } from './settingsEffects.js';
 import { RunsView } from './runsView.js';
 import { ServerConnection } from './serverConnection.js';
 
@@ -43,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): CrateLabApi {
     }, output));
   // Serializers must exist at activation for panels to come back after a reload.
   panelHost();
-  context.subscriptions.push(output, runs, view, statusBar, watchRunOutcomes(runs), ...registerCommands({ context, server, runs, view, statusBar, panels: panelHost, logs }), {
+  context.subscriptions.push(output, runs, view, statusBar, watchRunOutcomes(runs), applySettingChanges(server, runs, output), ...registerCommands({ context, server, runs, view, statusBar, panels: panelHost, logs }), {
     dispose: () => panels?.dispose(),
   });
   const ready = server.started.then(() => runs.refresh());
