@@ -1,28 +1,21 @@
-// The "CRATE Lab" commands (package.json contributes.commands). Each takes what its callers pass —
-// a code lens's typed argument (server/protocol.ts), a Runs-view item, a URI from the explorer —
-// or asks with a pick list when called from the palette.
+// The "CRATE Lab" commands (package.json contributes.commands), registered from one typed table in
+// rust-analyzer's createCommands() shape: each handler's parameters are checked against its
+// command's arguments in protocol/commands.ts. Each takes what its callers pass — a code lens's
+// argument, a Runs-view item, a URI from the explorer — or asks with a pick list when called from
+// the palette.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ServerConnection } from './serverConnection.js';
-import {
-  commands as lensCommands,
-  type CompareRunsArguments,
-  getScalarsRequest,
-  type LaunchErrorData,
-  launchRequest,
-  type LaunchResult,
-  type PanelKind,
-  type ResumeLatestArguments,
-  resumeRequest,
-  type RunSummary,
-  stopRequest,
-  type TrainArguments,
-} from '../server/protocol.js';
+import { type CommandArguments, type CommandName, commands, type ExportArguments, type NewConfigArguments, type RunArgument as AnyRunArgument, type TrainArguments } from '../protocol/commands.js';
+import { GetScalarsRequest, LaunchRequest, ResumeRequest, StopRequest } from '../protocol/customMessages.js';
+import type { PanelKind } from '../protocol/panelMessages.js';
+import type { LaunchErrorData, LaunchResult, RunSummary } from '../protocol/runData.js';
+import { configGlob, isLive, isResumable, isRunConfig } from '../protocol/runPredicates.js';
 import { configTemplates, createFromTemplate } from './configTemplates.js';
 import type { PanelHost } from './panels/panelHost.js';
 import { pngBytes, scalarsCsv } from './runExport.js';
 import { runLabel, runQuickPickItem } from './runPresentation.js';
-import { isActive, isResumable, type RunsModel } from './runsModel.js';
+import type { RunsModel } from './runsModel.js';
 import type { RunStatusBar } from './runStatusBar.js';
 import type { RunsView } from './runsView.js';
 import { readSettings } from './settings.js';
@@ -37,36 +30,44 @@ export interface CommandContext {
   logs: Map<string, string>;
 }
 
-/** Anything a command may be handed that names a run. */
-type RunArgument = RunSummary | { runDir: string } | vscode.Uri | undefined;
+/** Each command's arguments, with VS Code's URI class. */
+export type CommandArgs<K extends CommandName> = CommandArguments<vscode.Uri>[K];
 
-/** "Export Run" without questions (tests, other extensions): format and target file given. */
-interface ExportArgument {
-  runDir: string;
-  format?: 'csv' | 'png';
-  file?: string;
-}
+/** The table's type: one handler per command, taking that command's arguments. */
+type CommandTable = { [K in CommandName]: (...args: CommandArgs<K>) => Promise<unknown> };
 
-const configGlob = '**/*.crate.yaml';
+/** What running a command resolves to (undefined too when it failed or the user cancelled). */
+export type CommandResult<K extends CommandName> = Awaited<ReturnType<ReturnType<typeof createCommands>[K]>>;
+
+type RunArgument = AnyRunArgument<vscode.Uri> | undefined;
 
 class UserError extends Error {}
 
+/** Registers every command of protocol/commands.ts with its handler from createCommands(). */
 export function registerCommands(c: CommandContext): vscode.Disposable[] {
-  const register = (id: string, f: (...args: any[]) => unknown) =>
-    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-      try {
-        return await f(...args);
-      } catch (e) {
-        // A refused launch was already explained with its own buttons.
-        if (e instanceof LaunchRefused) return undefined;
-        const message = e instanceof Error ? e.message : String(e);
-        void vscode.window.showErrorMessage(`CRATE Lab: ${message}`);
-        // Callers (tests, other extensions) see the failure too.
-        if (!(e instanceof UserError)) throw e;
-        return undefined;
-      }
-    });
+  const table: CommandTable = createCommands(c);
+  return (Object.keys(commands) as CommandName[]).map((name) => vscode.commands.registerCommand(commands[name], reportingFailures(table[name] as (...args: unknown[]) => Promise<unknown>)));
+}
 
+/** A handler whose failures the user sees: a UserError as a message only, a bug also to the caller. */
+function reportingFailures(f: (...args: unknown[]) => Promise<unknown>) {
+  return async (...args: unknown[]) => {
+    try {
+      return await f(...args);
+    } catch (e) {
+      // A refused launch was already explained with its own buttons.
+      if (e instanceof LaunchRefused) return undefined;
+      const message = e instanceof Error ? e.message : String(e);
+      void vscode.window.showErrorMessage(`CRATE Lab: ${message}`);
+      // Callers (tests, other extensions) see the failure too.
+      if (!(e instanceof UserError)) throw e;
+      return undefined;
+    }
+  };
+}
+
+/** The handler of every command, by name (protocol/commands.ts), typed by that command's arguments. */
+export function createCommands(c: CommandContext) {
   const requireTrust = (what: string) => {
     if (!vscode.workspace.isTrusted) throw new UserError(`${what} needs a trusted workspace (Restricted Mode only shows runs).`);
   };
@@ -97,7 +98,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     if (arg instanceof vscode.Uri) return arg;
     if (arg && typeof arg.configUri === 'string') return vscode.Uri.parse(arg.configUri);
     const active = vscode.window.activeTextEditor?.document.uri;
-    if (active && active.path.endsWith('.crate.yaml')) return active;
+    if (active && isRunConfig(active.path)) return active;
     const found = await vscode.workspace.findFiles(configGlob, '**/{node_modules,runs}/**', 200);
     if (found.length === 0) throw new UserError('no *.crate.yaml in this workspace: make one with "CRATE Lab: New Run Config"');
     if (found.length === 1) return found[0];
@@ -154,7 +155,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     await checkConfig(uri);
     const settings = readSettings();
     return startTrainer(`starting ${path.basename(uri.fsPath)}`, 'started', () =>
-      c.server.sendRequest(launchRequest, {
+      c.server.sendRequest(LaunchRequest.type, {
         configPath: uri.fsPath,
         ...(settings.runsDirectory ? { runsDir: settings.runsDirectory } : {}),
         ...(settings.defaultBackend ? { backend: settings.defaultBackend } : {}),
@@ -167,21 +168,21 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     requireTrust('Resuming a run');
     const run = await chooseRun(arg, 'Resume Run', isResumable);
     if (!run) return undefined;
-    return startTrainer(`resuming ${runLabel(run)}`, 'resumed', () => c.server.sendRequest(resumeRequest, { runDir: run.dir }));
+    return startTrainer(`resuming ${runLabel(run)}`, 'resumed', () => c.server.sendRequest(ResumeRequest.type, { runDir: run.dir }));
   };
 
   const stop = async (arg?: RunArgument): Promise<RunSummary | undefined> => {
     requireTrust('Stopping a run');
-    const run = await chooseRun(arg, 'Stop Run', isActive);
+    const run = await chooseRun(arg, 'Stop Run', isLive);
     if (!run) return undefined;
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CRATE Lab: stopping ${runLabel(run)} (checkpointing)…` }, async () => {
-      const r = await c.server.sendRequest(stopRequest, { runDir: run.dir });
+      const r = await c.server.sendRequest(StopRequest.type, { runDir: run.dir });
       if (!r.signalled) throw new UserError(r.message);
-      return waitForRun(c.runs, run.dir, (s) => !isActive(s), 120_000);
+      return waitForRun(c.runs, run.dir, (s) => !isLive(s), 120_000);
     });
   };
 
-  const compare = async (arg?: CompareRunsArguments | RunSummary, selected?: RunSummary[]): Promise<string[] | undefined> => {
+  const compare = async (...[arg, selected]: CommandArgs<'compareRuns'>): Promise<string[] | undefined> => {
     let dirs: string[] | undefined;
     if (selected && selected.length >= 2) dirs = selected.map((r) => r.dir);
     else if (arg && 'runDirs' in arg && arg.runDirs.length >= 2) dirs = arg.runDirs;
@@ -207,7 +208,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     return run.dir;
   };
 
-  const newConfig = async (arg?: { template?: string; folder?: string }): Promise<string[] | undefined> => {
+  const newConfig = async (arg?: NewConfigArguments): Promise<string[] | undefined> => {
     const template = arg?.template
       ? configTemplates.find((t) => t.id === arg.template)
       : (await vscode.window.showQuickPick(configTemplates.map((t) => ({ label: t.label, detail: t.detail, t })), { title: 'CRATE Lab: New Run Config' }))?.t;
@@ -222,10 +223,10 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     return created.map((u) => u.fsPath);
   };
 
-  const exportRun = async (arg?: RunArgument | ExportArgument): Promise<string | undefined> => {
+  const exportRun = async (arg?: RunArgument | ExportArguments): Promise<string | undefined> => {
     const run = await chooseRun(arg, 'Export Run');
     if (!run) return undefined;
-    const given = arg && !(arg instanceof vscode.Uri) && 'runDir' in arg ? (arg as ExportArgument) : undefined;
+    const given = arg && !(arg instanceof vscode.Uri) && 'runDir' in arg ? (arg as ExportArguments) : undefined;
     const format =
       given?.format ??
       (
@@ -245,7 +246,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     const target = given?.file ? vscode.Uri.file(given.file) : await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(run.dir, `${path.basename(run.dir)}.csv`)), filters: { CSV: ['csv'] }, title: 'Export run as CSV' });
     if (!target) return undefined;
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CRATE Lab: exporting ${runLabel(run)}…` }, async () => {
-      const scalars = await c.server.sendRequest(getScalarsRequest, { runDir: run.dir });
+      const scalars = await c.server.sendRequest(GetScalarsRequest.type, { runDir: run.dir });
       await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(scalarsCsv(scalars)));
     });
     return target.fsPath;
@@ -261,9 +262,9 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
 
   const deleteRun = async (arg?: RunArgument, options?: { confirmed?: boolean }) => {
     requireTrust('Deleting a run');
-    const run = await chooseRun(arg, 'Delete Run', (r) => !isActive(r));
+    const run = await chooseRun(arg, 'Delete Run', (r) => !isLive(r));
     if (!run) return false;
-    if (isActive(run)) throw new UserError(`${runLabel(run)} is still running: stop it first`);
+    if (isLive(run)) throw new UserError(`${runLabel(run)} is still running: stop it first`);
     if (!options?.confirmed) {
       const answer = await vscode.window.showWarningMessage(`Delete the run ${runLabel(run)} with its checkpoints and events?`, { modal: true, detail: `${run.dir}\n\nThis cannot be undone.` }, 'Delete');
       if (answer !== 'Delete') return false;
@@ -279,22 +280,22 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
     await vscode.window.showTextDocument(vscode.Uri.file(log ?? path.join(run.dir, 'events.jsonl')));
   };
 
-  return [
-    register(lensCommands.train, train),
-    register(lensCommands.resumeLatest, (a: ResumeLatestArguments) => resume({ runDir: a.runDir })),
-    register(lensCommands.compareRuns, compare),
-    register('crateLab.resume', resume),
-    register('crateLab.stop', stop),
-    register('crateLab.openDashboard', openPanel('dashboard', 'Open Dashboard')),
-    register('crateLab.showLayers', openPanel('layers', 'Show Layer Metrics')),
-    register('crateLab.showAttention', openPanel('attention', 'Show Attention Maps')),
-    register('crateLab.newConfig', newConfig),
-    register('crateLab.exportRun', exportRun),
-    register('crateLab.revealRun', revealRun),
-    register('crateLab.deleteRun', deleteRun),
-    register('crateLab.openLog', openLog),
-    register('crateLab.refreshRuns', () => c.runs.refresh()),
-  ];
+  return {
+    train,
+    resume,
+    resumeLatest: async (a) => resume({ runDir: a.runDir }),
+    stop,
+    compareRuns: compare,
+    openDashboard: openPanel('dashboard', 'Open Dashboard'),
+    showLayers: openPanel('layers', 'Show Layer Metrics'),
+    showAttention: openPanel('attention', 'Show Attention Maps'),
+    newConfig,
+    exportRun,
+    revealRun,
+    deleteRun,
+    openLog,
+    refreshRuns: () => c.runs.refresh(),
+  } satisfies CommandTable;
 }
 
 /** Not a bug: the user's config or the trainer said no (already shown to the user). */

@@ -3,7 +3,8 @@
 // it (ServerConnection creates and starts the client).
 import * as vscode from 'vscode';
 import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
-import type { InitializationOptions } from '../server/protocol.js';
+import type { InitializationOptions } from '../protocol/customMessages.js';
+import { configGlob } from '../protocol/runPredicates.js';
 import { readSettings, watchedRunsDirs } from './settings.js';
 
 export function createLanguageClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): LanguageClient {
@@ -15,13 +16,16 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
   };
-  const settings = readSettings();
-  const initializationOptions: InitializationOptions = {
-    runsDirs: watchedRunsDirs(settings),
-    ...(settings.trainerNodePath ? { trainerNodePath: settings.trainerNodePath } : {}),
+  // Read at every start: a restart (settingsEffects.ts) brings the settings of the moment.
+  const initializationOptions = (): InitializationOptions => {
+    const settings = readSettings();
+    return {
+      runsDirs: watchedRunsDirs(settings),
+      ...(settings.trainerNodePath ? { trainerNodePath: settings.trainerNodePath } : {}),
+    };
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: 'file', pattern: '**/*.crate.yaml' }],
+    documentSelector: [{ scheme: 'file', pattern: configGlob }],
     initializationOptions,
     outputChannel: output,
   };

@@ -3,13 +3,15 @@
 // own, does not wait for the server and does not even load the client library (the connection
 // does that just after), so it stays well under 100 ms; views fill in when the server answers.
 import * as vscode from 'vscode';
-import type { RunSummary } from '../server/protocol.js';
+import type { RunSummary } from '../protocol/runData.js';
+import { runCommand } from './commandCalls.js';
 import { registerCommands, savePng } from './commands.js';
 import { createLanguageClient } from './languageClient.js';
 import { PanelHost } from './panels/panelHost.js';
 import { watchRunOutcomes } from './runAlerts.js';
 import { RunsModel } from './runsModel.js';
 import { RunStatusBar } from './runStatusBar.js';
+import { applySettingChanges } from './settingsEffects.js';
 import { RunsView } from './runsView.js';
 import { ServerConnection } from './serverConnection.js';
 
@@ -35,14 +37,14 @@ export function activate(context: vscode.ExtensionContext): CrateLabApi {
   let panels: PanelHost | undefined;
   const panelHost = () =>
     (panels ??= new PanelHost(context, server!, runs, {
-      exportCsv: async (runDir) => void (await vscode.commands.executeCommand('crateLab.exportRun', { runDir, format: 'csv' })),
+      exportCsv: async (runDir) => void (await runCommand('exportRun', { runDir, format: 'csv' })),
       exportPng: savePng,
-      openLog: async (runDir) => void (await vscode.commands.executeCommand('crateLab.openLog', { runDir })),
+      openLog: async (runDir) => void (await runCommand('openLog', { runDir })),
       focus: (runDir) => statusBar.focus(runDir),
     }, output));
   // Serializers must exist at activation for panels to come back after a reload.
   panelHost();
-  context.subscriptions.push(output, runs, view, statusBar, watchRunOutcomes(runs), ...registerCommands({ context, server, runs, view, statusBar, panels: panelHost, logs }), {
+  context.subscriptions.push(output, runs, view, statusBar, watchRunOutcomes(runs), applySettingChanges(server, runs, output), ...registerCommands({ context, server, runs, view, statusBar, panels: panelHost, logs }), {
     dispose: () => panels?.dispose(),
   });
   const ready = server.started.then(() => runs.refresh());

@@ -1,6 +1,6 @@
 // "Export Run": every scalar series at full fidelity as one CSV (a `step` column and one column
 // per series, empty where a series has no point at that step), and chart PNGs made by the panels.
-import type { GetScalarsResult } from '../server/protocol.js';
+import type { GetScalarsResult } from '../protocol/runData.js';
 
 /** Shortest decimal that reads back as the same float32 (the server keeps values as float32). */
 export function float32Text(v: number): string {

@@ -1,6 +1,6 @@
 // How a run reads in the Runs view, the status bar and pick lists (one wording everywhere).
 import * as vscode from 'vscode';
-import type { RunSummary } from '../server/protocol.js';
+import type { RunSummary } from '../protocol/runData.js';
 
 const icons: Record<RunSummary['status'], [string, string?]> = {
   running: ['sync~spin', 'charts.blue'],

@@ -1,7 +1,9 @@
 // A status bar item for the focused run: the run of the active panel, else the newest running one.
 import * as vscode from 'vscode';
+import { endedBadly, isLive } from '../protocol/runPredicates.js';
+import { commandOf } from './commandCalls.js';
 import { progressText, runLabel } from './runPresentation.js';
-import { isActive, type RunsModel } from './runsModel.js';
+import type { RunsModel } from './runsModel.js';
 
 export class RunStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('crateLab.focusedRun', vscode.StatusBarAlignment.Left, 10);
@@ -21,7 +23,7 @@ export class RunStatusBar implements vscode.Disposable {
   }
 
   focusedRun(): string | undefined {
-    return this.runs.get(this.focused ?? '')?.dir ?? this.runs.all().find(isActive)?.dir;
+    return this.runs.get(this.focused ?? '')?.dir ?? this.runs.all().find(isLive)?.dir;
   }
 
   private update(): void {
@@ -30,10 +32,10 @@ export class RunStatusBar implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    const icon = run.status === 'running' ? '$(sync~spin)' : run.status === 'failed' || run.status === 'diverged' ? '$(error)' : '$(graph-line)';
+    const icon = run.status === 'running' ? '$(sync~spin)' : endedBadly(run) ? '$(error)' : '$(graph-line)';
     this.item.text = `${icon} ${run.name} ${run.step}/${run.totalSteps}`;
     this.item.tooltip = `${runLabel(run)}: ${run.status}, ${progressText(run)} (click for the dashboard)`;
-    this.item.command = { command: 'crateLab.openDashboard', title: 'Open Dashboard', arguments: [run] };
+    this.item.command = commandOf('openDashboard', 'Open Dashboard', run);
     this.item.show();
   }
 

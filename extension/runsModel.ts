@@ -2,8 +2,9 @@
 // the Runs view, the status bar, the pick lists and the panels.
 import * as vscode from 'vscode';
 import type { ServerConnection } from './serverConnection.js';
-import { type EventsAppendedParams, eventsAppendedNotification, listRunsRequest, type RunSummary, runsChangedNotification } from '../server/protocol.js';
-import { isLiveStatus } from '../trainer/run/format.js';
+import { EventsAppendedNotification, ListRunsRequest, RunsChangedNotification } from '../protocol/customMessages.js';
+import type { EventsAppendedParams, RunSummary } from '../protocol/runData.js';
+import { newestFirst } from '../protocol/runPredicates.js';
 
 export class RunsModel implements vscode.Disposable {
   private runs = new Map<string, RunSummary>();
@@ -17,13 +18,13 @@ export class RunsModel implements vscode.Disposable {
 
   constructor(readonly server: ServerConnection) {
     this.subscriptions.push(
-      server.onNotification(runsChangedNotification, ({ runs, removed }) => this.replace(runs, removed)),
-      server.onNotification(eventsAppendedNotification, (p) => this.appended.fire(p)),
+      server.onNotification(RunsChangedNotification.type, ({ runs, removed }) => this.replace(runs, removed)),
+      server.onNotification(EventsAppendedNotification.type, (p) => this.appended.fire(p)),
     );
   }
 
   async refresh(): Promise<void> {
-    this.replace(await this.server.sendRequest(listRunsRequest, {}), []);
+    this.replace(await this.server.sendRequest(ListRunsRequest.type, {}), []);
   }
 
   private replace(runs: RunSummary[], removed: string[]): void {
@@ -35,7 +36,7 @@ export class RunsModel implements vscode.Disposable {
 
   /** Newest first. */
   all(): RunSummary[] {
-    return [...this.runs.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.dir.localeCompare(b.dir));
+    return [...this.runs.values()].sort(newestFirst);
   }
 
   get(runDir: string): RunSummary | undefined {
@@ -45,12 +46,4 @@ export class RunsModel implements vscode.Disposable {
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
   }
-}
-
-export function isActive(run: RunSummary): boolean {
-  return isLiveStatus(run.status);
-}
-
-export function isResumable(run: RunSummary): boolean {
-  return run.status === 'stopped' || run.status === 'failed' || run.status === 'diverged';
 }

@@ -1,6 +1,7 @@
 // The "Runs" tree in the CRATE Lab view container: one item per run, newest first.
 import * as vscode from 'vscode';
-import type { RunSummary } from '../server/protocol.js';
+import type { RunSummary } from '../protocol/runData.js';
+import { commandOf } from './commandCalls.js';
 import { progressText, runLabel, runTooltip, statusIcon } from './runPresentation.js';
 import type { RunsModel } from './runsModel.js';
 
@@ -33,7 +34,7 @@ export class RunsView implements vscode.TreeDataProvider<RunSummary>, vscode.Dis
     item.resourceUri = vscode.Uri.file(run.dir);
     // package.json's menus match on this: run.<status>
     item.contextValue = `run.${run.status}`;
-    item.command = { command: 'crateLab.openDashboard', title: 'Open Dashboard', arguments: [run] };
+    item.command = commandOf('openDashboard', 'Open Dashboard', run);
     item.accessibilityInformation = { label: `${runLabel(run)}, ${run.status}, ${progressText(run)}` };
     return item;
   }

@@ -40,6 +40,14 @@ export class ServerConnection {
     return new vscode.Disposable(() => void registration.then((r) => r.dispose(), () => undefined));
   }
 
+  /**
+   * Stops the server and starts it again, with initializationOptions read anew; notification
+   * handlers stay registered (the client keeps them across a restart). Trainers go on.
+   */
+  async restart(): Promise<void> {
+    await (await this.running).restart();
+  }
+
   /** Stops the server (trainers are detached and go on). */
   async stop(): Promise<void> {
     const client = await this.created.catch(() => undefined);

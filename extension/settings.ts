@@ -1,4 +1,5 @@
-// The extension's settings (contributes.configuration in package.json), read in one place.
+// The extension's settings (contributes.configuration in package.json), read in one place; how a
+// change of each takes effect is in settingsEffects.ts.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
@@ -13,8 +14,11 @@ export interface Settings {
   introspectionInterval: number;
 }
 
+/** The settings' section: each setting is `crateLab.<key of Settings>`. */
+export const settingsSection = 'crateLab';
+
 export function readSettings(): Settings {
-  const c = vscode.workspace.getConfiguration('crateLab');
+  const c = vscode.workspace.getConfiguration(settingsSection);
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const runsDirectory = c.get<string>('runsDirectory', '').trim();
   return {

@@ -3,7 +3,7 @@
 // manager's index. The commands are the protocol module's; the client runs them.
 import type { CodeLens } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { type CompareRunsArguments, type ResumeLatestArguments, type TrainArguments, commands } from './protocol.js';
+import { type CompareRunsArguments, type ResumeLatestArguments, type TrainArguments, commands } from '../protocol/commands.js';
 import { analyze } from './documents.js';
 import type { RunIndex } from './runIndex.js';
 

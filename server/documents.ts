@@ -7,12 +7,9 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ParseResult } from '../trainer/config/index.js';
 import { checkYaml } from '../trainer/config/parse.js';
 import { readYaml } from '../trainer/config/yamlSource.js';
+import { configSuffix } from '../protocol/runPredicates.js';
 
-export const configSuffix = '.crate.yaml';
-
-export function isRunConfig(uri: string): boolean {
-  return uri.endsWith(configSuffix);
-}
+export { isRunConfig } from '../protocol/runPredicates.js';
 
 /** The file path of a file: URI; other schemes (untitled:) have none. */
 export function filePathOf(uri: string): string | undefined {

@@ -19,7 +19,7 @@ import { forget, isRunConfig } from './documents.js';
 import { hover } from './hover.js';
 import { inlayHints } from './inlayHints.js';
 import { outcomeDiagnostics } from './outcomeDiagnostics.js';
-import type { InitializationOptions } from './protocol.js';
+import type { InitializationOptions } from '../protocol/customMessages.js';
 import type { RunIndex } from './runIndex.js';
 
 const defaultDiagnosticsDelayMs = 100;

@@ -5,7 +5,7 @@
 import { type ClientCapabilities, createConnection, type InitializeResult, ProposedFeatures, TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { registerLanguageFeatures } from './languageFeatures.js';
-import type { InitializationOptions } from './protocol.js';
+import type { InitializationOptions } from '../protocol/customMessages.js';
 import { registerRunManager } from './runManager.js';
 
 /** Runs the server until the client says exit (the connection then ends the process). */

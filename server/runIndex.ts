@@ -7,7 +7,7 @@
 // hash: the hash changes with every edit and with the CLI's overrides (--max-steps, --runs-dir),
 // while "the runs of this config" are what a researcher compares across such edits.
 import type { ResolvedConfig } from '../trainer/config/index.js';
-import type { RunSummary } from './protocol.js';
+import type { RunSummary } from '../protocol/runData.js';
 
 /**
  * The fields of a resolved config that decide a step's cost, so a run's measured images/s holds

@@ -15,29 +15,33 @@ import { RunInfoError, readRunInfo } from '../trainer/run/runInfoFile.js';
 import { NotARegularFile, openRegularFile } from '../trainer/io/regularFile.js';
 import { analyze, isRunConfig } from './documents.js';
 import {
-  type CompareRunsParams,
-  type CompareRunsResult,
-  compareRunsRequest,
-  eventsAppendedNotification,
-  type FinalMetrics,
-  type GetAttentionResult,
-  type GetScalarsParams,
-  type GetScalarsResult,
-  getAttentionRequest,
-  getLayerMetricsRequest,
-  getScalarsRequest,
+  CompareRunsRequest,
+  EventsAppendedNotification,
+  GetAttentionRequest,
+  GetLayerMetricsRequest,
+  GetScalarsRequest,
   type InitializationOptions,
-  type LaunchErrorData,
-  type LaunchParams,
-  type LaunchResult,
-  launchRequest,
-  listRunsRequest,
-  type RunSummary,
-  resumeRequest,
-  runsChangedNotification,
-  type StopResult,
-  stopRequest,
-} from './protocol.js';
+  LaunchRequest,
+  ListRunsRequest,
+  ResumeRequest,
+  RunsChangedNotification,
+  StopRequest,
+} from '../protocol/customMessages.js';
+import { ErrorCodes } from '../protocol/errorCodes.js';
+import type {
+  CompareRunsParams,
+  CompareRunsResult,
+  FinalMetrics,
+  GetAttentionResult,
+  GetScalarsParams,
+  GetScalarsResult,
+  LaunchErrorData,
+  LaunchParams,
+  LaunchResult,
+  RunSummary,
+  StopResult,
+} from '../protocol/runData.js';
+import { newestFirst } from '../protocol/runPredicates.js';
 import { alignSeries, configDiff, downsampleMinMax, kendallTauB } from './runAnalysis.js';
 import { signalTrainer } from '../trainer/run/trainerProcess.js';
 import { runLockHolder, runLockedMessage } from '../trainer/run/trainerGuard.js';
@@ -344,7 +348,7 @@ export class RunManager implements RunIndex {
     let run = this.runs.get(dir);
     if (!run) {
       run = new RunState(dir, false);
-      if (!run.exists()) throw new ResponseError(1, `${dir} is not a run directory`);
+      if (!run.exists()) throw new ResponseError(ErrorCodes.NotARunDirectory, `${dir} is not a run directory`);
       this.runs.set(dir, run);
     }
     this.refreshRun(run, true);
@@ -376,16 +380,16 @@ export class RunManager implements RunIndex {
     try {
       ({ fd } = openRegularFile(join(run.dir, runFiles.attention), { noFollow: true }));
     } catch (e) {
-      throw new ResponseError(2, `${runFiles.attention} of ${run.dir} cannot be read: ${e instanceof NotARegularFile ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new ResponseError(ErrorCodes.AttentionTruncated, `${runFiles.attention} of ${run.dir} cannot be read: ${e instanceof NotARegularFile ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     try {
       const n = readSync(fd, buf, 0, ref.length, ref.offset);
-      if (n !== ref.length) throw new ResponseError(2, `${runFiles.attention} is shorter than its index says (step ${ref.step})`);
+      if (n !== ref.length) throw new ResponseError(ErrorCodes.AttentionTruncated, `${runFiles.attention} is shorter than its index says (step ${ref.step})`);
     } finally {
       closeSync(fd);
     }
     const damage = attentionDamage(buf);
-    if (damage) throw new ResponseError(2, `${runFiles.attention} of ${run.dir} is damaged at step ${ref.step}: ${damage}`);
+    if (damage) throw new ResponseError(ErrorCodes.AttentionTruncated, `${runFiles.attention} of ${run.dir} is damaged at step ${ref.step}: ${damage}`);
     return {
       runDir: run.dir,
       step: ref.step,
@@ -440,7 +444,7 @@ export class RunManager implements RunIndex {
     const logs = join(runsDir, '.logs');
     mkdirSync(logs, { recursive: true });
     // Written by the trainer: never through a link (a linked .logs or log file could lead anywhere).
-    if (lstatSync(logs).isSymbolicLink()) throw new ResponseError(9, `${logs} is a symbolic link; the trainer's logs are written only into a folder of the runs directory`);
+    if (lstatSync(logs).isSymbolicLink()) throw new ResponseError(ErrorCodes.LogsFolderIsLink, `${logs} is a symbolic link; the trainer's logs are written only into a folder of the runs directory`);
     const logFile = join(logs, `${new Date().toISOString().replace(/[:.]/g, '-')}-${args[0]}-${Math.random().toString(36).slice(2, 8)}.log`);
     const fd = openSync(logFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o666);
     let child;
@@ -467,9 +471,9 @@ export class RunManager implements RunIndex {
       }
       if (exited !== undefined) {
         const reason = typeof exited === 'string' ? exited : (text.split('\n').filter((l) => l.trim() && !l.startsWith('{')).at(-1) ?? `exit code ${exited}`);
-        throw new ResponseError<LaunchErrorData>(3, `the trainer exited before starting: ${reason}`, { logFile });
+        throw new ResponseError<LaunchErrorData>(ErrorCodes.TrainerExited, `the trainer exited before starting: ${reason}`, { logFile });
       }
-      if (Date.now() > deadline) throw new ResponseError<LaunchErrorData>(4, `the trainer did not start within ${startTimeoutMs / 1000} s (log: ${logFile})`, { logFile });
+      if (Date.now() > deadline) throw new ResponseError<LaunchErrorData>(ErrorCodes.TrainerStartTimeout, `the trainer did not start within ${startTimeoutMs / 1000} s (log: ${logFile})`, { logFile });
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -480,7 +484,7 @@ export class RunManager implements RunIndex {
     try {
       runsDir = runsDirParam !== undefined ? resolve(runsDirParam) : loadConfigFile(file).config.runsDir;
     } catch (e) {
-      throw new ResponseError(5, e instanceof ConfigError ? e.message : `cannot read ${file}: ${(e as Error).message}`);
+      throw new ResponseError(ErrorCodes.ConfigRejected, e instanceof ConfigError ? e.message : `cannot read ${file}: ${(e as Error).message}`);
     }
     const args = ['train', file, '--runs-dir', runsDir];
     if (maxSteps !== undefined) args.push('--max-steps', String(maxSteps));
@@ -496,10 +500,10 @@ export class RunManager implements RunIndex {
 
   async resume(runDir: string): Promise<LaunchResult> {
     const dir = resolve(runDir);
-    if (!existsSync(join(dir, runFiles.info))) throw new ResponseError(1, `${dir} is not a run directory`);
+    if (!existsSync(join(dir, runFiles.info))) throw new ResponseError(ErrorCodes.NotARunDirectory, `${dir} is not a run directory`);
     // The trainer refuses too (a request racing this one passes here): this only answers sooner.
     const holder = await runLockHolder(dir);
-    if (holder) throw new ResponseError(8, runLockedMessage(dir, holder));
+    if (holder) throw new ResponseError(ErrorCodes.RunLocked, runLockedMessage(dir, holder));
     return this.spawnTrainer(['resume', dir], dirname(dir));
   }
 
@@ -511,11 +515,11 @@ export class RunManager implements RunIndex {
       info = readRunInfo(dir);
     } catch (e) {
       if (!(e instanceof RunInfoError)) throw e;
-      throw new ResponseError(1, e.message);
+      throw new ResponseError(ErrorCodes.RunInfoUnreadable, e.message);
     }
     if (!isLiveStatus(info.status)) return { signalled: false, message: `${dir} is not running (status ${info.status})` };
-    if (info.host !== hostname()) throw new ResponseError(6, `${dir} runs on ${info.host}; stop it there`);
-    if (!signalTrainer(info)) throw new ResponseError(7, `the trainer of ${dir} (pid ${info.pid}) is gone; resume it instead`);
+    if (info.host !== hostname()) throw new ResponseError(ErrorCodes.RunOnOtherHost, `${dir} runs on ${info.host}; stop it there`);
+    if (!signalTrainer(info)) throw new ResponseError(ErrorCodes.TrainerGone, `the trainer of ${dir} (pid ${info.pid}) is gone; resume it instead`);
     return { signalled: true, message: `sent SIGTERM to pid ${info.pid}` };
   }
 }
@@ -552,7 +556,7 @@ function probeOf(run: RunState): GetAttentionResult['probe'] {
 }
 
 function sortRuns(runs: RunSummary[]): RunSummary[] {
-  return runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.dir.localeCompare(b.dir));
+  return runs.sort(newestFirst);
 }
 
 export interface RunManagerPart {
@@ -567,10 +571,10 @@ export interface RunManagerPart {
 export function registerRunManager(connection: Connection, documents: TextDocuments<TextDocument>, onRunsChanged: () => void = () => {}): RunManagerPart {
   const manager = new RunManager(
     (runs, removed) => {
-      void connection.sendNotification(runsChangedNotification, { runs, removed });
+      void connection.sendNotification(RunsChangedNotification.type, { runs, removed });
       onRunsChanged();
     },
-    (runDir, events, reset) => void connection.sendNotification(eventsAppendedNotification, reset ? { runDir, events, reset } : { runDir, events }),
+    (runDir, events, reset) => void connection.sendNotification(EventsAppendedNotification.type, reset ? { runDir, events, reset } : { runDir, events }),
     (message) => connection.console.error(message),
   );
 
@@ -599,24 +603,24 @@ export function registerRunManager(connection: Connection, documents: TextDocume
       } catch (e) {
         if (e instanceof ResponseError) return e as ResponseError<void>;
         connection.console.error(`crate-lab: ${what} failed: ${(e as Error)?.stack ?? String(e)}`);
-        return new ResponseError(-32603, `${what} failed: ${(e as Error)?.message ?? String(e)}`);
+        return new ResponseError(ErrorCodes.InternalError, `${what} failed: ${(e as Error)?.message ?? String(e)}`);
       }
     };
 
-  connection.onRequest(listRunsRequest, wrap('listRuns', (p) => manager.listRuns(p?.runsDir)));
-  connection.onRequest(getScalarsRequest, wrap('getScalars', (p) => manager.getScalars(p)));
+  connection.onRequest(ListRunsRequest.type, wrap('listRuns', (p) => manager.listRuns(p?.runsDir)));
+  connection.onRequest(GetScalarsRequest.type, wrap('getScalars', (p) => manager.getScalars(p)));
   connection.onRequest(
-    getLayerMetricsRequest,
+    GetLayerMetricsRequest.type,
     wrap('getLayerMetrics', (p) => {
       const run = manager.run(p.runDir);
       return { runDir: run.dir, points: run.layers };
     }),
   );
-  connection.onRequest(getAttentionRequest, wrap('getAttention', (p) => manager.getAttention(p.runDir, p.step)));
-  connection.onRequest(compareRunsRequest, wrap('compareRuns', (p) => manager.compareRuns(p)));
-  connection.onRequest(launchRequest, wrap('launch', (p) => manager.launch(p)));
-  connection.onRequest(stopRequest, wrap('stop', (p) => manager.stop(p.runDir)));
-  connection.onRequest(resumeRequest, wrap('resume', (p) => manager.resume(p.runDir)));
+  connection.onRequest(GetAttentionRequest.type, wrap('getAttention', (p) => manager.getAttention(p.runDir, p.step)));
+  connection.onRequest(CompareRunsRequest.type, wrap('compareRuns', (p) => manager.compareRuns(p)));
+  connection.onRequest(LaunchRequest.type, wrap('launch', (p) => manager.launch(p)));
+  connection.onRequest(StopRequest.type, wrap('stop', (p) => manager.stop(p.runDir)));
+  connection.onRequest(ResumeRequest.type, wrap('resume', (p) => manager.resume(p.runDir)));
   connection.onShutdown(() => manager.dispose());
   // Watching (and pushing) starts once the client has the initialize result.
   let options: InitializationOptions = {};

@@ -14,7 +14,7 @@ import { trainerAlive } from '../trainer/run/trainerProcess.js';
 import { isLiveStatus, type LayerMetricsRecord, type RunEvent, type RunInfo, runFiles, staleHeartbeatMs } from '../trainer/run/format.js';
 import { RunInfoError, readRunInfo } from '../trainer/run/runInfoFile.js';
 import { loadFinishedRun } from './finishedRunLoad.js';
-import { type RunSummary, scalarsOfEvent } from './protocol.js';
+import { type RunSummary, scalarsOfEvent } from '../protocol/runData.js';
 import { ScalarTable } from './scalarTable.js';
 
 /** Where one step's attention maps lie in attention.bin: the attention event without its envelope. */

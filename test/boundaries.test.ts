@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-// @ts-expect-error: a plain .mjs script, without types
 import { checkBoundaries } from '../scripts/check-boundaries.mjs';
 
 const check = checkBoundaries as (root: string) => string[];

@@ -18,7 +18,8 @@ import {
   StreamMessageWriter,
   createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
-import { type GetScalarsResult, getAttentionRequest, getLayerMetricsRequest, getScalarsRequest, listRunsRequest } from '../server/protocol.js';
+import { GetAttentionRequest, GetLayerMetricsRequest, GetScalarsRequest, ListRunsRequest } from '../protocol/customMessages.js';
+import type { GetScalarsResult } from '../protocol/runData.js';
 import { type RunEvent, scalarsLayout } from '../trainer/run/format.js';
 import { encodeScalarsRecords, scalarsFileHeader } from '../trainer/run/scalarsFile.js';
 import { repoRoot } from './support/reference.js';
@@ -90,12 +91,12 @@ async function withServer<T>(runsDir: string, f: (c: ProtocolConnection) => Prom
 /** Everything a client can ask of a finished run, with its own directory taken out. */
 async function everything(c: ProtocolConnection, dir: string): Promise<unknown> {
   // The first request loads the run; it asks for one key, downsampled, as the dashboard's first paint does.
-  const first = await c.sendRequest(getScalarsRequest, { runDir: dir, keys: ['loss'], maxPoints: 10 });
-  const all = await c.sendRequest(getScalarsRequest, { runDir: dir });
-  const since = await c.sendRequest(getScalarsRequest, { runDir: dir, since: 20 });
-  const layers = await c.sendRequest(getLayerMetricsRequest, { runDir: dir });
-  const attention = await c.sendRequest(getAttentionRequest, { runDir: dir, step: 15 });
-  const summary = (await c.sendRequest(listRunsRequest, {})).find((r) => r.dir === dir);
+  const first = await c.sendRequest(GetScalarsRequest.type, { runDir: dir, keys: ['loss'], maxPoints: 10 });
+  const all = await c.sendRequest(GetScalarsRequest.type, { runDir: dir });
+  const since = await c.sendRequest(GetScalarsRequest.type, { runDir: dir, since: 20 });
+  const layers = await c.sendRequest(GetLayerMetricsRequest.type, { runDir: dir });
+  const attention = await c.sendRequest(GetAttentionRequest.type, { runDir: dir, step: 15 });
+  const summary = (await c.sendRequest(ListRunsRequest.type, {})).find((r) => r.dir === dir);
   assert.ok(summary, `${dir} not listed`);
   const { dir: _dir, ...rest } = summary;
   return {
@@ -170,7 +171,7 @@ test('a consistent scalars.bin is what the server reads: a value changed in it, 
       writeFileSync(events, text.replace(before, sha256(f)));
     },
   });
-  const loss = await withServer(join(tmp, 'altered'), async (c) => (await c.sendRequest(getScalarsRequest, { runDir: dirs.altered, keys: ['loss'] })).series.loss);
+  const loss = await withServer(join(tmp, 'altered'), async (c) => (await c.sendRequest(GetScalarsRequest.type, { runDir: dirs.altered, keys: ['loss'] })).series.loss);
   const scalars = expectedSidecar(runDir).byKind.scalars;
   assert.deepEqual(loss.step, scalars.steps);
   assert.equal(loss.value[where.row], where.changed);
@@ -181,7 +182,7 @@ test('a consistent scalars.bin is what the server reads: a value changed in it, 
 test('a value changed in scalars.bin of a finished run is not served: its digest differs, and the series comes from events.jsonl', async () => {
   let where = { row: 0, changed: 0 };
   const dirs = variants(join(tmp, 'tampered'), { tampered: (f) => (where = changeLoss(f)) });
-  const loss = await withServer(join(tmp, 'tampered'), async (c) => (await c.sendRequest(getScalarsRequest, { runDir: dirs.tampered, keys: ['loss'] })).series.loss);
+  const loss = await withServer(join(tmp, 'tampered'), async (c) => (await c.sendRequest(GetScalarsRequest.type, { runDir: dirs.tampered, keys: ['loss'] })).series.loss);
   const scalars = expectedSidecar(runDir).byKind.scalars;
   assert.notEqual(loss.value[where.row], where.changed);
   assert.deepEqual(loss, { step: scalars.steps, value: scalars.columns.loss });
@@ -201,14 +202,14 @@ test('attention maps that are not weights in [0, 1] (NaN, 1.5, -0.25) are report
   }
   await withServer(join(tmp, 'attention'), async (c) => {
     for (const [name, value] of Object.entries(cases)) {
-      const error = await c.sendRequest(getAttentionRequest, { runDir: dirs[name], step: 1_000_000 }).then(
+      const error = await c.sendRequest(GetAttentionRequest.type, { runDir: dirs[name], step: 1_000_000 }).then(
         () => assert.fail(`${name}: the damaged maps were served`),
         (e: Error) => e.message,
       );
       assert.match(error, new RegExp(`^attention\\.bin of ${dirs[name]} is damaged at step \\d+: value \\d+ is ${value}, not an attention weight in \\[0, 1\\]$`), name);
     }
     // The same run's earlier maps are intact and still served.
-    const earlier = await c.sendRequest(getAttentionRequest, { runDir: dirs.nan, step: 1 });
+    const earlier = await c.sendRequest(GetAttentionRequest.type, { runDir: dirs.nan, step: 1 });
     assert.ok(earlier && earlier.data.length > 0);
   });
 });
@@ -233,7 +234,7 @@ test('events.jsonl whose steps go back (a second writer, a cut missed) is served
   for (const dir of Object.values(dirs)) writeFileSync(join(dir, 'events.jsonl'), lines.join(''));
   const served = await withServer(join(tmp, 'went-back'), async (c) => {
     const out: Record<string, GetScalarsResult['series']> = {};
-    for (const [name, dir] of Object.entries(dirs)) out[name] = (await c.sendRequest(getScalarsRequest, { runDir: dir, keys: ['loss', 'validation.loss'] })).series;
+    for (const [name, dir] of Object.entries(dirs)) out[name] = (await c.sendRequest(GetScalarsRequest.type, { runDir: dir, keys: ['loss', 'validation.loss'] })).series;
     return out;
   });
   // What the server holds: float32 of the logged numbers, of the original run's steps each once.

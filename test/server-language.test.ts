@@ -39,7 +39,7 @@ import { archIds } from '../trainer/model/architecture.js';
 import { countParameters, parameterSpecs } from '../trainer/model/parameters.js';
 import { readSafetensors } from '../trainer/io/safetensors.js';
 import { latestCheckpointDir } from '../trainer/run/checkpoints.js';
-import { commands, type CompareRunsArguments, type ResumeLatestArguments } from '../server/protocol.js';
+import { commands, type CompareRunsArguments, type ResumeLatestArguments } from '../protocol/commands.js';
 import { cliPath, runCli } from './support/cli.js';
 import { repoRoot } from './support/reference.js';
 import { events } from './support/runs.js';

@@ -21,23 +21,9 @@ import {
   StreamMessageWriter,
   createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
-import {
-  compareRunsRequest,
-  type EventsAppendedParams,
-  eventsAppendedNotification,
-  getAttentionRequest,
-  getLayerMetricsRequest,
-  getScalarsRequest,
-  type LaunchErrorData,
-  launchRequest,
-  listRunsRequest,
-  type RunsChangedParams,
-  type RunSummary,
-  runsChangedNotification,
-  resumeRequest,
-  scalarsOfEvent,
-  stopRequest,
-} from '../server/protocol.js';
+import { CompareRunsRequest, EventsAppendedNotification, GetAttentionRequest, GetLayerMetricsRequest, GetScalarsRequest, LaunchRequest, ListRunsRequest, RunsChangedNotification, ResumeRequest, StopRequest } from '../protocol/customMessages.js';
+import { ErrorCodes } from '../protocol/errorCodes.js';
+import { type EventsAppendedParams, type LaunchErrorData, type RunsChangedParams, type RunSummary, scalarsOfEvent } from '../protocol/runData.js';
 import { configDiff, downsampleMinMax, kendallTauB } from '../server/runAnalysis.js';
 import { runsChangedWindowMs } from '../server/runManager.js';
 import { loadConfigFile } from '../trainer/config/index.js';
@@ -108,10 +94,10 @@ class Client {
   constructor(readonly child: ChildProcess) {
     child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-    this.connection.onNotification(runsChangedNotification, (params: RunsChangedParams) => {
+    this.connection.onNotification(RunsChangedNotification.type, (params: RunsChangedParams) => {
       this.changes.push({ at: Date.now(), params });
     });
-    this.connection.onNotification(eventsAppendedNotification, (params: EventsAppendedParams) => {
+    this.connection.onNotification(EventsAppendedNotification.type, (params: EventsAppendedParams) => {
       this.appended.push({ at: Date.now(), params });
     });
     this.connection.onNotification(PublishDiagnosticsNotification.type, (params: PublishDiagnosticsParams) => {
@@ -232,7 +218,7 @@ after(async () => {
 });
 
 test('a corrupt run.json and a torn events.jsonl are listed with an error, a stale heartbeat as failed; the server keeps answering', async () => {
-  const runs = await client.connection.sendRequest(listRunsRequest, { runsDir: preRuns });
+  const runs = await client.connection.sendRequest(ListRunsRequest.type, { runsDir: preRuns });
   const corrupt = runs.find((r) => r.dir === join(preRuns, 'corrupt'));
   const torn = runs.find((r) => r.dir === join(preRuns, 'torn'));
   assert.ok(corrupt && torn, JSON.stringify(runs));
@@ -253,7 +239,7 @@ test('a corrupt run.json and a torn events.jsonl are listed with an error, a sta
   assert.equal(torn.status, 'completed');
   assert.match(torn.error ?? '', /incomplete line/);
   // The complete lines are there, the torn one is not.
-  const scalars = await client.connection.sendRequest(getScalarsRequest, { runDir: torn.dir, keys: ['loss'] });
+  const scalars = await client.connection.sendRequest(GetScalarsRequest.type, { runDir: torn.dir, keys: ['loss'] });
   assert.deepEqual(scalars.series.loss, { step: [1, 2], value: [2.5, 2.25] });
   const stale = runs.find((r) => r.dir === join(preRuns, 'stale'));
   assert.equal(stale?.status, 'failed');
@@ -262,18 +248,20 @@ test('a corrupt run.json and a torn events.jsonl are listed with an error, a sta
   const recycled = runs.find((r) => r.dir === join(preRuns, 'recycled'));
   assert.equal(recycled?.status, 'failed');
   assert.equal(recycled.statusReason, `the trainer (pid ${bystander!.pid}) is gone without finishing`);
-  await assert.rejects(client.connection.sendRequest(stopRequest, { runDir: recycled.dir }), /is gone; resume it instead/);
+  await assert.rejects(client.connection.sendRequest(StopRequest.type, { runDir: recycled.dir }), { code: ErrorCodes.TrainerGone, message: /is gone; resume it instead/ });
+  // A damaged run.json is not "not a run directory": each answer has its own code.
+  await assert.rejects(client.connection.sendRequest(StopRequest.type, { runDir: corrupt.dir }), { code: ErrorCodes.RunInfoUnreadable, message: /is not JSON/ });
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(bystander!.exitCode ?? bystander!.signalCode, null, 'the unrelated process was signalled');
   // run.json's device reaches the Runs view and the dashboard; runs from before it have none.
   assert.equal(stale.device, 'NVIDIA H200 via Vulkan');
   assert.equal(torn.device, undefined);
   const unreadable = join(preRuns, 'unreadable');
-  assert.deepEqual((await client.connection.sendRequest(getScalarsRequest, { runDir: unreadable })).series, {});
-  const afterRead = (await client.connection.sendRequest(listRunsRequest, { runsDir: preRuns })).find((r) => r.dir === unreadable);
+  assert.deepEqual((await client.connection.sendRequest(GetScalarsRequest.type, { runDir: unreadable })).series, {});
+  const afterRead = (await client.connection.sendRequest(ListRunsRequest.type, { runsDir: preRuns })).find((r) => r.dir === unreadable);
   assert.match(afterRead?.error ?? '', /cannot read the run: .*EISDIR/);
-  await assert.rejects(client.connection.sendRequest(getScalarsRequest, { runDir: join(work, 'nowhere') }), /not a run directory/);
-  assert.equal((await client.connection.sendRequest(listRunsRequest, {})).length >= 2, true);
+  await assert.rejects(client.connection.sendRequest(GetScalarsRequest.type, { runDir: join(work, 'nowhere') }), { code: ErrorCodes.NotARunDirectory, message: /not a run directory/ });
+  assert.equal((await client.connection.sendRequest(ListRunsRequest.type, {})).length >= 2, true);
   assert.equal(client.child.exitCode, null);
 });
 
@@ -291,7 +279,7 @@ function inotifyWatches(pid: number): number {
 }
 
 test('folders that are not live runs cost no inotify watch: 300 plain folders, a finished run', async () => {
-  const listed = await client.connection.sendRequest(listRunsRequest, { runsDir: plainRuns });
+  const listed = await client.connection.sendRequest(ListRunsRequest.type, { runsDir: plainRuns });
   assert.equal(listed.find((r) => r.dir === join(plainRuns, 'finished'))?.status, 'completed');
   // The four runs directories, and the live runs of the others (none of them is live here).
   const watches = inotifyWatches(client.child.pid!);
@@ -299,7 +287,7 @@ test('folders that are not live runs cost no inotify watch: 300 plain folders, a
   // A folder that becomes a run is still found, by the runs directory's own watch or the rescan.
   const t = new Date().toISOString();
   writeFileSync(join(plainRuns, 'folder-7', 'run.json'), JSON.stringify({ id: 'late', name: 'late', configHash: 'x', status: 'completed', pid: 1, host: hostname(), backend: 'cpu', step: 1, epoch: 0, totalSteps: 1, createdAt: t, updatedAt: t, heartbeat: t }));
-  await waitFor('the late run to be listed', async () => (await client.connection.sendRequest(listRunsRequest, { runsDir: plainRuns })).find((r) => r.dir === join(plainRuns, 'folder-7'))?.status === 'completed', 10_000);
+  await waitFor('the late run to be listed', async () => (await client.connection.sendRequest(ListRunsRequest.type, { runsDir: plainRuns })).find((r) => r.dir === join(plainRuns, 'folder-7'))?.status === 'completed', 10_000);
 });
 
 test('runsChanged is throttled: a burst of 80 changes gives a few notifications, the last one with every run as it ended', async () => {
@@ -338,11 +326,11 @@ let launched: string;
 
 test('launch: the run is listed, its events are pushed while it trains, it completes', async () => {
   const config = writeConfig(work, 'long.crate.yaml', ['optim: {batchSize: 32, maxSteps: 300}']);
-  const started = await client.connection.sendRequest(launchRequest, { configPath: config });
+  const started = await client.connection.sendRequest(LaunchRequest.type, { configPath: config });
   launched = started.runDir;
   assert.ok(started.runDir.startsWith(join(work, 'runs')), started.runDir);
   assert.ok(started.pid > 0);
-  const listed = await client.connection.sendRequest(listRunsRequest, {});
+  const listed = await client.connection.sendRequest(ListRunsRequest.type, {});
   assert.ok(listed.some((r) => r.dir === launched), 'launched run not listed');
   await client.untilPushed((r) => r.dir === launched && r.status === 'completed', 'the launched run completed', 60_000);
   await sleep(300); // the last lines' notification
@@ -352,7 +340,7 @@ test('launch: the run is listed, its events are pushed while it trains, it compl
   assert.ok(!notices[0].params.events.some((e) => e.type === 'status'), 'first push came after the end');
   // Every complete line exactly once, in order.
   assert.deepEqual(notices.flatMap((n) => n.params.events), readEvents(launched));
-  const summary = (await client.connection.sendRequest(listRunsRequest, {})).find((r) => r.dir === launched)!;
+  const summary = (await client.connection.sendRequest(ListRunsRequest.type, {})).find((r) => r.dir === launched)!;
   assert.equal(summary.step, 300);
   assert.equal(summary.error, undefined);
   const lastScalars = readEvents(launched).filter((e) => e.type === 'scalars').at(-1)!;
@@ -362,12 +350,12 @@ test('launch: the run is listed, its events are pushed while it trains, it compl
 test('getScalars: all points, increments with since, min/max downsampling checked against events.jsonl', async () => {
   const raw = readEvents(launched).flatMap((e) => (e.type === 'scalars' ? [{ step: e.step, loss: Math.fround(e.loss) }] : []));
   assert.equal(raw.length, 300);
-  const all = await client.connection.sendRequest(getScalarsRequest, { runDir: launched, keys: ['loss'] });
+  const all = await client.connection.sendRequest(GetScalarsRequest.type, { runDir: launched, keys: ['loss'] });
   assert.deepEqual(all.series.loss, { step: raw.map((r) => r.step), value: raw.map((r) => r.loss) });
   assert.equal(all.lastStep, 300);
-  const since = await client.connection.sendRequest(getScalarsRequest, { runDir: launched, keys: ['loss'], since: 250 });
+  const since = await client.connection.sendRequest(GetScalarsRequest.type, { runDir: launched, keys: ['loss'], since: 250 });
   assert.deepEqual(since.series.loss.step, raw.filter((r) => r.step > 250).map((r) => r.step));
-  const small = await client.connection.sendRequest(getScalarsRequest, { runDir: launched, keys: ['loss'], maxPoints: 20 });
+  const small = await client.connection.sendRequest(GetScalarsRequest.type, { runDir: launched, keys: ['loss'], maxPoints: 20 });
   const { step, value } = small.series.loss;
   assert.ok(step.length <= 20 && step.length >= 10, `${step.length} points`);
   const losses = raw.map((r) => r.loss);
@@ -381,7 +369,7 @@ test('getScalars: all points, increments with since, min/max downsampling checke
     assert.deepEqual(new Set(mine.map((p) => p.v)), new Set([lo, hi]), `bucket ${b}`);
   }
   // Validation results come as their own keys.
-  const evals = await client.connection.sendRequest(getScalarsRequest, { runDir: launched, keys: ['validation.loss'] });
+  const evals = await client.connection.sendRequest(GetScalarsRequest.type, { runDir: launched, keys: ['validation.loss'] });
   const rawEvals = readEvents(launched).filter((e) => e.type === 'eval' && e.split === 'validation');
   assert.deepEqual(evals.series['validation.loss'].step, rawEvals.map((e) => e.step));
 });
@@ -397,7 +385,7 @@ test('scalarsOfEvent: the pushed events give exactly the series the server serve
       series.value.push(Math.fround(value));
     }
   }
-  const served = await client.connection.sendRequest(getScalarsRequest, { runDir: launched });
+  const served = await client.connection.sendRequest(GetScalarsRequest.type, { runDir: launched });
   assert.deepEqual(Object.keys(served.series).sort(), ['accuracy', 'imagesPerSecond', 'loss', 'lr', 'validation.accuracy', 'validation.loss']);
   assert.deepEqual(served.series, fromPush);
   // Events without scalars contribute nothing.
@@ -407,12 +395,12 @@ test('scalarsOfEvent: the pushed events give exactly the series the server serve
 test('getLayerMetrics and getAttention return the introspection of the run', async () => {
   const layerEvents = readEvents(launched).filter((e) => e.type === 'layers');
   assert.equal(layerEvents.length, 3);
-  const metrics = await client.connection.sendRequest(getLayerMetricsRequest, { runDir: launched });
+  const metrics = await client.connection.sendRequest(GetLayerMetricsRequest.type, { runDir: launched });
   assert.deepEqual(metrics.points.map((p) => p.step), [100, 200, 300]);
   assert.deepEqual(metrics.points.map((p) => p.layers), layerEvents.map((e) => (e.type === 'layers' ? e.layers : [])));
   for (const key of ['R', 'Rc', 'density', 'srr', 'codeZeroFraction']) assert.equal(typeof (metrics.points[0].layers[0] as unknown as Record<string, unknown>)[key], 'number');
 
-  const attention = await client.connection.sendRequest(getAttentionRequest, { runDir: launched, step: 250 });
+  const attention = await client.connection.sendRequest(GetAttentionRequest.type, { runDir: launched, step: 250 });
   assert.ok(attention);
   assert.equal(attention.step, 200);
   assert.deepEqual(attention.steps, [100, 200, 300]);
@@ -455,11 +443,11 @@ function tauIndependent(x: number[], y: number[]): number | null {
 test('compareRuns: aligned series, exactly the differing config keys, final metrics and Kendall’s τ', async () => {
   const a = writeConfig(work, 'a.crate.yaml', ['optim: {batchSize: 32, maxSteps: 100, labelSmoothing: 0.1, weightDecay: 0.05}']);
   const b = writeConfig(work, 'b.crate.yaml', ['optim: {batchSize: 32, maxSteps: 100, labelSmoothing: 0.2, weightDecay: 0.1}']);
-  const runA = (await client.connection.sendRequest(launchRequest, { configPath: a })).runDir;
-  const runB = (await client.connection.sendRequest(launchRequest, { configPath: b })).runDir;
+  const runA = (await client.connection.sendRequest(LaunchRequest.type, { configPath: a })).runDir;
+  const runB = (await client.connection.sendRequest(LaunchRequest.type, { configPath: b })).runDir;
   for (const dir of [runA, runB]) await client.untilPushed((r) => r.dir === dir && r.status === 'completed', `${dir} completed`, 60_000);
 
-  const pair = await client.connection.sendRequest(compareRunsRequest, { runDirs: [runA, runB] });
+  const pair = await client.connection.sendRequest(CompareRunsRequest.type, { runDirs: [runA, runB] });
   assert.deepEqual(pair.configDiff, [
     { path: 'optim.labelSmoothing', values: [0.1, 0.2] },
     { path: 'optim.weightDecay', values: [0.05, 0.1] },
@@ -468,7 +456,7 @@ test('compareRuns: aligned series, exactly the differing config keys, final metr
   assert.equal(pair.series.loss.values.length, 2);
 
   const three = [launched, runA, runB];
-  const result = await client.connection.sendRequest(compareRunsRequest, { runDirs: three });
+  const result = await client.connection.sendRequest(CompareRunsRequest.type, { runDirs: three });
   // Aligned on the union of steps: the 100-step runs have no points after step 100.
   assert.equal(result.series.loss.step.length, 300);
   assert.equal(result.series.loss.values[1][150], null);
@@ -516,45 +504,45 @@ test('a trainer killed with SIGKILL is reported failed within 10 s', async () =>
 
 test('stop and resume: SIGTERM stops the trainer (status stopped); resume continues the same run', async () => {
   const config = writeConfig(work, 'stoppable.crate.yaml', ['optim: {batchSize: 32, maxSteps: 1000000}', 'checkpoint: {every: 1000000}']);
-  const { runDir } = await client.connection.sendRequest(launchRequest, { configPath: config, runsDir: join(work, 'stoppable-runs') });
+  const { runDir } = await client.connection.sendRequest(LaunchRequest.type, { configPath: config, runsDir: join(work, 'stoppable-runs') });
   await client.untilPushed((r) => r.dir === runDir && r.status === 'running' && r.step > 5, 'the run, training');
-  const stopped = await client.connection.sendRequest(stopRequest, { runDir });
+  const stopped = await client.connection.sendRequest(StopRequest.type, { runDir });
   assert.equal(stopped.signalled, true, stopped.message);
   const atStop = (await client.untilPushed((r) => r.dir === runDir && r.status === 'stopped', 'the run, stopped')).params.runs.find((r) => r.dir === runDir)!;
-  assert.equal((await client.connection.sendRequest(stopRequest, { runDir })).signalled, false);
+  assert.equal((await client.connection.sendRequest(StopRequest.type, { runDir })).signalled, false);
 
   const probeBefore = statSync(join(runDir, 'probe.bin'));
-  const resumed = await client.connection.sendRequest(resumeRequest, { runDir });
+  const resumed = await client.connection.sendRequest(ResumeRequest.type, { runDir });
   assert.equal(resumed.runDir, runDir);
   await client.untilPushed((r) => r.dir === runDir && r.status === 'running' && r.step > atStop.step + 5, 'the resumed run, past its stop');
-  assert.equal((await client.connection.sendRequest(stopRequest, { runDir })).signalled, true);
+  assert.equal((await client.connection.sendRequest(StopRequest.type, { runDir })).signalled, true);
   await client.untilPushed((r) => r.dir === runDir && r.status === 'stopped' && r.step > atStop.step, 'the resumed run, stopped again');
   // The probe images were written once, when the run started.
   const probeAfter = statSync(join(runDir, 'probe.bin'));
   assert.deepEqual([probeAfter.ino, probeAfter.mtimeMs], [probeBefore.ino, probeBefore.mtimeMs]);
   // The resume cut events.jsonl back to the checkpoint: the server's series is the file's, no line twice.
   const raw = readEvents(runDir).flatMap((e) => (e.type === 'scalars' ? [e.step] : []));
-  const served = await client.connection.sendRequest(getScalarsRequest, { runDir, keys: ['loss'] });
+  const served = await client.connection.sendRequest(GetScalarsRequest.type, { runDir, keys: ['loss'] });
   assert.deepEqual(served.series.loss.step, raw);
 });
 
 test('two resume requests for one run: one trainer resumes it, the other request fails naming it; each step is served once', async () => {
   const steps = 300;
   const config = writeConfig(work, 'raced.crate.yaml', [`optim: {batchSize: 32, maxSteps: ${steps}}`, 'checkpoint: {every: 20}']);
-  const { runDir } = await client.connection.sendRequest(launchRequest, { configPath: config, runsDir: join(work, 'raced-runs') });
+  const { runDir } = await client.connection.sendRequest(LaunchRequest.type, { configPath: config, runsDir: join(work, 'raced-runs') });
   await client.untilPushed((r) => r.dir === runDir && r.step > 25, 'the run, past its first checkpoint');
-  await client.connection.sendRequest(stopRequest, { runDir });
+  await client.connection.sendRequest(StopRequest.type, { runDir });
   await client.untilPushed((r) => r.dir === runDir && r.status === 'stopped', 'the run, stopped');
-  const [a, b] = await Promise.allSettled([client.connection.sendRequest(resumeRequest, { runDir }), client.connection.sendRequest(resumeRequest, { runDir })]);
+  const [a, b] = await Promise.allSettled([client.connection.sendRequest(ResumeRequest.type, { runDir }), client.connection.sendRequest(ResumeRequest.type, { runDir })]);
   const started = [a, b].filter((r) => r.status === 'fulfilled');
   const refused = [a, b].filter((r) => r.status === 'rejected');
   assert.equal(started.length, 1, `one resume starts: ${[a, b].map((r) => (r.status === 'rejected' ? (r.reason as Error).message : 'started')).join('; ')}`);
   const trainer = (started[0] as PromiseFulfilledResult<{ pid: number }>).value.pid;
   assert.match((refused[0] as PromiseRejectedResult).reason.message, new RegExp(`${runDir} is being trained by another trainer \\(pid ${trainer}\\); wait for it to end or stop it: crate-lab stop ${runDir}$`));
   // A request while it trains is refused at once, without starting a trainer.
-  await assert.rejects(client.connection.sendRequest(resumeRequest, { runDir }), new RegExp(`${runDir} is being trained by another trainer \\(pid ${trainer}\\)`));
+  await assert.rejects(client.connection.sendRequest(ResumeRequest.type, { runDir }), new RegExp(`${runDir} is being trained by another trainer \\(pid ${trainer}\\)`));
   await client.untilPushed((r) => r.dir === runDir && r.status === 'completed', 'the resumed run, completed', 120_000);
-  const served = await client.connection.sendRequest(getScalarsRequest, { runDir, keys: ['loss'] });
+  const served = await client.connection.sendRequest(GetScalarsRequest.type, { runDir, keys: ['loss'] });
   assert.deepEqual(served.series.loss.step, Array.from({ length: steps }, (_, i) => i + 1), 'each step once');
 });
 
@@ -583,7 +571,7 @@ test('diagnostics from outcomes: a diverged run of an open config marks optim.lr
   writeFileSync(file, text);
   const uri = pathToFileURL(file).href;
   await client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'yaml', version: 1, text } });
-  const { runDir } = await client.connection.sendRequest(launchRequest, { configPath: file });
+  const { runDir } = await client.connection.sendRequest(LaunchRequest.type, { configPath: file });
   await client.untilPushed((r) => r.dir === runDir && r.status === 'diverged', 'the diverged run');
   const deadline = Date.now() + 10_000;
   let found;
@@ -607,8 +595,8 @@ test("launch: the client's backend and introspection defaults apply only where t
   const explicit = join(work, 'explicit.crate.yaml');
   writeFileSync(explicit, ['backend: wasm', ...body, 'introspect: {probeImages: 2, every: 4}', ''].join('\n'));
   const defaults = { runsDir, backend: 'cpu', introspectEvery: 2 };
-  const a = await client.connection.sendRequest(launchRequest, { configPath: silent, ...defaults });
-  const b = await client.connection.sendRequest(launchRequest, { configPath: explicit, ...defaults });
+  const a = await client.connection.sendRequest(LaunchRequest.type, { configPath: silent, ...defaults });
+  const b = await client.connection.sendRequest(LaunchRequest.type, { configPath: explicit, ...defaults });
   for (const dir of [a.runDir, b.runDir]) await client.untilPushed((r) => r.dir === dir && r.status === 'completed', `${dir} completed`, 60_000);
   const info = (dir: string) => JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunInfo;
   const layerSteps = (dir: string) => readEvents(dir).filter((e) => e.type === 'layers').map((e) => e.step);
@@ -623,7 +611,7 @@ test('launch with a trainer Node.js that does not exist: one error naming it, wi
   try {
     await other.initialize({ trainerNodePath: join(work, 'no-such-node') });
     const config = writeConfig(work, 'nonode.crate.yaml', ['optim: {batchSize: 32, maxSteps: 4}']);
-    const error = await other.connection.sendRequest(launchRequest, { configPath: config, runsDir: join(work, 'nonode-runs') }).then(
+    const error = await other.connection.sendRequest(LaunchRequest.type, { configPath: config, runsDir: join(work, 'nonode-runs') }).then(
       () => assert.fail('launch should fail'),
       (e: { message: string; data?: LaunchErrorData }) => e,
     );

@@ -1,7 +1,7 @@
 // The HTML shell of every panel. Pure (no vscode, no Node APIs) so that the extension and the
 // panel tests produce the very same page: the extension passes webview.asWebviewUri(...) values
 // and webview.cspSource, the tests a local server's URLs.
-import type { PanelKind } from '../server/protocol.js';
+import type { PanelKind } from '../protocol/panelMessages.js';
 
 export interface PanelHtmlOptions {
   kind: PanelKind;

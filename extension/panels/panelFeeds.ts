@@ -1,18 +1,9 @@
 // What each panel kind is fed: its first data after `ready`, and the increments that follow as the
 // server pushes events. All data comes from the language server's run manager.
 import type { ServerConnection } from '../serverConnection.js';
-import {
-  compareRunsRequest,
-  type EventsAppendedParams,
-  getAttentionRequest,
-  getLayerMetricsRequest,
-  getScalarsRequest,
-  type HostToPanelMessage,
-  type PanelState,
-  type ScalarArrays,
-  type ScalarSeries,
-  scalarsOfEvent,
-} from '../../server/protocol.js';
+import { CompareRunsRequest, GetAttentionRequest, GetLayerMetricsRequest, GetScalarsRequest } from '../../protocol/customMessages.js';
+import type { HostToPanelMessage, PanelState, ScalarArrays } from '../../protocol/panelMessages.js';
+import { type EventsAppendedParams, type ScalarSeries, scalarsOfEvent } from '../../protocol/runData.js';
 
 /** Points per series the dashboard gets at first (min/max per bucket); exports read full fidelity. */
 const dashboardPoints = 20_000;
@@ -55,7 +46,7 @@ export function createFeed(state: PanelState, server: ServerConnection, post: Po
 
 function dashboardFeed(runDirs: string[], server: ServerConnection, post: Post): Feed {
   const sendAll = async (runDir: string) => {
-    const r = await server.sendRequest(getScalarsRequest, { runDir, maxPoints: dashboardPoints });
+    const r = await server.sendRequest(GetScalarsRequest.type, { runDir, maxPoints: dashboardPoints });
     const series: Record<string, ScalarArrays> = {};
     for (const [key, s] of Object.entries(r.series)) series[key] = toArrays(s);
     post({ type: 'scalars', runDir, replace: true, series });
@@ -82,7 +73,7 @@ function dashboardFeed(runDirs: string[], server: ServerConnection, post: Post):
 
 function layersFeed(runDirs: string[], server: ServerConnection, post: Post): Feed {
   const sendAll = async (runDir: string) => {
-    const r = await server.sendRequest(getLayerMetricsRequest, { runDir });
+    const r = await server.sendRequest(GetLayerMetricsRequest.type, { runDir });
     post({ type: 'layers', runDir, replace: true, points: r.points });
   };
   return {
@@ -100,7 +91,7 @@ function attentionFeed(runDir: string, server: ServerConnection, post: Post): Fe
   // Follows the newest maps until the user picks an older step.
   let following = true;
   const send = async (step: number) => {
-    const r = await server.sendRequest(getAttentionRequest, { runDir, step });
+    const r = await server.sendRequest(GetAttentionRequest.type, { runDir, step });
     if (!r) {
       post({ type: 'error', message: 'This run has no attention maps yet (they come with each introspection step).' });
       return;
@@ -126,7 +117,7 @@ function attentionFeed(runDir: string, server: ServerConnection, post: Post): Fe
 
 function compareFeed(runDirs: string[], server: ServerConnection, post: Post): Feed {
   let timer: NodeJS.Timeout | undefined;
-  const send = async () => post({ type: 'compare', result: await server.sendRequest(compareRunsRequest, { runDirs, maxPoints: comparePoints }) });
+  const send = async () => post({ type: 'compare', result: await server.sendRequest(CompareRunsRequest.type, { runDirs, maxPoints: comparePoints }) });
   return {
     start: send,
     async eventsAppended({ runDir }) {

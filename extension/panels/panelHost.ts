@@ -4,13 +4,11 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ServerConnection } from '../serverConnection.js';
-import type { PanelKind, PanelState, PanelToHostMessage, HostToPanelMessage } from '../../server/protocol.js';
+import { type HostToPanelMessage, type PanelKind, panelKinds, type PanelState, type PanelToHostMessage } from '../../protocol/panelMessages.js';
 import { panelHtml } from '../../webviews/panelHtml.js';
 import { runLabel } from '../runPresentation.js';
 import type { RunsModel } from '../runsModel.js';
 import { createFeed, type Feed } from './panelFeeds.js';
-
-export const panelKinds: readonly PanelKind[] = ['dashboard', 'layers', 'attention', 'compare'];
 
 const titles: Record<PanelKind, string> = { dashboard: 'Dashboard', layers: 'Layers', attention: 'Attention', compare: 'Compare' };
 
@@ -137,7 +135,7 @@ function panelKey(kind: PanelKind, runDirs: string[]): string {
 
 function isPanelState(s: unknown): s is PanelState {
   const o = s as PanelState;
-  return !!o && panelKinds.includes(o.kind) && Array.isArray(o.runDirs) && o.runDirs.length > 0 && o.runDirs.every((d) => typeof d === 'string');
+  return !!o && (panelKinds as readonly string[]).includes(o.kind) && Array.isArray(o.runDirs) && o.runDirs.length > 0 && o.runDirs.every((d) => typeof d === 'string');
 }
 
 export class PanelHost implements vscode.Disposable {

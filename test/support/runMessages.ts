@@ -2,7 +2,8 @@
 // the extension builds them from the run manager's answers, so panel tests show real runs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GetLayerMetricsResult, HostToPanelMessage, RunSummary, ScalarArrays } from '../../server/protocol.js';
+import type { HostToPanelMessage, ScalarArrays } from '../../protocol/panelMessages.js';
+import type { GetLayerMetricsResult, RunSummary } from '../../protocol/runData.js';
 import type { RunEvent, RunInfo } from '../../trainer/run/format.js';
 import { readEventsFrom } from '../../trainer/run/eventsReader.js';
 

@@ -8,7 +8,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, extname, normalize } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { HostToPanelMessage, PanelKind, PanelState, PanelToHostMessage } from '../../server/protocol.js';
+import type { HostToPanelMessage, PanelKind, PanelState, PanelToHostMessage } from '../../protocol/panelMessages.js';
 import { panelHtml } from '../../webviews/panelHtml.js';
 import { repoRoot } from './reference.js';
 import { type ThemeKind, themeBodyClass, themeVariables } from './vscodeTheme.js';

@@ -3,12 +3,13 @@
 // test/vscode-extension-host.test.ts; `run()` throws on the first failure, which makes the
 // runner's exit code non-zero.
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CrateLabApi } from '../../extension/main.js';
 import { readSettings } from '../../extension/settings.js';
-import type { LaunchResult, RunSummary } from '../../server/protocol.js';
+import { LaunchRequest, StopRequest } from '../../protocol/customMessages.js';
+import type { LaunchResult, RunSummary } from '../../protocol/runData.js';
 import { readEventsFrom } from '../../trainer/run/eventsReader.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -118,6 +119,55 @@ test("a workspace's settings cannot name the trainer's Node.js (the executable t
   } finally {
     rmSync(file);
     await waitFor('the workspace settings to be gone', () => readSettings().defaultBackend === '', 30_000);
+  }
+});
+
+test('changing crateLab.runsDirectory takes effect: the language server restarts watching the new folder', async (api, folder) => {
+  // A copy of a finished run in a folder nothing watches yet.
+  const elsewhere = path.join(folder, 'elsewhere-runs');
+  const copy = path.join(elsewhere, path.basename(launched!.runDir));
+  cpSync(launched!.runDir, copy, { recursive: true });
+  await vscode.commands.executeCommand('crateLab.refreshRuns');
+  assert.equal(runIn(api, copy), undefined, 'not listed before the setting names its folder');
+  const settings = vscode.workspace.getConfiguration('crateLab');
+  await settings.update('runsDirectory', elsewhere, vscode.ConfigurationTarget.Workspace);
+  try {
+    await waitFor('the copied run in the Runs model', () => runIn(api, copy), 60_000);
+  } finally {
+    await settings.update('runsDirectory', undefined, vscode.ConfigurationTarget.Workspace);
+  }
+  rmSync(elsewhere, { recursive: true });
+  await waitFor('the copied run to leave the model', () => !runIn(api, copy), 60_000);
+});
+
+test("changing crateLab.trainerNodePath takes effect: the next launch's trainer runs on the Node.js it names", async (api, folder) => {
+  const settings = vscode.workspace.getConfiguration('crateLab');
+  const missing = path.join(folder, 'no-such-node');
+  await settings.update('trainerNodePath', missing, vscode.ConfigurationTarget.Global);
+  try {
+    const config = path.join(folder, 'quickstart.crate.yaml');
+    assert.equal(readSettings().trainerNodePath, missing);
+    // The restart is asynchronous: launch until the server says the new executable cannot start.
+    let last = '';
+    // By method name: this bundle's RequestType objects are not the extension bundle's.
+    const launch = LaunchRequest.method as unknown as typeof LaunchRequest.type;
+    const stop = StopRequest.method as unknown as typeof StopRequest.type;
+    await waitFor('a launch refused for the missing Node.js', async () => {
+      const error = await api.server.sendRequest(launch, { configPath: config }).then(
+        async (r) => {
+          last = `launched ${r.runDir}`;
+          await api.server.sendRequest(stop, { runDir: r.runDir }).catch(() => undefined);
+          // The old server still answers: ask again a little later, not at polling speed.
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          return undefined;
+        },
+        (e: Error) => e,
+      );
+      if (error) last = error.message;
+      return error?.message.includes('no-such-node could not be started');
+    }, 60_000).catch((e: Error) => assert.fail(`${e.message}; last: ${last}`));
+  } finally {
+    await settings.update('trainerNodePath', undefined, vscode.ConfigurationTarget.Global);
   }
 });
 

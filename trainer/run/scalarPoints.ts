@@ -1,5 +1,5 @@
 // Which numbers of an event are points of a scalar series: the one definition that the server's
-// series, the clients' handling of pushed events (through server/protocol.ts) and the trainer's
+// series, the clients' handling of pushed events (through protocol/runData.ts) and the trainer's
 // scalars.bin share, so that none of them can name or pick a value differently. Pure (no Node
 // API, no tfjs): browser bundles reach it through the protocol.
 import type { RunEvent } from './format.js';

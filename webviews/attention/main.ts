@@ -6,7 +6,7 @@
 // `attention`. Also `runRemoved`, `error`. Posts `uiState`.
 import '../shared/panel.css';
 import './attention.css';
-import type { HostToPanelMessage } from '../../server/protocol.js';
+import type { HostToPanelMessage } from '../../protocol/panelMessages.js';
 import { colormapBar, colormapNames, isColormapName, type ColormapName } from '../shared/colormaps.js';
 import { rangeControl, selectControl } from '../shared/controls.js';
 import { connectToHost } from '../shared/hostBridge.js';

@@ -1,7 +1,7 @@
 // Draws one probe image with one head's CLS-attention map on top: the image rescaled by its own
 // min/max (the probe is normalized, so its raw range is arbitrary), the grid×grid map upsampled
 // bilinearly to the image and coloured by a colormap scaled to the map's own min/max.
-import type { ProbeImages } from '../../server/protocol.js';
+import type { ProbeImages } from '../../protocol/panelMessages.js';
 import { colormapTable, type ColormapName } from '../shared/colormaps.js';
 
 export interface OverlayInput {

@@ -2,7 +2,7 @@
 // run in its colour, axes from the data's range, Kendall's τ in the caption, a ring around the
 // point the read-out describes. The plot's scale is published as data-* attributes so tests can
 // find a run's point.
-import type { FinalMetrics } from '../../server/protocol.js';
+import type { FinalMetrics } from '../../protocol/runData.js';
 import { formatShort } from '../shared/numberFormat.js';
 import { chartTheme, runColor } from '../shared/theme.js';
 

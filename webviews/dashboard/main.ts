@@ -4,7 +4,8 @@
 // summary changes, `runRemoved`, `error`. Posts `uiState`, `exportPng`, `exportCsv`, `openLog`.
 import '../shared/panel.css';
 import './dashboard.css';
-import type { HostToPanelMessage, RunSummary, ScalarArrays } from '../../server/protocol.js';
+import type { HostToPanelMessage, ScalarArrays } from '../../protocol/panelMessages.js';
+import type { RunSummary } from '../../protocol/runData.js';
 import { button, checkboxControl, rangeControl } from '../shared/controls.js';
 import { FrameScheduler } from '../shared/frameScheduler.js';
 import { connectToHost } from '../shared/hostBridge.js';

@@ -1,6 +1,6 @@
 // The per-run status lines above the dashboard's charts: status, step, loss, throughput, the
 // device, and for runs that failed or diverged the error with a link to the trainer's log.
-import type { RunSummary } from '../../server/protocol.js';
+import type { RunSummary } from '../../protocol/runData.js';
 import { formatNumber, formatShort } from '../shared/numberFormat.js';
 
 export interface RunStatusView {

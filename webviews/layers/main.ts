@@ -5,7 +5,8 @@
 // `runs`, `runRemoved`, `error`. Posts `uiState`.
 import '../shared/panel.css';
 import './layers.css';
-import type { GetLayerMetricsResult, HostToPanelMessage, RunSummary } from '../../server/protocol.js';
+import type { HostToPanelMessage } from '../../protocol/panelMessages.js';
+import type { GetLayerMetricsResult, RunSummary } from '../../protocol/runData.js';
 import type { LayerMetricsRecord } from '../../trainer/run/format.js';
 import { rangeControl, selectControl } from '../shared/controls.js';
 import { FrameScheduler } from '../shared/frameScheduler.js';

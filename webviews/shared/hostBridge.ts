@@ -1,6 +1,6 @@
 // The panel's side of the postMessage channel and of the webview state VS Code keeps across
 // window reloads. Every panel talks to the host only through this module.
-import type { HostToPanelMessage, PanelKind, PanelState, PanelToHostMessage } from '../../server/protocol.js';
+import type { HostToPanelMessage, PanelKind, PanelState, PanelToHostMessage } from '../../protocol/panelMessages.js';
 
 interface VsCodeApi {
   postMessage(message: PanelToHostMessage): void;

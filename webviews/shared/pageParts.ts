@@ -1,6 +1,6 @@
 // The parts every panel page has besides its charts: a heading, short notes, and the banners for a
 // failed request and for runs whose directory was deleted.
-import type { HostToPanelMessage } from '../../server/protocol.js';
+import type { HostToPanelMessage } from '../../protocol/panelMessages.js';
 
 /** A banner for run errors and removed runs; role=alert so screen readers announce it. */
 function banner(kind: 'error' | 'warning'): HTMLDivElement {

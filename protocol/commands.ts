@@ -1,0 +1,88 @@
+// Every command of the extension (package.json contributes.commands: test/protocol.test.ts checks
+// that the two agree) and the arguments each takes. The server names three of them in code lenses
+// (a client runs them: the VS Code extension registers them; another editor may map them to
+// `crate-lab` CLI invocations); the Runs view, the status bar, the panels and other extensions
+// pass the rest their arguments. `Uri` is the editor's URI class (vscode.Uri in the extension: the
+// explorer hands commands a URI), a parameter so that this module imports nothing of VS Code.
+import type { RunSummary } from './runData.js';
+
+export const commands = {
+  /** Start a new run of a config. */
+  train: 'crateLab.train',
+  /** Continue a stopped, failed or diverged run from its latest checkpoint. */
+  resume: 'crateLab.resume',
+  /** Continue the newest run of a config from its latest checkpoint (a code lens). */
+  resumeLatest: 'crateLab.resumeLatest',
+  /** Ask a live run to checkpoint and stop. */
+  stop: 'crateLab.stop',
+  /** Open "Compare runs" on two or more runs. */
+  compareRuns: 'crateLab.compareRuns',
+  openDashboard: 'crateLab.openDashboard',
+  showLayers: 'crateLab.showLayers',
+  showAttention: 'crateLab.showAttention',
+  /** Write a run config from a template into the workspace. */
+  newConfig: 'crateLab.newConfig',
+  /** A run's scalars as CSV (or a chart as PNG, from the dashboard). */
+  exportRun: 'crateLab.exportRun',
+  revealRun: 'crateLab.revealRun',
+  deleteRun: 'crateLab.deleteRun',
+  /** A run's trainer log (events.jsonl when this window did not start it). */
+  openLog: 'crateLab.openLog',
+  refreshRuns: 'crateLab.refreshRuns',
+} as const;
+
+export type CommandName = keyof typeof commands;
+export type CommandId = (typeof commands)[CommandName];
+
+export interface TrainArguments {
+  /** The config document's URI, as the client sent it. */
+  configUri: string;
+}
+
+export interface ResumeLatestArguments {
+  configUri: string;
+  /** Absolute path of the newest run directory of this config. */
+  runDir: string;
+}
+
+export interface CompareRunsArguments {
+  configUri: string;
+  /** Absolute paths of the run directories of this config, newest first (at least two). */
+  runDirs: string[];
+}
+
+/** Anything that names a run: a Runs view item, `{ runDir }`, or the run folder's URI. */
+export type RunArgument<Uri> = RunSummary | { runDir: string } | Uri;
+
+/** "Export Run" without questions (tests, other extensions): format and target file given. */
+export interface ExportArguments {
+  runDir: string;
+  format?: 'csv' | 'png';
+  file?: string;
+}
+
+/** "New Run Config" without questions: the template's id and the folder to write into. */
+export interface NewConfigArguments {
+  template?: string;
+  folder?: string;
+}
+
+/** The arguments of each command; without any, a command asks (pick lists, the selection). */
+export interface CommandArguments<Uri> {
+  train: [arg?: TrainArguments | Uri];
+  resume: [arg?: RunArgument<Uri>];
+  resumeLatest: [arg: ResumeLatestArguments];
+  stop: [arg?: RunArgument<Uri>];
+  /** A code lens's argument, or a Runs view item and the view's selection (VS Code passes both). */
+  compareRuns: [arg?: CompareRunsArguments | RunSummary, selected?: RunSummary[]];
+  openDashboard: [arg?: RunArgument<Uri>];
+  showLayers: [arg?: RunArgument<Uri>];
+  showAttention: [arg?: RunArgument<Uri>];
+  newConfig: [arg?: NewConfigArguments];
+  exportRun: [arg?: RunArgument<Uri> | ExportArguments];
+  revealRun: [arg?: RunArgument<Uri>];
+  /** `confirmed` skips the modal question (tests, other extensions). */
+  deleteRun: [arg?: RunArgument<Uri>, options?: { confirmed?: boolean }];
+  openLog: [arg?: RunArgument<Uri>];
+  refreshRuns: [];
+}

@@ -1,0 +1,209 @@
+// The data of the run manager's requests and notifications (protocol/customMessages.ts): what the
+// language server says about runs, as the extension and the panels receive it. Types only, apart
+// from scalarsOfEvent, so that a browser bundle can `import type` them. Record types come from
+// trainer/run/format.ts (type-only imports: nothing of it reaches a browser bundle).
+import type { LayerMetricsRecord, RunEvent, RunStatus } from '../trainer/run/format.js';
+
+// Run directories are absolute paths and identify runs everywhere.
+
+/** A run as the run manager sees it: run.json, corrected for dead trainers, plus its last scalars. */
+export interface RunSummary {
+  /** run.json `id`, or the directory name when run.json is unreadable. */
+  id: string;
+  name: string;
+  /** Absolute run directory: the run's identity in every request. */
+  dir: string;
+  /** run.json's status, except `failed` for a running/stopping run whose trainer is gone. */
+  status: RunStatus | 'unknown';
+  /** Why the status was corrected (pid gone, stale heartbeat), or run.json's `error`. */
+  statusReason?: string;
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  /** Training loss of the last `scalars` event (null before the first one). */
+  loss: number | null;
+  /** Throughput of the last `scalars` event. */
+  imagesPerSecond: number | null;
+  backend: string;
+  /** run.json's `device`, e.g. "NVIDIA H200 via Vulkan" (absent in runs from before it). */
+  device?: string;
+  createdAt: string;
+  updatedAt: string;
+  configHash: string;
+  /** A problem reading the run (corrupt run.json, torn or non-JSON events.jsonl lines); never fatal. */
+  error?: string;
+}
+
+export interface ListRunsParams {
+  /** Only runs under this runs directory (absolute); all watched runs when absent. */
+  runsDir?: string;
+}
+
+/**
+ * The scalar series points one event contributes, by key (see trainer/run/scalarPoints.ts). The run
+ * manager builds its series with it and a client turns `eventsAppended` events into chart points
+ * with it, so both sides name and pick the values the same way (so does the trainer's scalars.bin).
+ */
+export { scalarsOfEvent } from '../trainer/run/scalarPoints.js';
+
+/**
+ * Scalar keys: those of scalarsOfEvent. Values are kept as float32 in memory, so they equal
+ * Math.fround of the logged numbers.
+ */
+export interface GetScalarsParams {
+  runDir: string;
+  /** Keys to return; all keys the run has when absent. */
+  keys?: string[];
+  /** Only points with step > since (increments). */
+  since?: number;
+  /** Downsample each series to at most this many points, keeping each bucket's min and max. */
+  maxPoints?: number;
+}
+
+export interface ScalarSeries {
+  step: number[];
+  value: number[];
+}
+
+export interface GetScalarsResult {
+  runDir: string;
+  /** The run's last step seen by the server: the next `since`. */
+  lastStep: number;
+  series: Record<string, ScalarSeries>;
+}
+
+export interface GetLayerMetricsParams {
+  runDir: string;
+}
+
+export interface GetLayerMetricsResult {
+  runDir: string;
+  /** One entry per `layers` event (introspection step), in step order. */
+  points: { step: number; layers: LayerMetricsRecord[] }[];
+}
+
+export interface GetAttentionParams {
+  runDir: string;
+  /** The introspection step wanted: the newest recorded step ≤ this one (else the first). */
+  step: number;
+}
+
+export interface GetAttentionResult {
+  runDir: string;
+  /** The step actually returned. */
+  step: number;
+  /** Every step that has attention maps. */
+  steps: number[];
+  layers: number;
+  images: number;
+  heads: number;
+  grid: number;
+  /** Always 'base64-float32le': little-endian float32 maps [layers, images, heads, grid, grid]. */
+  encoding: 'base64-float32le';
+  data: string;
+  /**
+   * The images the maps are of (the run's probe.bin: the first validation images, normalized as
+   * the model saw them), little-endian float32 [images, channels, height, width]; null when the
+   * run has none (introspection off, or a run from before probe.bin).
+   */
+  probe: { images: number; channels: number; height: number; width: number; encoding: 'base64-float32le'; data: string } | null;
+}
+
+export interface CompareRunsParams {
+  runDirs: string[];
+  /** Downsample the aligned series to at most this many steps (min/max kept per bucket and run). */
+  maxPoints?: number;
+}
+
+/** Series of several runs on one step axis (the union of their steps); null where a run has no point. */
+export interface AlignedSeries {
+  step: number[];
+  /** values[i] belongs to runDirs[i]. */
+  values: (number | null)[][];
+}
+
+export interface ConfigDifference {
+  /** Dotted path in config.yaml, e.g. `optim.lr`. */
+  path: string;
+  /** values[i] is runDirs[i]'s value (null when the key is absent there). */
+  values: unknown[];
+}
+
+export interface FinalMetrics {
+  runDir: string;
+  id: string;
+  status: RunSummary['status'];
+  step: number;
+  /** Last `scalars` loss. */
+  trainLoss: number | null;
+  validationLoss: number | null;
+  validationAccuracy: number | null;
+  testLoss: number | null;
+  testAccuracy: number | null;
+  /** Mean over layers of the SRR measure of the last `layers` event. */
+  srr: number | null;
+  /** Final validation loss − final training loss. */
+  generalizationGap: number | null;
+}
+
+export interface CompareRunsResult {
+  runDirs: string[];
+  /** Keys `loss`, `accuracy`, `validation.loss`, `validation.accuracy`, when any run has them. */
+  series: Record<string, AlignedSeries>;
+  configDiff: ConfigDifference[];
+  final: FinalMetrics[];
+  /** Kendall's τ-b between `srr` and `generalizationGap` over the runs having both (null when undefined). */
+  kendallTau: { tau: number | null; runs: number };
+}
+
+export interface LaunchParams {
+  /** Absolute path of a *.crate.yaml file. */
+  configPath: string;
+  runsDir?: string;
+  maxSteps?: number;
+  /** Backend for a config that names none (a config's own `backend` wins). */
+  backend?: string;
+  /** Introspection interval for a config that sets no `introspect.every` (the config wins). */
+  introspectEvery?: number;
+}
+
+/** `data` of a launch/resume error: where the trainer's output went, when it got that far. */
+export interface LaunchErrorData {
+  logFile?: string;
+}
+
+export interface LaunchResult {
+  /** The new run directory, as the trainer announced it. */
+  runDir: string;
+  pid: number;
+  /** The trainer's stdout and stderr. */
+  logFile: string;
+}
+
+export interface RunDirParams {
+  runDir: string;
+}
+
+export interface StopResult {
+  /** True when SIGTERM was sent; the trainer then checkpoints and sets status `stopped`. */
+  signalled: boolean;
+  message: string;
+}
+
+export interface RunsChangedParams {
+  /** Every watched run, after the change. */
+  runs: RunSummary[];
+  /** Run directories that disappeared. */
+  removed: string[];
+}
+
+export interface EventsAppendedParams {
+  runDir: string;
+  /** New complete lines of events.jsonl, in order. */
+  events: RunEvent[];
+  /**
+   * events.jsonl was cut back (a resume rewinds it to its checkpoint): drop this run's data and
+   * fetch it again (getScalars without `since`); `events` is empty then.
+   */
+  reset?: boolean;
+}
