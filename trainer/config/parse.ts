@@ -6,10 +6,13 @@ import type { FileProbe } from './files.js';
 import type { ResolvedConfig } from './resolved.js';
 import { resolveConfig } from './resolve.js';
 import { readYaml } from './yamlSource.js';
+import { type SweepPlan, expandSweep } from '../sweep/expand.js';
 
 export interface ParseOptions {
   /** How to look at the disk (default: the real one); false skips every file-system check. */
   files?: FileProbe | false;
+  /** Expand a sweep past its member limit. */
+  force?: boolean;
 }
 
 export interface ParseResult {
@@ -17,6 +20,8 @@ export interface ParseResult {
   config?: ResolvedConfig;
   /** In document order. */
   diagnostics: Diagnostic[];
+  /** The sweep block's members, when the config has one; a config with a bad sweep has no config. */
+  sweep?: SweepPlan;
 }
 
 const byPosition = (a: { range: Range }, b: { range: Range }): number =>
@@ -26,7 +31,10 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
   const source = readYaml(text);
   // After a syntax error the data is a guess; checking it would bury the real mistake.
   if (source.value === undefined) return { diagnostics: source.syntax };
-  const { config, problems } = resolveConfig(source.value, { file, files: options.files });
+  const { config, sweep, problems } = resolveConfig(source.value, { file, files: options.files });
+  // Every member of a sweep is checked too; its mistakes are the config's.
+  const plan = config && sweep ? expandSweep(source.value as Record<string, unknown>, sweep, { file, files: options.files, baseName: config.name, force: options.force }) : undefined;
+  if (plan) problems.push(...plan.problems);
   const diagnostics = [
     ...source.syntax,
     ...problems.map(
@@ -40,5 +48,6 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
       }),
     ),
   ].sort(byPosition);
-  return config ? { config, diagnostics } : { diagnostics };
+  const valid = config && !plan?.problems.some((p) => p.severity === 'error');
+  return { ...(valid ? { config } : {}), diagnostics, ...(plan ? { sweep: plan } : {}) };
 }

@@ -24,7 +24,7 @@ import { derivedRng } from '../random/derivedRng.js';
 import { randomStreams } from '../random/streams.js';
 import { Rng } from '../random/rng.js';
 import { type Checkpoint, checkpointNames, latestCheckpointDir, loadCheckpoint, saveCheckpoint } from '../run/checkpoints.js';
-import { checkpointDirName, heartbeatIntervalMs, type RunStatus, runFiles } from '../run/format.js';
+import { checkpointDirName, heartbeatIntervalMs, type RunStatus, type RunSweep, runFiles } from '../run/format.js';
 import { fsFault, makeDirectories } from '../run/fsFault.js';
 import { type AppendOnlySizes, RunWriter } from '../run/runWriter.js';
 import { AdamW, scaleToNorm } from './adamw.js';
@@ -149,7 +149,7 @@ function newRunId(name: string): string {
  * A new run directory in config.runsDir. Its id is drawn again if another trainer took the same
  * one in the same second, so runs started together never share a directory.
  */
-function createRun(config: ResolvedConfig, backend: string, total: number): RunWriter {
+function createRun(config: ResolvedConfig, backend: string, total: number, sweep: RunSweep | undefined): RunWriter {
   try {
     makeDirectories(config.runsDir);
   } catch (e) {
@@ -158,7 +158,7 @@ function createRun(config: ResolvedConfig, backend: string, total: number): RunW
   for (let attempt = 1; ; attempt++) {
     const id = newRunId(config.name);
     try {
-      return RunWriter.create(join(config.runsDir, id), { id, name: config.name, configHash: configHash(config), backend, totalSteps: total }, stringifyConfig(config));
+      return RunWriter.create(join(config.runsDir, id), { id, name: config.name, configHash: configHash(config), backend, totalSteps: total, ...(sweep ? { sweep } : {}) }, stringifyConfig(config));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 10) continue;
       throw new TrainingSetupError(`cannot write a run directory in ${config.runsDir}: ${fsFault(e)}`);
@@ -192,8 +192,8 @@ function saveProbeImages(feed: DataFeed, config: ResolvedConfig, run: RunWriter)
   }
 }
 
-/** Starts a new run in config.runsDir. */
-export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}): Promise<RunOutcome> {
+/** Starts a new run in config.runsDir; `sweep` when it is a sweep's member (recorded in run.json). */
+export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}, sweep?: RunSweep): Promise<RunOutcome> {
   const { shape, feed, backend } = await prepare(config);
   const total = totalSteps(config, feed.stepsPerEpoch);
   let host: Map<string, NamedTensor>;
@@ -202,7 +202,7 @@ export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}): Pr
   try {
     // Before the run directory exists: a bad initFrom leaves nothing behind.
     host = initialWeights(config, shape);
-    run = createRun(config, backend, total);
+    run = createRun(config, backend, total, sweep);
     stop.attach(run);
   } catch (e) {
     stop.dispose();
