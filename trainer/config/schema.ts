@@ -220,9 +220,11 @@ const sweep = z
   .strictObject({
     grid: f(z.record(z.string(), sweepValues).optional(), {
       description: 'Dotted config paths and the values each takes (e.g. `optim.lr: [1e-3, 3e-3]`); every combination is one member.',
+      computedDefault: 'none: the base config’s values',
     }),
     seeds: f(z.array(int(0, 4_294_967_295)).min(1, { error: 'needs at least one seed' }).optional(), {
       description: 'Run every grid point once per seed (sets `seed`).',
+      computedDefault: 'none: the base config’s seed',
     }),
     random: f(
       z
@@ -232,7 +234,7 @@ const sweep = z
           ranges: f(z.record(z.string(), sweepRange), { description: 'Dotted config paths and the range each is drawn from.' }),
         })
         .optional(),
-      { description: 'Random search: points drawn from ranges, seeded.' },
+      { description: 'Random search: points drawn from ranges, seeded.', computedDefault: 'none: no random points' },
     ),
   })
   .optional()
