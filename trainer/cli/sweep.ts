@@ -34,7 +34,11 @@ export async function sweep(argv: string[]): Promise<number> {
       throw asUsageError(e);
     }
   }
-  return launch(argv);
+  try {
+    return await launch(argv);
+  } catch (e) {
+    throw asUsageError(e);
+  }
 }
 
 /** Errors about the sweep folder or its scheduler are the user's to act on: one line, exit 2. */
