@@ -88,6 +88,12 @@ test('a value that makes members invalid: one error on that value, however many 
   assert.equal(h.text, '3');
   assert.equal(h.line, lineOf(heads, 'model.heads'));
   assert.match(h.message, /not divisible by heads 3/);
+  // An error on a field the sweep does not set, caused by one value in every member that has it.
+  const batch = `${BASE.replace('batchSize: 16', 'batchSize: 16, microBatch: 16')}sweep:\n  grid:\n    optim.batchSize: [16, 8, 32]\n  seeds: [0, 1]\n`;
+  const b = onlyError(batch);
+  assert.equal(b.line, lineOf(batch, 'optim.batchSize:'));
+  assert.equal(b.text, '8');
+  assert.match(b.message, /optim\.batchSize = 8 makes optim\.microBatch invalid: must be at most batchSize \(8\), got 16/);
   // Seeds are values too.
   const seeds = `${BASE}sweep:\n  seeds: [0, -1]\n`;
   const s = onlyError(seeds);
