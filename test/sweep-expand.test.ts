@@ -181,3 +181,25 @@ test('examples/srr-study.crate.yaml expands (dry run) into the study grid', () =
   assert.equal(plan.count, plan.members.length);
   assert.equal(plan.count, 4 * 2 * 2);
 });
+
+test('bad sweep arguments: one line on stderr naming what is wrong, exit 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'crate-sweep-args-'));
+  const plain = join(dir, 'plain.crate.yaml');
+  writeFileSync(plain, BASE);
+  const swept = join(dir, 'swept.crate.yaml');
+  writeFileSync(swept, `${BASE}sweep:\n  seeds: [0, 1]\n`);
+  const cases: [string[], RegExp][] = [
+    [['sweep', plain, '--dry-run'], /plain\.crate\.yaml has no sweep: block/],
+    [['sweep', swept, '--scheduler', 'pbs'], /--scheduler must be one of local, slurm, got "pbs"/],
+    [['sweep', swept, '--parallel', '0'], /--parallel/],
+    [['sweep', 'status', join(dir, 'nowhere')], /nowhere is neither a sweep folder \(with sweep\.json\) nor a sweep id/],
+    [['sweep', 'status', dir, '--timeout', '3'], /--timeout is an option of sweep stop/],
+    [['train', swept, '--sweep-member', 'x'], /--sweep-member takes SWEEP_ID:INDEX/],
+  ];
+  for (const [args, message] of cases) {
+    const r = runCli(args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, message);
+  }
+});

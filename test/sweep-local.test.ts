@@ -169,12 +169,17 @@ function assertResumedInPlace(runsDir: string, sweepId: string, before: [number,
   }
 }
 
-test('the scheduler and its trainers SIGKILLed in the middle: sweep resume finishes with the same weights', async () => {
+/** A sweep launched into `tmp/<name>`, once a member has a checkpoint; its scheduler's pid. */
+async function schedulerInTheMiddle(name: string): Promise<{ runsDir: string; sweepDir: string; scheduler: { pid: number } }> {
   assert.equal(straightWeights.size, 4, 'needs the straight sweep');
-  const runsDir = join(tmp, 'killed');
+  const runsDir = join(tmp, name);
   const sweepDir = launch(runsDir);
   await firstCheckpoint(runsDir);
-  const scheduler = JSON.parse(readFileSync(join(sweepDir, 'scheduler.json'), 'utf8')) as { pid: number };
+  return { runsDir, sweepDir, scheduler: JSON.parse(readFileSync(join(sweepDir, 'scheduler.json'), 'utf8')) as { pid: number } };
+}
+
+test('the scheduler and its trainers SIGKILLed in the middle: sweep resume finishes with the same weights', async () => {
+  const { runsDir, sweepDir, scheduler } = await schedulerInTheMiddle('killed');
   // The scheduler leads its own process group, its trainers with it: a crash of the whole machine's session.
   process.kill(-scheduler.pid, 'SIGKILL');
   // Once the kernel has reaped them (a dead process is briefly still there), none runs.
@@ -192,11 +197,7 @@ test('the scheduler and its trainers SIGKILLed in the middle: sweep resume finis
 });
 
 test('only the scheduler SIGKILLed: its trainers go on, and a new scheduler follows them and finishes the sweep', async () => {
-  assert.equal(straightWeights.size, 4, 'needs the straight sweep');
-  const runsDir = join(tmp, 'orphans');
-  const sweepDir = launch(runsDir);
-  await firstCheckpoint(runsDir);
-  const scheduler = JSON.parse(readFileSync(join(sweepDir, 'scheduler.json'), 'utf8')) as { pid: number };
+  const { runsDir, sweepDir, scheduler } = await schedulerInTheMiddle('orphans');
   process.kill(scheduler.pid, 'SIGKILL');
   await waitFor('the scheduler to be gone', () => !status(sweepDir).active);
   assert.equal(runCli(['sweep', 'resume', sweepDir]).status, 0);
