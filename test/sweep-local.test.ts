@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSweep } from '../trainer/sweep/sweepFile.js';
 import { runCli } from './support/cli.js';
@@ -111,6 +111,9 @@ test('four members through the local scheduler, two at a time: four completed ru
     { 'model.arch': 'crate-c', seed: 0 },
     { 'model.arch': 'crate-c', seed: 1 },
   ]);
+  // The cores divided between the two members that train at once (wasm threads).
+  const threads = Math.max(1, Math.floor(availableParallelism() / 2));
+  for (const m of record.members) assert.match(readFileSync(join(sweepDir, m.config), 'utf8'), new RegExp(`^threads: ${threads}$`, 'm'));
   const runs = runsByMember(runsDir, s.id);
   assert.equal(runs.size, 4);
   for (const [member, dir] of runs) {

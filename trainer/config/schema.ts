@@ -207,12 +207,15 @@ const checkpoint = section(
 /** A value a sweep gives a field: checked by the field's own schema when the members are expanded. */
 const sweepValues = z.array(z.unknown()).min(1, { error: 'needs at least one value' });
 
+/** Fields a random range draws log-uniformly unless it says otherwise: rates span orders of magnitude. */
+export const logScaleSweepFields: readonly string[] = ['optim.lr', 'optim.minLr', 'optim.weightDecay'];
+
 const sweepRange = z.strictObject({
   min: f(z.number(), { description: 'Smallest value drawn.' }),
   max: f(z.number(), { description: 'Largest value drawn; at least min.' }),
   scale: f(z.enum(['log', 'linear']).optional(), {
     description: 'log: uniform in log(value), for rates; linear: uniform in the value. Integer fields get whole numbers.',
-    computedDefault: 'log for rates (optim.lr, optim.minLr, optim.weightDecay), linear otherwise',
+    computedDefault: `log for rates (${logScaleSweepFields.join(', ')}), linear otherwise`,
   }),
 });
 

@@ -3,19 +3,16 @@
 // reported once, on the sweep value that causes it (so the editor underlines that value), never
 // once per member. No tfjs here: the language server checks sweeps as the user types.
 import { fieldDoc } from '../config/describe.js';
-import type { PathSegment, Problem } from '../config/diagnostics.js';
+import { type PathSegment, type Problem, dottedPath } from '../config/diagnostics.js';
 import type { FileProbe } from '../config/files.js';
 import type { ResolvedConfig } from '../config/resolved.js';
 import { resolveConfig } from '../config/resolve.js';
-import type { SweepValues } from '../config/schema.js';
+import { type SweepValues, logScaleSweepFields } from '../config/schema.js';
 import { show } from '../config/schemaIssues.js';
 import { Rng } from '../random/rng.js';
 
 /** More members than this are refused unless forced (`crate-lab sweep --force`). */
 export const sweepMemberLimit = 1000;
-
-/** Fields drawn log-uniformly when a random range does not say: rates span orders of magnitude. */
-const logScaleFields = new Set(['optim.lr', 'optim.minLr', 'optim.weightDecay']);
 
 /** Fields a sweep cannot set: the sweep names its members and puts them in its runs folder. */
 const reservedFields = new Set(['name', 'runsDir', 'sweep']);
@@ -78,7 +75,7 @@ function randomAxis(random: NonNullable<SweepValues['random']>, problems: Proble
   const ranges = Object.entries(random.ranges);
   const rangeAt = (j: number): PathSegment[] => ['sweep', 'random', 'ranges', ranges[j][0]];
   if (ranges.length === 0) problems.push(sweepProblem(['sweep', 'random', 'ranges'], 'needs at least one range to draw from'));
-  const scales = ranges.map(([path, r]) => r.scale ?? (logScaleFields.has(path) ? 'log' : 'linear'));
+  const scales = ranges.map(([path, r]) => r.scale ?? (logScaleSweepFields.includes(path) ? 'log' : 'linear'));
   ranges.forEach(([, r], j) => {
     if (r.max < r.min) problems.push(sweepProblem([...rangeAt(j), 'max'], `must be at least min (${r.min}), got ${r.max}`));
     else if (scales[j] === 'log' && r.min <= 0) problems.push(sweepProblem([...rangeAt(j), 'min'], `a log-scale range needs min above 0, got ${r.min}`));
@@ -155,8 +152,6 @@ function memberName(base: string, values: Record<string, unknown>, varying: stri
   return `${base} ${parts.join(' ')}`.replace(/[/\\\u0000-\u001f]/g, '_').slice(0, 100);
 }
 
-const dotted = (path: readonly PathSegment[]): string => path.join('.');
-
 export function expandSweep(input: Record<string, unknown>, sweep: SweepValues, options: ExpandOptions): SweepPlan {
   const problems: Problem[] = [];
   const axes = axesOf(sweep, problems);
@@ -194,7 +189,7 @@ export function expandSweep(input: Record<string, unknown>, sweep: SweepValues, 
   return problems.length > 0 ? { count, varying, problems } : { count, varying, members, problems };
 }
 
-const problemKey = (p: Problem): string => `${dotted(p.path)}\u0000${p.message}`;
+const problemKey = (p: Problem): string => `${dottedPath(p.path)}\u0000${p.message}`;
 
 /**
  * Members' errors placed on the sweep values that cause them: the value of the path the error is
@@ -213,7 +208,7 @@ function placeErrors(axes: Axis[], all: Point[], errors: Problem[][]): Problem[]
         add(p);
         continue;
       }
-      const where = dotted(p.path);
+      const where = dottedPath(p.path);
       const own = axes.flatMap((axis, a) => axis.paths.flatMap((path, j) => (where === path || where.startsWith(`${path}.`) ? [{ a, j, path }] : [])));
       if (own.length > 0) {
         const { a, j, path } = own[0];
