@@ -5,15 +5,15 @@
 // after a crash or a reboot picks up where the last one was: members still training are followed
 // to their end, members whose trainer died are resumed from their last checkpoint.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomicWrite.js';
-import { isLiveStatus, runFiles } from '../run/format.js';
+import { isLiveStatus } from '../run/format.js';
 import { readRunInfo } from '../run/runInfoFile.js';
 import { processIdentity, signalTrainer, trainerAlive } from '../run/trainerProcess.js';
 import { acquireSweepLock } from './lock.js';
-import { currentState, memberRuns, resumableStates } from './memberRuns.js';
+import { currentState, memberCommand, memberRuns, stateOnTakeOver } from './memberRuns.js';
 import { type MemberState, type SweepMemberRecord, type SweepRecord, memberFile, readSweep, sweepFiles, writeSweep } from './sweepFile.js';
 
 const pollMs = 300;
@@ -118,11 +118,8 @@ class LocalScheduler {
       if (run) m.runDir = run.dir;
       // A trainer of the last scheduler that has not made its run directory yet is still its job.
       const jobAlive = run ? isLiveStatus(run.info.status) && trainerAlive(run.info) : m.jobId !== undefined && trainerAlive({ pid: Number(m.jobId) });
-      const state = currentState(m, run?.info, jobAlive);
-      if (state === 'killed' || (this.options.resume && resumableStates.has(state))) {
-        m.state = 'queued';
-        m.error = undefined;
-      } else m.state = state;
+      m.state = stateOnTakeOver(currentState(m, run?.info, jobAlive), this.options.resume);
+      if (m.state === 'queued') m.error = undefined;
     }
     this.save();
   }
@@ -166,15 +163,14 @@ class LocalScheduler {
 
   /** A trainer for the member: `resume` from its run's last checkpoint when it has one, else a new run. */
   private start(m: SweepMemberRecord): void {
-    const resumable = m.runDir !== undefined && existsSync(join(m.runDir, runFiles.latest));
-    if (!resumable) m.runDir = undefined;
-    const args = resumable ? ['resume', m.runDir!] : ['train', join(this.dir, m.config), '--sweep-member', `${this.sweep.id}:${m.index}`];
+    const { args, resumes } = memberCommand(this.dir, this.sweep, m);
+    if (!resumes) m.runDir = undefined;
     mkdirSync(join(this.dir, sweepFiles.logs), { recursive: true });
     const fd = openSync(join(this.dir, memberFile('logs', m.index)), 'a');
     let child: ChildProcess;
     try {
       // Output to a file, not a pipe: a trainer must not die of a broken pipe when this process does.
-      child = spawn(process.execPath, [this.options.cli, ...args, '--json'], { stdio: ['ignore', fd, fd], shell: false });
+      child = spawn(process.execPath, [this.options.cli, ...args], { stdio: ['ignore', fd, fd], shell: false });
     } finally {
       closeSync(fd);
     }

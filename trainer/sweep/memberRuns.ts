@@ -1,11 +1,12 @@
 // A sweep's members as their run directories say: which run is whose (run.json's `sweep` field),
-// and what state each member is in. run.json is the record of a run; sweep.json's state is only
-// the scheduler's last view of it, which a killed scheduler or trainer leaves behind.
-import { readdirSync } from 'node:fs';
+// what state each member is in, and the command that trains it on from there. Shared by every
+// scheduler. run.json is the record of a run; sweep.json's state is only the scheduler's last
+// view of it, which a killed scheduler or trainer leaves behind.
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { isLiveStatus, type RunInfo } from '../run/format.js';
+import { isLiveStatus, type RunInfo, runFiles } from '../run/format.js';
 import { RunInfoError, readRunInfo } from '../run/runInfoFile.js';
-import type { MemberState, SweepMemberRecord } from './sweepFile.js';
+import type { MemberState, SweepMemberRecord, SweepRecord } from './sweepFile.js';
 
 /** The newest run of each member of sweep `id` in `runsDir`, by member index. */
 export function memberRuns(runsDir: string, id: string): Map<number, { dir: string; info: RunInfo }> {
@@ -48,4 +49,23 @@ export function currentState(member: SweepMemberRecord, run: RunInfo | undefined
 }
 
 /** States `sweep resume` queues again, each from its run's last checkpoint. */
-export const resumableStates: ReadonlySet<ShownState> = new Set(['stopped', 'failed', 'diverged', 'killed']);
+const resumableStates: ReadonlySet<ShownState> = new Set(['stopped', 'failed', 'diverged', 'killed']);
+
+/**
+ * The state a scheduler taking the sweep over gives a member: killed members are queued again
+ * (their trainer died with a scheduler or a machine), and with `resume` also stopped, failed and
+ * diverged ones; the rest keep theirs.
+ */
+export function stateOnTakeOver(state: ShownState, resume: boolean): MemberState {
+  return state === 'killed' || (resume && resumableStates.has(state)) ? 'queued' : (state as MemberState);
+}
+
+/**
+ * The crate-lab command line (after the CLI script) that trains a queued member: `resume` of its
+ * run when that has a checkpoint, else `train` of its config into a new run that names the sweep.
+ * Every scheduler runs members with it.
+ */
+export function memberCommand(sweepDir: string, sweep: Pick<SweepRecord, 'id'>, m: SweepMemberRecord): { args: string[]; resumes: boolean } {
+  if (m.runDir !== undefined && existsSync(join(m.runDir, runFiles.latest))) return { args: ['resume', m.runDir, '--json'], resumes: true };
+  return { args: ['train', join(sweepDir, m.config), '--sweep-member', `${sweep.id}:${m.index}`, '--json'], resumes: false };
+}
