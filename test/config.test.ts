@@ -383,7 +383,7 @@ test('the schema walker gives every field a description, a default and a range o
   assert.equal(fieldDoc('data.dir', 'fashion-mnist')?.default, FASHION);
   assert.equal(fieldDoc('data.dir', 'cifar10')?.required, true);
   assert.equal(fieldDoc('data.augment.cropPadding', 'cifar10')?.default, 4);
-  assert.deepEqual(childFields('').map((f) => f.key), ['name', 'seed', 'backend', 'threads', 'device', 'model', 'data', 'optim', 'srr', 'eval', 'introspect', 'checkpoint', 'runsDir']);
+  assert.deepEqual(childFields('').map((f) => f.key), ['name', 'seed', 'backend', 'threads', 'device', 'model', 'data', 'optim', 'srr', 'eval', 'introspect', 'checkpoint', 'runsDir', 'sweep']);
   const cifarKeys = childFields('data', 'cifar10').map((f) => f.key);
   assert.deepEqual(cifarKeys, ['kind', 'dir', 'validationFraction', 'augment', 'normalize']);
   assert.ok(childFields('data').some((f) => f.key === 'rank'), 'without a kind, every kind’s keys');

@@ -26,6 +26,7 @@ async function lsp(argv: string[]): Promise<number> {
 const commands: Record<string, Command> = {
   train: { load: () => import('./train.js').then((m) => ({ run: m.train, usage: m.trainUsage })), summary: 'train a model from a *.crate.yaml run config into a run directory' },
   resume: { load: () => import('./train.js').then((m) => ({ run: m.resume, usage: m.resumeUsage })), summary: 'continue a run from its latest checkpoint' },
+  sweep: { load: () => import('./sweep.js').then((m) => ({ run: m.sweep, usage: m.sweepUsage })), summary: 'many runs from a config\'s sweep: block, on this machine (status, stop, resume a sweep)' },
   stop: { load: () => import('./train.js').then((m) => ({ run: m.stop, usage: m.stopUsage })), summary: 'stop a running run (it checkpoints and exits)' },
   inspect: { load: () => import('./inspect.js').then((m) => ({ run: m.inspect, usage: m.inspectUsage })), summary: 'parameter count, FLOPs per image and activation memory of a model shape' },
   infer: { load: () => import('./infer.js').then((m) => ({ run: m.infer, usage: m.inferUsage })), summary: 'logits of a checkpoint on images' },

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NotARegularFile, readRegularFile } from '../io/regularFile.js';
 import { loadConfigFile, parseConfig, ConfigError, type ResolvedConfig, resolveConfig } from '../config/index.js';
-import { isLiveStatus, runFiles, type RunInfo } from '../run/format.js';
+import { isLiveStatus, runFiles, type RunInfo, type RunSweep } from '../run/format.js';
 import { RunInfoError, readRunInfo as readCheckedRunInfo } from '../run/runInfoFile.js';
 import { signalTrainer, trainerAlive } from '../run/trainerProcess.js';
 import { type Progress, type RunHooks, type RunOutcome, resumeRun, startRun } from '../train/runTraining.js';
@@ -16,7 +16,7 @@ import { useDevice } from './backendFlag.js';
 import { activeDevice } from '../backend/activeDevice.js';
 import { type CliIo, processIo } from './cliIo.js';
 
-export const trainUsage = 'train CONFIG.crate.yaml [--runs-dir DIR] [--max-steps N] [--name NAME] [--backend B] [--device N|NAME] [--introspect-every N] [--json]';
+export const trainUsage = 'train CONFIG.crate.yaml [--runs-dir DIR] [--max-steps N] [--name NAME] [--backend B] [--device N|NAME] [--introspect-every N] [--sweep-member SWEEP_ID:INDEX] [--json]';
 export const resumeUsage = 'resume RUN_DIR [--max-steps N] [--patch P] [--device N|NAME] [--json]';
 export const stopUsage = 'stop RUN_DIR [--timeout SECONDS]';
 
@@ -78,6 +78,14 @@ function withOverrides(
   return r.config;
 }
 
+/** `--sweep-member ID:INDEX`, which `crate-lab sweep` passes its members' trainers (recorded in run.json). */
+function sweepMember(flag: string | undefined): RunSweep | undefined {
+  if (flag === undefined) return undefined;
+  const m = /^([A-Za-z0-9_.-]+):(\d+)$/.exec(flag);
+  if (!m) throw new UsageError(`--sweep-member takes SWEEP_ID:INDEX (e.g. 20261201-0100-study-1a2b:3), got "${flag}"`);
+  return { id: m[1], member: Number(m[2]) };
+}
+
 export async function train(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -89,6 +97,7 @@ export async function train(argv: string[], io: CliIo): Promise<number> {
       backend: { type: 'string' },
       device: { type: 'string' },
       'introspect-every': { type: 'string' },
+      'sweep-member': { type: 'string' },
       json: { type: 'boolean' },
     },
     strict: true,
@@ -106,7 +115,8 @@ export async function train(argv: string[], io: CliIo): Promise<number> {
   });
   // Before the trainer starts its backend.
   useDevice(values.device ?? config.device, config.backend);
-  return report('train', await startRun(config, hooks(values.json ?? false, io)), values.json ?? false, io);
+  const sweep = sweepMember(values['sweep-member']);
+  return report('train', await startRun(config, hooks(values.json ?? false, io), sweep), values.json ?? false, io);
 }
 
 function readRunInfo(runDir: string): RunInfo {

@@ -6,10 +6,13 @@ import type { FileProbe } from './files.js';
 import type { ResolvedConfig } from './resolved.js';
 import { resolveConfig } from './resolve.js';
 import { maxListedDiagnostics, readYaml, type YamlSource } from './yamlSource.js';
+import { type SweepPlan, expandSweep } from '../sweep/expand.js';
 
 export interface ParseOptions {
   /** How to look at the disk (default: the real one); false skips every file-system check. */
   files?: FileProbe | false;
+  /** Expand a sweep past its member limit. */
+  force?: boolean;
 }
 
 export interface ParseResult {
@@ -17,6 +20,8 @@ export interface ParseResult {
   config?: ResolvedConfig;
   /** In document order. */
   diagnostics: Diagnostic[];
+  /** The sweep block's members, when the config has one; a config with a bad sweep has no config. */
+  sweep?: SweepPlan;
 }
 
 const byPosition = (a: { range: Range }, b: { range: Range }): number =>
@@ -30,7 +35,10 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
 export function checkYaml(source: YamlSource, file: string, options: ParseOptions = {}): ParseResult {
   // After a syntax error the data is a guess; checking it would bury the real mistake.
   if (source.value === undefined) return { diagnostics: source.syntax };
-  const { config, problems } = resolveConfig(source.value, { file, files: options.files });
+  const { config, sweep, problems } = resolveConfig(source.value, { file, files: options.files });
+  // Every member of a sweep is checked too; its mistakes are the config's.
+  const plan = config && sweep ? expandSweep(source.value as Record<string, unknown>, sweep, { file, files: options.files, baseName: config.name, force: options.force }) : undefined;
+  if (plan) problems.push(...plan.problems);
   // Errors first, so that a flood of warnings never hides one; each located problem costs a walk
   // of its mapping, so a 20,000-key document reports its first few and a count (issue 11).
   const ordered = [...problems.filter((p) => p.severity === 'error'), ...problems.filter((p) => p.severity !== 'error')];
@@ -53,5 +61,6 @@ export function checkYaml(source: YamlSource, file: string, options: ParseOption
     const severity = omitted.some((p) => p.severity === 'error') ? 'error' : 'warning';
     diagnostics.push({ message: `and ${omitted.length.toLocaleString('en-US')} more problems`, severity, code: omitted[0].code, path: '', range: diagnostics[diagnostics.length - 1].range });
   }
-  return config ? { config, diagnostics } : { diagnostics };
+  const valid = config && !plan?.problems.some((p) => p.severity === 'error');
+  return { ...(valid ? { config } : {}), diagnostics, ...(plan ? { sweep: plan } : {}) };
 }

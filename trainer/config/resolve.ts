@@ -8,7 +8,7 @@ import { type FileProbe, nodeFileProbe } from './files.js';
 import { resolveModel } from './modelRules.js';
 import type { ResolvedConfig, ResolvedOptim } from './resolved.js';
 import { type RuleContext, absolute, given, report } from './ruleContext.js';
-import { type ConfigValues, configSchema } from './schema.js';
+import { type ConfigValues, type SweepValues, configSchema } from './schema.js';
 import { problemsFromIssues } from './schemaIssues.js';
 
 export interface ResolveOptions {
@@ -21,6 +21,8 @@ export interface ResolveOptions {
 export interface Resolution {
   /** Present exactly when no problem is an error. */
   config?: ResolvedConfig;
+  /** The config's sweep block, when it has one and config is present (its members: sweep/expand.ts). */
+  sweep?: SweepValues;
   problems: Problem[];
 }
 
@@ -60,7 +62,8 @@ export function resolveConfig(input: unknown, options: ResolveOptions): Resoluti
   if (runsDir && ctx.files && ctx.files.kind(runsDir) === 'file') report(ctx, ['runsDir'], `${runsDir} is a file, not a folder`, 'path');
 
   if (!parsed.success || !model || !data || !optim || !runsDir || ctx.problems.some((p) => p.severity === 'error')) return { problems: ctx.problems };
-  const values = parsed.data;
+  // A sweep block describes other runs (its members, sweep/expand.ts), not this one.
+  const { sweep, ...values } = parsed.data;
   const config: ResolvedConfig = {
     ...values,
     name: values.name ?? nameFromFile(options.file),
@@ -69,7 +72,7 @@ export function resolveConfig(input: unknown, options: ResolveOptions): Resoluti
     optim,
     runsDir,
   };
-  return { config, problems: ctx.problems };
+  return sweep ? { config, sweep, problems: ctx.problems } : { config, problems: ctx.problems };
 }
 
 function resolveOptim(o: ConfigValues['optim'], ctx: RuleContext): ResolvedOptim {

@@ -23,7 +23,7 @@ export type ResolvedData = DataValues extends infer D
  * config.yaml; parsing that file gives it back unchanged.
  */
 export type ResolvedConfig = Simplify<
-  Omit<ConfigValues, 'name' | 'model' | 'data' | 'optim'> & { name: string; model: ResolvedModel; data: ResolvedData; optim: ResolvedOptim }
+  Omit<ConfigValues, 'name' | 'model' | 'data' | 'optim' | 'sweep'> & { name: string; model: ResolvedModel; data: ResolvedData; optim: ResolvedOptim }
 >;
 
 /** The model section in the model zoo's terms (the config says width where ModelShape says dim). */

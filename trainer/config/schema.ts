@@ -204,6 +204,48 @@ const checkpoint = section(
   'Checkpoints: interval and retention.',
 );
 
+/** A value a sweep gives a field: checked by the field's own schema when the members are expanded. */
+const sweepValues = z.array(z.unknown()).min(1, { error: 'needs at least one value' });
+
+/** Fields a random range draws log-uniformly unless it says otherwise: rates span orders of magnitude. */
+export const logScaleSweepFields: readonly string[] = ['optim.lr', 'optim.minLr', 'optim.weightDecay'];
+
+const sweepRange = z.strictObject({
+  min: f(z.number(), { description: 'Smallest value drawn.' }),
+  max: f(z.number(), { description: 'Largest value drawn; at least min.' }),
+  scale: f(z.enum(['log', 'linear']).optional(), {
+    description: 'log: uniform in log(value), for rates; linear: uniform in the value. Integer fields get whole numbers.',
+    computedDefault: `log for rates (${logScaleSweepFields.join(', ')}), linear otherwise`,
+  }),
+});
+
+const sweep = z
+  .strictObject({
+    grid: f(z.record(z.string(), sweepValues).optional(), {
+      description: 'Dotted config paths and the values each takes (e.g. `optim.lr: [1e-3, 3e-3]`); every combination is one member.',
+      computedDefault: 'none: the base config’s values',
+    }),
+    seeds: f(z.array(int(0, 4_294_967_295)).min(1, { error: 'needs at least one seed' }).optional(), {
+      description: 'Run every grid point once per seed (sets `seed`).',
+      computedDefault: 'none: the base config’s seed',
+    }),
+    random: f(
+      z
+        .strictObject({
+          samples: f(int(1, 1_000_000), { description: 'Points drawn from the ranges; each is crossed with the grid and the seeds.' }),
+          seed: f(int(0, 4_294_967_295).default(0), { description: 'Seed of the draws: the same seed draws the same points.' }),
+          ranges: f(z.record(z.string(), sweepRange), { description: 'Dotted config paths and the range each is drawn from.' }),
+        })
+        .optional(),
+      { description: 'Random search: points drawn from ranges, seeded.', computedDefault: 'none: no random points' },
+    ),
+  })
+  .optional()
+  .meta({
+    description:
+      'Many runs from this config (`crate-lab sweep`): the grid crossed with the random points and the seeds. The config without this block is the base every member changes.',
+  });
+
 export const configSchema = z.strictObject({
   name: f(
     z
@@ -229,6 +271,7 @@ export const configSchema = z.strictObject({
   introspect,
   checkpoint,
   runsDir: f(z.string().min(1).default('runs'), { description: 'Folder that receives the run directories; relative to this file.' }),
+  sweep,
 });
 
 /** A config as written (every defaulted field optional). */
@@ -237,3 +280,4 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type ConfigValues = z.output<typeof configSchema>;
 export type DataValues = ConfigValues['data'];
 export type DataKind = DataValues['kind'];
+export type SweepValues = NonNullable<ConfigValues['sweep']>;

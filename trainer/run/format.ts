@@ -38,6 +38,13 @@ export interface RunInfo {
   heartbeat: string;
   /** Set when status is failed or diverged. */
   error?: string;
+  /** The sweep this run is a member of (docs/run-directory.md, Sweeps): its id and the member's index in sweep.json. */
+  sweep?: RunSweep;
+}
+
+export interface RunSweep {
+  id: string;
+  member: number;
 }
 
 export interface LayerMetricsRecord {

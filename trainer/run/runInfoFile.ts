@@ -26,6 +26,7 @@ const runInfoSchema = z.looseObject({
   updatedAt: isoTime,
   heartbeat: isoTime,
   error: z.string().optional(),
+  sweep: z.object({ id: z.string(), member: count }).optional(),
 }) satisfies z.ZodType<RunInfo>;
 
 /** run.json that does not hold a run record; the message names the file and the field. */

@@ -24,7 +24,7 @@ import { randomStreams } from '../random/streams.js';
 import { Rng } from '../random/rng.js';
 import { type Checkpoint, checkpointNames, latestCheckpointDir, removeCheckpointsAfter, saveCheckpoint } from '../run/checkpoints.js';
 import type { LoopState } from '../run/checkpointState.js';
-import { checkpointDirName, checkpointFiles, type RunStatus, runFiles } from '../run/format.js';
+import { checkpointDirName, checkpointFiles, type RunStatus, type RunSweep, runFiles } from '../run/format.js';
 import { fsFault, makeDirectories } from '../run/fsFault.js';
 import { RunWriter } from '../run/runWriter.js';
 import { RunFileError, checkRunFiles } from '../run/runFileAccess.js';
@@ -142,7 +142,7 @@ function newRunId(name: string): string {
  * A new run directory in config.runsDir. Its id is drawn again if another trainer took the same
  * one in the same second, so runs started together never share a directory.
  */
-function createRun(config: ResolvedConfig, backend: string, total: number): RunWriter {
+function createRun(config: ResolvedConfig, backend: string, total: number, sweep: RunSweep | undefined): RunWriter {
   try {
     makeDirectories(config.runsDir);
   } catch (e) {
@@ -151,7 +151,7 @@ function createRun(config: ResolvedConfig, backend: string, total: number): RunW
   for (let attempt = 1; ; attempt++) {
     const id = newRunId(config.name);
     try {
-      return RunWriter.create(join(config.runsDir, id), { id, name: config.name, configHash: configHash(config), backend, totalSteps: total }, stringifyConfig(config));
+      return RunWriter.create(join(config.runsDir, id), { id, name: config.name, configHash: configHash(config), backend, totalSteps: total, ...(sweep ? { sweep } : {}) }, stringifyConfig(config));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 10) continue;
       throw new TrainingSetupError(`cannot write a run directory in ${config.runsDir}: ${fsFault(e)}`);
@@ -185,8 +185,8 @@ function saveProbeImages(feed: DataFeed, config: ResolvedConfig, run: RunWriter)
   }
 }
 
-/** Starts a new run in config.runsDir. */
-export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}): Promise<RunOutcome> {
+/** Starts a new run in config.runsDir; `sweep` when it is a sweep's member (recorded in run.json). */
+export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}, sweep?: RunSweep): Promise<RunOutcome> {
   const { shape, feed, backend } = await prepare(config);
   const total = totalSteps(config, feed.stepsPerEpoch);
   let host: Map<string, NamedTensor>;
@@ -195,7 +195,7 @@ export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}): Pr
   try {
     // Before the run directory exists: a bad initFrom leaves nothing behind.
     host = initialWeights(config, shape);
-    run = createRun(config, backend, total);
+    run = createRun(config, backend, total, sweep);
     stop.attach(run);
     run.guard = await TrainerGuard.acquire(run.dir);
   } catch (e) {

@@ -1,0 +1,71 @@
+// A sweep's members as their run directories say: which run is whose (run.json's `sweep` field),
+// what state each member is in, and the command that trains it on from there. Shared by every
+// scheduler. run.json is the record of a run; sweep.json's state is only the scheduler's last
+// view of it, which a killed scheduler or trainer leaves behind.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { isLiveStatus, type RunInfo, runFiles } from '../run/format.js';
+import { RunInfoError, readRunInfo } from '../run/runInfoFile.js';
+import type { MemberState, SweepMemberRecord, SweepRecord } from './sweepFile.js';
+
+/** The newest run of each member of sweep `id` in `runsDir`, by member index. */
+export function memberRuns(runsDir: string, id: string): Map<number, { dir: string; info: RunInfo }> {
+  const found = new Map<number, { dir: string; info: RunInfo }>();
+  let names: string[];
+  try {
+    names = readdirSync(runsDir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+      .map((e) => e.name);
+  } catch {
+    return found;
+  }
+  for (const name of names) {
+    let info: RunInfo;
+    try {
+      info = readRunInfo(join(runsDir, name));
+    } catch (e) {
+      if (e instanceof RunInfoError) continue; // not a run (the sweep folders), or a damaged one
+      throw e;
+    }
+    if (info.sweep?.id !== id) continue;
+    const seen = found.get(info.sweep.member);
+    if (!seen || seen.info.createdAt < info.createdAt) found.set(info.sweep.member, { dir: join(runsDir, name), info });
+  }
+  return found;
+}
+
+/** A member's state shown to people: sweep.json's, or `killed` when it was running and its trainer is gone. */
+export type ShownState = MemberState | 'killed';
+
+/**
+ * What a member is now, from its run and whether its job (trainer) still lives: sweep.json's state
+ * unless that is `running`; then the run's status once it finished, `running` while the job
+ * lives, and `killed` when the job is gone and the run did not finish.
+ */
+export function currentState(member: SweepMemberRecord, run: RunInfo | undefined, jobAlive: boolean): ShownState {
+  if (member.state !== 'running') return member.state;
+  if (run && !isLiveStatus(run.status)) return run.status as MemberState; // stopped, completed, failed or diverged
+  return jobAlive ? 'running' : 'killed';
+}
+
+/** States `sweep resume` queues again, each from its run's last checkpoint. */
+const resumableStates: ReadonlySet<ShownState> = new Set(['stopped', 'failed', 'diverged', 'killed']);
+
+/**
+ * The state a scheduler taking the sweep over gives a member: killed members are queued again
+ * (their trainer died with a scheduler or a machine), and with `resume` also stopped, failed and
+ * diverged ones; the rest keep theirs.
+ */
+export function stateOnTakeOver(state: ShownState, resume: boolean): MemberState {
+  return state === 'killed' || (resume && resumableStates.has(state)) ? 'queued' : (state as MemberState);
+}
+
+/**
+ * The crate-lab command line (after the CLI script) that trains a queued member: `resume` of its
+ * run when that has a checkpoint, else `train` of its config into a new run that names the sweep.
+ * Every scheduler runs members with it.
+ */
+export function memberCommand(sweepDir: string, sweep: Pick<SweepRecord, 'id'>, m: SweepMemberRecord): { args: string[]; resumes: boolean } {
+  if (m.runDir !== undefined && existsSync(join(m.runDir, runFiles.latest))) return { args: ['resume', m.runDir, '--json'], resumes: true };
+  return { args: ['train', join(sweepDir, m.config), '--sweep-member', `${sweep.id}:${m.index}`, '--json'], resumes: false };
+}
