@@ -4,7 +4,8 @@
 // children of the test process, each in its own process group; it resolves once `sinfo` reports
 // the node idle (about 2 s) and otherwise fails with the reason and the daemons' logs.
 // stop() cancels the cluster's jobs, ends the three groups and removes the folder;
-// stopController() ends slurmctld alone, to show what clients meet when Slurm is down.
+// stopController() ends slurmctld alone, to show what clients meet when Slurm is down; stop()
+// then kills the jobs it could not cancel by the SLURM_CONF in their environment.
 //
 // Clients find the cluster through SLURM_CONF (cluster.env) and munge through the slurm.conf's
 // AuthInfo=socket=…. Root only (SlurmUser=root). What works here: proctrack/linuxproc, task/none,
@@ -12,7 +13,7 @@
 // slurmctld (squeue --json, scontrol), which keeps finished jobs for MinJobAge (1 h here).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, hostname, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -144,6 +145,7 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
       }
     }
     for (const d of ['slurmd', 'slurmctld', 'munged'] as const) await endGroup(children.get(d));
+    killMarked(`SLURM_CONF=${confPath}`);
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -182,6 +184,23 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
 async function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
+/**
+ * SIGKILL to every process whose environment holds `marker`: what is left of the cluster's jobs
+ * (slurmstepd and the members inherit SLURM_CONF) when slurmctld was down and could not cancel them.
+ */
+function killMarked(marker: string): void {
+  const wanted = Buffer.from(`\0${marker}\0`);
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number)) {
+    if (pid === process.pid) continue;
+    try {
+      const environ = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${pid}/environ`), Buffer.from([0])]);
+      if (environ.includes(wanted)) process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
 }
 
 /** SIGTERM to the child's whole process group, SIGKILL after a grace period. */
