@@ -55,6 +55,8 @@ test('a job array runs member i as task i, its argv and env passed without a she
   const { jobId, submissionDir, command } = await submitArray({ name: 'crate-test-array', members, maxParallel: 2, dir, cpusPerTask: 1, time: '00:05:00', partition: cluster.partition, requeue: true }, opts());
   assert.match(jobId, /^\d+$/);
   assert.ok(command.includes('--array=0-2%2'), command.join(' '));
+  // Queued members are one record in squeue ("0-2%2" or what remains of it): each is listed.
+  assert.deepEqual((await jobStates(jobId, opts())).map((s) => s.taskId), [0, 1, 2]);
   const states = await finalStates(jobId);
   assert.deepEqual(states.map((s) => [s.taskId, s.state, s.exitCode]), [[0, 'COMPLETED', 0], [1, 'COMPLETED', 0], [2, 'COMPLETED', 0]], JSON.stringify(states));
   for (const i of [0, 1, 2]) assert.equal(readFileSync(join(tmp, `out-${i}.txt`), 'utf8'), `${hostile(i)}|note ${i} $HOME|${i}`);
@@ -72,13 +74,10 @@ test('a failing member is FAILED with its exit status; the others complete', asy
 test('a member runs a real crate-lab train to completion', async () => {
   const config = join(tmp, 'tiny.crate.yaml');
   writeFileSync(config, `name: slurm-tiny
-seed: 1
 backend: wasm
 model: { arch: crate-alpha, depth: 1, width: 16, heads: 2 }
 data: { kind: synthetic-subspaces, trainSize: 64, testSize: 32 }
 optim: { batchSize: 16, maxSteps: 4, lr: 0.003, warmup: 1 }
-eval: { every: 4 }
-checkpoint: { every: 2, keep: 1 }
 `);
   const runsDir = join(tmp, 'runs');
   const members = [{ argv: [process.execPath, cliPath, 'train', config, '--runs-dir', runsDir] }];
