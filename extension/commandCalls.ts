@@ -2,11 +2,13 @@
 // status bar) by name, with the arguments protocol/commands.ts gives that command, so that a
 // caller cannot pass what the handler does not take.
 import * as vscode from 'vscode';
-import { type CommandName, commands } from '../protocol/commands.js';
-import type { CommandArgs, CommandResult } from './commands.js';
+import { type CommandArguments, type CommandName, commands } from '../protocol/commands.js';
 
-export function runCommand<K extends CommandName>(name: K, ...args: CommandArgs<K>): Thenable<CommandResult<K> | undefined> {
-  return vscode.commands.executeCommand<CommandResult<K> | undefined>(commands[name], ...args);
+/** Each command's arguments, with VS Code's URI class (the handlers in commands.ts take these). */
+export type CommandArgs<K extends CommandName> = CommandArguments<vscode.Uri>[K];
+
+export function runCommand<K extends CommandName>(name: K, ...args: CommandArgs<K>): Thenable<unknown> {
+  return vscode.commands.executeCommand(commands[name], ...args);
 }
 
 /** A vscode.Command (tree items, status bar items) that runs `name` with these arguments. */

@@ -5,8 +5,9 @@
 // the palette.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { CommandArgs } from './commandCalls.js';
 import type { ServerConnection } from './serverConnection.js';
-import { type CommandArguments, type CommandName, commands, type ExportArguments, type NewConfigArguments, type RunArgument as AnyRunArgument, type TrainArguments } from '../protocol/commands.js';
+import { type CommandName, commands, type ExportArguments, type NewConfigArguments, type RunArgument as AnyRunArgument, type TrainArguments } from '../protocol/commands.js';
 import { GetScalarsRequest, LaunchRequest, ResumeRequest, StopRequest } from '../protocol/customMessages.js';
 import type { PanelKind } from '../protocol/panelMessages.js';
 import type { LaunchErrorData, LaunchResult, RunSummary } from '../protocol/runData.js';
@@ -30,14 +31,8 @@ export interface CommandContext {
   logs: Map<string, string>;
 }
 
-/** Each command's arguments, with VS Code's URI class. */
-export type CommandArgs<K extends CommandName> = CommandArguments<vscode.Uri>[K];
-
 /** The table's type: one handler per command, taking that command's arguments. */
 type CommandTable = { [K in CommandName]: (...args: CommandArgs<K>) => Promise<unknown> };
-
-/** What running a command resolves to (undefined too when it failed or the user cancelled). */
-export type CommandResult<K extends CommandName> = Awaited<ReturnType<ReturnType<typeof createCommands>[K]>>;
 
 type RunArgument = AnyRunArgument<vscode.Uri> | undefined;
 

@@ -207,3 +207,4 @@ export interface EventsAppendedParams {
    */
   reset?: boolean;
 }
+export type { LayerMetricsRecord } from '../trainer/run/format.js';

@@ -13,7 +13,7 @@ const external = ['webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'
 
 const cli = join(root, 'dist', 'trainer', 'cli.js');
 await build({
-  entryPoints: [join(root, 'trainer', 'cli', 'main.ts')],
+  entryPoints: [join(root, 'bin', 'main.ts')],
   outfile: cli,
   bundle: true,
   platform: 'node',

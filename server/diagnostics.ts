@@ -6,7 +6,7 @@ import type { Diagnostic as ConfigDiagnostic } from '../trainer/config/index.js'
 import { analyze } from './documents.js';
 import { initFromDiagnostics } from './initFrom.js';
 
-export const diagnosticSource = 'crate-lab';
+import { diagnosticSource } from './diagnosticSource.js';
 
 /** What a client can use for a quick fix: the field's path and the "did you mean" replacement. */
 export interface DiagnosticData {

@@ -10,7 +10,7 @@ import { NotARegularFile, openRegularFile } from '../trainer/io/regularFile.js';
 import type { NamedTensor } from '../trainer/io/safetensors.js';
 import { ShapeError } from '../trainer/model/architecture.js';
 import { checkTensorsMatch } from '../trainer/model/checkpointShape.js';
-import { diagnosticSource } from './diagnostics.js';
+import { diagnosticSource } from './diagnosticSource.js';
 import { analyze, filePathOf } from './documents.js';
 import { scalarAt } from './yamlPosition.js';
 

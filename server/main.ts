@@ -1,5 +1,5 @@
 // Entry of dist/server/server.js: `node dist/server/server.js --stdio`. The CLI's
-// `crate-lab lsp --stdio` runs the same server (trainer/cli/main.ts imports languageServer.ts).
+// `crate-lab lsp --stdio` runs the same server (bin/crateLab.ts imports languageServer.ts).
 import { runLanguageServer } from './languageServer.js';
 
 void runLanguageServer();

@@ -3,7 +3,7 @@
 // (else line 0) for a failed one — naming the run, the step and the trainer's message.
 import { type Diagnostic, DiagnosticSeverity, type Range } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { diagnosticSource } from './diagnostics.js';
+import { diagnosticSource } from './diagnosticSource.js';
 import { analyze } from './documents.js';
 import type { RunIndex } from './runIndex.js';
 import { keySpan } from './yamlPosition.js';

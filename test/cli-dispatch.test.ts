@@ -3,7 +3,7 @@
 // breaks the next one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli } from '../trainer/cli/dispatch.js';
+import { runCrateLab as runCli } from '../bin/crateLab.js';
 
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';

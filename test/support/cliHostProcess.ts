@@ -1,7 +1,7 @@
 // The child side of CliHost (cliHost.ts): runs each crate-lab command line it is sent through the
 // dispatcher the binary uses (trainer/cli/dispatch.ts), with buffers for stdout and stderr, and
 // sends back the exit code and both texts.
-import { runCli } from '../../trainer/cli/dispatch.js';
+import { runCrateLab as runCli } from '../../bin/crateLab.js';
 
 process.on('message', (argv: string[]) => {
   let stdout = '';

@@ -1,5 +1,5 @@
 // loadConfigFile: read and resolve a config for the CLI, or fail with every error at once.
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../io/regularFile.js';
 import { type Diagnostic, formatDiagnostic } from './diagnostics.js';
 import { type ParseOptions, parseConfig } from './parse.js';
 import type { ResolvedConfig } from './resolved.js';
@@ -25,7 +25,9 @@ export interface LoadedConfig {
 export function loadConfigFile(file: string, options: ParseOptions = {}): LoadedConfig {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // A FIFO or /dev/zero would block or never end: only regular files, read once (the size limit
+    // of a document is the parser's, which says so with a diagnostic).
+    text = readRegularFile(file).toString('utf8');
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
     throw new ConfigError(file, [], `${file}: cannot read the config: ${reason}`);

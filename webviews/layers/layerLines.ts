@@ -2,7 +2,7 @@
 // uPlot chart per quantity, R and Rc sharing one because they share a scale.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { LayerMetricsRecord } from '../../trainer/run/format.js';
+import type { LayerMetricsRecord } from '../../protocol/runData.js';
 import { cursorKeysHelp, moveCursorByKey } from '../shared/chartKeys.js';
 import { formatShort } from '../shared/numberFormat.js';
 import { chartTheme, runColor } from '../shared/theme.js';

@@ -7,7 +7,7 @@ import '../shared/panel.css';
 import './layers.css';
 import type { HostToPanelMessage } from '../../protocol/panelMessages.js';
 import type { GetLayerMetricsResult, RunSummary } from '../../protocol/runData.js';
-import type { LayerMetricsRecord } from '../../trainer/run/format.js';
+import type { LayerMetricsRecord } from '../../protocol/runData.js';
 import { rangeControl, selectControl } from '../shared/controls.js';
 import { FrameScheduler } from '../shared/frameScheduler.js';
 import { connectToHost } from '../shared/hostBridge.js';
