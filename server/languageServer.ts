@@ -1,7 +1,7 @@
 // The language server process: one LSP connection over stdio (or whatever transport the command
 // line names: --stdio, --node-ipc, --socket=N), the open documents, and the feature modules.
-// Each part registers its own handlers on the connection and states its own capabilities; the
-// run manager (runManager.ts) is one more such part beside languageFeatures.
+// Each part registers its own handlers on the connection (the language features also state their
+// capabilities; the run manager's requests are custom, so it has none to state).
 import { type ClientCapabilities, createConnection, type InitializeResult, ProposedFeatures, TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { registerLanguageFeatures } from './languageFeatures.js';
@@ -23,7 +23,7 @@ export function runLanguageServer(): Promise<void> {
     client = params.capabilities;
     runManager.initialize(options);
     return {
-      capabilities: { ...languageFeatures.capabilities, ...runManager.capabilities },
+      capabilities: languageFeatures.capabilities, // the run manager's requests are custom: no capability to declare
       serverInfo: { name: 'crate-lab' },
     };
   });

@@ -3,15 +3,16 @@
 // runsChanged / eventsAppended. It also launches, stops and resumes trainers (detached processes
 // of the crate-lab CLI, no shell). It never loads tfjs: only tfjs-free trainer modules are imported.
 import { spawn } from 'node:child_process';
-import { closeSync, constants, existsSync, type FSWatcher, lstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, watch } from 'node:fs';
+import { closeSync, constants, existsSync, type FSWatcher, lstatSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, watch } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { type Connection, ResponseError, type ServerCapabilities, type TextDocuments } from 'vscode-languageserver';
+import { type Connection, ResponseError, type TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseDocument } from 'yaml';
 import { ConfigError, loadConfigFile } from '../trainer/config/index.js';
-import { isLiveStatus, type RunEvent, type RunInfo, runFiles } from '../trainer/run/format.js';
+import { fileStamp, isLiveStatus, type RunEvent, type RunInfo, runFiles } from '../trainer/run/format.js';
 import { RunInfoError, readRunInfo } from '../trainer/run/runInfoFile.js';
+import { runFolderNames } from '../trainer/run/runsFolder.js';
 import { NotARegularFile, openRegularFile } from '../trainer/io/regularFile.js';
 import { analyze, isRunConfig } from './documents.js';
 import {
@@ -193,15 +194,7 @@ export class RunManager implements RunIndex {
   /** Adds the runs found in `dir`; `announce` says whether their events are news. */
   private scanRunsDir(dir: string, announce: boolean): Set<string> {
     const found = new Set<string>();
-    let entries: string[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true })
-        .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-        .map((e) => e.name);
-    } catch {
-      return found;
-    }
-    for (const name of entries) {
+    for (const name of runFolderNames(dir)) {
       const runDir = join(dir, name);
       found.add(runDir);
       if (!this.runs.has(runDir)) {
@@ -445,7 +438,7 @@ export class RunManager implements RunIndex {
     mkdirSync(logs, { recursive: true });
     // Written by the trainer: never through a link (a linked .logs or log file could lead anywhere).
     if (lstatSync(logs).isSymbolicLink()) throw new ResponseError(ErrorCodes.LogsFolderIsLink, `${logs} is a symbolic link; the trainer's logs are written only into a folder of the runs directory`);
-    const logFile = join(logs, `${new Date().toISOString().replace(/[:.]/g, '-')}-${args[0]}-${Math.random().toString(36).slice(2, 8)}.log`);
+    const logFile = join(logs, `${fileStamp()}-${args[0]}-${Math.random().toString(36).slice(2, 8)}.log`);
     const fd = openSync(logFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o666);
     let child;
     try {
@@ -560,7 +553,6 @@ function sortRuns(runs: RunSummary[]): RunSummary[] {
 }
 
 export interface RunManagerPart {
-  capabilities: ServerCapabilities;
   /** The runs as the language features see them (code lenses, inlay hints, outcome diagnostics). */
   index: RunIndex;
   /** Call from onInitialize with the client's options; watching starts at `initialized`. */
@@ -633,7 +625,6 @@ export function registerRunManager(connection: Connection, documents: TextDocume
   });
 
   return {
-    capabilities: {},
     index: manager,
     initialize: (o) => (options = o),
   };

@@ -1,7 +1,7 @@
 // Seeded crate-lab command lines for the CLI fuzz test (test/cli-fuzz.test.ts). Each one is valid
 // or invalid by construction: it starts from a command line that works and every change that
 // breaks it records a fault, the words one of which the error line must contain (the flag, the
-// value, the file). What is valid comes from the usage lines and SPEC §7, never from asking the
+// value, the file). What is valid comes from the usage lines and the README's CLI section, never from asking the
 // code under test.
 
 /** Files the cases name: a tiny crate-alpha checkpoint and its input, and hostile files of each kind. */
@@ -117,7 +117,7 @@ function checkpointShapeFlags(): FlagSpec[] {
     posInt('classes', ['3'], { mismatch: ['4', '100000'] }),
     posInt('depth', ['1'], { mismatch: ['2', '999999999'] }),
     posInt('width', ['8'], { mismatch: ['16', '100000'], alias: ['dim'] }),
-    // Flags come before the file's metadata (SPEC §7): any head count dividing 8 is a valid model.
+    // Flags come before the file's metadata (README, The CLI): any head count dividing 8 is a valid model.
     posInt('heads', ['1', '2', '4', '8'], { mismatch: ['3', '16'] }),
     posInt('overcomplete', ['4'], { mismatch: ['2', '999'] }),
     { name: 'no-residual', kind: 'bool', good: [], bad: [] },

@@ -1,4 +1,4 @@
-// What a command's error becomes (SPEC §7): a user's mistake (bad flags, files, shapes, a damaged
+// What a command's error becomes (README, The CLI): a user's mistake (bad flags, files, shapes, a damaged
 // run directory) is one line on stderr and exit code 2; anything else is an internal error, exit 1.
 import { ConfigError } from '../config/index.js';
 import { FileFormatError } from '../io/fileFormatError.js';

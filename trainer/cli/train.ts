@@ -1,4 +1,4 @@
-// crate-lab train / resume / stop (SPEC §7): runs in this process; a progress line on a TTY,
+// crate-lab train / resume / stop (README, The CLI): runs in this process; a progress line on a TTY,
 // JSON lines with --json.
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -46,7 +46,7 @@ function hooks(json: boolean, io: CliIo = processIo): RunHooks {
   };
 }
 
-/** A completed or stopped run exits 0; a failed or diverged one says why in one line on stderr (SPEC §7) and exits 1. */
+/** A completed or stopped run exits 0; a failed or diverged one says why in one line on stderr (README, The CLI) and exits 1. */
 function report(command: string, outcome: RunOutcome, json: boolean, io: CliIo = processIo): number {
   const ok = outcome.status === 'completed' || outcome.status === 'stopped';
   if (json) io.stdout.write(`${JSON.stringify({ type: 'end', ...outcome })}\n`);

@@ -1,4 +1,4 @@
-// The run directory (SPEC §6): the contract between the trainer and everything that reads runs
+// The run directory (docs/run-directory.md): the contract between the trainer and everything that reads runs
 // (the CLI, the language server, the panels). One source of truth for its names and records;
 // no tfjs here, so the server can import it.
 import { join } from 'node:path';
@@ -152,6 +152,11 @@ export const checkpointFiles = {
   state: 'state.json',
   manifest: 'manifest.json',
 } as const;
+
+/** The time in names of runs, sweeps and launch logs: `20261201-020546` (UTC), sorting as time does. */
+export function fileStamp(date = new Date()): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+}
 
 export function checkpointDirName(step: number): string {
   return `step-${String(step).padStart(8, '0')}`;

@@ -5,6 +5,7 @@
 import { closeSync, constants, ftruncateSync, fstatSync, lstatSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { runFiles } from './format.js';
+import { kindOf } from '../io/regularFile.js';
 
 /** A file of the run directory that is a link or not a regular file; the message names it. */
 export class RunFileError extends Error {
@@ -23,7 +24,7 @@ function refuseIfNotRegular(path: string): void {
     throw e;
   }
   if (s.isSymbolicLink()) throw new RunFileError(`${path} is a symbolic link; a run's files must be regular files inside the run directory, and nothing is written through a link`);
-  if (!s.isFile()) throw new RunFileError(`${path} is not a regular file`);
+  if (!s.isFile()) throw new RunFileError(`${path}: is ${kindOf(s)}; a run keeps a regular file there`);
 }
 
 /** Throws RunFileError when one of the files the trainer writes in `runDir` is a link or not a regular file. */
@@ -46,9 +47,10 @@ export function openRunFile(path: string, mode: keyof typeof modes): number {
     if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new RunFileError(`${path} is a symbolic link; nothing is written through a link`);
     throw e;
   }
-  if (!fstatSync(fd).isFile()) {
+  const s = fstatSync(fd);
+  if (!s.isFile()) {
     closeSync(fd);
-    throw new RunFileError(`${path} is not a regular file`);
+    throw new RunFileError(`${path}: is ${kindOf(s)}; a run keeps a regular file there`);
   }
   return fd;
 }

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { stringifyConfig } from '../config/serialize.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
+import { fileStamp } from '../run/format.js';
 import type { SweepMember } from './expand.js';
 import { type SchedulerKind, type SweepRecord, memberFile, sweepFiles, writeSweep } from './sweepFile.js';
 
@@ -23,7 +24,7 @@ export interface NewSweep {
 
 /** `<name>-sweep-<UTC time>-<4 hex>`: sorts by time, and two sweeps started together differ. */
 function newSweepId(name: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  const stamp = fileStamp();
   return `${name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60)}-sweep-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 

@@ -2,24 +2,17 @@
 // what state each member is in, and the command that trains it on from there. Shared by every
 // scheduler. run.json is the record of a run; sweep.json's state is only the scheduler's last
 // view of it, which a killed scheduler or trainer leaves behind.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLiveStatus, type RunInfo, runFiles } from '../run/format.js';
 import { RunInfoError, readRunInfo } from '../run/runInfoFile.js';
+import { runFolderNames } from '../run/runsFolder.js';
 import type { MemberState, SweepMemberRecord, SweepRecord } from './sweepFile.js';
 
 /** The newest run of each member of sweep `id` in `runsDir`, by member index. */
 export function memberRuns(runsDir: string, id: string): Map<number, { dir: string; info: RunInfo }> {
   const found = new Map<number, { dir: string; info: RunInfo }>();
-  let names: string[];
-  try {
-    names = readdirSync(runsDir, { withFileTypes: true })
-      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-      .map((e) => e.name);
-  } catch {
-    return found;
-  }
-  for (const name of names) {
+  for (const name of runFolderNames(runsDir)) {
     let info: RunInfo;
     try {
       info = readRunInfo(join(runsDir, name));

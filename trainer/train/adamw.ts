@@ -1,5 +1,5 @@
 // AdamW (Loshchilov & Hutter) as torch.optim.AdamW: decoupled weight decay p ← p(1 − lr·wd) on
-// the parameters that take decay (not norms, biases, embeddings; SPEC §5), then the Adam step.
+// the parameters that take decay (not norms, biases, embeddings; docs/training.md), then the Adam step.
 // Moments are plain named tensors so a checkpoint can store and restore them exactly.
 import { tf, type Tensor } from '../tf.js';
 import type { NamedTensor } from '../io/safetensors.js';

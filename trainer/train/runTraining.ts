@@ -1,4 +1,4 @@
-// A training run from start or from its latest checkpoint to the end (SPEC §5, §6). Everything
+// A training run from start or from its latest checkpoint to the end (docs/training.md, docs/run-directory.md). Everything
 // random is derived from (seed, step), and the checkpoint holds weights, optimizer moments and
 // the append-only files' sizes, so a resumed run repeats an uninterrupted one bit for bit.
 import { randomBytes } from 'node:crypto';
@@ -24,7 +24,7 @@ import { randomStreams } from '../random/streams.js';
 import { Rng } from '../random/rng.js';
 import { type Checkpoint, checkpointNames, latestCheckpointDir, removeCheckpointsAfter, saveCheckpoint } from '../run/checkpoints.js';
 import type { LoopState } from '../run/checkpointState.js';
-import { checkpointDirName, checkpointFiles, type RunStatus, type RunSweep, runFiles } from '../run/format.js';
+import { checkpointDirName, checkpointFiles, fileStamp, type RunStatus, type RunSweep, runFiles } from '../run/format.js';
 import { fsFault, makeDirectories } from '../run/fsFault.js';
 import { RunWriter } from '../run/runWriter.js';
 import { RunFileError, checkRunFiles } from '../run/runFileAccess.js';
@@ -134,7 +134,7 @@ function adamW(config: ResolvedConfig, vars: Record<string, tf.Variable>, traina
 }
 
 function newRunId(name: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  const stamp = fileStamp();
   return `${stamp}-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${randomBytes(2).toString('hex')}`;
 }
 
@@ -337,7 +337,7 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
   /** A checkpoint that cannot be written ends the run: training on could only lose more steps. */
   const checkpointOrFail = async (epoch: number): Promise<RunOutcome | undefined> => {
     try {
-      await writeCheckpoint(s, step, epoch);
+      await timed('checkpoint', () => writeCheckpoint(s, step, epoch));
       return undefined;
     } catch (e) {
       const intact = latestCheckpointDir(run.dir)?.split('/').pop();
