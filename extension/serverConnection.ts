@@ -9,8 +9,8 @@ import type { NotificationType, RequestParam, RequestType } from 'vscode-languag
 export class ServerConnection {
   /** The client, created on the next turn of the event loop. */
   private readonly created: Promise<LanguageClient>;
-  /** The client once the server has answered `initialize`. */
-  private readonly running: Promise<LanguageClient>;
+  /** The client once the server has answered `initialize`; during a restart, once it has again. */
+  private running: Promise<LanguageClient>;
   /** Settles when the server has answered `initialize` (or could not start). */
   readonly started: Promise<void>;
 
@@ -45,7 +45,11 @@ export class ServerConnection {
    * handlers stay registered (the client keeps them across a restart). Trainers go on.
    */
   async restart(): Promise<void> {
-    await (await this.running).restart();
+    const client = await this.running;
+    // Requests made meanwhile wait for the new server instead of failing ("Client is not running").
+    const restarted = client.restart().then(() => client);
+    this.running = restarted.catch(() => client);
+    await restarted;
   }
 
   /** Stops the server (trainers are detached and go on). */
