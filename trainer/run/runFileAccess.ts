@@ -15,21 +15,23 @@ export class RunFileError extends Error {
 /** The files a trainer writes in its run directory (checkpoints/ is checked where checkpoints are written). */
 const writtenFiles = [runFiles.info, runFiles.config, runFiles.events, runFiles.attention, runFiles.scalars, runFiles.probe] as const;
 
-function refuseIfNotRegular(path: string): void {
+/** The size of run file `path` (0 when missing); throws RunFileError when it is a link or not a regular file. */
+export function runFileSize(path: string): number {
   let s;
   try {
     s = lstatSync(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
     throw e;
   }
   if (s.isSymbolicLink()) throw new RunFileError(`${path} is a symbolic link; a run's files must be regular files inside the run directory, and nothing is written through a link`);
   if (!s.isFile()) throw new RunFileError(`${path}: is ${kindOf(s)}; a run keeps a regular file there`);
+  return s.size;
 }
 
 /** Throws RunFileError when one of the files the trainer writes in `runDir` is a link or not a regular file. */
 export function checkRunFiles(runDir: string): void {
-  for (const f of writtenFiles) refuseIfNotRegular(join(runDir, f));
+  for (const f of writtenFiles) runFileSize(join(runDir, f));
 }
 
 const modes = {

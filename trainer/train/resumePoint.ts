@@ -4,7 +4,7 @@
 // optimizer moments have the tensors of its model shape, and the append-only file sizes it
 // records lie inside those files at line and value boundaries; a resume cuts the files back to
 // those sizes, so a wrong one would erase or duplicate events.
-import { closeSync, lstatSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileFormatError } from '../io/fileFormatError.js';
 import { openRegularFile } from '../io/regularFile.js';
@@ -13,6 +13,7 @@ import { checkpointShape, checkTensorsMatch } from '../model/checkpointShape.js'
 import { parameterSpecs } from '../model/parameters.js';
 import { type Checkpoint, checkpointNames, checkpointStep, checkpointsFolder, latestCheckpointName, loadCheckpoint } from '../run/checkpoints.js';
 import { checkpointFiles, runFiles } from '../run/format.js';
+import { runFileSize } from '../run/runFileAccess.js';
 import { TrainingSetupError } from './setupError.js';
 
 export interface ResumePoint {
@@ -28,21 +29,9 @@ type FileSizes = Record<typeof runFiles.events | typeof runFiles.attention | typ
 
 /** Sizes of events.jsonl, attention.bin and scalars.bin; a link, folder or device there is refused (a resume truncates them). */
 function appendOnlyFileSizes(runDir: string): FileSizes {
+  // resumeRun has refused links and non-regular files already (checkRunFiles); sizes only here.
   const sizes = {} as FileSizes;
-  for (const name of [runFiles.events, runFiles.attention, runFiles.scalars] as const) {
-    const path = join(runDir, name);
-    let s;
-    try {
-      s = lstatSync(path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new FileFormatError(path, `cannot be read (${(e as NodeJS.ErrnoException).code})`);
-      sizes[name] = 0;
-      continue;
-    }
-    if (s.isSymbolicLink()) throw new FileFormatError(path, 'is a symbolic link, which is not followed here');
-    if (!s.isFile()) throw new FileFormatError(path, `is ${s.isDirectory() ? 'a folder' : 'not a regular file'}; a run keeps a regular file there`);
-    sizes[name] = s.size;
-  }
+  for (const name of [runFiles.events, runFiles.attention, runFiles.scalars] as const) sizes[name] = runFileSize(join(runDir, name));
   return sizes;
 }
 
