@@ -6,15 +6,22 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The parts, and the parts (or folders of a part) each may import besides itself. The trainer stands alone (it runs
- * headless, as a CLI); the language server reads the trainer's config, run format and model
- * tables; the extension and the webviews talk to the others only through the protocol.
+ * The parts, and the parts (or folders or files of a part) each may import besides itself. A part
+ * is a top-level folder, or a folder inside one that has rules of its own (the server's two rooms);
+ * a file belongs to the deepest part that holds it. The trainer stands alone (it runs headless, as
+ * a CLI); the language server reads the trainer's config, run format and model tables; the
+ * extension and the webviews talk to the others only through the protocol.
  */
 export const allowedImports = {
   // The run directory's format is the trainer's (it writes it); the protocol carries its records.
   protocol: ['trainer/run'],
   trainer: ['protocol'],
-  server: ['trainer', 'protocol'],
+  // The server's entry joins its two rooms; the config language asks the runs room only through
+  // its index interface (which runs a config has, what a step of its shape costs).
+  server: ['trainer', 'protocol', 'server/language', 'server/runs'],
+  // Both rooms guard their handlers the same way (server/handlerGuard.ts).
+  'server/language': ['trainer', 'protocol', 'server/runs/runIndex.ts', 'server/handlerGuard.ts'],
+  'server/runs': ['trainer', 'protocol', 'server/handlerGuard.ts'],
   extension: ['protocol', 'webviews'],
   webviews: ['protocol'],
   // The `crate-lab` executable: the trainer's commands and the language server's `lsp`.
@@ -53,12 +60,17 @@ function resolveImport(fromFile, specifier) {
 
 /** Every rule broken under `root`, as one readable line each; empty when the layout keeps its rules. */
 export function checkBoundaries(root) {
-  const parts = Object.keys(allowedImports);
-  const partOf = (file) => relative(root, file).split(sep)[0];
+  // Deepest first, so that a file belongs to the innermost part holding it.
+  const parts = Object.keys(allowedImports).sort((a, b) => b.split('/').length - a.split('/').length);
+  const partOf = (file) => {
+    const path = relative(root, file).split(sep).join('/');
+    return parts.find((part) => path.startsWith(`${part}/`));
+  };
   const graph = new Map();
   const problems = [];
   for (const part of parts) {
     for (const file of sourceFiles(join(root, part))) {
+      if (partOf(file) !== part) continue; // an inner part's file: checked under its own rules
       const targets = [];
       for (const specifier of importSpecifiers(readFileSync(file, 'utf8'))) {
         const target = resolveImport(file, specifier);
@@ -70,9 +82,9 @@ export function checkBoundaries(root) {
         const to = partOf(target);
         const path = relative(root, target).split(sep).join('/');
         if (to !== part && !allowedImports[part].some((allowed) => path === allowed || path.startsWith(`${allowed}/`))) {
-          problems.push(`${name}: ${part}/ may not import ${to}/ (${specifier}); allowed: ${[part, ...allowedImports[part]].join(', ')}`);
+          problems.push(`${name}: ${part}/ may not import ${to === undefined ? path : `${to}/`} (${specifier}); allowed: ${[part, ...allowedImports[part]].join(', ')}`);
         }
-        if (parts.includes(to)) targets.push(target);
+        if (to !== undefined) targets.push(target);
       }
       graph.set(file, targets);
     }

@@ -24,8 +24,8 @@ import {
 import { CompareRunsRequest, EventsAppendedNotification, GetAttentionRequest, GetLayerMetricsRequest, GetScalarsRequest, LaunchRequest, ListRunsRequest, RunsChangedNotification, ResumeRequest, StopRequest } from '../protocol/customMessages.js';
 import { ErrorCodes } from '../protocol/errorCodes.js';
 import { type EventsAppendedParams, type LaunchErrorData, type RunsChangedParams, type RunSummary, scalarsOfEvent } from '../protocol/runData.js';
-import { configDiff, downsampleMinMax, kendallTauB } from '../server/runAnalysis.js';
-import { runsChangedWindowMs } from '../server/runManager.js';
+import { configDiff, downsampleMinMax, kendallTauB } from '../server/runs/runAnalysis.js';
+import { runsChangedWindowMs } from '../server/runs/watchedRuns.js';
 import { loadConfigFile } from '../trainer/config/index.js';
 import { openDataset } from '../trainer/data/openDataset.js';
 import type { RunEvent, RunInfo } from '../trainer/run/format.js';
@@ -248,7 +248,7 @@ test('a corrupt run.json and a torn events.jsonl are listed with an error, a sta
   const recycled = runs.find((r) => r.dir === join(preRuns, 'recycled'));
   assert.equal(recycled?.status, 'failed');
   assert.equal(recycled.statusReason, `the trainer (pid ${bystander!.pid}) is gone without finishing`);
-  await assert.rejects(client.connection.sendRequest(StopRequest.type, { runDir: recycled.dir }), { code: ErrorCodes.TrainerGone, message: /is gone; resume it instead/ });
+  await assert.rejects(client.connection.sendRequest(StopRequest.type, { runDir: recycled.dir }), { code: ErrorCodes.TrainerGone, message: /is gone; resume it with: crate-lab resume / });
   // A damaged run.json is not "not a run directory": each answer has its own code.
   await assert.rejects(client.connection.sendRequest(StopRequest.type, { runDir: corrupt.dir }), { code: ErrorCodes.RunInfoUnreadable, message: /is not JSON/ });
   await new Promise((r) => setTimeout(r, 200));

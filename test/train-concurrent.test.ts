@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { loadCheckpoint, latestCheckpointDir } from '../trainer/run/checkpoints.js';
 import { heartbeatIntervalMs, staleHeartbeatMs } from '../trainer/run/format.js';
-import { RunState } from '../server/runStore.js';
+import { RunState } from '../server/runs/runStore.js';
 import { events, exited, runInfo, spawnCli, startTraining, watchOneLongStep } from './support/runs.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-concurrent-'));

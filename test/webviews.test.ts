@@ -13,7 +13,7 @@ import { parse } from 'yaml';
 import type { Browser } from 'playwright-core';
 import type { ProbeImages } from '../protocol/panelMessages.js';
 import type { CompareRunsResult, RunSummary } from '../protocol/runData.js';
-import { alignSeries, configDiff, kendallTauB } from '../server/runAnalysis.js';
+import { alignSeries, configDiff, kendallTauB } from '../server/runs/runAnalysis.js';
 import { openSyntheticSubspaces, type SyntheticSubspacesSpec } from '../trainer/data/synthetic.js';
 import { panelCsp, panelHtml } from '../webviews/panelHtml.js';
 import { repoRoot } from './support/reference.js';

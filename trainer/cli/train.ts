@@ -8,7 +8,8 @@ import { NotARegularFile, readRegularFile } from '../io/regularFile.js';
 import { loadConfigFile, parseConfig, ConfigError, type ResolvedConfig, resolveConfig } from '../config/index.js';
 import { isLiveStatus, runFiles, type RunInfo, type RunSweep } from '../run/format.js';
 import { RunInfoError, readRunInfo as readCheckedRunInfo } from '../run/runInfoFile.js';
-import { signalTrainer, trainerAlive } from '../run/trainerProcess.js';
+import { trainerAlive } from '../run/trainerProcess.js';
+import { requestStop, StopRefusedError, stoppedRun } from '../run/stopRun.js';
 import { type Progress, type RunHooks, type RunOutcome, resumeRun, startRun } from '../train/runTraining.js';
 import { positiveInt } from './shapeFlags.js';
 import { UsageError } from './usageError.js';
@@ -161,21 +162,20 @@ export async function stop(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { timeout: { type: 'string' } }, strict: true });
   if (positionals.length !== 1) throw new UsageError('stop takes one run directory');
   const runDir = resolve(positionals[0]);
-  const info = readRunInfo(runDir);
-  if (!isLiveStatus(info.status)) {
-    process.stdout.write(`${runDir} is not running (status ${info.status})\n`);
+  readRunInfo(runDir); // a missing or damaged run.json: one clear line
+  let requested;
+  try {
+    requested = requestStop(runDir);
+  } catch (e) {
+    if (e instanceof StopRefusedError || e instanceof RunInfoError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (!requested.signalled) {
+    process.stdout.write(`${requested.message}\n`);
     return 0;
   }
-  if (info.host !== hostname()) throw new UsageError(`${runDir} runs on ${info.host}; stop it there`);
-  if (!signalTrainer(info)) throw new UsageError(`the trainer of ${runDir} (pid ${info.pid}) is gone; resume it with: crate-lab resume ${runDir}`);
-  const deadline = Date.now() + 1000 * (positiveInt('timeout', values.timeout) ?? 120);
-  while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    const now = readRunInfo(runDir);
-    if (!isLiveStatus(now.status)) {
-      process.stdout.write(`${runDir}: ${now.status} at step ${now.step}\n`);
-      return 0;
-    }
-  }
-  throw new UsageError(`${runDir} did not stop within the timeout`);
+  const stopped = await stoppedRun(runDir, 1000 * (positiveInt('timeout', values.timeout) ?? 120));
+  if (!stopped) throw new UsageError(`${runDir} did not stop within the timeout`);
+  process.stdout.write(`${runDir}: ${stopped.status} at step ${stopped.step}\n`);
+  return 0;
 }

@@ -9,12 +9,12 @@ import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { readEventsFrom } from '../trainer/run/eventsReader.js';
-import { trainerAlive } from '../trainer/run/trainerProcess.js';
-import { isLiveStatus, type LayerMetricsRecord, type RunEvent, type RunInfo, runFiles, staleHeartbeatMs } from '../trainer/run/format.js';
-import { RunInfoError, readRunInfo } from '../trainer/run/runInfoFile.js';
+import { readEventsFrom } from '../../trainer/run/eventsReader.js';
+import { trainerAlive } from '../../trainer/run/trainerProcess.js';
+import { isLiveStatus, type LayerMetricsRecord, type RunEvent, type RunInfo, runFiles, staleHeartbeatMs } from '../../trainer/run/format.js';
+import { RunInfoError, readRunInfo } from '../../trainer/run/runInfoFile.js';
 import { loadFinishedRun } from './finishedRunLoad.js';
-import { type RunSummary, scalarsOfEvent } from '../protocol/runData.js';
+import { type RunSummary, scalarsOfEvent } from '../../protocol/runData.js';
 import { ScalarTable } from './scalarTable.js';
 
 /** Where one step's attention maps lie in attention.bin: the attention event without its envelope. */

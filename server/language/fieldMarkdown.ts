@@ -1,6 +1,6 @@
 // A field of the config language in words (markdown), for completion documentation and hover.
 // Everything comes from describeSchema's FieldDoc; nothing about the fields is restated here.
-import type { FieldDoc, ValueSpec } from '../trainer/config/index.js';
+import type { FieldDoc, ValueSpec } from '../../trainer/config/index.js';
 
 const code = (v: unknown): string => `\`${typeof v === 'string' ? v : JSON.stringify(v)}\``;
 

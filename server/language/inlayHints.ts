@@ -6,7 +6,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze } from './documents.js';
 import { epochEstimate, formatDuration } from './epochTime.js';
 import { compactNumber, figuresLabel, figuresMarkdown, groupedNumber, modelFigures } from './modelFigures.js';
-import type { RunIndex } from './runIndex.js';
+import type { RunIndex } from '../runs/runIndex.js';
 import { keySpan } from './yamlPosition.js';
 
 export function inlayHints(doc: TextDocument, index: RunIndex): InlayHint[] {

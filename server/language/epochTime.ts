@@ -1,8 +1,8 @@
 // The estimated time per epoch of a config: the images one epoch trains on, divided by the last
 // throughput measured by a run of the same cost shape (model shape and batch size).
-import { knownTrainingExamples, type ResolvedConfig } from '../trainer/config/index.js';
-import { heldOutCount, heldOutFraction } from '../trainer/data/split.js';
-import { costShapeOf, type MeasuredThroughput, type RunIndex } from './runIndex.js';
+import { knownTrainingExamples, type ResolvedConfig } from '../../trainer/config/index.js';
+import { heldOutCount, heldOutFraction } from '../../trainer/data/split.js';
+import { costShapeOf, type MeasuredThroughput, type RunIndex } from '../runs/runIndex.js';
 
 /**
  * Images one epoch trains on, as trainer/train/dataFeed.ts feeds them: the training examples less

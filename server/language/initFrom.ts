@@ -5,11 +5,11 @@
 import { closeSync, readSync, statSync } from 'node:fs';
 import { type Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { modelShape } from '../trainer/config/index.js';
-import { NotARegularFile, openRegularFile } from '../trainer/io/regularFile.js';
-import type { NamedTensor } from '../trainer/io/safetensors.js';
-import { ShapeError } from '../trainer/model/architecture.js';
-import { checkTensorsMatch } from '../trainer/model/checkpointShape.js';
+import { modelShape } from '../../trainer/config/index.js';
+import { NotARegularFile, openRegularFile } from '../../trainer/io/regularFile.js';
+import type { NamedTensor } from '../../trainer/io/safetensors.js';
+import { ShapeError } from '../../trainer/model/architecture.js';
+import { checkTensorsMatch } from '../../trainer/model/checkpointShape.js';
 import { diagnosticSource } from './diagnosticSource.js';
 import { analyze, filePathOf } from './documents.js';
 import { scalarAt } from './yamlPosition.js';

@@ -3,6 +3,8 @@
 // every handler, so that a bug in one feature answers "nothing" instead of ending the server.
 // When the runs change, the parts that show them (outcome diagnostics, code lenses, the time per
 // epoch hint) are refreshed, each only when what it shows for an open config changed.
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import {
   type ClientCapabilities,
   type Connection,
@@ -15,12 +17,13 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { codeLenses } from './codeLenses.js';
 import { completions } from './completion.js';
 import { DiagnosticsPublisher } from './diagnostics.js';
-import { forget, isRunConfig } from './documents.js';
+import { analyze, forget, isRunConfig } from './documents.js';
 import { hover } from './hover.js';
 import { inlayHints } from './inlayHints.js';
 import { outcomeDiagnostics } from './outcomeDiagnostics.js';
-import type { InitializationOptions } from '../protocol/customMessages.js';
-import type { RunIndex } from './runIndex.js';
+import type { InitializationOptions } from '../../protocol/customMessages.js';
+import type { RunIndex } from '../runs/runIndex.js';
+import { guarded as guardedAnswer } from '../handlerGuard.js';
 
 const defaultDiagnosticsDelayMs = 100;
 
@@ -31,6 +34,8 @@ export interface LanguageFeatures {
    * client to refresh code lenses and inlay hints when those of an open config changed.
    */
   runsChanged(): void;
+  /** The resolved runs directories of the open configs (whose parent folder exists). */
+  configRunsDirs(): Set<string>;
 }
 
 export interface LanguageFeaturesContext {
@@ -52,14 +57,8 @@ export function registerLanguageFeatures(connection: Connection, documents: Text
   /** The open run config at `uri`, if it is one. */
   const config = (uri: string): TextDocument | undefined => (isRunConfig(uri) ? documents.get(uri) : undefined);
 
-  function guarded<T>(what: string, fallback: T, answer: () => T): T {
-    try {
-      return answer();
-    } catch (e) {
-      connection.console.error(`crate-lab: ${what} failed: ${(e as Error)?.stack ?? String(e)}`);
-      return fallback;
-    }
-  }
+  const log = (message: string) => connection.console.error(message);
+  const guarded = <T>(what: string, fallback: T, answer: () => T): T => guardedAnswer(log, what, fallback, answer);
 
   documents.onDidOpen(({ document }) => {
     if (isRunConfig(document.uri)) diagnostics().publish(document);
@@ -99,6 +98,15 @@ export function registerLanguageFeatures(connection: Connection, documents: Text
       hoverProvider: true,
       inlayHintProvider: true,
       codeLensProvider: { resolveProvider: false },
+    },
+    configRunsDirs: () => {
+      const dirs = new Set<string>();
+      for (const doc of documents.all()) {
+        if (!isRunConfig(doc.uri)) continue;
+        const runsDir = guarded('runs directory', undefined, () => analyze(doc).result.config?.runsDir);
+        if (runsDir && existsSync(dirname(runsDir))) dirs.add(runsDir);
+      }
+      return dirs;
     },
     runsChanged: () => {
       const configs = documents.all().filter((doc) => isRunConfig(doc.uri));

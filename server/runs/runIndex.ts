@@ -1,4 +1,4 @@
-// What the language features ask of the run manager's in-memory index (RunManager implements it):
+// What the language features ask of the run manager's in-memory index (WatchedRuns implements it):
 // the runs of a config, and the last measured throughput of a run of the same shape. Nothing here
 // reads the disk, so code lenses and inlay hints cost no I/O per request.
 //
@@ -6,8 +6,8 @@
 // or, by default, the file name) and it lies in the config's resolved `runsDir`. Not by config
 // hash: the hash changes with every edit and with the CLI's overrides (--max-steps, --runs-dir),
 // while "the runs of this config" are what a researcher compares across such edits.
-import type { ResolvedConfig } from '../trainer/config/index.js';
-import type { RunSummary } from '../protocol/runData.js';
+import type { ResolvedConfig } from '../../trainer/config/index.js';
+import type { RunSummary } from '../../protocol/runData.js';
 
 /**
  * The fields of a resolved config that decide a step's cost, so a run's measured images/s holds

@@ -1,7 +1,7 @@
 // Facts read straight from a config's YAML tree, for features that must work before the config
 // is valid (the data kind decides which `data` fields exist).
 import { type Document, isMap } from 'yaml';
-import { describeSchema } from '../trainer/config/index.js';
+import { describeSchema } from '../../trainer/config/index.js';
 
 /** `data.kind` when it is one of the known kinds; otherwise undefined (every kind's fields apply). */
 export function dataKindOf(yaml: Document): string | undefined {

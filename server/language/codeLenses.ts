@@ -3,9 +3,9 @@
 // manager's index. The commands are the protocol module's; the client runs them.
 import type { CodeLens } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { type CompareRunsArguments, type ResumeLatestArguments, type TrainArguments, commands } from '../protocol/commands.js';
+import { type CompareRunsArguments, type ResumeLatestArguments, type TrainArguments, commands } from '../../protocol/commands.js';
 import { analyze } from './documents.js';
-import type { RunIndex } from './runIndex.js';
+import type { RunIndex } from '../runs/runIndex.js';
 
 export function codeLenses(doc: TextDocument, index: RunIndex): CodeLens[] {
   const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };

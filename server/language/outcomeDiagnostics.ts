@@ -5,7 +5,7 @@ import { type Diagnostic, DiagnosticSeverity, type Range } from 'vscode-language
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { diagnosticSource } from './diagnosticSource.js';
 import { analyze } from './documents.js';
-import type { RunIndex } from './runIndex.js';
+import type { RunIndex } from '../runs/runIndex.js';
 import { keySpan } from './yamlPosition.js';
 
 export function outcomeDiagnostics(doc: TextDocument, runs: RunIndex): Diagnostic[] {

@@ -13,9 +13,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { openRegularFile } from '../trainer/io/regularFile.js';
-import { type RunEvent, runFiles, scalarsLayout } from '../trainer/run/format.js';
-import { decodeScalarsFile, hasScalarsRecord, type ScalarsFile } from '../trainer/run/scalarsFile.js';
+import { openRegularFile } from '../../trainer/io/regularFile.js';
+import { type RunEvent, runFiles, scalarsLayout } from '../../trainer/run/format.js';
+import { decodeScalarsFile, hasScalarsRecord, type ScalarsFile } from '../../trainer/run/scalarsFile.js';
 import { ScalarTable } from './scalarTable.js';
 
 export interface FinishedRunBacklog {

@@ -4,12 +4,12 @@
 import { fileURLToPath } from 'node:url';
 import type { Document as YamlDocument } from 'yaml';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { ParseResult } from '../trainer/config/index.js';
-import { checkYaml } from '../trainer/config/parse.js';
-import { readYaml } from '../trainer/config/yamlSource.js';
-import { configSuffix } from '../protocol/runPredicates.js';
+import type { ParseResult } from '../../trainer/config/index.js';
+import { checkYaml } from '../../trainer/config/parse.js';
+import { readYaml } from '../../trainer/config/yamlSource.js';
+import { configSuffix } from '../../protocol/runPredicates.js';
 
-export { isRunConfig } from '../protocol/runPredicates.js';
+export { isRunConfig } from '../../protocol/runPredicates.js';
 
 /** The file path of a file: URI; other schemes (untitled:) have none. */
 export function filePathOf(uri: string): string | undefined {

@@ -1,10 +1,10 @@
 // The figures of a config's model that the editor shows (hover, inlay hints): parameter count
 // and forward FLOPs per image of the resolved shape, and the Table 4 row of a size preset.
 // Computed by the model zoo's own tfjs-free counters, never re-derived here.
-import { type SizeId, presets } from '../trainer/model/architecture.js';
-import { forwardFlopsPerImage } from '../trainer/model/cost.js';
-import { countParameters } from '../trainer/model/parameters.js';
-import { type ResolvedConfig, modelShape } from '../trainer/config/index.js';
+import { type SizeId, presets } from '../../trainer/model/architecture.js';
+import { forwardFlopsPerImage } from '../../trainer/model/cost.js';
+import { countParameters } from '../../trainer/model/parameters.js';
+import { type ResolvedConfig, modelShape } from '../../trainer/config/index.js';
 
 export interface ModelFigures {
   parameters: number;

@@ -2,7 +2,7 @@
 // published a short while after the last edit so that typing does not re-check on every keystroke.
 import { type Connection, type Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Diagnostic as ConfigDiagnostic } from '../trainer/config/index.js';
+import type { Diagnostic as ConfigDiagnostic } from '../../trainer/config/index.js';
 import { analyze } from './documents.js';
 import { initFromDiagnostics } from './initFrom.js';
 

@@ -1,7 +1,7 @@
 // A run's scalar series in memory: growing typed arrays (one int32 step column shared by float32
 // value columns, trimmed after a backlog is read), so 100 loaded runs × 100k steps × 3 scalars
 // take ~160 MB.
-import type { ScalarsColumns } from '../trainer/run/scalarsFile.js';
+import type { ScalarsColumns } from '../../trainer/run/scalarsFile.js';
 
 /** Rows of (step, value per column); a column missing in a row holds NaN (arrays start NaN-filled). */
 export class ScalarTable {

@@ -3,7 +3,7 @@
 // the schema.
 import { type CompletionItem, CompletionItemKind, InsertTextFormat, MarkupKind, type Position } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { childFields, fieldDoc } from '../trainer/config/index.js';
+import { childFields, fieldDoc } from '../../trainer/config/index.js';
 import { dataKindOf } from './documentFacts.js';
 import { analyze } from './documents.js';
 import { enumeratedValues, fieldMarkdown } from './fieldMarkdown.js';

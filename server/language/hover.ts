@@ -2,8 +2,8 @@
 // `model.arch`, the Table 4 row(s) and this config's own parameter count and FLOPs per image.
 import { type Hover, MarkupKind, type Position } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { fieldDoc } from '../trainer/config/index.js';
-import { sizeIds } from '../trainer/model/architecture.js';
+import { fieldDoc } from '../../trainer/config/index.js';
+import { sizeIds } from '../../trainer/model/architecture.js';
 import { dataKindOf } from './documentFacts.js';
 import { analyze } from './documents.js';
 import { fieldMarkdown } from './fieldMarkdown.js';

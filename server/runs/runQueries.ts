@@ -1,0 +1,128 @@
+// The run requests that read: scalars (downsampled), attention maps with their probe images, and
+// the comparison of several runs. Each loads the runs it needs from the index (WatchedRuns.run).
+import { closeSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { ResponseError } from 'vscode-languageserver';
+import { runFiles } from '../../trainer/run/format.js';
+import { NotARegularFile, openRegularFile } from '../../trainer/io/regularFile.js';
+import { ErrorCodes } from '../../protocol/errorCodes.js';
+import type { CompareRunsParams, CompareRunsResult, FinalMetrics, GetAttentionResult, GetScalarsParams, GetScalarsResult } from '../../protocol/runData.js';
+import { alignSeries, configDiff, downsampleMinMax, kendallTauB } from './runAnalysis.js';
+import type { RunState } from './runStore.js';
+import type { ScalarTable } from './scalarTable.js';
+import type { WatchedRuns } from './watchedRuns.js';
+
+export function getScalars(runs: WatchedRuns, { runDir, keys, since, maxPoints }: GetScalarsParams): GetScalarsResult {
+  const run = runs.run(runDir);
+  const series: GetScalarsResult['series'] = {};
+  const tables: ScalarTable[] = [run.scalars, run.evals];
+  for (const table of tables) {
+    const from = since === undefined ? 0 : table.firstAfter(since);
+    for (const [key, column] of table.columns) {
+      if (keys && !keys.includes(key)) continue;
+      series[key] = downsampleMinMax({ step: table.steps, value: column }, maxPoints ?? Infinity, from, table.length);
+    }
+  }
+  for (const key of keys ?? []) series[key] ??= { step: [], value: [] };
+  return { runDir: run.dir, lastStep: run.lastStep, series };
+}
+
+export function getAttention(runs: WatchedRuns, runDir: string, step: number): GetAttentionResult | null {
+  const run = runs.run(runDir);
+  if (run.attention.length === 0) return null;
+  let ref = run.attention[0];
+  for (const a of run.attention) if (a.step <= step) ref = a;
+  const buf = Buffer.alloc(ref.length);
+  let fd: number;
+  try {
+    ({ fd } = openRegularFile(join(run.dir, runFiles.attention), { noFollow: true }));
+  } catch (e) {
+    throw new ResponseError(ErrorCodes.AttentionTruncated, `${runFiles.attention} of ${run.dir} cannot be read: ${e instanceof NotARegularFile ? e.message : (e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    const n = readSync(fd, buf, 0, ref.length, ref.offset);
+    if (n !== ref.length) throw new ResponseError(ErrorCodes.AttentionTruncated, `${runFiles.attention} is shorter than its index says (step ${ref.step})`);
+  } finally {
+    closeSync(fd);
+  }
+  const damage = attentionDamage(buf);
+  if (damage) throw new ResponseError(ErrorCodes.AttentionTruncated, `${runFiles.attention} of ${run.dir} is damaged at step ${ref.step}: ${damage}`);
+  return {
+    runDir: run.dir,
+    step: ref.step,
+    steps: run.attention.map((a) => a.step),
+    layers: ref.layers,
+    images: ref.images,
+    heads: ref.heads,
+    grid: ref.grid,
+    encoding: 'base64-float32le',
+    data: buf.toString('base64'),
+    probe: probeOf(run),
+  };
+}
+
+export function compareRuns(index: WatchedRuns, { runDirs, maxPoints }: CompareRunsParams): CompareRunsResult {
+  const runs = runDirs.map((d) => index.run(d));
+  const series: CompareRunsResult['series'] = {};
+  for (const key of ['loss', 'accuracy', 'validation.loss', 'validation.accuracy']) {
+    const per = runs.map((r) => {
+      const table = key.includes('.') ? r.evals : r.scalars;
+      const column = table.columns.get(key);
+      return column ? downsampleMinMax({ step: table.steps, value: column }, maxPoints ?? Infinity, 0, table.length) : { step: [], value: [] };
+    });
+    if (per.some((p) => p.step.length > 0)) series[key] = alignSeries(per);
+  }
+  const configs = runs.map((r) => r.config() ?? null);
+  const final: FinalMetrics[] = runs.map((r) => {
+    const summary = r.summary();
+    const trainLoss = r.scalars.last('loss');
+    const validationLoss = r.evals.last('validation.loss');
+    return {
+      runDir: r.dir,
+      id: summary.id,
+      status: summary.status,
+      step: summary.step,
+      trainLoss,
+      validationLoss,
+      validationAccuracy: r.evals.last('validation.accuracy'),
+      testLoss: r.evals.last('test.loss'),
+      testAccuracy: r.evals.last('test.accuracy'),
+      srr: r.finalSrr(),
+      generalizationGap: validationLoss !== null && trainLoss !== null ? validationLoss - trainLoss : null,
+    };
+  });
+  const paired = final.filter((f) => f.srr !== null && Number.isFinite(f.srr) && f.generalizationGap !== null && Number.isFinite(f.generalizationGap));
+  const tau = paired.length >= 2 ? kendallTauB(paired.map((f) => f.srr!), paired.map((f) => f.generalizationGap!)) : null;
+  return { runDirs: runs.map((r) => r.dir), series, configDiff: configDiff(configs), final, kendallTau: { tau, runs: paired.length } };
+}
+
+/**
+ * What is wrong with attention maps read from attention.bin, if anything: each map is a softmax
+ * row's weights, so a value that is not a number in [0, 1] means the file is damaged (not drawn).
+ */
+function attentionDamage(bytes: Buffer): string | undefined {
+  if (bytes.length % 4 !== 0) return `${bytes.length} bytes is not a whole number of float32 values`;
+  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(v >= 0 && v <= 1)) return `value ${i} is ${v}, not an attention weight in [0, 1]`;
+  }
+  return undefined;
+}
+
+/** A run's probe.bin, its dimensions from config.yaml's model; null when it is missing or does not fit them. */
+function probeOf(run: RunState): GetAttentionResult['probe'] {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(join(run.dir, runFiles.probe));
+  } catch {
+    return null;
+  }
+  const model = (run.config() as { model?: { channels?: unknown; image?: unknown } } | undefined)?.model;
+  const channels = model?.channels;
+  const side = model?.image;
+  if (typeof channels !== 'number' || typeof side !== 'number' || channels < 1 || side < 1) return null;
+  const images = bytes.length / (4 * channels * side * side);
+  if (!Number.isInteger(images) || images < 1) return null;
+  return { images, channels, height: side, width: side, encoding: 'base64-float32le', data: bytes.toString('base64') };
+}
