@@ -43,7 +43,19 @@ const server = await build({
   metafile: true,
   logLevel: 'warning',
 });
-const tfjsInServer = Object.keys(server.metafile.inputs).filter((f) => f.includes('@tensorflow') || f.endsWith('trainer/tf.ts'));
+// A large document's worker thread (server/language/largeDocuments.ts), a bundle beside the server's.
+const worker = await build({
+  entryPoints: [join(root, 'server', 'language', 'largeDocumentWorker.ts')],
+  outfile: join(root, 'dist', 'server', 'largeDocumentWorker.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+});
+const tfjsInServer = [...Object.keys(server.metafile.inputs), ...Object.keys(worker.metafile.inputs)].filter((f) => f.includes('@tensorflow') || f.endsWith('trainer/tf.ts'));
 if (tfjsInServer.length > 0) throw new Error(`the server bundle must not contain tfjs, but it has ${tfjsInServer.join(', ')}`);
 
 // The VS Code extension: the LSP client and the panel hosts; `vscode` is provided by the host.

@@ -500,6 +500,10 @@ test('crate-lab lsp --stdio answers initialize without evaluating tfjs', async (
   const { uri, text } = fixture('unknown-key.crate.yaml');
   await cli.open(uri, text);
   assert.equal((await cli.diagnostics(uri, 1)).length, 1);
+  // A large document's worker is found from the CLI's bundle too (dist/server/ beside dist/trainer/).
+  const large = uriOf(join(fixtures, 'large-cli.crate.yaml'));
+  await cli.open(large, largeConfig());
+  assert.match((await cli.diagnostics(large, 1))[0]?.message ?? '', /greater than 0, got -1/);
   await cli.stop();
   assert.equal(cli.child.exitCode, 0);
   assert.doesNotMatch(stderr, /TFJS EVALUATED/);
@@ -589,9 +593,40 @@ test('fuzz: 1,000 mutated configs never crash the server and each gets its diagn
 
 // Bounds for this slow, shared 2-core CI machine; the product targets (hover < 100 ms, the worst
 // diagnostics time) are measured by `node scripts/bench-server.mjs --language` and kept in
-// docs/performance.md. Before issue 11 these documents took 10–72 s or crashed the parse.
-const hostileDiagnosticsMs = 2_000;
-const hostileHoverMs = 1_500;
+// docs/performance.md. Before issue 11 these documents took 10–72 s or crashed the parse, and
+// before large documents had workers of their own a hover on another document waited up to 680 ms
+// (the diagnostics bound is loose: a 256 KB parse takes 0.7–2.3 s on this machine under load).
+const hostileDiagnosticsMs = 5_000;
+const hostileHoverMs = 250;
+
+/** A valid config over largeDocumentChars (16 KB): 600 comment lines before its optim block, whose lr is out of range. */
+function largeConfig(): string {
+  const padding = Array.from({ length: 600 }, (_, i) => `# padding line ${i} of a config long enough to be analysed off the main thread`).join('\n');
+  return ['name: lsp-large', 'model:', '  arch: crate-alpha', '  size: tiny', 'data:', '  kind: synthetic-subspaces', padding, 'optim:', '  lr: -1', ''].join('\n');
+}
+
+test('a large document (over 16 KB) is analysed by a worker of its own: diagnostics, hover and completion at the right places', async () => {
+  const uri = uriOf(join(fixtures, 'large.crate.yaml'));
+  const text = largeConfig();
+  assert.ok(text.length > 16 * 1024, `${text.length} chars`);
+  await client.open(uri, text);
+  const [diagnostic, ...more] = await client.diagnostics(uri, 1);
+  assert.deepEqual(more, []);
+  assert.deepEqual(diagnostic.range, rangeOf(text, 'lr: -1', '-1'));
+  assert.match(diagnostic.message, /greater than 0, got -1/);
+  const lr = rangeOf(text, 'lr: -1', 'lr');
+  const h = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: lr.start.line, character: 1 + lr.start.character } });
+  assert.deepEqual(h?.range, lr);
+  assert.match(markdown(h!.contents), /Peak learning rate/);
+  const topLevel = (await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: text.split('\n').length - 1, character: 0 } })) as CompletionItem[];
+  assert.ok(labels(topLevel).includes('seed'), labels(topLevel).join(' '));
+  assert.ok(!labels(topLevel).includes('optim'), 'optim is written already');
+  // An edit that makes it small again: the main thread answers (and the new text is what is checked).
+  const smallText = 'name: lsp-large\nmodel: { arch: crate-alpha, size: tiny }\ndata: { kind: synthetic-subspaces }\noptim:\n  lr: -2\n';
+  await client.connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 2 }, contentChanges: [{ text: smallText }] });
+  const small = await client.diagnostics(uri, 2);
+  assert.deepEqual(small.map((d) => [d.range, d.message]), [[rangeOf(smallText, 'lr: -2', '-2'), 'must be greater than 0, got -2']]);
+});
 
 test('hostile documents: each gets a bounded list of diagnostics quickly, and a hover on another document is not held up', async () => {
   const other = fixture('valid.crate.yaml');

@@ -1,12 +1,12 @@
 // parseConfig's diagnostics as LSP diagnostics (plus the check of `model.initFrom`'s weights file),
 // published a short while after the last edit so that typing does not re-check on every keystroke.
-import { type Connection, type Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
+import { type Connection, type Diagnostic, DiagnosticSeverity, type TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Diagnostic as ConfigDiagnostic } from '../../trainer/config/index.js';
-import { analyze } from './documents.js';
-import { initFromDiagnostics } from './initFrom.js';
-
 import { diagnosticSource } from './diagnosticSource.js';
+import { analyze, isLarge } from './documents.js';
+import { initFromDiagnostics } from './initFrom.js';
+import type { LargeDocuments } from './largeDocuments.js';
 
 /** What a client can use for a quick fix: the field's path and the "did you mean" replacement. */
 export interface DiagnosticData {
@@ -27,6 +27,15 @@ export function toLspDiagnostic(d: ConfigDiagnostic): Diagnostic {
   };
 }
 
+/** A document's own diagnostics: the config check's and `model.initFrom`'s (on the thread that analyses it). */
+export function diagnosticsOf(doc: TextDocument): Diagnostic[] {
+  return [...analyze(doc).result.diagnostics.map(toLspDiagnostic), ...initFromDiagnostics(doc)];
+}
+
+function internalError(e: Error): Diagnostic {
+  return { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Error, source: diagnosticSource, message: `internal error while checking: ${e.message}` };
+}
+
 export class DiagnosticsPublisher {
   private readonly pending = new Map<string, NodeJS.Timeout>();
   /** The version last published per document: opening a document reports it as a change too. */
@@ -37,6 +46,8 @@ export class DiagnosticsPublisher {
 
   constructor(
     private readonly connection: Connection,
+    private readonly documents: TextDocuments<TextDocument>,
+    private readonly large: LargeDocuments,
     private readonly delayMs: number,
     /** Diagnostics that do not come from the text (outcomes of the config's runs). */
     private readonly extra: (doc: TextDocument) => Diagnostic[] = () => [],
@@ -56,16 +67,27 @@ export class DiagnosticsPublisher {
   }
 
   publish(doc: TextDocument): void {
+    if (isLarge(doc)) {
+      // Checked off the main thread; published if no newer edit came meanwhile.
+      void this.large.diagnostics(doc).then(
+        (diagnostics) => this.send(doc, diagnostics),
+        (e: Error) => this.send(doc, [internalError(e)]),
+      );
+      return;
+    }
     let diagnostics: Diagnostic[];
     try {
-      diagnostics = [...analyze(doc).result.diagnostics.map(toLspDiagnostic), ...initFromDiagnostics(doc)];
+      diagnostics = diagnosticsOf(doc);
     } catch (e) {
       // parseConfig promises never to throw; should it, the document still gets an answer
       // and the server lives on.
-      diagnostics = [
-        { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Error, source: diagnosticSource, message: `internal error while checking: ${(e as Error).message}` },
-      ];
+      diagnostics = [internalError(e as Error)];
     }
+    this.send(doc, diagnostics);
+  }
+
+  private send(doc: TextDocument, diagnostics: Diagnostic[]): void {
+    if (this.documents.get(doc.uri)?.version !== doc.version) return; // edited or closed since
     const outcomes = this.outcomesOf(doc);
     this.outcomes.set(doc.uri, JSON.stringify(outcomes));
     this.published.set(doc.uri, doc.version);
@@ -73,6 +95,7 @@ export class DiagnosticsPublisher {
   }
 
   private outcomesOf(doc: TextDocument): Diagnostic[] {
+    if (isLarge(doc)) return []; // outcomes need the YAML tree, which only the document's worker has
     try {
       return this.extra(doc);
     } catch {

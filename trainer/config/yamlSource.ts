@@ -40,7 +40,7 @@ function refused(message: string): YamlSource {
 }
 
 /** Why the text is not even parsed (too long, too deeply nested), or undefined. */
-function refusal(text: string): string | undefined {
+export function refusal(text: string): string | undefined {
   if (text.length > maxConfigLength) return `the config is ${text.length} characters long; a run config is at most ${maxConfigLength} (256 KB)`;
   const depth = flowDepth(text);
   if (depth > maxFlowDepth) return `brackets nest ${depth.toLocaleString('en-US')} levels deep; a run config nests at most ${maxFlowDepth}`;
