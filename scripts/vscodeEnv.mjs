@@ -22,9 +22,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheRoot } from '../trainer/io/cacheRoot.mjs';
 
 /**
  * @typedef {object} VscodeEnv
@@ -107,12 +108,7 @@ export class VscodeEnvError extends Error {
   }
 }
 
-/** The cache root: $CRATE_LAB_CACHE, else $XDG_CACHE_HOME/crate-lab, else ~/.cache/crate-lab. */
-export function cacheRoot() {
-  if (process.env.CRATE_LAB_CACHE) return resolve(process.env.CRATE_LAB_CACHE);
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'crate-lab');
-}
+export { cacheRoot };
 
 /** Where everything lives (whether installed or not). @returns {VscodePaths} */
 export function vscodePaths() {

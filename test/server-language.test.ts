@@ -503,7 +503,7 @@ test('crate-lab lsp --stdio answers initialize without evaluating tfjs', async (
   // A large document's worker is found from the CLI's bundle too (dist/server/ beside dist/trainer/).
   const large = uriOf(join(fixtures, 'large-cli.crate.yaml'));
   await cli.open(large, largeConfig());
-  assert.match((await cli.diagnostics(large, 1))[0]?.message ?? '', /greater than 0, got -1/);
+  assert.match(String((await cli.diagnostics(large, 1))[0]?.message), /greater than 0, got -1/);
   await cli.stop();
   assert.equal(cli.child.exitCode, 0);
   assert.doesNotMatch(stderr, /TFJS EVALUATED/);
@@ -613,7 +613,7 @@ test('a large document (over 16 KB) is analysed by a worker of its own: diagnost
   const [diagnostic, ...more] = await client.diagnostics(uri, 1);
   assert.deepEqual(more, []);
   assert.deepEqual(diagnostic.range, rangeOf(text, 'lr: -1', '-1'));
-  assert.match(diagnostic.message, /greater than 0, got -1/);
+  assert.match(String(diagnostic.message), /greater than 0, got -1/);
   const lr = rangeOf(text, 'lr: -1', 'lr');
   const h = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: lr.start.line, character: 1 + lr.start.character } });
   assert.deepEqual(h?.range, lr);

@@ -62,3 +62,20 @@ test('set-up refuses an unknown purpose', () => {
   assert.equal(r.status, 2);
   assert.equal(r.stderr, 'setup: unknown purpose "tests" (test, start, or none)\n');
 });
+
+test('the cache rule (trainer/io/cacheRoot.mjs, shared by set-up and the trainer\'s data cache): $CRATE_LAB_CACHE, else $XDG_CACHE_HOME/crate-lab, else ~/.cache/crate-lab', () => {
+  // Each in a process of its own, with only the variables of the case (HOME decides the last one).
+  const probe = [
+    "const env = await import('./scripts/vscodeEnv.mjs');",
+    'console.log(JSON.stringify([env.cacheRoot(), env.vscodePaths().cacheRoot]));',
+  ].join('\n');
+  const rootOf = (vars: Record<string, string>): string[] => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH!, ...vars } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as string[];
+  };
+  const home = join(tmp, 'home');
+  assert.deepEqual(rootOf({ HOME: home, CRATE_LAB_CACHE: 'relative/cache', XDG_CACHE_HOME: '/xdg' }), [join(root, 'relative/cache'), join(root, 'relative/cache')]);
+  assert.deepEqual(rootOf({ HOME: home, XDG_CACHE_HOME: '/xdg' }), ['/xdg/crate-lab', '/xdg/crate-lab']);
+  assert.deepEqual(rootOf({ HOME: home, XDG_CACHE_HOME: '' }), [join(home, '.cache', 'crate-lab'), join(home, '.cache', 'crate-lab')]);
+});

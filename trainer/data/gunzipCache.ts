@@ -3,18 +3,12 @@
 // so a replaced source gets a new entry, and it appears only complete (temp name + rename).
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { cacheRoot } from '../io/cacheRoot.mjs';
 import { FileFormatError } from '../io/fileFormatError.js';
 
-/** `$CRATE_LAB_CACHE`, else `$XDG_CACHE_HOME/crate-lab`, else `~/.cache/crate-lab` (the rule of scripts/vscodeEnv.mjs). */
-export function cacheRoot(): string {
-  if (process.env.CRATE_LAB_CACHE) return resolve(process.env.CRATE_LAB_CACHE);
-  const xdg = process.env.XDG_CACHE_HOME;
-  return join(xdg && xdg.length > 0 ? xdg : join(homedir(), '.cache'), 'crate-lab');
-}
 
 /** Path of the decompressed copy of `gzFile`, decompressing it first if the cache lacks it. */
 export async function gunzipToCache(gzFile: string): Promise<string> {

@@ -23,6 +23,8 @@ export interface RegularFileOptions {
   noFollow?: boolean;
   /** Refuse files larger than this. */
   maxBytes?: number;
+  /** The open flags besides O_NONBLOCK and O_NOFOLLOW (default O_RDONLY); a file created is mode 0o666 less the umask. */
+  access?: number;
 }
 
 /** An open descriptor of `path` and its size; the caller closes it. Throws NotARegularFile or the fs error. */
@@ -30,7 +32,7 @@ export function openRegularFile(path: string, options: RegularFileOptions = {}):
   let fd: number;
   try {
     // Non-blocking, so that opening a FIFO returns at once (and is then refused).
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (options.noFollow ? constants.O_NOFOLLOW : 0));
+    fd = openSync(path, (options.access ?? constants.O_RDONLY) | constants.O_NONBLOCK | (options.noFollow ? constants.O_NOFOLLOW : 0), 0o666);
   } catch (e) {
     if (options.noFollow && (e as NodeJS.ErrnoException).code === 'ELOOP') throw new NotARegularFile('is a symbolic link, which is not followed here');
     throw e;

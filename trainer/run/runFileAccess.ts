@@ -2,10 +2,10 @@
 // lead to any file the user may write: a resume would truncate and append to it), and only
 // regular files (a FIFO would block the open). Every open says O_NOFOLLOW, so a link made after
 // the check is refused too; a resume checks all of them first, so it refuses before writing anything.
-import { closeSync, constants, ftruncateSync, fstatSync, lstatSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, fstatSync, lstatSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { runFiles } from './format.js';
-import { kindOf } from '../io/regularFile.js';
+import { kindOf, NotARegularFile, openRegularFile } from '../io/regularFile.js';
 
 /** A file of the run directory that is a link or not a regular file; the message names it. */
 export class RunFileError extends Error {
@@ -40,21 +40,14 @@ const modes = {
   write: constants.O_WRONLY,
 } as const;
 
-/** An open descriptor of a run file that is not a link (ELOOP otherwise) and is a regular file. */
+/** An open descriptor of a run file that is not a link and is a regular file (RunFileError otherwise). */
 export function openRunFile(path: string, mode: keyof typeof modes): number {
-  let fd: number;
   try {
-    fd = openSync(path, modes[mode] | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o666);
+    return openRegularFile(path, { noFollow: true, access: modes[mode] }).fd;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new RunFileError(`${path} is a symbolic link; nothing is written through a link`);
+    if (e instanceof NotARegularFile) throw new RunFileError(`${path}: ${e.message}`);
     throw e;
   }
-  const s = fstatSync(fd);
-  if (!s.isFile()) {
-    closeSync(fd);
-    throw new RunFileError(`${path}: is ${kindOf(s)}; a run keeps a regular file there`);
-  }
-  return fd;
 }
 
 /** Appends `data` (a crash leaves at most a torn end, which readers skip). */
