@@ -421,7 +421,7 @@ test('getLayerMetrics and getAttention return the introspection of the run', asy
   assert.deepEqual([probe.images, probe.channels, probe.height, probe.width, probe.encoding], [2, 1, 16, 16, 'base64-float32le']);
   const { config } = loadConfigFile(join(launched, 'config.yaml'));
   const feed = openFeed(await openDataset(config.data, 'train'), await openDataset(config.data, 'test'), config);
-  const expected = feed.validationBatch(0, 2).images;
+  const expected = feed.heldOut.batch(0, 2).images;
   feed.close();
   assert.ok(Buffer.from(probe.data, 'base64').equals(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength)), 'probe images differ');
 });
