@@ -386,7 +386,21 @@ test('scalarsOfEvent: the pushed events give exactly the series the server serve
     }
   }
   const served = await client.connection.sendRequest(GetScalarsRequest.type, { runDir: launched });
-  assert.deepEqual(Object.keys(served.series).sort(), ['accuracy', 'imagesPerSecond', 'loss', 'lr', 'validation.accuracy', 'validation.loss']);
+  // With a validation part: its keys, the training subset's and the gap at each evaluation, and the final test evaluation's.
+  assert.deepEqual(Object.keys(served.series).sort(), [
+    'accuracy',
+    'gap.accuracy',
+    'gap.loss',
+    'imagesPerSecond',
+    'loss',
+    'lr',
+    'test.accuracy',
+    'test.loss',
+    'train.accuracy',
+    'train.loss',
+    'validation.accuracy',
+    'validation.loss',
+  ]);
   assert.deepEqual(served.series, fromPush);
   // Events without scalars contribute nothing.
   assert.deepEqual(scalarsOfEvent({ type: 'log', t: '', level: 'info', message: 'x' }), {});
