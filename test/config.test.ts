@@ -87,6 +87,7 @@ test('a minimal config resolves with every default filled', () => {
     residual: true,
   });
   assert.equal(config.model.size, 'tiny');
+  assert.equal(config.model.dropout, 0, 'no dropout unless asked for');
   assert.deepEqual(config.optim, {
     batchSize: 128,
     microBatch: 128,
@@ -189,6 +190,11 @@ test('messages say what was given and what is allowed', () => {
   assert.match(only(MINIMAL + 'eval: {every: 0}\n').message, /must be at least 1, got 0/);
   assert.match(only(MINIMAL + 'eval: {every: epoc}\n').message, /number of steps .* or "epoch", got "epoc". Did you mean "epoch"\?/);
   assert.match(only(MINIMAL + 'name: a/b\n').message, /must not contain "\/"/);
+  const dropout = only('model: {arch: crate, size: tiny, dropout: 1}\ndata: {kind: synthetic-subspaces}\n');
+  assert.deepEqual([dropout.path, dropout.text], ['model.dropout', '1']);
+  assert.match(dropout.message, /less than 1, got 1/);
+  assert.match(only('model: {arch: crate, size: tiny, dropout: -0.1}\ndata: {kind: synthetic-subspaces}\n').message, /at least 0, got -0.1/);
+  assert.equal(parse('model: {arch: vit, size: tiny, dropout: 0.1}\ndata: {kind: synthetic-subspaces}\n').config?.model.dropout, 0.1);
   // zod checks this against the safe-integer range and the field's own: one diagnostic, the field's.
   assert.match(only(MINIMAL + 'seed: 1e20\n').message, /must be at most 4294967295, got 100000000000000000000/);
   const empty = only('optim:\n  lr:\n' + MINIMAL);
@@ -375,6 +381,10 @@ test('the schema walker gives every field a description, a default and a range o
   });
   assert.deepEqual(fieldDoc('model.arch')?.values, [{ type: 'string', enum: ['crate-alpha', 'crate', 'crate-c', 'crate-n', 'crate-t', 'crate-fix', 'crate-identity', 'vit'] }]);
   assert.equal(fieldDoc('model.image')?.computedDefault, 'from the dataset');
+  // Hover and completion of model.dropout: its range, default 0, and where it applies.
+  const dropout = fieldDoc('model.dropout');
+  assert.deepEqual([dropout?.values, dropout?.default], [[{ type: 'number', minimum: 0, exclusiveMaximum: 1 }], 0]);
+  assert.match(dropout?.description ?? '', /attention weights .* Off at evaluation and inference/);
   assert.deepEqual(fieldDoc('eval.every')?.values.map((v) => v.type), ['integer', 'string']);
   const kind = fieldDoc('data.kind');
   assert.deepEqual(kind?.values, [{ type: 'string', enum: ['fashion-mnist', 'cifar10', 'image-folder', 'synthetic-subspaces'] }]);

@@ -15,7 +15,9 @@ import { openDataset } from '../trainer/data/openDataset.js';
 import { FASHION_MNIST_DIR } from '../trainer/data/fashionMnist.js';
 import { flipHorizontal, randomCrop, randomFlip } from '../trainer/data/augment.js';
 import { CHANNEL_STATS, measureChannelStats, normalize } from '../trainer/data/normalize.js';
-import { epochOrder, validationSplit } from '../trainer/data/split.js';
+import { epochOrder, trainSubset, validationSplit } from '../trainer/data/split.js';
+import { loadConfigFile } from '../trainer/config/index.js';
+import { type DataFeed, openFeed } from '../trainer/train/dataFeed.js';
 import { extractPatch, openSyntheticSubspaces, subspaceModel } from '../trainer/data/synthetic.js';
 import { resizeBilinear } from '../trainer/data/resize.js';
 import { randomStreams } from '../trainer/random/streams.js';
@@ -495,5 +497,62 @@ test('every random stream has its own key, so no two uses of one seed draw the s
   }
   // The keys are part of the run format (a seed must keep training on the same data): these are
   // the values runs were made with.
-  assert.deepEqual(randomStreams, { validationSplit: 0x5b1, epochOrder: 0xe90c, augment: 0xa06, srrLayer: 0x5a7, syntheticTrain: 0, syntheticTest: 1, syntheticBases: 2 });
+  assert.deepEqual(randomStreams, { validationSplit: 0x5b1, epochOrder: 0xe90c, augment: 0xa06, srrLayer: 0x5a7, trainSubset: 0x75b5, dropout: 0xd40, syntheticTrain: 0, syntheticTest: 1, syntheticBases: 2 });
+});
+
+test('trainSubset: that many of the training examples, ascending, fixed by the seed alone', () => {
+  const { train, validation } = validationSplit(200, 0.2, 3);
+  const subset = trainSubset(train, validation.length, 3);
+  assert.equal(subset.length, 40);
+  assert.deepEqual(Array.from(subset), Array.from(new Set(subset)).sort((p, q) => p - q), 'distinct, ascending');
+  const trainSet = new Set(train);
+  assert.ok(subset.every((i) => trainSet.has(i)), 'only training examples (none held out)');
+  assert.deepEqual(trainSubset(train, 40, 3), subset);
+  assert.notDeepEqual(trainSubset(train, 40, 4), subset);
+  // Not the first examples: drawn from the whole training part.
+  assert.ok(subset[subset.length - 1] > 120, `the subset ends at ${subset[subset.length - 1]}`);
+  // Never more than there are.
+  assert.deepEqual(Array.from(trainSubset(Int32Array.from([5, 9]), 10, 0)), [5, 9]);
+});
+
+/** The evaluation sets of a feed for a config written as YAML. */
+async function feedFor(name: string, yaml: string): Promise<DataFeed> {
+  const file = join(folder('feeds'), `${name}.crate.yaml`);
+  writeFileSync(file, yaml);
+  const { config } = loadConfigFile(file);
+  return openFeed(await openDataset(config.data, 'train'), await openDataset(config.data, 'test'), config);
+}
+
+test('evaluation sets are named for what they are: validation when held out of the training data, test when the test split', async () => {
+  const base = 'model: { arch: crate, depth: 1, width: 8, heads: 2 }\noptim: { batchSize: 8 }\n';
+  const split = await feedFor('split', `${base}data: { kind: synthetic-subspaces, trainSize: 100, testSize: 30, validationFraction: 0.2 }\n`);
+  assert.deepEqual([split.heldOut.split, split.heldOut.size, split.trainSubset.split, split.trainSubset.size, split.trainSize], ['validation', 20, 'train', 20, 80]);
+  assert.deepEqual([split.test?.split, split.test?.size], ['test', 30], 'the final evaluation has the test split');
+  // The probe and held-out images are the validation examples, the test split's are others.
+  assert.notDeepEqual(split.heldOut.batch(0, 2).images, split.test!.batch(0, 2).images);
+  split.close();
+
+  const noSplit = await feedFor('no-split', `${base}data: { kind: synthetic-subspaces, trainSize: 100, testSize: 30, validationFraction: 0 }\n`);
+  assert.deepEqual([noSplit.heldOut.split, noSplit.heldOut.size, noSplit.trainSubset.size, noSplit.trainSize], ['test', 30, 30, 100]);
+  assert.equal(noSplit.test, noSplit.heldOut, 'the held-out set is the test split itself');
+  noSplit.close();
+
+  // An image folder without train/ and test/ has no test split: a tenth is held out, as validation.
+  for (const [cls, k] of [['a', 0], ['b', 1]] as const) for (const n of range(10)) writePng(join(folder('one-folder', cls), `${n}.png`), 4, 4, (x, y) => grayPixel(x, y, k + n));
+  const folderFeed = await feedFor('folder', `model: { arch: crate, depth: 1, width: 8, heads: 2, patch: 2 }\noptim: { batchSize: 4 }\ndata: { kind: image-folder, dir: ${join(tmp, 'one-folder')}, size: 4, channels: 1, validationFraction: 0 }\n`);
+  assert.deepEqual([folderFeed.heldOut.split, folderFeed.heldOut.size, folderFeed.trainSubset.size, folderFeed.test], ['validation', 2, 2, undefined]);
+  folderFeed.close();
+});
+
+test('the training subset is read as it is: the examples themselves, normalized, never augmented', async () => {
+  const feed = await feedFor(
+    'augmented',
+    'model: { arch: crate, depth: 1, width: 8, heads: 2 }\noptim: { batchSize: 8 }\ndata: { kind: synthetic-subspaces, trainSize: 64, testSize: 16, normalize: false, augment: { cropPadding: 2, flip: true } }\n',
+  );
+  const { train } = validationSplit(64, 0.1, 0);
+  const data = await openSyntheticSubspaces({ kind: 'synthetic-subspaces', trainSize: 64, testSize: 16 }, 'train');
+  const want = data.read(Array.from(trainSubset(train, feed.heldOut.size, 0)));
+  assert.deepEqual(feed.trainSubset.batch(0, feed.trainSubset.size), want);
+  data.close();
+  feed.close();
 });

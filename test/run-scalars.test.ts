@@ -24,7 +24,7 @@ import { type RunEvent, scalarsLayout } from '../trainer/run/format.js';
 import { encodeScalarsRecords, scalarsFileHeader } from '../trainer/run/scalarsFile.js';
 import { repoRoot } from './support/reference.js';
 import { exited, onlyRun, runInfo, spawnCli } from './support/runs.js';
-import { decodedSidecar, expectedSidecar } from './support/scalarsSidecar.js';
+import { decodedSidecar, expectedSidecar, versionOneFile, withoutTrainingSubset } from './support/scalarsSidecar.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-scalars-'));
 let runDir: string;
@@ -59,10 +59,10 @@ test('a trainer run writes scalars.bin: one record per scalars/eval line, its po
   const decoded = decodedSidecar(runDir);
   assert.ok(decoded, 'scalars.bin does not decode');
   const expected = expectedSidecar(runDir);
-  assert.equal(expected.records.length, 36 + 4, '36 steps and 4 evaluations (10, 20, 30, 36)');
+  assert.equal(expected.records.length, 36 + 5, '36 steps, 4 evaluations (10, 20, 30, 36) and the final test evaluation');
   assert.deepEqual(decoded, expected);
-  assert.deepEqual(Object.keys(decoded.byKind.eval.columns).sort(), ['validation.accuracy', 'validation.loss']);
-  assert.equal(statSync(join(runDir, 'scalars.bin')).size, scalarsLayout.headerBytes + 40 * scalarsLayout.recordBytes);
+  assert.deepEqual(Object.keys(decoded.byKind.eval.columns).sort(), ['gap.accuracy', 'gap.loss', 'test.accuracy', 'test.loss', 'train.accuracy', 'train.loss', 'validation.accuracy', 'validation.loss']);
+  assert.equal(statSync(join(runDir, 'scalars.bin')).size, scalarsLayout.headerBytes + 41 * scalarsLayout.recordBytes);
 });
 
 // ------------------------------------------------------------------------------------------------
@@ -137,7 +137,20 @@ test('the server serves a finished run from scalars.bin exactly as from events.j
   });
   const reference = answers.json as { all: { series: Record<string, unknown>; lastStep: number }; summary: { error?: string } };
   assert.equal(reference.all.lastStep, 36);
-  assert.deepEqual(Object.keys(reference.all.series).sort(), ['accuracy', 'imagesPerSecond', 'loss', 'lr', 'validation.accuracy', 'validation.loss']);
+  assert.deepEqual(Object.keys(reference.all.series).sort(), [
+    'accuracy',
+    'gap.accuracy',
+    'gap.loss',
+    'imagesPerSecond',
+    'loss',
+    'lr',
+    'test.accuracy',
+    'test.loss',
+    'train.accuracy',
+    'train.loss',
+    'validation.accuracy',
+    'validation.loss',
+  ]);
   assert.equal(reference.summary.error, undefined);
   for (const name of ['sidecar', 'torn', 'short', 'header']) assert.deepEqual(answers[name], reference, name);
 });
@@ -261,4 +274,40 @@ test('resuming a run from before scalars.bin (no file, no size in the checkpoint
   const expected = expectedSidecar(legacy);
   assert.equal(expected.byKind.scalars.steps.length, 40);
   assert.deepEqual(decodedSidecar(legacy), expected);
+});
+
+test('a run from before the training subset (version-1 scalars.bin, eval events without it) is read as it was written', async () => {
+  const dirs = variants(join(tmp, 'version-one'), { sidecar: () => {}, json: (f) => rmSync(f) });
+  for (const dir of Object.values(dirs)) {
+    withoutTrainingSubset(dir);
+    writeFileSync(join(dir, 'scalars.bin'), versionOneFile(dir));
+  }
+  rmSync(join(dirs.json, 'scalars.bin'));
+  // The decoder takes version 1: the points of events.jsonl, in its 9 keys.
+  const decoded = decodedSidecar(dirs.sidecar);
+  assert.ok(decoded, 'a version-1 scalars.bin does not decode');
+  assert.deepEqual(decoded, expectedSidecar(dirs.sidecar));
+  assert.deepEqual(Object.keys(decoded.byKind.eval.columns).sort(), ['test.accuracy', 'test.loss', 'validation.accuracy', 'validation.loss']);
+  // The server serves it as it serves the events themselves.
+  const answers = await withServer(join(tmp, 'version-one'), async (c) => ({ sidecar: await everything(c, dirs.sidecar), json: await everything(c, dirs.json) }));
+  assert.deepEqual(answers.sidecar, answers.json);
+});
+
+test('resuming a run whose scalars.bin is version 1 writes it anew in this version (new records never follow old ones)', async () => {
+  const old = join(tmp, 'old-layout', 'run');
+  cpSync(runDir, old, { recursive: true });
+  const v1 = versionOneFile(old);
+  writeFileSync(join(old, 'scalars.bin'), v1);
+  // The checkpoint as that trainer wrote it: the size of the version-1 file through its step (and,
+  // as checkpoints of then may, no manifest). Cut to that size, the old header would stay.
+  const checkpoint = join(old, 'checkpoints', readFileSync(join(old, 'checkpoints', 'latest'), 'utf8').trim());
+  const state = JSON.parse(readFileSync(join(checkpoint, 'state.json'), 'utf8')) as { eventsBytes: number };
+  const through = expectedSidecar(old).records.filter((r) => r.end <= state.eventsBytes).length;
+  writeFileSync(join(checkpoint, 'state.json'), JSON.stringify({ ...state, scalarsBytes: 16 + 64 * through }));
+  rmSync(join(checkpoint, 'manifest.json'));
+  const resumed = await exited(spawnCli(['resume', old, '--max-steps', '40']));
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(runInfo(old).step, 40);
+  assert.equal(readFileSync(join(old, 'scalars.bin')).readUInt32LE(4), scalarsLayout.version);
+  assert.deepEqual(decodedSidecar(old), expectedSidecar(old));
 });

@@ -386,7 +386,21 @@ test('scalarsOfEvent: the pushed events give exactly the series the server serve
     }
   }
   const served = await client.connection.sendRequest(GetScalarsRequest.type, { runDir: launched });
-  assert.deepEqual(Object.keys(served.series).sort(), ['accuracy', 'imagesPerSecond', 'loss', 'lr', 'validation.accuracy', 'validation.loss']);
+  // With a validation part: its keys, the training subset's and the gap at each evaluation, and the final test evaluation's.
+  assert.deepEqual(Object.keys(served.series).sort(), [
+    'accuracy',
+    'gap.accuracy',
+    'gap.loss',
+    'imagesPerSecond',
+    'loss',
+    'lr',
+    'test.accuracy',
+    'test.loss',
+    'train.accuracy',
+    'train.loss',
+    'validation.accuracy',
+    'validation.loss',
+  ]);
   assert.deepEqual(served.series, fromPush);
   // Events without scalars contribute nothing.
   assert.deepEqual(scalarsOfEvent({ type: 'log', t: '', level: 'info', message: 'x' }), {});
@@ -421,7 +435,7 @@ test('getLayerMetrics and getAttention return the introspection of the run', asy
   assert.deepEqual([probe.images, probe.channels, probe.height, probe.width, probe.encoding], [2, 1, 16, 16, 'base64-float32le']);
   const { config } = loadConfigFile(join(launched, 'config.yaml'));
   const feed = openFeed(await openDataset(config.data, 'train'), await openDataset(config.data, 'test'), config);
-  const expected = feed.validationBatch(0, 2).images;
+  const expected = feed.heldOut.batch(0, 2).images;
   feed.close();
   assert.ok(Buffer.from(probe.data, 'base64').equals(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength)), 'probe images differ');
 });

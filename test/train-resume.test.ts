@@ -1,5 +1,6 @@
 // Exact resume (docs/training.md): a run killed with SIGKILL at a random moment after its first checkpoint
-// and resumed ends bit-identical to an uninterrupted run, with every step's event exactly once.
+// and resumed ends bit-identical to an uninterrupted run, with every step's event exactly once. The
+// run drops out (model.dropout) and evaluates a training subset: both must be the same after a resume.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
@@ -20,7 +21,7 @@ writeFileSync(
   `name: tiny
 seed: 3
 backend: wasm
-model: { arch: crate-alpha, depth: 2, width: 16, heads: 2 }
+model: { arch: crate-alpha, depth: 2, width: 16, heads: 2, dropout: 0.1 }
 data: { kind: synthetic-subspaces, trainSize: 512, testSize: 64 }
 optim: { batchSize: 32, maxSteps: 60, lr: 0.003, warmup: 5 }
 eval: { every: 10 }
@@ -65,7 +66,7 @@ function assertScalarsFileResumed(runDir: string, reference: string): void {
   assert.deepEqual(withoutTiming(decoded), withoutTiming(decodedSidecar(reference)!));
 }
 
-test('SIGKILL after the first checkpoint, then resume: bit-identical to an uninterrupted run', async (t) => {
+test('SIGKILL after the first checkpoint, then resume: bit-identical to an uninterrupted run (dropout masks and training-subset evaluations included)', async (t) => {
   const straight = join(tmp, 'straight');
   const done = await exited(spawnCli(['train', config, '--runs-dir', straight]));
   assert.equal(done.code, 0, done.stderr);
@@ -97,6 +98,9 @@ test('SIGKILL after the first checkpoint, then resume: bit-identical to an unint
   assert.deepEqual(scalarSteps(runDir), Array.from({ length: 60 }, (_, i) => i + 1), 'every step exactly once');
   const losses = (dir: string): number[] => events(dir).flatMap((e) => (e.type === 'scalars' ? [e.loss] : []));
   assert.deepEqual(losses(runDir), losses(reference));
+  const evaluations = (dir: string) => events(dir).flatMap((e) => (e.type === 'eval' ? [{ ...e, t: undefined }] : []));
+  assert.deepEqual(evaluations(runDir), evaluations(reference), 'the same evaluations, the training subset’s included');
+  assert.ok(evaluations(runDir).some((e) => e.train !== undefined), 'the training subset is evaluated');
   assertScalarsFileResumed(runDir, reference);
 });
 

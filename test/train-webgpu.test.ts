@@ -94,12 +94,13 @@ function assertSameTraining(t: TestContext, gpu: Trained, cpu: Trained): void {
   assert.ok(diff <= weightTolerance, `final weights differ by ${diff} (${name})`);
 }
 
-test('crate-alpha with micro-batches: 6 steps on webgpu match wasm (loss per step, final weights)', async (t) => {
+test('crate-alpha with micro-batches and dropout: 6 steps on webgpu match wasm (loss per step, final weights)', async (t) => {
   await requireWebgpu(t);
+  // Dropout's masks come from the host (model/dropout.ts): the same on both backends.
   const config = writeConfig(
     'alpha',
     `seed: 4
-model: { arch: crate-alpha, depth: 2, width: 16, heads: 2 }
+model: { arch: crate-alpha, depth: 2, width: 16, heads: 2, dropout: 0.2 }
 data: { kind: synthetic-subspaces, trainSize: 256, testSize: 32 }
 optim: { batchSize: 16, microBatch: 6, maxSteps: 6, lr: 0.002, warmup: 2 }
 eval: { every: 3 }
@@ -111,9 +112,10 @@ checkpoint: { every: 3 }
   const cpu = await train(config, 'wasm', 6);
   assertSameTraining(t, gpu, cpu);
   // Evaluation and introspection ran on the device too, and agree.
-  const evals = (run: Trained): number[] => events(run.runDir).flatMap((e) => (e.type === 'eval' ? [e.loss] : []));
-  assert.equal(evals(gpu).length, 2);
-  evals(gpu).forEach((l, i) => assert.ok(Math.abs(l - evals(cpu)[i]) <= lossTolerance * Math.abs(l), `validation loss ${l} vs ${evals(cpu)[i]}`));
+  // Validation at steps 3 and 6 with the training subset's, then the final test evaluation.
+  const evals = (run: Trained): number[] => events(run.runDir).flatMap((e) => (e.type === 'eval' ? [e.loss, ...(e.train ? [e.train.loss] : [])] : []));
+  assert.equal(evals(gpu).length, 2 * 2 + 1);
+  evals(gpu).forEach((l, i) => assert.ok(Math.abs(l - evals(cpu)[i]) <= lossTolerance * Math.abs(l), `evaluated loss ${l} vs ${evals(cpu)[i]}`));
   const layers = (run: Trained): number[] => events(run.runDir).flatMap((e) => (e.type === 'layers' ? e.layers.flatMap((l) => [l.R, l.Rc]) : []));
   assert.equal(layers(gpu).length, 2 * 2 * 2);
   layers(gpu).forEach((v, i) => assert.ok(Math.abs(v - layers(cpu)[i]) <= 1e-3 * Math.abs(v), `layer metric ${v} vs ${layers(cpu)[i]}`));

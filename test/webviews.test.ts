@@ -202,7 +202,8 @@ describe('dashboard', () => {
     const ratio = (ys[0] - ys[1]) / (ys[0] - ys[2]);
     assert.ok(Math.abs(ratio - (vs[0] - vs[1]) / (vs[0] - vs[2])) < 0.06, `height ratio ${ratio}`);
     // The legend names the series; the status line gives the run's state.
-    assert.deepEqual(Object.keys(await legendOf(p, 'loss')), ['step', 'train', 'validation']);
+    // The run ends with a test evaluation (docs/run-directory.md): its point is a series too.
+    assert.deepEqual(Object.keys(await legendOf(p, 'loss')), ['step', 'train', 'validation', 'test']);
     const status = await p.page.locator('.run-status').innerText();
     assert.match(status, /quickstart .*completed · step 30 \/ 30 · loss [\d.]+ · [\d.]+ images\/s/);
     // Keyboard: Tab reaches every control and chart, in reading order.
@@ -239,7 +240,7 @@ describe('dashboard', () => {
     };
     const at = (s: number) => loss.value[loss.step.indexOf(s)];
     let readout = await hover(12);
-    assert.deepEqual(readout, { step: '12', train: short(at(12)), validation: '—' });
+    assert.deepEqual(readout, { step: '12', train: short(at(12)), validation: '—', test: '—' });
 
     // Live: ten more points arrive; the axis grows and the new points read back.
     const steps = Float64Array.from({ length: 10 }, (_, i) => 31 + i);
@@ -250,7 +251,7 @@ describe('dashboard', () => {
     await nextFrames(p);
     x1 = 40;
     readout = await hover(37);
-    assert.deepEqual(readout, { step: '37', train: short(values[6]), validation: '—' });
+    assert.deepEqual(readout, { step: '37', train: short(values[6]), validation: '—', test: '—' });
 
     // Smoothing by keyboard: five steps of 0.01 on the slider; the read-out shows the debiased EMA.
     await p.page.focus('[data-control=smoothing]');
@@ -367,7 +368,15 @@ describe('dashboard', () => {
     const area = await plotArea(p, 'loss');
     const px = await p.pixels('[data-chart=loss] canvas', area.left, area.top, area.width, area.height);
     assert.ok(countColour(px, darkBlue) > 50 && countColour(px, darkOrange) > 50, 'both runs drawn in their colours');
-    assert.deepEqual(Object.keys(await legendOf(p, 'loss')), ['step', 'quickstart · train', 'quickstart · validation', 'quickstart-lr · train', 'quickstart-lr · validation']);
+    assert.deepEqual(Object.keys(await legendOf(p, 'loss')), [
+      'step',
+      'quickstart · train',
+      'quickstart · validation',
+      'quickstart · test',
+      'quickstart-lr · train',
+      'quickstart-lr · validation',
+      'quickstart-lr · test',
+    ]);
     await p.send({ type: 'runs', runs: [{ ...summaries[1], status: 'failed', statusReason: 'the trainer died: pid 4242 is gone' }] });
     await nextFrames(p);
     assert.equal(await p.page.locator('.run-error').innerText(), 'the trainer died: pid 4242 is gone Open log');
@@ -685,7 +694,7 @@ describe('compare', () => {
     const rows = await p.page.locator('[data-table=final-metrics] tr').allInnerTexts();
     result.final.forEach((f, i) => {
       const cells = rows[i + 1].split('\t').map((c) => c.trim());
-      assert.deepEqual(cells.slice(1), [f.status, String(f.step), six(f.trainLoss!), six(f.validationLoss!), six(f.validationAccuracy!), '—', '—', six(f.srr!), six(f.generalizationGap!)]);
+      assert.deepEqual(cells.slice(1), [f.status, String(f.step), six(f.trainLoss!), six(f.validationLoss!), six(f.validationAccuracy!), six(f.testLoss!), six(f.testAccuracy!), six(f.srr!), six(f.generalizationGap!)]);
     });
     assert.equal(await p.page.getAttribute('[data-table=final-metrics] tr:nth-child(2) td:nth-child(4)', 'title'), String(result.final[0].trainLoss));
     // τ as given; the scatter has each run's point in its colour where its values put it.

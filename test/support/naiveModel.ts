@@ -59,8 +59,51 @@ function erf(x: number): number {
   return Math.sign(x) * (1 - Math.exp(-t * t) / (t * Math.sqrt(Math.PI)) * (1 - 1 / (2 * t * t)));
 }
 
-/** Per head h: softmax(w_h w_hᵀ/√p) w_h over tokens, for query/key/value vectors per token. */
-function attend(q: Vec[], k: Vec[], v: Vec[], heads: number): Vec[] {
+/**
+ * Dropout masks for one batch, each site's whole-batch mask in the order the sites are met
+ * (embedding; then per layer: attention weights, attention output, MLP hidden, block output), with
+ * only the sites the architecture has: written here from the official code (model/dropout.ts's
+ * citations), not taken from the code under test. An image's part of a mask is its slice, in the
+ * layout of that site's tensor for one image: [tokens, width] or, for the weights, [heads, N, N].
+ */
+export type NaiveDropoutMasks = Float32Array[];
+
+/** The sites an architecture drops at, in order of a layer (the embedding's comes first). */
+function naiveDropoutSites(arch: NaiveShape['arch']): { embedding: boolean; weights: boolean; attentionOut: boolean; hidden: boolean; blockOut: boolean } {
+  if (arch === 'crate-alpha') return { embedding: true, weights: false, attentionOut: true, hidden: false, blockOut: true };
+  if (arch === 'vit') return { embedding: false, weights: true, attentionOut: true, hidden: true, blockOut: true };
+  return { embedding: false, weights: true, attentionOut: true, hidden: false, blockOut: false };
+}
+
+/** Hands out one image's slices of the masks, site after site. */
+class MaskReader {
+  private next = 0;
+  constructor(
+    private readonly masks: NaiveDropoutMasks | undefined,
+    private readonly image: number,
+    private readonly images: number,
+  ) {}
+
+  /** The next site's mask for this image, or undefined (no dropout). */
+  take(): Float32Array | undefined {
+    if (!this.masks) return undefined;
+    const m = this.masks[this.next++];
+    if (!m) throw new Error(`no mask for dropout site ${this.next - 1}`);
+    const per = m.length / this.images;
+    return m.subarray(this.image * per, (this.image + 1) * per);
+  }
+
+  /** Token rows times this site's mask (rows × width, row-major). */
+  rows(x: Vec[]): Vec[] {
+    const m = this.take();
+    if (!m) return x;
+    const width = x[0].length;
+    return x.map((t, n) => t.map((v, c) => v * m[n * width + c]));
+  }
+}
+
+/** Per head h: softmax(w_h w_hᵀ/√p) w_h over tokens, for query/key/value vectors per token; `weightMask` [heads, N, N] multiplies the softmax weights. */
+function attend(q: Vec[], k: Vec[], v: Vec[], heads: number, weightMask?: Float32Array): Vec[] {
   const n = q.length;
   const d = q[0].length;
   const p = d / heads;
@@ -76,7 +119,10 @@ function attend(q: Vec[], k: Vec[], v: Vec[], heads: number): Vec[] {
       const max = Math.max(...scores);
       const e = scores.map((s) => Math.exp(s - max));
       const z = e.reduce((a, b) => a + b, 0);
-      for (let j = 0; j < n; j++) for (let c = h * p; c < (h + 1) * p; c++) out[i][c] += (e[j] / z) * v[j][c];
+      for (let j = 0; j < n; j++) {
+        const a = (e[j] / z) * (weightMask ? weightMask[(h * n + i) * n + j] : 1);
+        for (let c = h * p; c < (h + 1) * p; c++) out[i][c] += a * v[j][c];
+      }
     }
   }
   return out;
@@ -118,7 +164,8 @@ export interface NaiveLayerTrace {
   code: Vec[];
 }
 
-function layer(w: Weights, s: NaiveShape, x: Vec[], i: number, trace?: NaiveLayerTrace[]): Vec[] {
+function layer(w: Weights, s: NaiveShape, x: Vec[], i: number, masks: MaskReader, trace?: NaiveLayerTrace[]): Vec[] {
+  const sites = naiveDropoutSites(s.arch);
   const d = s.dim;
   const l = `transformer.layers.${i}`;
   const eps = s.arch === 'crate-alpha' ? 1e-6 : 1e-5;
@@ -129,12 +176,12 @@ function layer(w: Weights, s: NaiveShape, x: Vec[], i: number, trace?: NaiveLaye
   if (s.arch === 'vit') {
     const W = get(w, `${l}.0.fn.to_qkv.weight`);
     const qkv = z.map((t) => affine(W, t, 3 * d));
-    const heads = attend(qkv.map((t) => t.slice(0, d)), qkv.map((t) => t.slice(d, 2 * d)), qkv.map((t) => t.slice(2 * d)), s.heads);
+    const heads = attend(qkv.map((t) => t.slice(0, d)), qkv.map((t) => t.slice(d, 2 * d)), qkv.map((t) => t.slice(2 * d)), s.heads, sites.weights ? masks.take() : undefined);
     attnOut = heads.map((h) => affine(get(w, `${l}.0.fn.to_out.0.weight`), h, d, get(w, `${l}.0.fn.to_out.0.bias`)));
   } else {
     const Wqkv = get(w, `${l}.0.fn.qkv.weight`);
     const proj = z.map((t) => affine(Wqkv, t, d)); // U_kᵀ z for all k
-    const heads = attend(proj, proj, proj, s.heads);
+    const heads = attend(proj, proj, proj, s.heads, sites.weights ? masks.take() : undefined);
     const outW = w.get(`${l}.0.fn.to_out.0.weight`)?.data;
     const outB = w.get(`${l}.0.fn.to_out.0.bias`)?.data;
     attnOut = heads.map((h) => {
@@ -144,29 +191,31 @@ function layer(w: Weights, s: NaiveShape, x: Vec[], i: number, trace?: NaiveLaye
       return affine(outW!, h, d, outB);
     });
   }
+  if (sites.attentionOut) attnOut = masks.rows(attnOut);
   const half = x.map((t, n) => (s.arch === 'crate-n' ? t.map((v, c) => v - attnOut[n][c]) : add(t, attnOut[n])));
   const y = half.map((t) => layerNorm(t, get(w, `${l}.1.norm.weight`), get(w, `${l}.1.norm.bias`), eps));
   if (s.arch === 'vit') {
-    return y.map((t, n) => {
-      const hidden = affine(get(w, `${l}.1.fn.net.0.weight`), t, 4 * d, get(w, `${l}.1.fn.net.0.bias`)).map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2)));
-      record.code.push(hidden);
-      return add(half[n], affine(get(w, `${l}.1.fn.net.3.weight`), hidden, d, get(w, `${l}.1.fn.net.3.bias`)));
-    });
+    const hidden = y.map((t) => affine(get(w, `${l}.1.fn.net.0.weight`), t, 4 * d, get(w, `${l}.1.fn.net.0.bias`)).map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2))));
+    record.code.push(...hidden);
+    const out = masks.rows(masks.rows(hidden).map((h) => affine(get(w, `${l}.1.fn.net.3.weight`), h, d, get(w, `${l}.1.fn.net.3.bias`))));
+    return out.map((o, n) => add(half[n], o));
   }
   if (s.arch === 'crate-alpha') {
     // ISTA-OC (eqs. 8–9) with D ∈ R^{d×m}, then ODL = D̂ A (eq. 11), residual (eq. 12).
     const D = get(w, `${l}.1.fn.D`);
     const Dhat = w.get(`${l}.1.fn.D1`)?.data ?? D;
     const m = D.length / d;
-    return y.map((t, n) => {
-      const a1 = affineT(D, t, m).map((v) => relu(0.1 * v - 0.01)); // A₁ = ReLU(η Dᵀz − ηλ)
-      const da1 = affine(D, a1, d); // D A₁ (D stored [d, m])
-      const grad = affineT(D, da1.map((v, c) => v - t[c]), m);
-      const a2 = a1.map((v, j) => relu(v - 0.1 * grad[j] - 0.01));
-      record.code.push(a2);
-      const out = affine(Dhat, a2, d);
-      return s.residual ? add(half[n], out) : out;
-    });
+    const outs = masks.rows(
+      y.map((t) => {
+        const a1 = affineT(D, t, m).map((v) => relu(0.1 * v - 0.01)); // A₁ = ReLU(η Dᵀz − ηλ)
+        const da1 = affine(D, a1, d); // D A₁ (D stored [d, m])
+        const grad = affineT(D, da1.map((v, c) => v - t[c]), m);
+        const a2 = a1.map((v, j) => relu(v - 0.1 * grad[j] - 0.01));
+        record.code.push(a2);
+        return affine(Dhat, a2, d);
+      }),
+    );
+    return outs.map((out, n) => (s.residual ? add(half[n], out) : out));
   }
   // ISTA (eq. 6): ReLU(z + η Dᵀ(z − D z) − ηλ) with D = the stored weight.
   const D = get(w, `${l}.1.fn.weight`);
@@ -179,15 +228,21 @@ function layer(w: Weights, s: NaiveShape, x: Vec[], i: number, trace?: NaiveLaye
   });
 }
 
-/** Logits [images][classes]; with `traces`, each image's per-layer trace is appended to it. */
-export function naiveLogits(w: Weights, s: NaiveShape, images: Float32Array, traces?: NaiveLayerTrace[][]): number[][] {
+/**
+ * Logits [images][classes]; with `traces`, each image's per-layer trace is appended to it; with
+ * `masks`, the training forward pass with those dropout masks.
+ */
+export function naiveLogits(w: Weights, s: NaiveShape, images: Float32Array, traces?: NaiveLayerTrace[][], masks?: NaiveDropoutMasks): number[][] {
   const per = s.channels * s.image * s.image;
+  const count = images.length / per;
   const out: number[][] = [];
-  for (let b = 0; b < images.length / per; b++) {
+  for (let b = 0; b < count; b++) {
+    const reader = new MaskReader(masks, b, count);
     let x = embed(w, s, images.subarray(b * per, (b + 1) * per));
+    if (naiveDropoutSites(s.arch).embedding) x = reader.rows(x);
     const trace: NaiveLayerTrace[] = [];
     traces?.push(trace);
-    for (let i = 0; i < s.depth; i++) x = layer(w, s, x, i, trace);
+    for (let i = 0; i < s.depth; i++) x = layer(w, s, x, i, reader, trace);
     const cls = layerNorm(x[0], get(w, 'mlp_head.0.weight'), get(w, 'mlp_head.0.bias'), 1e-5);
     out.push(Array.from(affine(get(w, 'mlp_head.1.weight'), cls, s.classes, get(w, 'mlp_head.1.bias'))));
   }

@@ -50,6 +50,13 @@ export function runScalars(runDir: string): Record<string, { step: number[]; val
     } else if (e.type === 'eval') {
       add(`${e.split}.loss`, e.step, e.loss);
       add(`${e.split}.accuracy`, e.step, e.accuracy);
+      if (e.train) {
+        // The training subset's figures and the gap at the same weights (docs/run-directory.md).
+        add('train.loss', e.step, e.train.loss);
+        add('train.accuracy', e.step, e.train.accuracy);
+        add('gap.loss', e.step, e.loss - e.train.loss);
+        add('gap.accuracy', e.step, e.train.accuracy - e.accuracy);
+      }
     }
   }
   return series;

@@ -1,6 +1,6 @@
 // scalars.bin as a test sees it: decoded by the trainer's codec, and what it should hold, worked
 // out independently from events.jsonl (each line's position, parsed, through scalarsOfEvent).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type RunEvent, scalarsLayout } from '../../trainer/run/format.js';
 import { scalarsOfEvent } from '../../trainer/run/scalarPoints.js';
@@ -56,4 +56,53 @@ export function withoutTiming(s: PlainScalars): unknown {
     records: s.records.map(({ kind, step }) => ({ kind, step })),
     byKind: Object.fromEntries(Object.entries(s.byKind).map(([kind, t]) => [kind, { steps: t.steps, columns: Object.fromEntries(Object.entries(t.columns).filter(([k]) => k !== 'imagesPerSecond')) }])),
   };
+}
+
+/** The keys of scalars.bin's version 1, the layout runs were written in before the training subset's keys. */
+const versionOneKeys = ['loss', 'lr', 'imagesPerSecond', 'accuracy', 'srrLoss', 'validation.loss', 'validation.accuracy', 'test.loss', 'test.accuracy'];
+
+/**
+ * A whole scalars.bin in version 1's layout (16-byte header, 64-byte records, the 9 keys above),
+ * written here byte by byte from events.jsonl, as a trainer from before version 2 wrote it.
+ */
+export function versionOneFile(runDir: string): Buffer {
+  const header = Buffer.alloc(16);
+  header.write('CRSC', 0, 'latin1');
+  header.writeUInt32LE(1, 4);
+  header.writeUInt32LE(64, 8);
+  header.writeUInt32LE(versionOneKeys.length, 12);
+  const records: Buffer[] = [];
+  const bytes = readFileSync(join(runDir, 'events.jsonl'));
+  for (let start = 0; start < bytes.length; ) {
+    const end = bytes.indexOf(0x0a, start);
+    if (end < 0) break;
+    const event = JSON.parse(bytes.toString('utf8', start, end)) as RunEvent;
+    if (event.type === 'scalars' || event.type === 'eval') {
+      const r = Buffer.alloc(64);
+      r.writeDoubleLE(event.step, 0);
+      r.writeDoubleLE(start, 8);
+      r.writeUInt32LE(end + 1 - start, 16);
+      r.writeUInt32LE(event.type === 'scalars' ? 0 : 1, 20);
+      const values: Record<string, number | undefined> =
+        event.type === 'scalars' ? { loss: event.loss, lr: event.lr, imagesPerSecond: event.imagesPerSecond, accuracy: event.accuracy, srrLoss: event.srrLoss } : { [`${event.split}.loss`]: event.loss, [`${event.split}.accuracy`]: event.accuracy };
+      let present = 0;
+      versionOneKeys.forEach((key, slot) => {
+        const v = values[key];
+        const has = typeof v === 'number' && Number.isFinite(v);
+        r.writeFloatLE(has ? v : NaN, 28 + 4 * slot);
+        if (has) present |= 1 << slot;
+      });
+      r.writeUInt32LE(present, 24);
+      records.push(r);
+    }
+    start = end + 1;
+  }
+  return Buffer.concat([header, ...records]);
+}
+
+/** events.jsonl as a trainer from before the training subset wrote it: its eval events without `train` and `examples`. */
+export function withoutTrainingSubset(runDir: string): void {
+  const file = join(runDir, 'events.jsonl');
+  const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  writeFileSync(file, lines.map((e) => `${JSON.stringify(e.type === 'eval' ? { ...e, train: undefined, examples: undefined } : e)}\n`).join(''));
 }

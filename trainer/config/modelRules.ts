@@ -78,6 +78,7 @@ export function resolveModel(model: Model, data: ResolvedData, folderClasses: nu
       overcomplete: shape.overcomplete,
       decoupled: shape.decoupled,
       residual: shape.residual,
+      dropout: model.dropout,
     };
     if (model.size !== undefined) resolved.size = model.size;
     if (model.initFrom !== undefined) resolved.initFrom = absolute(ctx, model.initFrom);

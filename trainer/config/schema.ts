@@ -63,13 +63,17 @@ const model = z
     }),
     decoupled: f(z.boolean().default(true), { description: 'CRATE-α: a separate decoding dictionary D̂ (off: D̂ = D).' }),
     residual: f(z.boolean().default(true), { description: 'CRATE-α: residual connection around the ODL block.' }),
+    dropout: f(z.number().min(0).lt(1).default(0), {
+      description:
+        'Dropout rate while training, where the official code places it (docs/models.md): CRATE and its variants on the attention weights and after the MSSA output; CRATE-α after the patch embedding, MSSA and ODL; the ViT baseline on the attention weights, after its output and in the MLP. Off at evaluation and inference; the masks follow from seed and step, so a resumed run draws the same ones. 0 turns it off.',
+    }),
     initFrom: f(z.string().min(1).optional(), {
       description:
         'Start a new run from these weights instead of a random initialisation: a safetensors file in the official layout (e.g. another run’s checkpoints/step-…/weights.safetensors), relative to this file. Every tensor must have the shape this model needs. Resuming a run ignores it (the run’s own checkpoint is loaded).',
       computedDefault: 'none: random initialisation from seed',
     }),
   })
-  .meta({ description: 'The network: architecture, size preset or explicit shape, CRATE-α switches.' });
+  .meta({ description: 'The network: architecture, size preset or explicit shape, CRATE-α switches, dropout.' });
 
 /** Fields every dataset kind has; the augmentation defaults differ by kind. */
 const commonData = (augment: { cropPadding: number; flip: boolean }) => ({
@@ -177,10 +181,11 @@ const srr = section(
 const evaluation = section(
   {
     every: f(z.union([int(1, 1_000_000_000), z.literal('epoch')], { error: 'must be a number of steps (1 or more) or "epoch"' }).default('epoch'), {
-      description: 'Evaluate on the validation split every this many steps, or "epoch" for once per epoch.',
+      description:
+        'Evaluate every this many steps, or "epoch" for once per epoch (and always at the end): the held-out set and, at the same weights, a fixed training subset as large, for the generalization gap.',
     }),
   },
-  'Evaluation on the validation split.',
+  'Evaluation: the held-out set (the validation part, else the test split) and a fixed training subset, without augmentation, label smoothing, regularizer or dropout; a run with a validation part also evaluates the test split at its end.',
 );
 
 const introspect = section(

@@ -38,6 +38,16 @@ export function validationSplit(size: number, fraction: number, seed: number): {
   return { train: order.slice(held).sort(), validation: order.slice(0, held).sort() };
 }
 
+/**
+ * The fixed training subset evaluated beside the held-out set (the generalization gap's other
+ * half): `count` of the training examples `trainIndices`, drawn once from the seed, so every
+ * evaluation of a run, resumed or not, sees the same ones. Ascending, as the other parts.
+ */
+export function trainSubset(trainIndices: Int32Array, count: number, seed: number): Int32Array {
+  const order = shuffled(trainIndices.length, derivedRng(seed, randomStreams.trainSubset));
+  return order.slice(0, Math.min(count, trainIndices.length)).map((k) => trainIndices[k]).sort();
+}
+
 function shuffled(size: number, rng: Rng): Int32Array {
   const order = Int32Array.from({ length: size }, (_, i) => i);
   for (let i = size - 1; i > 0; i--) {

@@ -68,19 +68,39 @@ export interface LayerBlocks {
   sparseCoding: 'odl' | 'ista' | 'mlp';
   /** A residual around the second half: never for CRATE's ISTA (it replaces the stream), always for ViT, the `residual` switch for CRATE-α. */
   residual: 'never' | 'always' | 'switch';
+  /** Where `model.dropout` applies while training (model/dropout.ts), as in the official code cited at each table entry. */
+  dropout: readonly DropoutSite[];
 }
 
-const crate: LayerBlocks = { attention: 'mssa', mssaOutput: 'learned', attentionSign: 1, sparseCoding: 'ista', residual: 'never' };
+/**
+ * Where a dropout can sit: after the patch embedding and positions; on the softmax attention
+ * weights; after the attention block's output map; after the MLP's hidden activation; after the
+ * second half's output.
+ */
+export type DropoutSite = 'embedding' | 'attention-weights' | 'attention-output' | 'mlp-hidden' | 'sparse-coding-output';
+
+// Ma-Lab-Berkeley/CRATE model/crate.py: `self.dropout(attn)` after the softmax (line 71) and
+// `to_out = Sequential(Linear, Dropout)` (lines 60–63); FeedForward, the ISTA block, takes
+// `dropout` but never applies it (lines 24–43). Its embedding dropout is `emb_dropout` (lines
+// 129, 148), a separate rate, 0 in every preset: `model.dropout` does not set it. The SRR study's
+// variants replace to_out's Linear by their output map; the Dropout after it stays.
+const crate: LayerBlocks = { attention: 'mssa', mssaOutput: 'learned', attentionSign: 1, sparseCoding: 'ista', residual: 'never', dropout: ['attention-weights', 'attention-output'] };
 
 export const layerBlocks: Record<ArchId, LayerBlocks> = {
-  'crate-alpha': { attention: 'mssa', mssaOutput: 'learned-nobias', attentionSign: 1, sparseCoding: 'odl', residual: 'switch' },
+  // UCSC-VLAA/CRATE-alpha models/crate.py: `nn.Dropout(rate=self.dropout)` after the embedding and
+  // positions (line 253), after MSSA (line 123) and after the ODL block (line 137); its subspace
+  // attention is built without a dropout rate (lines 115–122), so none on the attention weights.
+  'crate-alpha': { attention: 'mssa', mssaOutput: 'learned-nobias', attentionSign: 1, sparseCoding: 'odl', residual: 'switch', dropout: ['embedding', 'attention-output', 'sparse-coding-output'] },
   crate,
   'crate-c': { ...crate, mssaOutput: 'tied' },
   'crate-n': { ...crate, mssaOutput: 'tied', attentionSign: -1 },
   'crate-t': { ...crate, mssaOutput: 'tied-transposed' },
   'crate-fix': { ...crate, mssaOutput: 'fixed' },
   'crate-identity': { ...crate, mssaOutput: 'identity' },
-  vit: { attention: 'vit', mssaOutput: 'learned', attentionSign: 1, sparseCoding: 'mlp', residual: 'always' },
+  // lucidrains/vit-pytorch vit_pytorch/vit.py, the layout CRATE was forked from (docs/models.md):
+  // `self.dropout(attn)`, `to_out = Sequential(Linear, Dropout)`, and FeedForward's `net` =
+  // Linear, GELU, Dropout, Linear, Dropout (hence net.0 and net.3); `emb_dropout` is separate, as in CRATE.
+  vit: { attention: 'vit', mssaOutput: 'learned', attentionSign: 1, sparseCoding: 'mlp', residual: 'always', dropout: ['attention-weights', 'attention-output', 'mlp-hidden', 'sparse-coding-output'] },
 };
 
 export function mssaOutput(arch: ArchId): MssaOutput {

@@ -2,6 +2,7 @@
 // returns, per layer, what the introspection metrics need, so they need no second model.
 import { tf, type Tensor } from '../tf.js';
 import { blockConstants, layerBlocks, type ModelShape } from './architecture.js';
+import { type Drop, type Dropout, noDrop } from './dropout.js';
 import { ista } from './ista.js';
 import { layerNorm } from './layerNorm.js';
 import { mssa } from './mssa.js';
@@ -38,27 +39,39 @@ const sparseCodingBlock = { odl, ista, mlp: vitMlp };
  * Z^{ℓ+1} = Z^{ℓ+1/2} + ODL(LN(Z^{ℓ+1/2})); a pre-norm ViT block for `vit`. Which block, sign and
  * residual each architecture takes is the table `layerBlocks` (model/architecture.ts).
  */
-function layer(x: Tensor, p: Params, s: ModelShape, i: number, trace: LayerTrace[] | undefined): Tensor {
+function layer(x: Tensor, p: Params, s: ModelShape, i: number, trace: LayerTrace[] | undefined, drop: Drop): Tensor {
   const blocks = layerBlocks[s.arch];
   const l = `transformer.layers.${i}`;
   const eps = blockConstants.layerNormEps(s.arch);
   const [b, n, d] = x.shape;
   const z = norm(x, p, `${l}.0.norm`, eps);
-  const attn = attentionBlock[blocks.attention](z, p, `${l}.0.fn`, s);
+  const attn = attentionBlock[blocks.attention](z, p, `${l}.0.fn`, s, drop);
   const half = blocks.attentionSign > 0 ? x.add(attn.out) : x.sub(attn.out);
   const y = norm(half, p, `${l}.1.norm`, eps).reshape([b * n, d]);
-  const sc: SparseCodingResult = sparseCodingBlock[blocks.sparseCoding](y, p, `${l}.1.fn`);
+  const sc: SparseCodingResult = sparseCodingBlock[blocks.sparseCoding](y, p, `${l}.1.fn`, drop);
   const out = sc.out.reshape([b, n, d]);
   trace?.push({ mssaInput: z, attention: attn.attention, code: sc.code.reshape([b, n, -1]) });
   const residual = blocks.residual === 'always' || (blocks.residual === 'switch' && s.residual);
   return residual ? half.add(out) : out;
 }
 
-export function forward(images: Tensor, p: Params, s: ModelShape, opts: { trace?: boolean } = {}): ForwardResult {
+/** Dropout where the architecture has it (layerBlocks), or nowhere. */
+function dropFor(s: ModelShape, dropout: Dropout | undefined): Drop {
+  if (!dropout) return noDrop;
+  const sites = layerBlocks[s.arch].dropout;
+  return (x, site) => (sites.includes(site) ? dropout.apply(x) : x);
+}
+
+/**
+ * The network's logits. `dropout` only while training: evaluation and inference leave it out (the
+ * official code's eval mode). With `trace`, what the introspection metrics need, per layer.
+ */
+export function forward(images: Tensor, p: Params, s: ModelShape, opts: { trace?: boolean; dropout?: Dropout } = {}): ForwardResult {
   return tf.tidy(() => {
     const trace: LayerTrace[] | undefined = opts.trace ? [] : undefined;
-    let x = embedPatches(images, p, s);
-    for (let i = 0; i < s.depth; i++) x = layer(x, p, s, i, trace);
+    const drop = dropFor(s, opts.dropout);
+    let x = drop(embedPatches(images, p, s), 'embedding');
+    for (let i = 0; i < s.depth; i++) x = layer(x, p, s, i, trace, drop);
     const cls = x.slice([0, 0, 0], [x.shape[0], 1, s.dim]).reshape([x.shape[0], s.dim]);
     const logits = linear(norm(cls, p, 'mlp_head.0', blockConstants.headLayerNormEps), p, 'mlp_head.1');
     return { logits, layers: trace ?? [] };

@@ -2,6 +2,7 @@
 // code in the complete dictionary D, with the input itself as the starting point:
 // Z ← ReLU(Z + η Dᵀ(Z − DZ) − ηλ). With tokens as rows and D stored as the official [d, d]
 // weight W this is ReLU(y + η(yW − yWᵀW) − ηλ) (F.linear(x, W) = xWᵀ in the official code).
+// No dropout: the official FeedForward takes a rate and never applies it (layerBlocks).
 import { tf, type Tensor } from '../tf.js';
 import { blockConstants } from './architecture.js';
 import type { Params } from './params.js';

@@ -1,9 +1,11 @@
 // Overcomplete Dictionary Learning block of CRATE-α (Yang et al. 2024, "Scaling White-Box
 // Transformers for Vision"), eqs. (7)–(11): two proximal gradient steps on the non-negative LASSO
 // (7) from A₀ = 0, then decoding with the decoupled dictionary D̂. Tokens are rows here, so Z is
-// [B·N, d] and the paper's DA reads A Dᵀ.
+// [B·N, d] and the paper's DA reads A Dᵀ. While training, dropout follows the block's output, as
+// in the official code (the table layerBlocks).
 import { tf, type Tensor } from '../tf.js';
 import { blockConstants } from './architecture.js';
+import { type Drop, noDrop } from './dropout.js';
 import type { Params } from './params.js';
 
 export interface SparseCodingResult {
@@ -22,11 +24,11 @@ function prox(a: Tensor | undefined, D: Tensor, z: Tensor): Tensor {
 }
 
 /** y: [B·N, d] rows (tokens); D and D̂: [d, C·d]. */
-export function odl(y: Tensor, p: Params, layer: string): SparseCodingResult {
+export function odl(y: Tensor, p: Params, layer: string, drop: Drop = noDrop): SparseCodingResult {
   const D = p[`${layer}.D`];
   const Dhat = p[`${layer}.D1`] ?? D; // without the decoupled switch, D̂ = D
   // eq. (8): A₁ = Prox[A₀ = 0], A₂ = Prox[A₁]
   const a2 = prox(prox(undefined, D, y), D, y);
   // eqs. (10)–(11): ODL = D̂ A₂ (tokens as rows: A₂ D̂ᵀ)
-  return { out: tf.matMul(a2, Dhat, false, true), code: a2 };
+  return { out: drop(tf.matMul(a2, Dhat, false, true), 'sparse-coding-output'), code: a2 };
 }

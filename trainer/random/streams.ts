@@ -10,6 +10,10 @@ export const randomStreams = {
   augment: 0xa06,
   /** Which layer the SRR regularizer takes at step s, with `layers: random` (train/runTraining.ts). */
   srrLayer: 0x5a7,
+  /** Which training examples the fixed training subset of every evaluation holds (data/split.ts). */
+  trainSubset: 0x75b5,
+  /** The dropout masks of step s, keyed further by s and the example's place in the batch (model/dropout.ts). */
+  dropout: 0xd40,
   /** The synthetic set's examples and subspaces (data/synthetic.ts), from its own data seed. */
   syntheticTrain: 0,
   syntheticTest: 1,

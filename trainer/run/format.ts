@@ -59,7 +59,30 @@ export interface LayerMetricsRecord {
 /** One line of events.jsonl. `t` is the wall-clock time (ISO), `step` the optimiser step. */
 export type RunEvent =
   | { type: 'scalars'; t: string; step: number; epoch: number; loss: number; lr: number; imagesPerSecond: number; accuracy?: number; srrLoss?: number }
-  | { type: 'eval'; t: string; step: number; epoch: number; split: 'validation' | 'test'; loss: number; accuracy: number }
+  | {
+      type: 'eval';
+      t: string;
+      step: number;
+      epoch: number;
+      /**
+       * Which held-out set: `validation` when it is held out of the training data, `test` when it is
+       * the test split (every evaluation of a run without a validation part, and the final one of
+       * every completed run whose data set has a test split).
+       */
+      split: 'validation' | 'test';
+      /** The plain cross-entropy (no label smoothing, no regularizer, no dropout) and the accuracy on it. */
+      loss: number;
+      accuracy: number;
+      /** How many examples were evaluated. Absent in runs from before it. */
+      examples?: number;
+      /**
+       * The same figures, at the same weights, on a fixed subset of the training examples (as many
+       * as the held-out set, chosen once from the seed; not augmented): the generalization gap's
+       * other half (scalarPoints.ts). Absent on a final test evaluation after validation ones, and
+       * in runs from before it.
+       */
+      train?: { loss: number; accuracy: number; examples: number };
+    }
   | { type: 'layers'; t: string; step: number; epoch: number; layers: LayerMetricsRecord[] }
   | {
       type: 'attention';
@@ -115,7 +138,7 @@ export const runFiles = {
 /**
  * scalars.bin, all little-endian:
  * - header, 16 bytes: the magic "CRSC", then uint32 version, uint32 recordBytes, uint32 keys.length;
- * - then one record of recordBytes (64) per `scalars` or `eval` event of events.jsonl, in the same
+ * - then one record of recordBytes (80) per `scalars` or `eval` event of events.jsonl, in the same
  *   order, appended right after the event's line:
  *     0  float64 step
  *     8  float64 byte offset of the event's line in events.jsonl
@@ -127,15 +150,21 @@ export const runFiles = {
  *        non-finite numbers, which events.jsonl holds as null).
  *   The line positions let a reader parse only the lines between them (the other events) and
  *   check that the file and events.jsonl agree.
- * A change to any of this increments `version`; readers take only the version they know.
+ * A change to any of this increments `version`; readers take only the versions they know
+ * (keysOfVersion), whose records are 28 + 4 × (their keys) bytes.
  */
 export const scalarsLayout = {
   magic: 'CRSC',
-  version: 1,
+  version: 2,
   headerBytes: 16,
-  recordBytes: 64,
+  recordBytes: 80,
   kinds: ['scalars', 'eval'],
-  keys: ['loss', 'lr', 'imagesPerSecond', 'accuracy', 'srrLoss', 'validation.loss', 'validation.accuracy', 'test.loss', 'test.accuracy'],
+  keys: ['loss', 'lr', 'imagesPerSecond', 'accuracy', 'srrLoss', 'validation.loss', 'validation.accuracy', 'test.loss', 'test.accuracy', 'train.loss', 'train.accuracy', 'gap.loss', 'gap.accuracy'],
+  /**
+   * The versions a reader takes, with the number of keys each has: keys are only ever appended, so
+   * an older file's slots are the first of `keys` (version 1: 9 keys in 64-byte records).
+   */
+  keysOfVersion: { 1: 9, 2: 13 } as Record<number, number>,
 } as const;
 
 /**

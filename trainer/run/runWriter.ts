@@ -1,6 +1,6 @@
 // The trainer's side of the run directory: run.json by atomic replace, events.jsonl append-only
 // (one write per line), attention maps and scalar points appended to binary sidecars.
-import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -87,13 +87,14 @@ export class RunWriter {
 
   /**
    * Makes scalars.bin match the (already cut) events.jsonl: cut back to the checkpoint's size when
-   * it has that much, else (a checkpoint from before scalars.bin, or a run that had dropped it)
-   * written anew from the events, atomically.
+   * it has that much and is of this version, else (a checkpoint from before scalars.bin, a run that
+   * had dropped it, or one written in an older layout, which new records must not follow) written
+   * anew from the events, atomically.
    */
   private restoreScalars(scalarsBytes: number | undefined): void {
     const path = join(this.dir, runFiles.scalars);
     try {
-      if (scalarsBytes !== undefined && scalarsBytes >= scalarsLayout.headerBytes && existsSync(path) && statSync(path).size >= scalarsBytes) {
+      if (scalarsBytes !== undefined && scalarsBytes >= scalarsLayout.headerBytes && existsSync(path) && statSync(path).size >= scalarsBytes && hasCurrentHeader(path)) {
         truncateRunFile(path, scalarsBytes);
         return;
       }
@@ -202,6 +203,18 @@ export class RunWriter {
       fsyncSync(fd);
       closeSync(fd);
     }
+  }
+}
+
+/** Whether a scalars.bin starts with this version's header. */
+function hasCurrentHeader(path: string): boolean {
+  const header = scalarsFileHeader();
+  const fd = openRunFile(path, 'read');
+  try {
+    const got = Buffer.alloc(header.length);
+    return readSync(fd, got, 0, got.length, 0) === got.length && got.equals(header);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -7,7 +7,10 @@ import type { RunEvent } from './format.js';
 /**
  * The scalar series points one event contributes, by key: `loss`, `lr`, `imagesPerSecond` and,
  * when logged, `accuracy`, `srrLoss` from a `scalars` event; `validation.loss`,
- * `validation.accuracy` (or `test.…`) from an `eval` event; nothing from the others. Values are
+ * `validation.accuracy` (or `test.…`) from an `eval` event and, when it has its training subset's,
+ * `train.loss`, `train.accuracy` and the generalization gap `gap.loss` (held-out loss − training
+ * loss) and `gap.accuracy` (training accuracy − held-out accuracy: the error gap); nothing from
+ * the others. Values are
  * the logged numbers (the server keeps float32, so its series hold Math.fround of them).
  */
 export function scalarsOfEvent(event: RunEvent): Record<string, number> {
@@ -24,6 +27,15 @@ export function scalarsOfEvent(event: RunEvent): Record<string, number> {
   } else if (event.type === 'eval') {
     put(`${event.split}.loss`, event.loss);
     put(`${event.split}.accuracy`, event.accuracy);
+    const train = event.train;
+    if (train !== null && typeof train === 'object') {
+      put('train.loss', train.loss);
+      put('train.accuracy', train.accuracy);
+      // The generalization gap at this evaluation's weights (the SRR study, Hu, Zou & Xu 2024):
+      // held-out loss − training loss, and held-out error − training error.
+      if (typeof event.loss === 'number' && typeof train.loss === 'number') put('gap.loss', event.loss - train.loss);
+      if (typeof event.accuracy === 'number' && typeof train.accuracy === 'number') put('gap.accuracy', train.accuracy - event.accuracy);
+    }
   }
   return out;
 }

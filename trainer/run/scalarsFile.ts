@@ -5,7 +5,7 @@
 import { type RunEvent, scalarsLayout } from './format.js';
 import { scalarsOfEvent } from './scalarPoints.js';
 
-const { magic, version, headerBytes, recordBytes, kinds, keys } = scalarsLayout;
+const { magic, version, headerBytes, recordBytes, kinds, keys, keysOfVersion } = scalarsLayout;
 const valuesAt = 28;
 const keySlot = new Map<string, number>(keys.map((k, i) => [k, i]));
 
@@ -81,26 +81,32 @@ export interface ScalarsFile {
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
- * Decodes a whole scalars.bin; undefined when it is not one this code can take: another magic,
- * version or record size, a torn last record (a crash mid-append), an unknown kind, or a
+ * Decodes a whole scalars.bin, of this version or an older one; undefined when it is not one this
+ * code can take: another magic, an unknown version or a record size not its own, a torn last
+ * record (a crash mid-append), an unknown kind, or a
  * big-endian host (the records are read through typed-array views, which use the host's order).
  */
 export function decodeScalarsFile(bytes: Uint8Array): ScalarsFile | undefined {
   if (!littleEndianHost || bytes.length < headerBytes) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (Buffer.from(bytes.buffer, bytes.byteOffset, 4).toString('latin1') !== magic) return undefined;
-  if (view.getUint32(4, true) !== version || view.getUint32(8, true) !== recordBytes || view.getUint32(12, true) !== keys.length) return undefined;
+  // An older version's records hold the first of today's keys (keys are only appended).
+  const keyCount = keysOfVersion[view.getUint32(4, true)];
+  if (keyCount === undefined || view.getUint32(12, true) !== keyCount) return undefined;
+  const fileRecordBytes = view.getUint32(8, true);
+  if (fileRecordBytes !== valuesAt + 4 * keyCount) return undefined;
+  const fileKeys = keys.slice(0, keyCount);
   const payload = bytes.length - headerBytes;
-  if (payload % recordBytes !== 0) return undefined;
-  const records = payload / recordBytes;
+  if (payload % fileRecordBytes !== 0) return undefined;
+  const records = payload / fileRecordBytes;
   // Float64Array views need 8-byte alignment; a pooled Buffer may not have it.
   const aligned = (bytes.byteOffset + headerBytes) % 8 === 0 ? bytes : new Uint8Array(bytes);
   const base = aligned.byteOffset + headerBytes;
-  const f64 = new Float64Array(aligned.buffer, base, (records * recordBytes) / 8);
-  const u32 = new Uint32Array(aligned.buffer, base, (records * recordBytes) / 4);
-  const f32 = new Float32Array(aligned.buffer, base, (records * recordBytes) / 4);
-  const s64 = recordBytes / 8;
-  const s32 = recordBytes / 4;
+  const f64 = new Float64Array(aligned.buffer, base, (records * fileRecordBytes) / 8);
+  const u32 = new Uint32Array(aligned.buffer, base, (records * fileRecordBytes) / 4);
+  const f32 = new Float32Array(aligned.buffer, base, (records * fileRecordBytes) / 4);
+  const s64 = fileRecordBytes / 8;
+  const s32 = fileRecordBytes / 4;
 
   // One pass over the records for what is per record and which records each kind has; then one
   // tight loop per kind and key that has a value in any of its records.
@@ -127,7 +133,7 @@ export function decodeScalarsFile(bytes: Uint8Array): ScalarsFile | undefined {
     const kindSteps = new Float64Array(rows.length);
     for (let r = 0; r < rows.length; r++) kindSteps[r] = steps[rows[r]];
     const columns = new Map<string, Float32Array>();
-    keys.forEach((key, slot) => {
+    fileKeys.forEach((key, slot) => {
       if ((present[k] & (1 << slot)) === 0) return; // no value in any row: no series (as scalarsOfEvent gives none)
       const column = new Float32Array(rows.length);
       const at = valuesAt / 4 + slot;

@@ -4,19 +4,34 @@ import type { ResolvedConfig } from '../config/index.js';
 import { randomCrop, randomFlip } from '../data/augment.js';
 import type { Batch, Dataset } from '../data/dataset.js';
 import { CHANNEL_STATS, type ChannelStats, measureChannelStats, normalize } from '../data/normalize.js';
-import { epochOrder, heldOutFraction, validationSplit } from '../data/split.js';
+import { epochOrder, heldOutFraction, trainSubset, validationSplit } from '../data/split.js';
 import { derivedRng } from '../random/derivedRng.js';
 import { randomStreams } from '../random/streams.js';
 
+
+/**
+ * Examples evaluated as they are: normalized, never augmented. `split` is what the run's `eval`
+ * events call them (run/format.ts): a fixed subset of the training examples, the validation part
+ * held out of the training data, or the test split.
+ */
+export interface EvaluationSet {
+  split: 'train' | 'validation' | 'test';
+  size: number;
+  /** Examples [start, start + n). */
+  batch(start: number, n: number): Batch;
+}
 
 export interface DataFeed {
   trainSize: number;
   stepsPerEpoch: number;
   /** The training batch of optimiser step `step`, augmented and normalized. */
   trainBatch(step: number): Batch;
-  /** Validation examples [start, start + n), normalized, never augmented. */
-  validationBatch(start: number, n: number): Batch;
-  validationSize: number;
+  /** Evaluated at every evaluation: the validation part when one is held out of the training data, else the test split. */
+  heldOut: EvaluationSet & { split: 'validation' | 'test' };
+  /** Evaluated beside `heldOut` for the generalization gap: as many training examples, fixed by the seed (split.ts). */
+  trainSubset: EvaluationSet;
+  /** The test split (`heldOut` itself when that is it); undefined when the data set has none of its own. */
+  test: EvaluationSet | undefined;
   close(): void;
 }
 
@@ -27,8 +42,7 @@ export function openFeed(train: Dataset, test: Dataset, config: ResolvedConfig):
   const fraction = heldOutFraction(config.data.validationFraction, test.separateTestSplit);
   const split = fraction > 0 ? validationSplit(train.size, fraction, seed) : undefined;
   const trainIndices = split ? split.train : Int32Array.from({ length: train.size }, (_, i) => i);
-  const validationSet = split ? train : test;
-  const validationIndices = split ? split.validation : Int32Array.from({ length: test.size }, (_, i) => i);
+  const heldOutIndices = split ? split.validation : Int32Array.from({ length: test.size }, (_, i) => i);
   if (trainIndices.length < batchSize) throw new RangeError(`optim.batchSize ${batchSize} is larger than the ${trainIndices.length} training examples`);
   const stepsPerEpoch = Math.floor(trainIndices.length / batchSize);
   const stats: ChannelStats | undefined = config.data.normalize ? (CHANNEL_STATS[config.data.kind] ?? measureChannelStats(train, trainIndices.subarray(0, 4096))) : undefined;
@@ -36,10 +50,24 @@ export function openFeed(train: Dataset, test: Dataset, config: ResolvedConfig):
   let cachedEpoch = -1;
   let order: Int32Array = new Int32Array(0);
 
+  const evaluationSet = <S extends EvaluationSet['split']>(split: S, data: Dataset, indices: Int32Array): EvaluationSet & { split: S } => ({
+    split,
+    size: indices.length,
+    batch(start, n) {
+      const batch = data.read(Array.from(indices.subarray(start, start + n)));
+      if (stats) normalize(batch.images, data, stats);
+      return batch;
+    },
+  });
+  const heldOut = split ? evaluationSet('validation', train, heldOutIndices) : evaluationSet('test', test, heldOutIndices);
+  const testSet = !test.separateTestSplit ? undefined : split ? evaluationSet('test', test, Int32Array.from({ length: test.size }, (_, i) => i)) : heldOut;
+
   return {
     trainSize: trainIndices.length,
     stepsPerEpoch,
-    validationSize: validationIndices.length,
+    heldOut,
+    trainSubset: evaluationSet('train', train, trainSubset(trainIndices, heldOut.size, seed)),
+    test: testSet,
     trainBatch(step) {
       const epoch = Math.floor(step / stepsPerEpoch);
       if (epoch !== cachedEpoch) {
@@ -52,11 +80,6 @@ export function openFeed(train: Dataset, test: Dataset, config: ResolvedConfig):
       if (cropPadding > 0) randomCrop(batch.images, train, cropPadding, rng);
       if (flip) randomFlip(batch.images, train, rng);
       if (stats) normalize(batch.images, train, stats);
-      return batch;
-    },
-    validationBatch(start, n) {
-      const batch = validationSet.read(Array.from(validationIndices.subarray(start, start + n)));
-      if (stats) normalize(batch.images, validationSet, stats);
       return batch;
     },
     close() {

@@ -5,6 +5,7 @@
 // micro-batch would stall the GPU's queue).
 import { tf, type Tensor } from '../tf.js';
 import type { ModelShape } from '../model/architecture.js';
+import type { Dropout } from '../model/dropout.js';
 import { forward, type ForwardResult } from '../model/forward.js';
 import type { Params } from '../model/params.js';
 import { gradientSquaredNorm } from './adamw.js';
@@ -56,6 +57,8 @@ export async function batchGradients(
   extraLoss?: (result: ForwardResult, p: Params) => Tensor,
   /** Also the gradients' global norm (two kernels per parameter: only when clipping). */
   withGradNorm = false,
+  /** The dropout of the batch's examples first … first + count − 1 (model/dropout.ts); none without. */
+  dropout?: (first: number, count: number) => Dropout,
 ): Promise<BatchGradients> {
   const batch = images.shape[0];
   const varList = trainable.map((n) => vars[n]);
@@ -69,7 +72,7 @@ export async function batchGradients(
     const { value, grads } = tf.variableGrads(() => {
       const x = images.slice(start, n);
       const y = labels.slice(start, n);
-      const result = forward(x, vars, s, { trace: extraLoss !== undefined });
+      const result = forward(x, vars, s, { trace: extraLoss !== undefined, dropout: dropout?.(start, n) });
       const data = crossEntropy(result.logits, y, s.classes, labelSmoothing);
       const extra = extraLoss ? extraLoss(result, vars) : tf.scalar(0);
       const l = data.add(extra).mul(weight) as tf.Scalar;

@@ -1,4 +1,4 @@
-// The §4 metrics and attention maps on the fixed probe batch (the first validation images),
+// The §4 metrics and attention maps on the fixed probe batch (the first held-out images),
 // appended to the run directory, and the probe images themselves (probe.bin).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,10 +13,10 @@ import { type LayerMetricsRecord, runFiles } from '../run/format.js';
 import type { RunWriter } from '../run/runWriter.js';
 import type { DataFeed } from './dataFeed.js';
 
-/** The fixed probe batch: the first validation images, normalized, never augmented. */
+/** The fixed probe batch: the first held-out images, normalized, never augmented. */
 function probeImages(feed: DataFeed, config: ResolvedConfig): Float32Array | undefined {
-  const n = Math.min(config.introspect.probeImages, feed.validationSize);
-  return n === 0 ? undefined : feed.validationBatch(0, n).images;
+  const n = Math.min(config.introspect.probeImages, feed.heldOut.size);
+  return n === 0 ? undefined : feed.heldOut.batch(0, n).images;
 }
 
 /**

@@ -11,6 +11,7 @@ import { openDataset } from '../data/openDataset.js';
 import { type ModelShape, ShapeError } from '../model/architecture.js';
 import { checkpointShape, shapeMetadata } from '../model/checkpointShape.js';
 import { resamplePatchSize } from '../model/resamplePatch.js';
+import { type Dropout, SeededDropout } from '../model/dropout.js';
 import type { ForwardResult } from '../model/forward.js';
 import { initializeParameters } from '../model/initialize.js';
 import { loadWeightsForShape } from '../model/loadCheckpoint.js';
@@ -288,6 +289,12 @@ function srrLoss(config: ResolvedConfig, shape: ModelShape, step: number): ((r: 
     sumTensors(chosen.map((l) => rateReductionGap(r.layers[l].mssaInput, p[`transformer.layers.${l}.0.fn.qkv.weight`], shape.heads, eps).mean())).mul(weight);
 }
 
+/** Step `step`'s dropout: its masks follow from (seed, step, example), so a resumed run draws the same. */
+function dropoutOf(config: ResolvedConfig, step: number): ((first: number, count: number) => Dropout) | undefined {
+  const rate = config.model.dropout;
+  return rate > 0 ? (first, count) => new SeededDropout(rate, config.seed, step, first, count) : undefined;
+}
+
 async function writeCheckpoint(s: Session, step: number, epoch: number): Promise<string> {
   s.run.sync();
   const weights = new Map<string, NamedTensor>();
@@ -304,6 +311,33 @@ async function writeCheckpoint(s: Session, step: number, epoch: number): Promise
  */
 function lastGoodCheckpoint(runDir: string, weightsStep: number): string | undefined {
   return checkpointNames(runDir).filter((name) => name < checkpointDirName(weightsStep)).pop();
+}
+
+const percent = (x: number): string => `${(100 * x).toFixed(2)}%`;
+
+/**
+ * An evaluation (docs/run-directory.md): the held-out set and, at the same weights, the fixed
+ * training subset, whose difference is the generalization gap; at the end, also the test split
+ * when the held-out set is not it, so that every completed run ends with its test figures.
+ */
+async function evaluateAt(s: Session, step: number, epoch: number, final: boolean, hooks: RunHooks): Promise<void> {
+  const { feed, vars, shape, run } = s;
+  const batchSize = s.config.optim.batchSize;
+  const heldOut = await guardWebgpu(() => evaluate(feed.heldOut, vars, shape, batchSize));
+  const train = await guardWebgpu(() => evaluate(feed.trainSubset, vars, shape, batchSize));
+  run.event({ type: 'eval', step, epoch, split: feed.heldOut.split, ...heldOut, train });
+  hooks.onEvent?.(
+    `step ${step}: ${feed.heldOut.split} loss ${heldOut.loss.toFixed(4)}, accuracy ${percent(heldOut.accuracy)}; training subset loss ${train.loss.toFixed(4)}, accuracy ${percent(train.accuracy)}; gap ${(heldOut.loss - train.loss).toFixed(4)}`,
+  );
+  if (!final || feed.test === feed.heldOut) return;
+  if (feed.test === undefined) {
+    run.log('info', `no test evaluation: the data set has no test split of its own (its ${feed.heldOut.size} validation examples are the held-out set)`, step);
+    return;
+  }
+  const testSet = feed.test;
+  const test = await guardWebgpu(() => evaluate(testSet, vars, shape, batchSize));
+  run.event({ type: 'eval', step, epoch, split: 'test', ...test });
+  hooks.onEvent?.(`step ${step}: test loss ${test.loss.toFixed(4)}, accuracy ${percent(test.accuracy)}`);
 }
 
 async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<RunOutcome> {
@@ -358,8 +392,9 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
       const images = tf.tensor(batch.images, [batchSize, shape.channels, shape.image, shape.image]);
       const labels = tf.tensor1d(batch.labels, 'int32');
       const srr = srrLoss(config, shape, step);
+      const dropout = dropoutOf(config, step);
       const { grads, stats } = await guardStep(microBatch, async () => {
-        const computed = await batchGradients(s.vars, s.trainable, images, labels, shape, microBatch, config.optim.labelSmoothing, srr, config.optim.gradClip > 0);
+        const computed = await batchGradients(s.vars, s.trainable, images, labels, shape, microBatch, config.optim.labelSmoothing, srr, config.optim.gradClip > 0, dropout);
         tf.dispose([images, labels]);
         // The one read of the step (the events log every step's loss): while the device works,
         // timers and signal handlers run.
@@ -387,11 +422,7 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
 
       const endOfEpoch = step % feed.stepsPerEpoch === 0;
       const evalNow = config.eval.every === 'epoch' ? endOfEpoch : step % config.eval.every === 0;
-      if (evalNow || step === s.total) {
-        const e = await timed('eval', () => guardWebgpu(() => evaluate(feed, s.vars, shape, batchSize)));
-        run.event({ type: 'eval', step, epoch, split: 'validation', loss: e.loss, accuracy: e.accuracy });
-        hooks.onEvent?.(`step ${step}: validation loss ${e.loss.toFixed(4)}, accuracy ${(100 * e.accuracy).toFixed(2)}%`);
-      }
+      if (evalNow || step === s.total) await timed('eval', () => evaluateAt(s, step, epoch, step === s.total, hooks));
       if (config.introspect.every > 0 && (step % config.introspect.every === 0 || step === s.total)) {
         await timed('introspect', () => guardWebgpu(() => introspect(feed, s.vars, shape, config, run, step, epoch)));
       }
