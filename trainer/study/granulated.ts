@@ -30,7 +30,7 @@ export interface Cell {
   value: number | null;
   /** Runs that entered the value. */
   runs: number;
-  /** Groups of runs averaged (ψ_h, Ψ); 1 for the overall τ. */
+  /** Groups of runs averaged (ψ_h, Ψ); 1 for the overall τ (0 without runs). */
   groups: number;
   interval: Interval | null;
 }
@@ -93,7 +93,7 @@ export function studyRow(points: readonly StudyPoint[], options: BootstrapOption
   const overall: Cell = {
     value: overallTau,
     runs: points.length,
-    groups: 1,
+    groups: points.length > 0 ? 1 : 0,
     // Runs resampled as pairs (measure, gap); a resample of one distinct run has no τ and is left out.
     interval: overallTau === null ? null : bootstrapInterval((rng) => tau(resample(points, rng)), options),
   };
