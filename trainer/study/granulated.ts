@@ -1,7 +1,7 @@
-// The granulated Kendall coefficient of Jiang et al. 2020 (eqs. (4)–(5)), as the SRR study's table
-// uses it (Hu, Zou & Xu 2024; docs/study.md): for each hyperparameter h, ψ_h is the mean τ over the
-// groups of runs that differ only in h; Ψ is the mean of the ψ_h; the overall τ ranks all runs at
-// once (eq. (3)). Each cell carries its n and a percentile bootstrap interval (bootstrap.ts).
+// The granulated Kendall coefficient of Jiang et al. 2020, as the SRR study's table uses it (Hu,
+// Zou & Xu 2024; docs/study.md): for each hyperparameter h, ψ_h is the mean τ over the groups of
+// runs that differ only in h; Ψ is the mean of the ψ_h; the overall τ ranks all runs at once.
+// Each cell carries its n and a percentile bootstrap interval (bootstrap.ts).
 import { type BootstrapOptions, bootstrapInterval, defaultBootstrap, type Interval, resample } from './bootstrap.js';
 import { kendallTauB } from './kendall.js';
 

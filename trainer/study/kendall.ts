@@ -1,5 +1,5 @@
 // Kendall's τ-b, the rank correlation of the SRR study's tables (Hu, Zou & Xu 2024, following Jiang
-// et al. 2020, eq. (3)), with ties: (C − D) / √((n₀ − n₁)(n₀ − n₂)), n₀ = n(n−1)/2 pairs, C and D the
+// et al. 2020), with ties: (C − D) / √((n₀ − n₁)(n₀ − n₂)), n₀ = n(n−1)/2 pairs, C and D the
 // concordant and discordant ones, n₁ and n₂ those tied in x and in y. Knight's O(n log n) counting
 // (sort by x then y, count the discordant pairs as the swaps of a merge sort by y), as SciPy does;
 // the tests check it against the pair-by-pair definition.
