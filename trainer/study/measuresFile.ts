@@ -47,7 +47,7 @@ const measuresSchema = z.strictObject({
   margin: finite,
   srrPerLayer: z.array(finite),
   matrices: z.array(
-    z.strictObject({ name: z.string(), rows: z.int().positive(), cols: z.int().positive(), frobeniusSquared: finite, spectral: finite, method: z.enum(['power', 'jacobi']), iterations: z.int().nonnegative() }),
+    z.strictObject({ name: z.string(), rows: z.int().positive(), cols: z.int().positive(), frobeniusSquared: finite, spectral: finite }),
   ),
 });
 

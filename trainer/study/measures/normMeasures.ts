@@ -15,9 +15,6 @@ export interface MatrixNorms {
   cols: number;
   frobeniusSquared: number;
   spectral: number;
-  /** How the spectral norm was found (spectralNorm.ts). */
-  method: 'power' | 'jacobi';
-  iterations: number;
 }
 
 export interface NormMeasures {
@@ -27,15 +24,14 @@ export interface NormMeasures {
   matrices: MatrixNorms[];
 }
 
-export function matrixNorms(m: WeightMatrix, seed = 0): MatrixNorms {
+export function matrixNorms(m: WeightMatrix): MatrixNorms {
   let fro = 0;
   for (const x of m.data) fro += x * x;
-  const s = spectralNorm(m, seed);
-  return { name: m.name, rows: m.rows, cols: m.cols, frobeniusSquared: fro, spectral: s.value, method: s.method, iterations: s.iterations };
+  return { name: m.name, rows: m.rows, cols: m.cols, frobeniusSquared: fro, spectral: spectralNorm(m) };
 }
 
-export function normMeasures(matrices: readonly WeightMatrix[], seed = 0): NormMeasures {
-  const norms = matrices.map((m) => matrixNorms(m, seed));
+export function normMeasures(matrices: readonly WeightMatrix[]): NormMeasures {
+  const norms = matrices.map(matrixNorms);
   return {
     l2: norms.reduce((a, n) => a + n.frobeniusSquared, 0),
     sumOfSpec: norms.reduce((a, n) => a + n.spectral ** 2, 0),

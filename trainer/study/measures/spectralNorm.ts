@@ -1,20 +1,10 @@
-// The spectral norm ‖W‖₂ = σ_max(W) of a weight matrix, in float64: the largest eigenvalue of the
-// smaller Gram matrix (WᵀW or WWᵀ) by power iteration from a seeded start, stopped when the
-// residual ‖Gv − λv‖ ≤ 1e-10·λ (then an eigenvalue of the symmetric G lies within that of λ);
-// where it has not converged after maxIterations (two nearly equal top eigenvalues far apart from
-// their residual), all eigenvalues by the cyclic Jacobi method instead.
-import { Rng } from '../../random/rng.js';
+// The spectral norm ‖W‖₂ = σ_max(W) of a weight matrix, exactly (no iteration to converge): the
+// square root of the largest eigenvalue of the smaller Gram matrix G (WWᵀ or WᵀW), in float64.
+// G is reduced to a symmetric tridiagonal matrix by Householder reflections (Golub & Van Loan,
+// Algorithm 8.3.1; backward stable), whose largest eigenvalue is then found by bisection on
+// Sturm counts (the number of negative pivots of T − λI is the number of eigenvalues below λ)
+// down to the last bit. O(k³) for k = min(rows, cols): a fraction of a second at k = 384.
 import type { WeightMatrix } from './weightMatrices.js';
-
-const tolerance = 1e-10;
-const maxIterations = 5000;
-
-export interface SpectralNorm {
-  value: number;
-  /** 'power' with its iteration count, or 'jacobi' when power iteration did not converge. */
-  method: 'power' | 'jacobi';
-  iterations: number;
-}
 
 /** The k×k Gram matrix of the smaller side, k = min(rows, cols), row-major. */
 export function gramMatrix(m: WeightMatrix): { g: Float64Array; k: number } {
@@ -33,78 +23,85 @@ export function gramMatrix(m: WeightMatrix): { g: Float64Array; k: number } {
   return { g, k };
 }
 
-export function spectralNorm(m: WeightMatrix, seed = 0): SpectralNorm {
+export function spectralNorm(m: WeightMatrix): number {
   const { g, k } = gramMatrix(m);
-  const rng = new Rng(seed);
-  let v = Float64Array.from({ length: k }, () => rng.normal());
-  normalizeInPlace(v);
-  const w = new Float64Array(k);
-  for (let it = 1; it <= maxIterations; it++) {
-    multiply(g, k, v, w);
-    let lambda = 0;
-    for (let i = 0; i < k; i++) lambda += v[i] * w[i];
-    if (lambda <= 0) return { value: 0, method: 'power', iterations: it }; // G = 0: W = 0
-    let residual = 0;
-    for (let i = 0; i < k; i++) residual += (w[i] - lambda * v[i]) ** 2;
-    if (Math.sqrt(residual) <= tolerance * lambda) return { value: Math.sqrt(lambda), method: 'power', iterations: it };
-    v = Float64Array.from(w);
-    normalizeInPlace(v);
-  }
-  const eig = jacobiEigenvalues(g, k);
-  return { value: Math.sqrt(Math.max(0, ...eig)), method: 'jacobi', iterations: maxIterations };
+  return Math.sqrt(Math.max(0, largestEigenvalue(g, k)));
 }
 
-function multiply(g: Float64Array, k: number, v: Float64Array, out: Float64Array): void {
-  for (let i = 0; i < k; i++) {
-    let s = 0;
-    for (let j = 0; j < k; j++) s += g[i * k + j] * v[j];
-    out[i] = s;
-  }
-}
-
-function normalizeInPlace(v: Float64Array): void {
-  let n = 0;
-  for (const x of v) n += x * x;
-  n = Math.sqrt(n);
-  for (let i = 0; i < v.length; i++) v[i] /= n;
-}
-
-/**
- * The eigenvalues of the symmetric k×k matrix `a` (not changed) by cyclic Jacobi rotations
- * (Golub & Van Loan, Algorithm 8.5.3) until the off-diagonal mass is below 1e-12 of the whole (in Frobenius norm).
- */
-export function jacobiEigenvalues(a: Float64Array, k: number): number[] {
+/** The diagonal d and sub-diagonal e of a tridiagonal matrix similar to the symmetric k×k `a` (not changed). */
+export function tridiagonalize(a: Float64Array, k: number): { d: Float64Array; e: Float64Array } {
   const m = Float64Array.from(a);
-  let total = 0;
-  for (const x of m) total += x * x;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < k; p++) for (let q = p + 1; q < k; q++) off += 2 * m[p * k + q] ** 2;
-    if (off <= 1e-24 * total) break;
-    for (let p = 0; p < k - 1; p++) {
-      for (let q = p + 1; q < k; q++) {
-        const apq = m[p * k + q];
-        if (apq === 0) continue;
-        const theta = (m[q * k + q] - m[p * k + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let r = 0; r < k; r++) {
-          // columns p and q of M J
-          const mrp = m[r * k + p];
-          const mrq = m[r * k + q];
-          m[r * k + p] = c * mrp - s * mrq;
-          m[r * k + q] = s * mrp + c * mrq;
-        }
-        for (let r = 0; r < k; r++) {
-          // rows p and q of Jᵀ (M J)
-          const mpr = m[p * k + r];
-          const mqr = m[q * k + r];
-          m[p * k + r] = c * mpr - s * mqr;
-          m[q * k + r] = s * mpr + c * mqr;
-        }
-      }
+  const v = new Float64Array(k);
+  const p = new Float64Array(k);
+  for (let j = 0; j < k - 2; j++) {
+    // The reflection H = I − βvvᵀ maps column j below the diagonal, x, to αe₁.
+    let norm = 0;
+    for (let i = j + 1; i < k; i++) norm += m[i * k + j] ** 2;
+    norm = Math.sqrt(norm);
+    if (norm === 0) continue;
+    const x0 = m[(j + 1) * k + j];
+    const alpha = x0 > 0 ? -norm : norm;
+    let vv = 0;
+    for (let i = j + 1; i < k; i++) {
+      v[i] = m[i * k + j] - (i === j + 1 ? alpha : 0);
+      vv += v[i] * v[i];
+    }
+    if (vv === 0) continue;
+    const beta = 2 / vv;
+    // The trailing block B ← HBH = B − vwᵀ − wvᵀ, with p = βBv and w = p − (βpᵀv/2)v.
+    let pv = 0;
+    for (let r = j + 1; r < k; r++) {
+      let s = 0;
+      for (let c = j + 1; c < k; c++) s += m[r * k + c] * v[c];
+      p[r] = beta * s;
+      pv += p[r] * v[r];
+    }
+    const half = (beta * pv) / 2;
+    for (let r = j + 1; r < k; r++) p[r] -= half * v[r]; // p is now w
+    for (let r = j + 1; r < k; r++) for (let c = j + 1; c < k; c++) m[r * k + c] -= v[r] * p[c] + p[r] * v[c];
+    m[(j + 1) * k + j] = alpha;
+    m[j * k + j + 1] = alpha;
+    for (let i = j + 2; i < k; i++) {
+      m[i * k + j] = 0;
+      m[j * k + i] = 0;
     }
   }
-  return Array.from({ length: k }, (_, i) => m[i * k + i]);
+  const d = Float64Array.from({ length: k }, (_, i) => m[i * k + i]);
+  const e = Float64Array.from({ length: Math.max(0, k - 1) }, (_, i) => m[(i + 1) * k + i]);
+  return { d, e };
+}
+
+/** How many eigenvalues of the tridiagonal (d, e) lie below λ: the negative pivots of T − λI. */
+function countBelow(d: Float64Array, e: Float64Array, lambda: number): number {
+  let count = 0;
+  let q = 1;
+  for (let i = 0; i < d.length; i++) {
+    q = d[i] - lambda - (i > 0 ? (e[i - 1] * e[i - 1]) / q : 0);
+    if (q === 0) q = -Number.MIN_VALUE * 1e10; // a zero pivot: as if λ were a hair larger
+    if (q < 0) count++;
+  }
+  return count;
+}
+
+/** The largest eigenvalue of the symmetric k×k matrix `a`. */
+export function largestEigenvalue(a: Float64Array, k: number): number {
+  if (k === 0) return 0;
+  const { d, e } = tridiagonalize(a, k);
+  // Gershgorin's bounds hold every eigenvalue.
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < k; i++) {
+    const radius = (i > 0 ? Math.abs(e[i - 1]) : 0) + (i < k - 1 ? Math.abs(e[i]) : 0);
+    lo = Math.min(lo, d[i] - radius);
+    hi = Math.max(hi, d[i] + radius);
+  }
+  if (lo === hi) return lo;
+  // Invariant: fewer than k eigenvalues below lo, all k below or at hi.
+  for (let it = 0; it < 2100; it++) {
+    const mid = lo + (hi - lo) / 2;
+    if (mid <= lo || mid >= hi) break; // adjacent doubles
+    if (countBelow(d, e, mid) < k) lo = mid;
+    else hi = mid;
+  }
+  return lo + (hi - lo) / 2;
 }
