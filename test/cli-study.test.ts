@@ -120,6 +120,7 @@ test('the table over hand-made runs: each cell\'s τ, Ψ and n worked out indepe
   assert.equal(text.code, 0);
   const srrLine = text.stdout.split('\n').find((l) => l.startsWith('SRR'))!;
   assert.match(srrLine, new RegExp(`${bs.toFixed(3)} \\[[-0-9.]+, [-0-9.]+\\] \\(n=4/2g\\)`));
+  assert.match(text.stdout, /^1\/margin: undefined for 1 of the runs, whose 10th-percentile margin γ ≤ 0 .*: bb\.$/m);
   const csv = (await study(...dirs, '--format', 'csv')).stdout.trim().split('\n').map((l) => l.split(','));
   assert.equal(csv.length, 1 + 6);
   const header = csv[0];

@@ -55,6 +55,8 @@ export function formatText(t: StudyTable): string {
   const sources = new Set(t.runs.map((r) => r.gap.trainingSource));
   if (sources.has('minibatches')) lines.push('gap: held-out loss of the last evaluation − mean training cross-entropy of the mini-batches since the evaluation before it (the eval events hold no training-subset loss yet).');
   else lines.push('gap: held-out loss − training-subset loss of the last evaluation.');
+  const noMargin = t.runs.filter((r) => r.measures.measures.inverseMargin === null);
+  if (noMargin.length > 0) lines.push(`1/margin: undefined for ${noMargin.length} of the runs, whose 10th-percentile margin γ ≤ 0 (more than a tenth of the measured training images misclassified): ${noMargin.map((r) => r.name).join(', ')}.`);
   for (const l of t.leftOut) lines.push(`left out: ${l.dir}: ${l.reason}`);
   return `${lines.join('\n')}\n`;
 }
