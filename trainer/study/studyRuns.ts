@@ -67,7 +67,7 @@ export function expandStudyArguments(args: readonly string[]): { runDirs: string
       for (const m of record.members) {
         const run = runs.get(m.index);
         if (run) runDirs.push(run.dir);
-        else leftOut.push({ dir: join(dir, `member ${m.index}`), reason: `member ${m.index} (${m.name}) has no run yet (${m.state})` });
+        else leftOut.push({ dir, reason: `member ${m.index} (${m.name}) has no run yet (${m.state})` });
       }
     } else if (existsSync(join(dir, runFiles.info))) runDirs.push(dir);
     else throw new StudyInputError(`${arg} is neither a run directory (with ${runFiles.info}) nor a sweep folder (with ${sweepFiles.record})`);
