@@ -184,6 +184,8 @@ test('runs on other data sets or image sizes are refused with the reason; usage 
   const noEval = handRun(parent, { name: 'noeval', heldOut: 1, train: [0.4], measures: {} });
   writeFileSync(join(noEval, 'events.jsonl'), '');
   oneLine(await study(noEval), /noeval: no generalization gap: it has no evaluation/);
+  const unmeasured = handRun(parent, { name: 'unmeasured', heldOut: 1, train: [0.4] });
+  oneLine(await study(unmeasured, '--backend', 'cpu'), /unmeasured has no measures\.json and no checkpoint to compute it from/);
   writeFileSync(join(a, 'measures.json'), '{"version": 9}');
   oneLine(await study(a), /measures\.json has version 9; this crate-lab reads version 1/);
 });

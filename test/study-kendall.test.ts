@@ -98,6 +98,8 @@ test('granulated τ: ψ_h is the mean τ over the groups that differ only in h, 
   assert.deepEqual(row.byHyperparameter.batchSize.interval && [row.byHyperparameter.batchSize.interval.lower, row.byHyperparameter.batchSize.interval.upper], [-1, 1]);
   // Both learning-rate groups have τ = −1: every resample gives −1.
   assert.deepEqual(row.byHyperparameter.learningRate.interval && [row.byHyperparameter.learningRate.interval.lower, row.byHyperparameter.learningRate.interval.upper], [-1, -1]);
+  // Ψ replicates: (mean of a resample of {1, −1}, i.e. 1, 0 or −1 with ¼, ½, ¼) + (−1), halved: 0, −½ or −1.
+  assert.deepEqual(row.psi.interval && [row.psi.interval.lower, row.psi.interval.upper], [-1, 0]);
   const iv = row.overall.interval!;
   assert.ok(iv.lower <= row.overall.value! && row.overall.value! <= iv.upper, `overall ${row.overall.value} outside [${iv.lower}, ${iv.upper}]`);
 });
