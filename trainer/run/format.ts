@@ -130,6 +130,12 @@ export const runFiles = {
    * introspection starts; a resume keeps it.
    */
   probe: 'probe.bin',
+  /**
+   * The complexity measures of the final weights (docs/run-directory.md; schema and writer in
+   * trainer/study/measuresFile.ts), written atomically at the end of a completed run, or by
+   * `crate-lab study` for a finished run without one.
+   */
+  measures: 'measures.json',
   checkpoints: 'checkpoints',
   /** Text file naming the newest complete checkpoint directory (its name only, step-NNNNNNNN); written last. */
   latest: join('checkpoints', 'latest'),

@@ -35,17 +35,32 @@ export interface DataFeed {
   close(): void;
 }
 
+/**
+ * Which examples a run trains on and which it holds out: with a held-out fraction, validation
+ * comes from the training data; otherwise it is the test split.
+ */
+export function trainingPart(train: Dataset, test: Dataset, config: ResolvedConfig): { trainIndices: Int32Array; heldOutSplit: 'validation' | 'test'; heldOutIndices: Int32Array } {
+  const fraction = heldOutFraction(config.data.validationFraction, test.separateTestSplit);
+  const split = fraction > 0 ? validationSplit(train.size, fraction, config.seed) : undefined;
+  return {
+    trainIndices: split ? split.train : Int32Array.from({ length: train.size }, (_, i) => i),
+    heldOutSplit: split ? 'validation' : 'test',
+    heldOutIndices: split ? split.validation : Int32Array.from({ length: test.size }, (_, i) => i),
+  };
+}
+
+/** The per-channel statistics every image of the run is normalized with (none when data.normalize is off). */
+export function normalizationStats(train: Dataset, trainIndices: Int32Array, config: ResolvedConfig): ChannelStats | undefined {
+  return config.data.normalize ? (CHANNEL_STATS[config.data.kind] ?? measureChannelStats(train, trainIndices.subarray(0, 4096))) : undefined;
+}
+
 export function openFeed(train: Dataset, test: Dataset, config: ResolvedConfig): DataFeed {
   const { seed } = config;
   const batchSize = config.optim.batchSize;
-  // With a held-out fraction, validation comes from the training data; otherwise the test split.
-  const fraction = heldOutFraction(config.data.validationFraction, test.separateTestSplit);
-  const split = fraction > 0 ? validationSplit(train.size, fraction, seed) : undefined;
-  const trainIndices = split ? split.train : Int32Array.from({ length: train.size }, (_, i) => i);
-  const heldOutIndices = split ? split.validation : Int32Array.from({ length: test.size }, (_, i) => i);
+  const { trainIndices, heldOutSplit, heldOutIndices } = trainingPart(train, test, config);
   if (trainIndices.length < batchSize) throw new RangeError(`optim.batchSize ${batchSize} is larger than the ${trainIndices.length} training examples`);
   const stepsPerEpoch = Math.floor(trainIndices.length / batchSize);
-  const stats: ChannelStats | undefined = config.data.normalize ? (CHANNEL_STATS[config.data.kind] ?? measureChannelStats(train, trainIndices.subarray(0, 4096))) : undefined;
+  const stats = normalizationStats(train, trainIndices, config);
   const { cropPadding, flip } = config.data.augment;
   let cachedEpoch = -1;
   let order: Int32Array = new Int32Array(0);
@@ -59,8 +74,8 @@ export function openFeed(train: Dataset, test: Dataset, config: ResolvedConfig):
       return batch;
     },
   });
-  const heldOut = split ? evaluationSet('validation', train, heldOutIndices) : evaluationSet('test', test, heldOutIndices);
-  const testSet = !test.separateTestSplit ? undefined : split ? evaluationSet('test', test, Int32Array.from({ length: test.size }, (_, i) => i)) : heldOut;
+  const heldOut = heldOutSplit === 'validation' ? evaluationSet('validation', train, heldOutIndices) : evaluationSet('test', test, heldOutIndices);
+  const testSet = !test.separateTestSplit ? undefined : heldOutSplit === 'validation' ? evaluationSet('test', test, Int32Array.from({ length: test.size }, (_, i) => i)) : heldOut;
 
   return {
     trainSize: trainIndices.length,
