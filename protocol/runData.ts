@@ -134,26 +134,33 @@ export interface FinalMetrics {
   id: string;
   status: RunSummary['status'];
   step: number;
-  /** Last `scalars` loss. */
+  /** Last `scalars` loss: one mini-batch's, with augmentation, label smoothing and the regularizer. */
   trainLoss: number | null;
+  /** Last loss on the fixed training subset (plain cross-entropy, as the held-out set's). */
+  trainSubsetLoss: number | null;
   validationLoss: number | null;
   validationAccuracy: number | null;
   testLoss: number | null;
   testAccuracy: number | null;
   /** Mean over layers of the SRR measure of the last `layers` event. */
   srr: number | null;
-  /** Final validation loss − final training loss. */
+  /** Held-out loss − training-subset loss at the last evaluation that has both (`gap.loss`); null for runs from before the training subset. */
   generalizationGap: number | null;
+  /** Training-subset accuracy − held-out accuracy at that evaluation (`gap.accuracy`). */
+  accuracyGap: number | null;
 }
 
 export interface CompareRunsResult {
   runDirs: string[];
-  /** Keys `loss`, `accuracy`, `validation.loss`, `validation.accuracy`, when any run has them. */
+  /** Keys `loss`, `accuracy`, `train.loss`, `train.accuracy`, `validation.loss`, `validation.accuracy`, `gap.loss`, when any run has them. */
   series: Record<string, AlignedSeries>;
   configDiff: ConfigDifference[];
   final: FinalMetrics[];
-  /** Kendall's τ-b between `srr` and `generalizationGap` over the runs having both (null when undefined). */
-  kendallTau: { tau: number | null; runs: number };
+  /**
+   * Kendall's τ-b between `srr` and `generalizationGap` over the finished runs having both (null
+   * when undefined: fewer than two, ties throughout, or `refused`); `stillTraining` runs are left out.
+   */
+  kendallTau: { tau: number | null; runs: number; stillTraining: number; refused?: string };
 }
 
 export interface LaunchParams {

@@ -4,7 +4,7 @@
 // arguments; unfinished runs left out with the reason; other data sets and image sizes refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli as runCliInProcess } from '../trainer/cli/dispatch.js';
@@ -204,24 +204,28 @@ test('real tiny runs: study computes each run\'s measures from its final checkpo
     assert.equal(r.code, 0, r.stderr);
     trained.push(join(runsDir, readdirNames(runsDir).find((n) => !before.has(n))!));
   }
+  // The trainer wrote each run's measures as it completed; study computes them from the final
+  // checkpoint where measures.json is missing, and must find the same numbers.
+  const byTrainer = trained.map((dir) => JSON.parse(readFileSync(join(dir, 'measures.json'), 'utf8')));
+  assert.deepEqual(byTrainer.map((r) => [r.computedBy, r.step, r.checkpoint]), trained.map(() => ['trainer', 14, 'step-00000014']));
+  rmSync(join(trained[1], 'measures.json'));
   const first = runCli(['study', ...trained, '--json']);
   assert.equal(first.status, 0, first.stderr);
-  assert.equal(first.stderr.match(/computing the measures from step-00000014/g)?.length, 3, first.stderr);
+  assert.equal(first.stderr.match(/computing the measures from step-00000014/g)?.length, 1, first.stderr);
   const out = JSON.parse(first.stdout);
-  // The gap from the events, independently: the last eval's loss − the mean loss of steps 8…14.
+  // The gap from the events, independently: held-out minus training-subset loss of the last
+  // evaluation that has both (the one at step 14; a final test evaluation follows it).
   const gaps = trained.map((dir) => {
-    const all = events(dir);
-    const evals = all.filter((e) => e.type === 'eval');
-    assert.deepEqual(evals.map((e) => e.step), [7, 14]);
-    const losses = all.flatMap((e) => (e.type === 'scalars' && e.step > 7 ? [e.loss] : []));
-    assert.equal(losses.length, 7);
-    return evals[1].loss - mean(losses);
+    const evals = events(dir).filter((e) => e.type === 'eval');
+    assert.deepEqual(evals.map((e) => [e.step, e.split, e.train !== undefined]), [[7, 'validation', true], [14, 'validation', true], [14, 'test', false]]);
+    return evals[1].loss - evals[1].train!.loss;
   });
   out.runs.forEach((r: { gap: { gap: number } }, i: number) => assert.ok(Math.abs(r.gap.gap - gaps[i]) < 1e-12, `run ${i}: gap ${r.gap.gap} vs ${gaps[i]}`));
   const records = trained.map((dir) => JSON.parse(readFileSync(join(dir, 'measures.json'), 'utf8')));
+  assert.equal(records[1].computedBy, 'study');
+  assert.deepEqual(records[1].measures, byTrainer[1].measures, 'the study measured what the trainer did');
   for (const [i, rec] of records.entries()) {
     assert.equal(rec.version, 1);
-    assert.equal(rec.computedBy, 'study');
     assert.equal(rec.step, 14);
     // The first min(1024, 230) training images (256 less the 10% held out).
     assert.deepEqual(rec.data, { images: 230, srrImages: 64, codingRateEps: 0.5 });

@@ -24,7 +24,7 @@ import {
 import { CompareRunsRequest, EventsAppendedNotification, GetAttentionRequest, GetLayerMetricsRequest, GetScalarsRequest, LaunchRequest, ListRunsRequest, RunsChangedNotification, ResumeRequest, StopRequest } from '../protocol/customMessages.js';
 import { ErrorCodes } from '../protocol/errorCodes.js';
 import { type EventsAppendedParams, type LaunchErrorData, type RunsChangedParams, type RunSummary, scalarsOfEvent } from '../protocol/runData.js';
-import { configDiff, downsampleMinMax, kendallTauB } from '../server/runs/runAnalysis.js';
+import { configDiff, downsampleMinMax } from '../server/runs/runAnalysis.js';
 import { runsChangedWindowMs } from '../server/runs/watchedRuns.js';
 import { loadConfigFile } from '../trainer/config/index.js';
 import { openDataset } from '../trainer/data/openDataset.js';
@@ -53,16 +53,6 @@ test('downsampleMinMax keeps each bucket’s min and max, in step order', () => 
   assert.deepEqual(downsampleMinMax({ step: [1, 2, 3], value: [1, NaN, 3] }, 10), { step: [1, 3], value: [1, 3] });
   // Indices [5,10) in 2 buckets: [7,0] → (6,7),(7,0); [8,2,6] → (8,8),(9,2).
   assert.deepEqual(downsampleMinMax(series, 4, 5, 10), { step: [6, 7, 8, 9], value: [7, 0, 8, 2] });
-});
-
-test('kendallTauB against hand-computed values (with and without ties)', () => {
-  // C = 7, D = 3 over 10 pairs.
-  assert.equal(kendallTauB([1, 2, 3, 4, 5], [3, 1, 2, 5, 4]), 0.4);
-  // n0 = 6, C = 4, D = 0, one tie in x, one in y: 4 / √(5·5).
-  assert.equal(kendallTauB([1, 1, 2, 3], [1, 2, 2, 3]), 0.8);
-  assert.equal(kendallTauB([1, 2, 3], [3, 2, 1]), -1);
-  assert.equal(kendallTauB([1, 2, 3], [7, 7, 7]), null);
-  assert.equal(kendallTauB([1], [1]), null);
 });
 
 test('configDiff lists exactly the differing dotted paths', () => {
@@ -481,14 +471,15 @@ test('compareRuns: aligned series, exactly the differing config keys, final metr
   for (const [i, dir] of three.entries()) {
     const events = readEvents(dir);
     const layers = events.filter((e) => e.type === 'layers').at(-1) as { layers: { srr: number }[] };
-    const validation = events.filter((e) => e.type === 'eval' && e.split === 'validation').at(-1) as { loss: number };
-    const train = events.filter((e) => e.type === 'scalars').at(-1) as { loss: number };
+    // The gap: held-out minus training-subset loss of the last evaluation that has both.
+    const paired = events.filter((e) => e.type === 'eval' && e.train !== undefined).at(-1) as { loss: number; train: { loss: number } };
     srr.push(layers.layers.reduce((s, l) => s + l.srr, 0) / layers.layers.length);
-    gap.push(validation.loss - train.loss);
+    gap.push(paired.loss - paired.train.loss);
     assert.ok(Math.abs(result.final[i].srr! - srr[i]) < 1e-9, 'srr');
     assert.ok(Math.abs(result.final[i].generalizationGap! - gap[i]) < 1e-5, 'gap');
   }
   assert.equal(result.kendallTau.runs, 3);
+  assert.equal(result.kendallTau.stillTraining, 0);
   assert.equal(result.kendallTau.tau, tauIndependent(srr, gap));
 });
 

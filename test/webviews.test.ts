@@ -13,7 +13,8 @@ import { parse } from 'yaml';
 import type { Browser } from 'playwright-core';
 import type { ProbeImages } from '../protocol/panelMessages.js';
 import type { CompareRunsResult, RunSummary } from '../protocol/runData.js';
-import { alignSeries, configDiff, kendallTauB } from '../server/runs/runAnalysis.js';
+import { alignSeries, configDiff } from '../server/runs/runAnalysis.js';
+import { kendallTauB } from '../trainer/study/kendall.js';
 import { openSyntheticSubspaces, type SyntheticSubspacesSpec } from '../trainer/data/synthetic.js';
 import { panelCsp, panelHtml } from '../webviews/panelHtml.js';
 import { repoRoot } from './support/reference.js';
@@ -664,12 +665,16 @@ describe('compare', () => {
       const last = (key: string) => scalars[i][key]?.value.at(-1) ?? null;
       const layers = runLayerPoints(dir).at(-1)!.layers;
       const srr = layers.reduce((a, l) => a + l.srr, 0) / layers.length;
-      const trainLoss = last('loss');
       const validationLoss = last('validation.loss');
-      return { runDir: dir, id: s.id, status: s.status, step: s.step, trainLoss, validationLoss, validationAccuracy: last('validation.accuracy'), testLoss: last('test.loss'), testAccuracy: last('test.accuracy'), srr, generalizationGap: validationLoss! - trainLoss! };
+      const trainSubsetLoss = last('train.loss');
+      const heldOutAccuracy = last('validation.accuracy');
+      return {
+        runDir: dir, id: s.id, status: s.status, step: s.step, trainLoss: last('loss'), trainSubsetLoss, validationLoss, validationAccuracy: heldOutAccuracy,
+        testLoss: last('test.loss'), testAccuracy: last('test.accuracy'), srr, generalizationGap: validationLoss! - trainSubsetLoss!, accuracyGap: last('train.accuracy')! - heldOutAccuracy!,
+      };
     });
     const configs = dirs.map((d) => parse(readFileSync(join(d, 'config.yaml'), 'utf8')));
-    return { runDirs: dirs, series, configDiff: configDiff(configs), final, kendallTau: { tau: kendallTauB(final.map((f) => f.srr), final.map((f) => f.generalizationGap)), runs: dirs.length } };
+    return { runDirs: dirs, series, configDiff: configDiff(configs), final, kendallTau: { tau: kendallTauB(final.map((f) => f.srr), final.map((f) => f.generalizationGap)), runs: dirs.length, stillTraining: 0 } };
   }
 
   test('curves of both runs, only the differing config keys, exact final numbers, scatter and τ', async () => {
@@ -694,7 +699,7 @@ describe('compare', () => {
     const rows = await p.page.locator('[data-table=final-metrics] tr').allInnerTexts();
     result.final.forEach((f, i) => {
       const cells = rows[i + 1].split('\t').map((c) => c.trim());
-      assert.deepEqual(cells.slice(1), [f.status, String(f.step), six(f.trainLoss!), six(f.validationLoss!), six(f.validationAccuracy!), six(f.testLoss!), six(f.testAccuracy!), six(f.srr!), six(f.generalizationGap!)]);
+      assert.deepEqual(cells.slice(1), [f.status, String(f.step), six(f.trainLoss!), six(f.trainSubsetLoss!), six(f.validationLoss!), six(f.validationAccuracy!), six(f.testLoss!), six(f.testAccuracy!), six(f.srr!), six(f.generalizationGap!), six(f.accuracyGap!)]);
     });
     assert.equal(await p.page.getAttribute('[data-table=final-metrics] tr:nth-child(2) td:nth-child(4)', 'title'), String(result.final[0].trainLoss));
     // τ as given; the scatter has each run's point in its colour where its values put it.
@@ -742,9 +747,17 @@ describe('compare', () => {
     assertClean(p);
     await shoot(p, 'compare');
     // An undefined τ (fewer than two runs with both values) says so.
-    await p.send({ type: 'compare', result: { ...result, kendallTau: { tau: null, runs: 1 } } });
+    await p.send({ type: 'compare', result: { ...result, kendallTau: { tau: null, runs: 1, stillTraining: 0 } } });
     await nextFrames(p);
-    assert.match(await p.page.locator('.tau').innerText(), /^Kendall's τ: undefined \(1 run with both values/);
+    assert.match(await p.page.locator('.tau').innerText(), /^Kendall's τ: undefined \(1 finished run with both values/);
+    // Runs still training are left out, and it says so; runs that cannot be compared give the reason instead.
+    await p.send({ type: 'compare', result: { ...result, kendallTau: { tau: 0.5, runs: 4, stillTraining: 2 } } });
+    await nextFrames(p);
+    assert.equal(await p.page.locator('.tau').innerText(), "Kendall's τ = 0.500 over 4 runs; 2 runs still training, left out");
+    const refused = 'runs on different data sets cannot be compared: data.kind is "fashion-mnist" in /a but "cifar10" in /b';
+    await p.send({ type: 'compare', result: { ...result, kendallTau: { tau: null, runs: 2, stillTraining: 0, refused } } });
+    await nextFrames(p);
+    assert.equal(await p.page.locator('.tau').innerText(), `Kendall's τ: not computed; ${refused}`);
     assertClean(p);
     await p.page.close();
   });

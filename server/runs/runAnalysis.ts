@@ -1,6 +1,7 @@
 // Pure functions of the run manager, unit-tested directly: downsampling that keeps extremes,
-// Kendall's τ-b, config flattening and diffing, and aligning several runs' series on one axis.
+// config diffing, and aligning several runs' series on one axis.
 // No Node APIs.
+import { flatten } from '../../trainer/config/dottedPaths.js';
 
 export interface Points {
   step: ArrayLike<number>;
@@ -46,47 +47,6 @@ export function downsampleMinMax(series: Points, maxPoints: number, from = 0, to
     }
   }
   return { step, value };
-}
-
-/**
- * Kendall's τ-b of paired samples: (C − D) / √((n₀ − n₁)(n₀ − n₂)) with n₀ = n(n−1)/2, C/D the
- * concordant/discordant pairs, n₁/n₂ the pairs tied in x/y. Null when it is undefined (fewer than
- * two pairs, or one variable constant).
- */
-export function kendallTauB(x: readonly number[], y: readonly number[]): number | null {
-  if (x.length !== y.length) throw new Error('kendallTauB: samples of different lengths');
-  const n = x.length;
-  let concordant = 0;
-  let discordant = 0;
-  let tiesX = 0;
-  let tiesY = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const dx = Math.sign(x[i] - x[j]);
-      const dy = Math.sign(y[i] - y[j]);
-      if (dx === 0) tiesX++;
-      if (dy === 0) tiesY++;
-      if (dx !== 0 && dy !== 0) {
-        if (dx === dy) concordant++;
-        else discordant++;
-      }
-    }
-  }
-  const n0 = (n * (n - 1)) / 2;
-  const denominator = Math.sqrt((n0 - tiesX) * (n0 - tiesY));
-  return denominator > 0 ? (concordant - discordant) / denominator : null;
-}
-
-/** A parsed YAML/JSON value as dotted paths to its leaves (arrays are leaves). */
-export function flatten(value: unknown, prefix = '', out: Map<string, unknown> = new Map()): Map<string, unknown> {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const entries = Object.entries(value as Record<string, unknown>);
-    if (entries.length === 0 && prefix) out.set(prefix, {});
-    for (const [k, v] of entries) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else if (prefix) {
-    out.set(prefix, value);
-  }
-  return out;
 }
 
 /** The dotted paths whose values differ between the configs (absent = null), sorted by path. */

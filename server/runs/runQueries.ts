@@ -3,11 +3,13 @@
 import { closeSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { ResponseError } from 'vscode-languageserver';
-import { runFiles } from '../../trainer/run/format.js';
 import { NotARegularFile, openRegularFile } from '../../trainer/io/regularFile.js';
 import { ErrorCodes } from '../../protocol/errorCodes.js';
 import type { CompareRunsParams, CompareRunsResult, FinalMetrics, GetAttentionResult, GetScalarsParams, GetScalarsResult } from '../../protocol/runData.js';
-import { alignSeries, configDiff, downsampleMinMax, kendallTauB } from './runAnalysis.js';
+import { isLiveStatus, runFiles } from '../../trainer/run/format.js';
+import { kendallTauB } from '../../trainer/study/kendall.js';
+import { incomparability } from '../../trainer/study/studyRuns.js';
+import { alignSeries, configDiff, downsampleMinMax } from './runAnalysis.js';
 import type { RunState } from './runStore.js';
 import type { ScalarTable } from './scalarTable.js';
 import type { WatchedRuns } from './watchedRuns.js';
@@ -64,7 +66,7 @@ export function getAttention(runs: WatchedRuns, runDir: string, step: number): G
 export function compareRuns(index: WatchedRuns, { runDirs, maxPoints }: CompareRunsParams): CompareRunsResult {
   const runs = runDirs.map((d) => index.run(d));
   const series: CompareRunsResult['series'] = {};
-  for (const key of ['loss', 'accuracy', 'validation.loss', 'validation.accuracy']) {
+  for (const key of ['loss', 'accuracy', 'train.loss', 'train.accuracy', 'validation.loss', 'validation.accuracy', 'gap.loss']) {
     const per = runs.map((r) => {
       const table = key.includes('.') ? r.evals : r.scalars;
       const column = table.columns.get(key);
@@ -75,25 +77,38 @@ export function compareRuns(index: WatchedRuns, { runDirs, maxPoints }: CompareR
   const configs = runs.map((r) => r.config() ?? null);
   const final: FinalMetrics[] = runs.map((r) => {
     const summary = r.summary();
-    const trainLoss = r.scalars.last('loss');
-    const validationLoss = r.evals.last('validation.loss');
     return {
       runDir: r.dir,
       id: summary.id,
       status: summary.status,
       step: summary.step,
-      trainLoss,
-      validationLoss,
+      trainLoss: r.scalars.last('loss'),
+      trainSubsetLoss: r.evals.last('train.loss'),
+      validationLoss: r.evals.last('validation.loss'),
       validationAccuracy: r.evals.last('validation.accuracy'),
       testLoss: r.evals.last('test.loss'),
       testAccuracy: r.evals.last('test.accuracy'),
       srr: r.finalSrr(),
-      generalizationGap: validationLoss !== null && trainLoss !== null ? validationLoss - trainLoss : null,
+      // Held-out minus training-subset loss at one evaluation (docs/run-directory.md); runs from
+      // before the training subset have none.
+      generalizationGap: r.evals.last('gap.loss'),
+      accuracyGap: r.evals.last('gap.accuracy'),
     };
   });
-  const paired = final.filter((f) => f.srr !== null && Number.isFinite(f.srr) && f.generalizationGap !== null && Number.isFinite(f.generalizationGap));
+  return { runDirs: runs.map((r) => r.dir), series, configDiff: configDiff(configs), final, kendallTau: tauOf(final, configs) };
+}
+
+/**
+ * Kendall's τ-b of the SRR measure with the gap, over the runs that have both and have finished
+ * (a run still training moves its point at every refresh); none across data sets or image sizes.
+ */
+function tauOf(final: readonly FinalMetrics[], configs: readonly unknown[]): CompareRunsResult['kendallTau'] {
+  const stillTraining = final.filter((f) => isLiveStatus(f.status)).length;
+  const paired = final.filter((f) => !isLiveStatus(f.status) && f.srr !== null && Number.isFinite(f.srr) && f.generalizationGap !== null && Number.isFinite(f.generalizationGap));
+  const refused = incomparability(paired.map((f) => ({ dir: f.runDir, config: (configs[final.indexOf(f)] ?? {}) as Record<string, unknown> })));
+  if (refused) return { tau: null, runs: paired.length, stillTraining, refused };
   const tau = paired.length >= 2 ? kendallTauB(paired.map((f) => f.srr!), paired.map((f) => f.generalizationGap!)) : null;
-  return { runDirs: runs.map((r) => r.dir), series, configDiff: configDiff(configs), final, kendallTau: { tau, runs: paired.length } };
+  return { tau, runs: paired.length, stillTraining };
 }
 
 /**

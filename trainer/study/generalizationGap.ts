@@ -1,9 +1,10 @@
 // The generalization gap the study ranks a run by, read from its events (the one place that
-// decides it; docs/study.md). Issue 15 defines it as held-out loss minus training-subset loss at
-// the same checkpoint. Until the trainer records the training-subset loss on its eval events, the
-// training side is the mean cross-entropy of the mini-batches since the previous evaluation
-// (each step's loss minus its srrLoss): less noisy than the last mini-batch, but still measured
-// on augmented batches, with label smoothing, while the weights moved.
+// decides it; docs/study.md): held-out loss minus training-subset loss at the same checkpoint, as
+// in seed 002, from the last evaluation that has both (the trainer evaluates the fixed training
+// subset beside the held-out set: the eval event's `train`). Runs written before the trainer
+// evaluated a training subset have none; for them the training side is the mean cross-entropy of
+// the mini-batches since the previous evaluation (each step's loss minus its srrLoss), measured on
+// augmented batches with label smoothing while the weights moved, and the study says so.
 import { join } from 'node:path';
 import { readEventsFrom } from '../run/eventsReader.js';
 import { type RunEvent, runFiles } from '../run/format.js';
@@ -22,22 +23,20 @@ export interface Gap {
 type EvalEvent = Extract<RunEvent, { type: 'eval' }>;
 type ScalarsEvent = Extract<RunEvent, { type: 'scalars' }>;
 
-/**
- * The eval event's own training-subset loss, once the trainer writes one. The field's name is an
- * assumption to adapt to the trainer's (issue 15, item 1): the one line to change.
- */
+/** The eval event's training-subset loss (absent on final test evaluations and on older runs). */
 function trainingSubsetLoss(e: EvalEvent): number | undefined {
-  const v = (e as EvalEvent & { trainLoss?: unknown }).trainLoss;
+  const v = e.train?.loss;
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-/** The gap of the run's last evaluation, or a reason why there is none. */
+/** The gap of the run's last evaluation with a training subset (else its last evaluation), or a reason why there is none. */
 export function generalizationGap(runDir: string): Gap | { reason: string } {
   const { events } = readEventsFrom(join(runDir, runFiles.events));
   let last: EvalEvent | undefined;
   let previousEvalStep = 0;
+  const paired = events.some((e) => e.type === 'eval' && trainingSubsetLoss(e) !== undefined);
   for (const e of events) {
-    if (e.type !== 'eval') continue;
+    if (e.type !== 'eval' || (paired && trainingSubsetLoss(e) === undefined)) continue;
     if (last) previousEvalStep = last.step;
     last = e;
   }

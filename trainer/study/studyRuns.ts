@@ -10,6 +10,7 @@ import { RunInfoError, readRunInfo } from '../run/runInfoFile.js';
 import { trainerAlive } from '../run/trainerProcess.js';
 import { memberRuns } from '../sweep/memberRuns.js';
 import { readSweep, sweepFiles } from '../sweep/sweepFile.js';
+import { flatten } from '../config/dottedPaths.js';
 import { type Gap, generalizationGap } from './generalizationGap.js';
 import { type HyperparameterId, studyHyperparameters } from './granulated.js';
 
@@ -41,14 +42,6 @@ export interface LeftOut {
 const notModelSettings = new Set(['name', 'backend', 'threads', 'device', 'runsDir', 'introspect', 'checkpoint', 'sweep']);
 /** A setting's value where a run's config has none: configs from before model.dropout trained without dropout. */
 const absentSetting: Partial<Record<HyperparameterId, unknown>> = { dropout: 0 };
-
-/** A parsed config as dotted paths to its leaves (arrays are leaves). */
-function flatten(value: unknown, prefix = '', out = new Map<string, unknown>()): Map<string, unknown> {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else if (prefix) out.set(prefix, value);
-  return out;
-}
 
 /** The run directories named by the arguments: each is a run directory or a sweep folder. */
 export function expandStudyArguments(args: readonly string[]): { runDirs: string[]; leftOut: LeftOut[] } {
@@ -118,8 +111,9 @@ function comparability(config: Record<string, unknown>): Map<string, string> {
   return out;
 }
 
-function checkComparable(runs: readonly StudyRun[]): void {
-  if (runs.length === 0) return;
+/** Why these runs cannot be studied together (different data sets or image sizes), or undefined. */
+export function incomparability(runs: readonly { dir: string; config: Record<string, unknown> }[]): string | undefined {
+  if (runs.length === 0) return undefined;
   const first = runs[0];
   const want = comparability(first.config);
   for (const r of runs.slice(1)) {
@@ -127,10 +121,16 @@ function checkComparable(runs: readonly StudyRun[]): void {
     for (const path of new Set([...want.keys(), ...got.keys()])) {
       if (want.get(path) !== got.get(path)) {
         const what = path === 'model.image' ? 'image sizes' : 'data sets';
-        throw new StudyInputError(`runs on different ${what} cannot be compared: ${path} is ${want.get(path) ?? 'absent'} in ${first.dir} but ${got.get(path) ?? 'absent'} in ${r.dir}`);
+        return `runs on different ${what} cannot be compared: ${path} is ${want.get(path) ?? 'absent'} in ${first.dir} but ${got.get(path) ?? 'absent'} in ${r.dir}`;
       }
     }
   }
+  return undefined;
+}
+
+function checkComparable(runs: readonly StudyRun[]): void {
+  const why = incomparability(runs);
+  if (why) throw new StudyInputError(why);
 }
 
 /** The completed runs among `runDirs`, with their gaps and settings, and the others with reasons. */

@@ -43,6 +43,8 @@ import { chooseResumePoint, eventsThroughCheckpoint } from './resumePoint.js';
 import { learningRate } from './schedule.js';
 import { sumTensors } from './sumTensors.js';
 import { TrainingSetupError } from './setupError.js';
+import { writeComplexityMeasures } from '../study/complexityMeasures.js';
+import { measureData } from '../study/measureData.js';
 
 
 export interface Progress {
@@ -432,7 +434,10 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
       }
     }
     const share = seconds.train > 0 ? (100 * seconds.introspect) / seconds.train : 0;
-    run.log('info', `time: training ${seconds.train.toFixed(1)} s, evaluation ${seconds.eval.toFixed(1)} s, introspection ${seconds.introspect.toFixed(1)} s (${share.toFixed(1)}% of training), checkpoints ${seconds.checkpoint.toFixed(1)} s`, step);
+    const measureStart = performance.now();
+    await writeMeasures(run, config, shape, s.vars, step);
+    const measuring = (performance.now() - measureStart) / 1000;
+    run.log('info', `time: training ${seconds.train.toFixed(1)} s, evaluation ${seconds.eval.toFixed(1)} s, introspection ${seconds.introspect.toFixed(1)} s (${share.toFixed(1)}% of training), checkpoints ${seconds.checkpoint.toFixed(1)} s, complexity measures ${measuring.toFixed(1)} s`, step);
     return finish('completed');
   } catch (e) {
     const message = (e as Error).message ?? String(e);
@@ -449,5 +454,18 @@ async function loop(s: Session, startStep: number, hooks: RunHooks): Promise<Run
     feed.close();
     s.optimizer.dispose();
     tf.dispose(Object.values(s.vars));
+  }
+}
+
+/**
+ * The complexity measures of the final weights (measures.json, docs/study.md), written as a
+ * completed run's last act. A failure is logged, not fatal: the run did complete, and
+ * `crate-lab study` computes what is missing from the final checkpoint.
+ */
+async function writeMeasures(run: RunWriter, config: ResolvedConfig, shape: ModelShape, params: Params, step: number): Promise<void> {
+  try {
+    await writeComplexityMeasures(run.dir, shape, params, await measureData(config), { step, checkpoint: checkpointDirName(step), computedBy: 'trainer', codingRateEps: config.introspect.codingRateEps });
+  } catch (e) {
+    run.log('warn', `complexity measures not written: ${(e as Error).message ?? String(e)}; crate-lab study computes them from the final checkpoint`, step);
   }
 }

@@ -16,10 +16,13 @@ import { type ScatterPoint, drawScatter, tauCaption } from './scatter.js';
 import { PanelBanners, heading, note } from '../shared/pageParts.js';
 
 const curveTitles: Record<string, string> = {
-  loss: 'Training loss',
+  loss: 'Training loss (mini-batch)',
+  'train.loss': 'Training-subset loss',
   'validation.loss': 'Validation loss',
-  accuracy: 'Training accuracy',
+  accuracy: 'Training accuracy (mini-batch)',
+  'train.accuracy': 'Training-subset accuracy',
   'validation.accuracy': 'Validation accuracy',
+  'gap.loss': 'Generalization gap (held-out − training-subset loss)',
 };
 
 const host = connectToHost('compare', {});
@@ -135,13 +138,15 @@ function renderTables(r: CompareRunsResult): void {
   for (const d of r.configDiff) diffTable.append(row([cell(d.path), ...d.values.map((v) => { const c = cell(configValue(v)); if (v === null || v === undefined) c.classList.add('absent'); return c; })]));
   const columns: { label: string; value: (f: CompareRunsResult['final'][number]) => number | null }[] = [
     { label: 'step', value: (f) => f.step },
-    { label: 'train loss', value: (f) => f.trainLoss },
+    { label: 'train loss (mini-batch)', value: (f) => f.trainLoss },
+    { label: 'training-subset loss', value: (f) => f.trainSubsetLoss },
     { label: 'validation loss', value: (f) => f.validationLoss },
     { label: 'validation accuracy', value: (f) => f.validationAccuracy },
     { label: 'test loss', value: (f) => f.testLoss },
     { label: 'test accuracy', value: (f) => f.testAccuracy },
     { label: 'SRR measure', value: (f) => f.srr },
     { label: 'generalization gap', value: (f) => f.generalizationGap },
+    { label: 'accuracy gap', value: (f) => f.accuracyGap },
   ];
   finalTable.replaceChildren(row([cell('run', { header: true }), cell('status', { header: true }), ...columns.map((c) => cell(c.label, { header: true }))]));
   r.final.forEach((f, i) => {
@@ -158,8 +163,8 @@ function render(): void {
   renderCurves(r);
   renderTables(r);
   renderScatter(r);
-  scatter.setAttribute('aria-label', `Scatter of SRR measure against generalization gap for ${r.final.length} runs; ${tauCaption(r.kendallTau.tau, r.kendallTau.runs)}`);
-  tau.textContent = tauCaption(r.kendallTau.tau, r.kendallTau.runs);
+  scatter.setAttribute('aria-label', `Scatter of SRR measure against generalization gap for ${r.final.length} runs; ${tauCaption(r.kendallTau)}`);
+  tau.textContent = tauCaption(r.kendallTau);
 }
 
 function renderScatter(r: CompareRunsResult): void {

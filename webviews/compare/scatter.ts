@@ -2,7 +2,7 @@
 // run in its colour, axes from the data's range, Kendall's τ in the caption, a ring around the
 // point the read-out describes. The plot's scale is published as data-* attributes so tests can
 // find a run's point.
-import type { FinalMetrics } from '../../protocol/runData.js';
+import type { CompareRunsResult, FinalMetrics } from '../../protocol/runData.js';
 import { formatShort } from '../shared/numberFormat.js';
 import { chartTheme, runColor } from '../shared/theme.js';
 
@@ -87,6 +87,10 @@ export function drawScatter(canvas: HTMLCanvasElement, final: FinalMetrics[], na
 }
 
 /** "Kendall's τ = 0.333 over 4 runs", or why it is undefined. */
-export function tauCaption(tau: number | null, runs: number): string {
-  return tau === null ? `Kendall's τ: undefined (${runs} run${runs === 1 ? '' : 's'} with both values; needs 2 or more without ties)` : `Kendall's τ = ${tau.toFixed(3)} over ${runs} runs`;
+export function tauCaption({ tau, runs, stillTraining, refused }: CompareRunsResult['kendallTau']): string {
+  if (refused) return `Kendall's τ: not computed; ${refused}`;
+  const left = stillTraining > 0 ? `; ${stillTraining} run${stillTraining === 1 ? '' : 's'} still training, left out` : '';
+  return tau === null
+    ? `Kendall's τ: undefined (${runs} finished run${runs === 1 ? '' : 's'} with both values; needs 2 or more without ties${left})`
+    : `Kendall's τ = ${tau.toFixed(3)} over ${runs} runs${left}`;
 }
