@@ -204,7 +204,8 @@ describe('dashboard', () => {
     assert.ok(Math.abs(ratio - (vs[0] - vs[1]) / (vs[0] - vs[2])) < 0.06, `height ratio ${ratio}`);
     // The legend names the series; the status line gives the run's state.
     // The run ends with a test evaluation (docs/run-directory.md): its point is a series too.
-    assert.deepEqual(Object.keys(await legendOf(p, 'loss')), ['step', 'train', 'validation', 'test']);
+    // The training mini-batches and the fixed training subset are told apart (issue 15).
+    assert.deepEqual(Object.keys(await legendOf(p, 'loss')), ['step', 'train batch', 'train subset', 'validation', 'test']);
     const status = await p.page.locator('.run-status').innerText();
     assert.match(status, /quickstart .*completed · step 30 \/ 30 · loss [\d.]+ · [\d.]+ images\/s/);
     // Keyboard: Tab reaches every control and chart, in reading order.
@@ -241,7 +242,7 @@ describe('dashboard', () => {
     };
     const at = (s: number) => loss.value[loss.step.indexOf(s)];
     let readout = await hover(12);
-    assert.deepEqual(readout, { step: '12', train: short(at(12)), validation: '—', test: '—' });
+    assert.deepEqual(readout, { step: '12', 'train batch': short(at(12)), 'train subset': '—', validation: '—', test: '—' });
 
     // Live: ten more points arrive; the axis grows and the new points read back.
     const steps = Float64Array.from({ length: 10 }, (_, i) => 31 + i);
@@ -252,7 +253,7 @@ describe('dashboard', () => {
     await nextFrames(p);
     x1 = 40;
     readout = await hover(37);
-    assert.deepEqual(readout, { step: '37', train: short(values[6]), validation: '—', test: '—' });
+    assert.deepEqual(readout, { step: '37', 'train batch': short(values[6]), 'train subset': '—', validation: '—', test: '—' });
 
     // Smoothing by keyboard: five steps of 0.01 on the slider; the read-out shows the debiased EMA.
     await p.page.focus('[data-control=smoothing]');
@@ -270,7 +271,7 @@ describe('dashboard', () => {
     }
     const expected = smoothed.get(12)!;
     readout = await hover(12);
-    assert.equal(readout.train, String(Number(Math.fround(expected).toPrecision(4))), `smoothed read-out, expected ${expected}`);
+    assert.equal(readout['train batch'], String(Number(Math.fround(expected).toPrecision(4))), `smoothed read-out, expected ${expected}`);
 
     // Log scale by keyboard: the heights become an affine image of log(loss).
     await p.page.focus('[data-control=logScale]');
@@ -371,10 +372,12 @@ describe('dashboard', () => {
     assert.ok(countColour(px, darkBlue) > 50 && countColour(px, darkOrange) > 50, 'both runs drawn in their colours');
     assert.deepEqual(Object.keys(await legendOf(p, 'loss')), [
       'step',
-      'quickstart · train',
+      'quickstart · train batch',
+      'quickstart · train subset',
       'quickstart · validation',
       'quickstart · test',
-      'quickstart-lr · train',
+      'quickstart-lr · train batch',
+      'quickstart-lr · train subset',
       'quickstart-lr · validation',
       'quickstart-lr · test',
     ]);

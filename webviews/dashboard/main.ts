@@ -25,17 +25,21 @@ interface ChartSpec {
 }
 
 const chartSpecs: ChartSpec[] = [
-  { id: 'loss', title: 'Loss', keys: ['loss', 'validation.loss', 'test.loss'], logAllowed: true },
-  { id: 'accuracy', title: 'Accuracy', keys: ['accuracy', 'validation.accuracy', 'test.accuracy'], logAllowed: false },
+  { id: 'loss', title: 'Loss', keys: ['loss', 'train.loss', 'validation.loss', 'test.loss'], logAllowed: true },
+  { id: 'accuracy', title: 'Accuracy', keys: ['accuracy', 'train.accuracy', 'validation.accuracy', 'test.accuracy'], logAllowed: false },
   { id: 'lr', title: 'Learning rate', keys: ['lr'], logAllowed: true },
   { id: 'throughput', title: 'Throughput (images/s)', keys: ['imagesPerSecond'], logAllowed: false },
 ];
 
-/** How each key is named in the legend and drawn: training solid, validation dashed, test dotted. */
+/**
+ * How each key is named in the legend and drawn: the training mini-batches solid, the fixed
+ * training subset dash-dotted, validation dashed, test dotted (the evaluations with points).
+ */
 function keyStyle(key: string): { label: string; dash?: number[]; points?: boolean } {
+  if (key.startsWith('train.')) return { label: 'train subset', dash: [8, 3, 2, 3], points: true };
   if (key.startsWith('validation.')) return { label: 'validation', dash: [6, 3], points: true };
   if (key.startsWith('test.')) return { label: 'test', dash: [2, 3], points: true };
-  return { label: key === 'loss' || key === 'accuracy' ? 'train' : '' };
+  return { label: key === 'loss' || key === 'accuracy' ? 'train batch' : '' };
 }
 
 interface RunData {
