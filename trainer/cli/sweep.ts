@@ -17,7 +17,7 @@ import { type MemberJob, SweepSchedulerError } from '../sweep/scheduler.js';
 import { schedulerFor } from '../sweep/schedulers.js';
 import { SlurmCommandError, SlurmDownError, SlurmMissingError } from '../sweep/slurm.js';
 import { runSweepMember } from '../sweep/slurmMember.js';
-import { type SchedulerKind, type SlurmRecord, SweepFileError, type SweepRecord, readSweep, schedulerKinds, sweepFiles } from '../sweep/sweepFile.js';
+import { type SchedulerKind, type SlurmLaunchSettings, SweepFileError, type SweepRecord, readSweep, schedulerKinds, sweepFiles } from '../sweep/sweepFile.js';
 import { positiveInt } from './shapeFlags.js';
 import { UsageError } from './usageError.js';
 
@@ -60,7 +60,7 @@ const slurmFlags = { partition: 'partition', account: 'account', time: 'time', c
  * The Slurm scheduler's settings: the config's `sweep.slurm`, each overridden by its flag, checked
  * by the config's schema; CPUs per member default to the config's threads, else 1; a GPU for members on webgpu.
  */
-function slurmRecord(fromConfig: SlurmSettings | undefined, flags: Record<string, unknown>, threads: number, members: SweepMember[]): SlurmRecord {
+function slurmSettings(fromConfig: SlurmSettings | undefined, flags: Record<string, unknown>, threads: number, members: SweepMember[]): SlurmLaunchSettings {
   const given: Record<string, unknown> = { ...fromConfig };
   for (const [field, flag] of Object.entries(slurmFlags)) if (flags[flag] !== undefined) given[field] = field === 'cpusPerTask' ? Number(flags[flag]) : flags[flag];
   const checked = slurmSettingsSchema.safeParse(given);
@@ -76,7 +76,6 @@ function slurmRecord(fromConfig: SlurmSettings | undefined, flags: Record<string
     cpusPerTask: settings.cpusPerTask ?? (threads > 0 ? threads : 1),
     ...(members.some((m) => m.config.backend === 'webgpu') && { gres: 'gpu:1' }),
     extraArgs: settings.extraArgs ?? [],
-    submissions: [],
   };
 }
 
@@ -121,13 +120,12 @@ async function launch(argv: string[]): Promise<number> {
   for (const d of parsed.diagnostics) if (d.severity === 'warning') process.stderr.write(`${file}: warning: ${d.message}\n`);
   const runsDir = values['runs-dir'] !== undefined ? resolve(values['runs-dir']) : parsed.config.runsDir;
 
-  const slurm = kind === 'slurm' ? slurmRecord(plan.slurm, values, parsed.config.threads, plan.members) : undefined;
+  const slurm = kind === 'slurm' ? slurmSettings(plan.slurm, values, parsed.config.threads, plan.members) : undefined;
 
   const json = values.json ?? false;
   if (values['dry-run']) {
     const members = plan.members.map((m) => ({ index: m.index, name: m.name, values: m.values }));
-    const { submissions: _none, ...slurmSettings } = slurm ?? { submissions: [] };
-    if (json) process.stdout.write(`${JSON.stringify({ count: plan.count, varying: plan.varying, scheduler: kind, parallel, runsDir, ...(slurm && { slurm: slurmSettings }), members })}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ count: plan.count, varying: plan.varying, scheduler: kind, parallel, runsDir, ...(slurm && { slurm }), members })}\n`);
     else {
       process.stdout.write(`${plan.count} members (varying ${plan.varying.join(', ')}), ${kind} scheduler, ${parallel} at a time, runs in ${runsDir}:\n`);
       for (const m of members) process.stdout.write(`  ${String(m.index).padStart(4)}  ${m.name}\n`);

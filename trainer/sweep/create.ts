@@ -9,7 +9,7 @@ import { stringifyConfig } from '../config/serialize.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
 import { fileStamp } from '../run/format.js';
 import type { SweepMember } from './expand.js';
-import { type SchedulerKind, type SlurmRecord, type SweepRecord, memberFile, sweepFiles, writeSweep } from './sweepFile.js';
+import { type SchedulerKind, type SlurmLaunchSettings, type SweepRecord, memberFile, sweepFiles, writeSweep } from './sweepFile.js';
 
 export interface NewSweep {
   name: string;
@@ -23,7 +23,7 @@ export interface NewSweep {
   /** The wasm threads of a member whose config gives `threads` (0: the machine's cores). */
   threads: (configured: number) => number;
   /** The Slurm scheduler's settings (scheduler `slurm`). */
-  slurm?: SlurmRecord;
+  slurm?: SlurmLaunchSettings;
 }
 
 /** `<name>-sweep-<UTC time>-<4 hex>`: sorts by time, and two sweeps started together differ. */
@@ -68,7 +68,7 @@ export function createSweep(sweep: NewSweep): { dir: string; record: SweepRecord
           writeFileAtomic(join(dir, memberFile('members', m.index)), stringifyConfig(config));
           return { index: m.index, name: m.name, values: m.values, config: memberFile('members', m.index), state: 'queued', starts: 0 };
         }),
-        ...(sweep.slurm && { slurm: sweep.slurm }),
+        ...(sweep.slurm && { slurm: { ...sweep.slurm, submissions: [] } }),
       };
       writeSweep(dir, record);
       return { dir, record };

@@ -125,7 +125,10 @@ export const slurmScheduler: SweepScheduler = {
       const record = readSweep(sweepDir);
       let jobs = await memberJobs(record);
       const live = new Set<string>();
-      for (const m of record.members) if (m.jobId && jobs.get(m.index)?.life !== 'gone' && jobs.has(m.index)) live.add(m.jobId.split('_')[0]);
+      for (const m of record.members) {
+        const job = jobs.get(m.index);
+        if (m.jobId && job && job.life !== 'gone') live.add(m.jobId.split('_')[0]);
+      }
       for (const jobId of live) await cancel(jobId);
       while ([...jobs.values()].some((j) => j.life !== 'gone')) {
         if (Date.now() > deadline) throw new SweepSchedulerError(`Slurm did not end the tasks of ${sweepDir} within ${Math.round(timeoutMs / 1000)} s (scancel ${[...live].join(' ')}); see squeue`);

@@ -70,6 +70,8 @@ const slurmRecordSchema = slurmSettingsSchema.extend({
   submissions: z.array(slurmSubmissionSchema),
 });
 export type SlurmRecord = z.infer<typeof slurmRecordSchema>;
+/** The settings part of it, as a launch resolves them. */
+export type SlurmLaunchSettings = Omit<SlurmRecord, 'submissions'>;
 
 const sweepSchema = z.strictObject({
   version: z.literal(1),
