@@ -67,6 +67,7 @@ function settle(record: SweepRecord, jobs: Map<number, MemberJob>, after: 'launc
     const state: ShownState = m.state === 'running' && !run && job?.state === 'CANCELLED' ? 'queued' : currentState(m, run?.info, 'gone');
     m.state = after === 'stop' ? (state === 'killed' ? 'running' : state) : stateOnTakeOver(state, after === 'resume');
     if (m.state === 'queued') m.error = undefined;
+    else if ((m.state === 'failed' || m.state === 'diverged') && run?.info.error) m.error = run.info.error;
   }
 }
 
