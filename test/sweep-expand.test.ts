@@ -158,6 +158,47 @@ test('more members than the limit: a warning in the editor, refused by crate-lab
   const forced = runCli(['sweep', file, '--dry-run', '--force', '--json']);
   assert.equal(forced.status, 0, forced.stderr);
   assert.equal((JSON.parse(forced.stdout) as { members: unknown[] }).members.length, 1200);
+  // Ten thousand: counted, not expanded, and refused the same way.
+  const huge = `${BASE}sweep:\n  grid:\n    seed: ${values(100)}\n    data.seed: ${values(100)}\n`;
+  const h = parse(huge);
+  assert.equal(h.sweep?.count, 10_000);
+  assert.equal(h.sweep?.members, undefined);
+  assert.match(h.diagnostics[0].message, /10000 members, more than the limit of 1000/);
+});
+
+test('the Slurm settings of a sweep block: each bad one an error on its value; good ones go to the scheduler, flags over them', () => {
+  const bad: [string, string, RegExp][] = [
+    ['time: soon', 'soon', /must be a Slurm time limit/],
+    ['cpusPerTask: 0', '0', /at least 1|>=1|too small/i],
+    ['partition: "-x"', '"-x"', /must be a Slurm partition name/],
+    ['extraArgs: ["--mem=8G", "--array=1-9"]', '"--array=1-9"', /may not set what crate-lab sets itself \(--array, /],
+    ['qos: high', 'qos', /unknown|not allowed|Unrecognized/i],
+  ];
+  for (const [setting, underlinedText, message] of bad) {
+    const text = `${BASE}sweep:\n  seeds: [0, 1]\n  slurm: { ${setting} }\n`;
+    const e = onlyError(text);
+    assert.equal(e.line, lineOf(text, 'slurm:'), setting);
+    assert.equal(e.text, underlinedText, setting);
+    assert.match(e.message, message, setting);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'crate-sweep-slurm-settings-'));
+  const file = join(dir, 'gpu.crate.yaml');
+  writeFileSync(file, `${BASE.replace('backend: wasm', 'backend: webgpu')}threads: 4\nsweep:\n  seeds: [0, 1]\n  slurm: { partition: gpu, account: lab, time: "1-00:00", extraArgs: ["--qos=high"] }\n`);
+  const settings = (...flags: string[]) => {
+    const r = runCli(['sweep', file, '--scheduler', 'slurm', '--dry-run', '--json', ...flags]);
+    assert.equal(r.status, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { slurm: unknown }).slurm;
+  };
+  // CPUs default to the config's threads; a GPU backend asks for a GPU.
+  assert.deepEqual(settings(), { partition: 'gpu', account: 'lab', time: '1-00:00', cpusPerTask: 4, gres: 'gpu:1', extraArgs: ['--qos=high'] });
+  assert.deepEqual(settings('--partition', 'a100', '--time', '30', '--cpus-per-task', '8', '--sbatch-arg=--mem=8G', '--sbatch-arg=--nice'), {
+    partition: 'a100',
+    account: 'lab',
+    time: '30',
+    cpusPerTask: 8,
+    gres: 'gpu:1',
+    extraArgs: ['--mem=8G', '--nice'],
+  });
 });
 
 test('crate-lab sweep prints each bad value as file:line:col and exits 2', () => {

@@ -4,94 +4,32 @@
 // as one that ran straight through.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSweep } from '../trainer/sweep/sweepFile.js';
 import { runCli } from './support/cli.js';
 import { runInfo } from './support/runs.js';
+import {
+  assertResumedInPlace,
+  assertSameAsStraight,
+  assertStoppedCleanly,
+  finalWeights,
+  firstCheckpoint,
+  runsByMember,
+  sweepFinished as finished,
+  sweepStatus as status,
+  writeTinySweep,
+} from './support/sweeps.js';
 import { waitFor } from './support/waitFor.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-sweep-'));
-const config = join(tmp, 'tiny.crate.yaml');
-const steps = 40;
-writeFileSync(
-  config,
-  `name: tiny
-seed: 3
-backend: wasm
-model: { arch: crate, depth: 1, width: 16, heads: 2 }
-data: { kind: synthetic-subspaces, trainSize: 256, testSize: 32 }
-optim: { batchSize: 32, maxSteps: ${steps}, lr: 0.003, warmup: 3 }
-eval: { every: 20 }
-introspect: { every: 0 }
-checkpoint: { every: 5, keep: 2 }
-sweep:
-  grid:
-    model.arch: [crate, crate-c]
-  seeds: [0, 1]
-`,
-);
-
-interface Status {
-  id: string;
-  active: boolean;
-  counts: Record<string, number>;
-  members: { index: number; state: string; runDir: string | null }[];
-}
-
-function status(sweepDir: string): Status {
-  const r = runCli(['sweep', 'status', sweepDir, '--json']);
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as Status;
-}
+const config = writeTinySweep(tmp);
 
 function launch(runsDir: string): string {
   const r = runCli(['sweep', config, '--scheduler', 'local', '--parallel', '2', '--runs-dir', runsDir, '--json']);
   assert.equal(r.status, 0, r.stderr);
   return (JSON.parse(r.stdout) as { dir: string }).dir;
-}
-
-const finished = (sweepDir: string): Promise<Status> =>
-  waitFor(`${sweepDir} to finish`, () => {
-    const s = status(sweepDir);
-    return !s.active && s.members.every((m) => m.state !== 'running' && m.state !== 'queued') && s;
-  });
-
-/**
- * The run directory of each sweep member in a runs folder, by member index: its newest run (a
- * member killed before its first checkpoint is trained anew, beside the run it left).
- */
-function runsByMember(runsDir: string, sweepId: string): Map<number, string> {
-  const out = new Map<number, string>();
-  for (const name of readdirSync(runsDir)) {
-    const dir = join(runsDir, name);
-    if (!existsSync(join(dir, 'run.json'))) continue;
-    const info = runInfo(dir) as ReturnType<typeof runInfo> & { sweep?: { id: string; member: number } };
-    assert.equal(info.sweep?.id, sweepId, `${dir} belongs to the sweep`);
-    const seen = out.get(info.sweep.member);
-    if (seen && runInfo(seen).createdAt > info.createdAt) continue;
-    out.set(info.sweep.member, dir);
-  }
-  return out;
-}
-
-const finalWeights = (runDir: string): Buffer => readFileSync(join(runDir, 'checkpoints', `step-${String(steps).padStart(8, '0')}`, 'weights.safetensors'));
-
-/** Once a member has written its first checkpoint: the middle of the sweep. */
-const firstCheckpoint = (runsDir: string): Promise<string> =>
-  waitFor('a member’s first checkpoint', () => readdirSync(runsDir).find((n) => existsSync(join(runsDir, n, 'checkpoints', 'latest'))));
-
-/** Every member completed, grouped by the sweep id, with the straight sweep's final weights. */
-function assertSameAsStraight(runsDir: string, sweepDir: string, straight: Map<number, Buffer>): void {
-  const s = status(sweepDir);
-  assert.deepEqual(s.counts, { completed: 4 }, JSON.stringify(s.members));
-  const runs = runsByMember(runsDir, s.id);
-  assert.deepEqual([...runs.keys()].sort(), [0, 1, 2, 3]);
-  for (const [member, dir] of runs) {
-    assert.equal(runInfo(dir).status, 'completed');
-    assert.ok(finalWeights(dir).equals(straight.get(member)!), `member ${member}: final weights differ from the straight sweep's`);
-  }
 }
 
 const straightWeights = new Map<number, Buffer>();
@@ -145,13 +83,7 @@ test('sweep stop in the middle leaves runs stopped, not half-written; sweep resu
   assert.equal(s.active, false);
   assert.ok((s.counts.stopped ?? 0) >= 1, JSON.stringify(s.counts));
   assert.equal((s.counts.stopped ?? 0) + (s.counts.queued ?? 0) + (s.counts.completed ?? 0), 4, JSON.stringify(s.counts));
-  for (const dir of runsByMember(runsDir, s.id).values()) {
-    const info = runInfo(dir);
-    assert.ok(info.status === 'stopped' || info.status === 'completed', `${dir}: ${info.status}`);
-    // Its latest checkpoint is whole: the file names a folder with the weights in it.
-    const latest = readFileSync(join(dir, 'checkpoints', 'latest'), 'utf8').trim();
-    assert.ok(existsSync(join(dir, 'checkpoints', latest, 'weights.safetensors')), `${dir}: ${latest}`);
-  }
+  for (const dir of runsByMember(runsDir, s.id).values()) assertStoppedCleanly(dir);
   const stopped = [...runsByMember(runsDir, s.id)].filter(([, dir]) => runInfo(dir).status === 'stopped');
   const resume = runCli(['sweep', 'resume', sweepDir]);
   assert.equal(resume.status, 0, resume.stderr);
@@ -159,18 +91,6 @@ test('sweep stop in the middle leaves runs stopped, not half-written; sweep resu
   assertSameAsStraight(runsDir, sweepDir, straightWeights);
   assertResumedInPlace(runsDir, s.id, stopped);
 });
-
-/** Each of these members finished in the run it had, from its checkpoint, not in a new run from the start. */
-function assertResumedInPlace(runsDir: string, sweepId: string, before: [number, string][]): void {
-  const after = runsByMember(runsDir, sweepId);
-  for (const [member, dir] of before) {
-    assert.equal(after.get(member), dir, `member ${member} continued in its own run`);
-    assert.ok(
-      readFileSync(join(dir, 'events.jsonl'), 'utf8').includes('resumed from step-'),
-      `member ${member} resumed from a checkpoint`,
-    );
-  }
-}
 
 /** A sweep launched into `tmp/<name>`, once a member has a checkpoint; its scheduler's pid. */
 async function schedulerInTheMiddle(name: string): Promise<{ runsDir: string; sweepDir: string; scheduler: { pid: number } }> {

@@ -8,8 +8,11 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { loadCheckpoint, latestCheckpointDir } from '../trainer/run/checkpoints.js';
 import { heartbeatIntervalMs, staleHeartbeatMs } from '../trainer/run/format.js';
+import { RunWriter } from '../trainer/run/runWriter.js';
+import { StopSignal } from '../trainer/train/stopSignal.js';
 import { RunState } from '../server/runs/runStore.js';
 import { events, exited, runInfo, spawnCli, startTraining, watchOneLongStep } from './support/runs.js';
+import { waitFor } from './support/waitFor.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-concurrent-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -161,4 +164,23 @@ checkpoint: { every: 1000 }
   const info = runInfo(runDir);
   assert.equal(info.status, 'stopped');
   assert.ok(info.step <= still.step + 1, `stopped at step ${info.step}, not after the step that was computing (${still.step + 1})`);
+});
+
+test('a stop signal that comes after the run has stopped (Slurm signals every process of a job, and launchers pass it on) leaves run.json stopped', async () => {
+  const dir = join(tmp, 'late-signal');
+  const run = RunWriter.create(dir, { id: 'late-signal', name: 'late', configHash: 'x', backend: 'cpu', totalSteps: 10, sweep: undefined }, 'name: late\n');
+  const stop = new StopSignal();
+  try {
+    stop.attach(run);
+    process.kill(process.pid, 'SIGTERM');
+    await waitFor('the stop signal', () => stop.stopRequested);
+    assert.equal(runInfo(dir).status, 'stopping');
+    // The trainer's final write, then the same signal again (scancel's, then the launcher's).
+    run.update({ status: 'stopped' });
+    process.kill(process.pid, 'SIGTERM');
+    await sleep(200);
+    assert.equal(runInfo(dir).status, 'stopped');
+  } finally {
+    stop.dispose();
+  }
 });

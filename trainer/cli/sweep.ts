@@ -1,32 +1,37 @@
 // crate-lab sweep: many runs from one config's `sweep:` block (docs/run-directory.md, Sweeps).
 //   sweep CONFIG [--scheduler local|slurm] [--parallel N] [--runs-dir DIR] [--dry-run] [--json] [--force]
+//         [--partition P] [--account A] [--time T] [--cpus-per-task N] [--sbatch-arg ARG]…  (slurm)
 //   sweep status|stop|resume SWEEP      (SWEEP: the sweep folder, or its id in the runs folder)
 //   sweep scheduler SWEEP_DIR [--resume] (the local scheduler's own process; started by the others)
-import { existsSync, readFileSync } from 'node:fs';
+//   sweep member SWEEP_DIR INDEX         (one member as a Slurm array task runs it)
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '../config/index.js';
-import { isLiveStatus } from '../run/format.js';
-import { signalTrainer, trainerAlive } from '../run/trainerProcess.js';
-import { createSweep } from '../sweep/create.js';
-import { sweepMemberLimit } from '../sweep/expand.js';
+import { type SlurmSettings, slurmSettingsSchema } from '../config/schema.js';
+import { createSweep, memberThreads } from '../sweep/create.js';
+import { type SweepMember, sweepMemberLimit } from '../sweep/expand.js';
 import { runLocalScheduler } from '../sweep/localScheduler.js';
 import { currentState, memberRuns } from '../sweep/memberRuns.js';
-import { SweepSchedulerError, schedulerFor } from '../sweep/scheduler.js';
-import { type SchedulerKind, SweepFileError, type SweepRecord, readSweep, schedulerKinds, sweepFiles } from '../sweep/sweepFile.js';
+import { type MemberJob, SweepSchedulerError } from '../sweep/scheduler.js';
+import { schedulerFor } from '../sweep/schedulers.js';
+import { SlurmCommandError, SlurmDownError, SlurmMissingError } from '../sweep/slurm.js';
+import { runSweepMember } from '../sweep/slurmMember.js';
+import { type SchedulerKind, type SlurmLaunchSettings, SweepFileError, type SweepRecord, readSweep, schedulerKinds, sweepFiles } from '../sweep/sweepFile.js';
 import { positiveInt } from './shapeFlags.js';
 import { UsageError } from './usageError.js';
 
 export const sweepUsage =
-  'sweep CONFIG.crate.yaml [--scheduler local|slurm] [--parallel N] [--runs-dir DIR] [--dry-run] [--json] [--force] | sweep status|stop|resume SWEEP [--runs-dir DIR] [--json]';
+  'sweep CONFIG.crate.yaml [--scheduler local|slurm] [--parallel N] [--runs-dir DIR] [--dry-run] [--json] [--force] [--partition P] [--account A] [--time T] [--cpus-per-task N] [--sbatch-arg ARG]... | sweep status|stop|resume SWEEP [--runs-dir DIR] [--json]';
 
-const subcommands = ['status', 'stop', 'resume', 'scheduler'] as const;
+const subcommands = ['status', 'stop', 'resume', 'scheduler', 'member'] as const;
 
 export async function sweep(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if ((subcommands as readonly string[]).includes(first ?? '') && !(first && existsSync(first))) {
     try {
       if (first === 'scheduler') return await schedulerProcess(rest);
+      if (first === 'member') return await memberProcess(rest);
       if (first === 'status') return await status(rest);
       if (first === 'stop') return await stop(rest);
       return await resumeSweep(rest);
@@ -41,9 +46,37 @@ export async function sweep(argv: string[]): Promise<number> {
   }
 }
 
-/** Errors about the sweep folder or its scheduler are the user's to act on: one line, exit 2. */
+/** Errors about the sweep folder or its scheduler, and Slurm's (its own words, with the command), are the user's to act on: one line, exit 2. */
 function asUsageError(e: unknown): unknown {
-  return e instanceof SweepFileError || e instanceof SweepSchedulerError ? new UsageError(e.message) : e;
+  return e instanceof SweepFileError || e instanceof SweepSchedulerError || isSlurmError(e) ? new UsageError(e.message) : e;
+}
+
+const isSlurmError = (e: unknown): e is Error => e instanceof SlurmCommandError || e instanceof SlurmMissingError || e instanceof SlurmDownError;
+
+/** The flags that override the config's `sweep.slurm` settings, by field. */
+const slurmFlags = { partition: 'partition', account: 'account', time: 'time', cpusPerTask: 'cpus-per-task', extraArgs: 'sbatch-arg' } as const satisfies Record<keyof SlurmSettings, string>;
+
+/**
+ * The Slurm scheduler's settings: the config's `sweep.slurm`, each overridden by its flag, checked
+ * by the config's schema; CPUs per member default to the config's threads, else 1; a GPU for members on webgpu.
+ */
+function slurmSettings(fromConfig: SlurmSettings | undefined, flags: Record<string, unknown>, threads: number, members: SweepMember[]): SlurmLaunchSettings {
+  const given: Record<string, unknown> = { ...fromConfig };
+  for (const [field, flag] of Object.entries(slurmFlags)) if (flags[flag] !== undefined) given[field] = field === 'cpusPerTask' ? Number(flags[flag]) : flags[flag];
+  const checked = slurmSettingsSchema.safeParse(given);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const field = String(issue.path[0]) as keyof SlurmSettings;
+    const where = flags[slurmFlags[field]] !== undefined ? `--${slurmFlags[field]}` : `sweep.slurm.${issue.path.join('.')}`;
+    throw new UsageError(`${where}: ${issue.message}`);
+  }
+  const settings = checked.data;
+  return {
+    ...settings,
+    cpusPerTask: settings.cpusPerTask ?? (threads > 0 ? threads : 1),
+    ...(members.some((m) => m.config.backend === 'webgpu') && { gres: 'gpu:1' }),
+    extraArgs: settings.extraArgs ?? [],
+  };
 }
 
 async function launch(argv: string[]): Promise<number> {
@@ -57,6 +90,11 @@ async function launch(argv: string[]): Promise<number> {
       'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
       force: { type: 'boolean' },
+      partition: { type: 'string' },
+      account: { type: 'string' },
+      time: { type: 'string' },
+      'cpus-per-task': { type: 'string' },
+      'sbatch-arg': { type: 'string', multiple: true },
     },
     strict: true,
   });
@@ -64,6 +102,9 @@ async function launch(argv: string[]): Promise<number> {
   const kind = (values.scheduler ?? 'local') as SchedulerKind;
   if (!schedulerKinds.includes(kind)) throw new UsageError(`--scheduler must be one of ${schedulerKinds.join(', ')}, got "${values.scheduler}"`);
   const parallel = positiveInt('parallel', values.parallel) ?? 1;
+  const slurmFlagGiven = Object.values(slurmFlags).find((flag) => values[flag] !== undefined);
+  if (slurmFlagGiven && kind !== 'slurm') throw new UsageError(`--${slurmFlagGiven} is a setting of the slurm scheduler: give --scheduler slurm too`);
+  if (values['cpus-per-task'] !== undefined) positiveInt('cpus-per-task', values['cpus-per-task']);
   const file = positionals[0];
   let text: string;
   try {
@@ -79,10 +120,12 @@ async function launch(argv: string[]): Promise<number> {
   for (const d of parsed.diagnostics) if (d.severity === 'warning') process.stderr.write(`${file}: warning: ${d.message}\n`);
   const runsDir = values['runs-dir'] !== undefined ? resolve(values['runs-dir']) : parsed.config.runsDir;
 
+  const slurm = kind === 'slurm' ? slurmSettings(plan.slurm, values, parsed.config.threads, plan.members) : undefined;
+
   const json = values.json ?? false;
   if (values['dry-run']) {
     const members = plan.members.map((m) => ({ index: m.index, name: m.name, values: m.values }));
-    if (json) process.stdout.write(`${JSON.stringify({ count: plan.count, varying: plan.varying, scheduler: kind, parallel, runsDir, members })}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ count: plan.count, varying: plan.varying, scheduler: kind, parallel, runsDir, ...(slurm && { slurm }), members })}\n`);
     else {
       process.stdout.write(`${plan.count} members (varying ${plan.varying.join(', ')}), ${kind} scheduler, ${parallel} at a time, runs in ${runsDir}:\n`);
       for (const m of members) process.stdout.write(`  ${String(m.index).padStart(4)}  ${m.name}\n`);
@@ -90,8 +133,16 @@ async function launch(argv: string[]): Promise<number> {
     return 0;
   }
   const scheduler = schedulerFor(kind);
-  const { dir, record } = createSweep({ name: parsed.config.name, source: resolve(file), members: plan.members, varying: plan.varying, runsDir, scheduler: kind, parallel });
-  await scheduler.launch(dir, { resume: false });
+  // Local members share this machine's cores; a Slurm member has the CPUs Slurm gives it.
+  const threads = slurm ? (configured: number) => (configured > 0 ? configured : slurm.cpusPerTask) : (configured: number) => memberThreads(configured, parallel);
+  const { dir, record } = createSweep({ name: parsed.config.name, source: resolve(file), members: plan.members, varying: plan.varying, runsDir, scheduler: kind, parallel, threads, ...(slurm && { slurm }) });
+  try {
+    await scheduler.launch(dir, { resume: false });
+  } catch (e) {
+    // Slurm refused the array (or cannot be reached): nothing runs, so no sweep is left to follow.
+    if (isSlurmError(e)) rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   if (json) process.stdout.write(`${JSON.stringify({ type: 'sweep', id: record.id, dir, members: record.members.length, scheduler: kind, parallel })}\n`);
   else process.stdout.write(`sweep ${record.id}: ${record.members.length} members, ${parallel} at a time (${kind} scheduler)\nfolder ${dir}\nfollow it with: crate-lab sweep status ${dir}\n`);
   return 0;
@@ -120,21 +171,24 @@ function sweepArgs(argv: string[], command: 'status' | 'stop' | 'resume') {
   return { dir: sweepDirOf(positionals[0], values['runs-dir']), values };
 }
 
-/** Each member as it is now: sweep.json's state checked against its run. */
-function members(record: SweepRecord) {
+/** Each member as it is now: sweep.json's state checked against its run and its job. */
+function members(record: SweepRecord, jobs: Map<number, MemberJob>) {
   const runs = memberRuns(record.runsDir, record.id);
   return record.members.map((m) => {
     const run = runs.get(m.index);
-    const jobAlive = run ? isLiveStatus(run.info.status) && trainerAlive(run.info) : false;
+    const job = jobs.get(m.index);
     return {
       index: m.index,
       name: m.name,
       values: m.values,
-      state: currentState(m, run?.info, jobAlive || (!run && m.jobId !== undefined && trainerAlive({ pid: Number(m.jobId) }))),
+      state: currentState(m, run?.info, job?.life ?? 'gone'),
       runDir: run?.dir ?? m.runDir ?? null,
       step: run?.info.step ?? 0,
       totalSteps: run?.info.totalSteps ?? null,
       jobId: m.jobId ?? null,
+      // The scheduler's own word for the job (Slurm's PENDING, RUNNING, CANCELLED, TIMEOUT, …), and why it waits.
+      jobState: job?.state ?? null,
+      ...(job?.reason ? { jobReason: job.reason } : {}),
       starts: m.starts,
       ...(m.error ? { error: m.error } : {}),
     };
@@ -144,8 +198,9 @@ function members(record: SweepRecord) {
 async function status(argv: string[]): Promise<number> {
   const { dir, values } = sweepArgs(argv, 'status');
   const record = readSweep(dir);
-  const active = await schedulerFor(record.scheduler).active(dir);
-  const list = members(record);
+  const scheduler = schedulerFor(record.scheduler);
+  const active = await scheduler.active(dir);
+  const list = members(record, await scheduler.jobs(dir, record));
   const counts: Record<string, number> = {};
   for (const m of list) counts[m.state] = (counts[m.state] ?? 0) + 1;
   if (values.json) {
@@ -156,7 +211,8 @@ async function status(argv: string[]): Promise<number> {
   process.stdout.write(`sweep ${record.id}: ${summary}; ${record.scheduler} scheduler ${active ? 'working' : 'not running'}\n`);
   for (const m of list) {
     const progress = m.totalSteps ? `${m.step}/${m.totalSteps}` : '';
-    process.stdout.write(`  ${String(m.index).padStart(4)}  ${m.state.padEnd(9)} ${progress.padEnd(13)} ${m.name}${m.error ? `  (${m.error})` : ''}\n`);
+    const job = m.jobState ? `  [Slurm ${m.jobId}: ${m.jobState}${m.jobReason ? ` (${m.jobReason})` : ''}]` : '';
+    process.stdout.write(`  ${String(m.index).padStart(4)}  ${m.state.padEnd(9)} ${progress.padEnd(13)} ${m.name}${job}${m.error ? `  (${m.error})` : ''}\n`);
   }
   return 0;
 }
@@ -164,17 +220,7 @@ async function status(argv: string[]): Promise<number> {
 async function stop(argv: string[]): Promise<number> {
   const { dir, values } = sweepArgs(argv, 'stop');
   const record = readSweep(dir);
-  const timeoutMs = 1000 * (positiveInt('timeout', values.timeout) ?? 300);
-  const deadline = Date.now() + timeoutMs;
-  await schedulerFor(record.scheduler).stop(dir, timeoutMs);
-  // Trainers a killed scheduler left behind stop too; they checkpoint first.
-  for (;;) {
-    const live = [...memberRuns(record.runsDir, record.id).values()].filter((r) => isLiveStatus(r.info.status) && trainerAlive(r.info));
-    if (live.length === 0) break;
-    for (const r of live) if (r.info.status === 'running') signalTrainer(r.info);
-    if (Date.now() > deadline) throw new UsageError(`${live.length} members of ${dir} did not stop within the timeout`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await schedulerFor(record.scheduler).stop(dir, 1000 * (positiveInt('timeout', values.timeout) ?? 300));
   return status([dir]);
 }
 
@@ -194,4 +240,10 @@ async function schedulerProcess(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { resume: { type: 'boolean' } }, strict: true });
   if (positionals.length !== 1) throw new UsageError('sweep scheduler takes one sweep folder');
   return runLocalScheduler(resolve(positionals[0]), { cli: process.argv[1], resume: values.resume ?? false });
+}
+
+async function memberProcess(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {}, strict: true });
+  if (positionals.length !== 2 || !/^[0-9]+$/.test(positionals[1])) throw new UsageError('sweep member takes a sweep folder and a member index');
+  return runSweepMember(resolve(positionals[0]), Number(positionals[1]), process.argv[1]);
 }

@@ -224,6 +224,42 @@ const sweepRange = z.strictObject({
   }),
 });
 
+/** sbatch arguments crate-lab sets itself, which extraArgs may not give (it would break the job array). */
+export const reservedSbatchArgs: readonly string[] = ['--array', '-a', '--parsable', '--wrap', '--chdir', '-D', '--output', '-o', '--job-name', '-J', '--requeue', '--no-requeue'];
+
+/** Slurm's --time formats: minutes, minutes:seconds, hours:minutes:seconds, days-hours[:minutes[:seconds]]. */
+const slurmTime = /^(?:\d+(?::\d{1,2}){0,2}|\d+-\d+(?::\d{1,2}){0,2}|UNLIMITED|INFINITE)$/i;
+/** Partition and account names: what Slurm accepts, and nothing a reader could mistake for an option. */
+const slurmName = (what: string) => z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.,+-]{0,199}$/, { error: `must be a Slurm ${what} name (letters, digits, _ . , + -)` });
+
+/** The Slurm scheduler's settings (`crate-lab sweep --scheduler slurm`); the CLI's flags override them. */
+export const slurmSettingsSchema = z.strictObject({
+  partition: f(slurmName('partition').optional(), { description: 'Slurm partition the members run in (sbatch --partition).', computedDefault: "the cluster's default partition" }),
+  account: f(slurmName('account').optional(), { description: 'Slurm account the members are charged to (sbatch --account).', computedDefault: "your default account" }),
+  time: f(z.string().regex(slurmTime, { error: 'must be a Slurm time limit: minutes, hours:minutes:seconds or days-hours[:minutes[:seconds]]' }).optional(), {
+    description: 'Time limit of each member (sbatch --time). A member Slurm stops at its limit checkpoints; `crate-lab sweep resume` continues it.',
+    computedDefault: "the partition's default limit",
+  }),
+  cpusPerTask: f(int(1, 4096).optional(), {
+    description: 'CPUs for each member (sbatch --cpus-per-task); the wasm backend uses as many threads.',
+    computedDefault: '`threads` when set, else 1',
+  }),
+  extraArgs: f(
+    z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(1000)
+          .refine((a) => !reservedSbatchArgs.includes(a.split('=')[0]), { error: `may not set what crate-lab sets itself (${reservedSbatchArgs.join(', ')})` }),
+      )
+      .max(100)
+      .optional(),
+    { description: 'Further sbatch arguments, one per list item, passed as written (e.g. `--qos=high`, `--mem=8G`).', computedDefault: 'none' },
+  ),
+});
+export type SlurmSettings = z.infer<typeof slurmSettingsSchema>;
+
 const sweep = z
   .strictObject({
     grid: f(z.record(z.string(), sweepValues).optional(), {
@@ -244,6 +280,10 @@ const sweep = z
         .optional(),
       { description: 'Random search: points drawn from ranges, seeded.', computedDefault: 'none: no random points' },
     ),
+    slurm: f(slurmSettingsSchema.optional(), {
+      description: 'Settings of the Slurm scheduler (`crate-lab sweep --scheduler slurm`): partition, account, time limit, CPUs per member, further sbatch arguments.',
+      computedDefault: "the cluster's defaults",
+    }),
   })
   .optional()
   .meta({

@@ -1,44 +1,27 @@
 // One writer per run, and a heartbeat that beats whatever a step costs. Both live in a worker
 // thread, because the training thread can be busy for many seconds at a time (on wasm one
 // micro-batch of a large model is one synchronous call):
-// - the run lock is a kernel object named after the run directory (an abstract Unix socket on
-//   Linux, a named pipe on Windows) that the worker listens on: a second trainer cannot bind the
-//   same name while the first lives, and the kernel frees it when that process ends, however it
-//   ends, so no stale lock is ever left to judge or take over. A trainer that finds the name taken
-//   connects to it and the holder's worker answers with who it is, even mid-step;
+// - the run lock is a kernel lock named after the run directory (run/kernelLock.ts: its name, and
+//   how another process asks who holds it) that the worker listens on, answering as kernelLock's
+//   holders do: a trainer that finds the name taken connects to it and the holder's worker says
+//   who it is, even mid-step;
 // - the heartbeat: every heartbeatIntervalMs the worker rewrites run.json with a fresh
 //   `heartbeat`. run.json's writes from the two threads are serialized by a mutex in shared memory,
 //   and the worker re-reads the file under it, so a beat never brings back an older record.
-import { statSync } from 'node:fs';
-import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { heartbeatIntervalMs, runFiles } from './format.js';
+import { type LockHolder, kernelLockHolder, kernelLockName } from './kernelLock.js';
 import { processIdentity } from './trainerProcess.js';
-
-/** Who holds a run's lock, as its worker answers. */
-export interface LockHolder {
-  pid: number;
-  host: string;
-  trainerIdentity?: string;
-}
 
 /** The run is being written by another live trainer; the message names it. */
 export class RunLockedError extends Error {
   override name = 'RunLockedError';
 }
 
-/**
- * The lock's kernel name: the run directory's device and inode, so every path to it (links, bind
- * mounts) names one lock. Undefined where the platform has no such names (then runs are not locked).
- */
-function lockName(runDir: string): string | undefined {
-  const { dev, ino } = statSync(runDir);
-  if (process.platform === 'linux') return `\0crate-lab-run-${dev}-${ino}`;
-  if (process.platform === 'win32') return `\\\\?\\pipe\\crate-lab-run-${dev}-${ino}`;
-  return undefined;
-}
+/** The run lock's kernel name (run/kernelLock.ts), or undefined where there are none (runs are not locked). */
+const lockName = (runDir: string): string | undefined => kernelLockName('run', runDir);
 
 /** One line naming the trainer that holds `runDir` (the CLI's and the server's refusal). */
 export function runLockedMessage(runDir: string, holder: LockHolder | undefined): string {
@@ -54,27 +37,10 @@ export function runLockHolder(runDir: string): Promise<LockHolder | undefined> {
   } catch {
     return Promise.resolve(undefined);
   }
-  if (name === undefined) return Promise.resolve(undefined);
-  return new Promise((resolve) => {
-    let text = '';
-    const socket = connect(name);
-    const done = (holder: LockHolder | undefined): void => {
-      socket.destroy();
-      resolve(holder);
-    };
-    // A holder always answers at once (its worker is never busy); silence still means held.
-    socket.setTimeout(2000, () => done({ pid: -1, host: hostname() }));
-    socket.on('data', (d: Buffer) => (text += d.toString('utf8')));
-    socket.on('end', () => {
-      try {
-        done(JSON.parse(text) as LockHolder);
-      } catch {
-        done({ pid: -1, host: hostname() });
-      }
-    });
-    socket.on('error', () => done(undefined));
-  });
+  return name === undefined ? Promise.resolve(undefined) : kernelLockHolder(name);
 }
+
+export type { LockHolder } from './kernelLock.js';
 
 // The worker's source: plain CommonJS, so it runs the same from the CLI bundle and under tsx.
 // Shared words: [0] the run.json mutex (0 free, 1 held), [1] set once the guard is released.

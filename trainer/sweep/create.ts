@@ -9,7 +9,7 @@ import { stringifyConfig } from '../config/serialize.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
 import { fileStamp } from '../run/format.js';
 import type { SweepMember } from './expand.js';
-import { type SchedulerKind, type SweepRecord, memberFile, sweepFiles, writeSweep } from './sweepFile.js';
+import { type SchedulerKind, type SlurmLaunchSettings, type SweepRecord, memberFile, sweepFiles, writeSweep } from './sweepFile.js';
 
 export interface NewSweep {
   name: string;
@@ -20,6 +20,10 @@ export interface NewSweep {
   runsDir: string;
   scheduler: SchedulerKind;
   parallel: number;
+  /** The wasm threads of a member whose config gives `threads` (0: the machine's cores). */
+  threads: (configured: number) => number;
+  /** The Slurm scheduler's settings (scheduler `slurm`). */
+  slurm?: SlurmLaunchSettings;
 }
 
 /** `<name>-sweep-<UTC time>-<4 hex>`: sorts by time, and two sweeps started together differ. */
@@ -29,8 +33,8 @@ function newSweepId(name: string): string {
 }
 
 /**
- * The wasm backend's threads for a member whose config leaves them to the machine (threads: 0):
- * the cores shared among the members that train at once.
+ * The wasm backend's threads of a member the local scheduler trains, whose config leaves them to
+ * the machine (threads: 0): the cores shared among the members that train at once.
  */
 export const memberThreads = (configured: number, parallel: number): number => (configured > 0 ? configured : Math.max(1, Math.floor(availableParallelism() / parallel)));
 
@@ -60,10 +64,11 @@ export function createSweep(sweep: NewSweep): { dir: string; record: SweepRecord
         runsDir: sweep.runsDir,
         varying: sweep.varying,
         members: sweep.members.map((m) => {
-          const config = { ...m.config, runsDir: sweep.runsDir, threads: memberThreads(m.config.threads, sweep.parallel) };
+          const config = { ...m.config, runsDir: sweep.runsDir, threads: sweep.threads(m.config.threads) };
           writeFileAtomic(join(dir, memberFile('members', m.index)), stringifyConfig(config));
           return { index: m.index, name: m.name, values: m.values, config: memberFile('members', m.index), state: 'queued', starts: 0 };
         }),
+        ...(sweep.slurm && { slurm: { ...sweep.slurm, submissions: [] } }),
       };
       writeSweep(dir, record);
       return { dir, record };

@@ -7,7 +7,7 @@ import { type PathSegment, type Problem, dottedPath } from '../config/diagnostic
 import type { FileProbe } from '../config/files.js';
 import type { ResolvedConfig } from '../config/resolved.js';
 import { resolveConfig } from '../config/resolve.js';
-import { type SweepValues, logScaleSweepFields } from '../config/schema.js';
+import { type SlurmSettings, type SweepValues, logScaleSweepFields } from '../config/schema.js';
 import { show } from '../config/schemaIssues.js';
 import { Rng } from '../random/rng.js';
 
@@ -35,6 +35,8 @@ export interface SweepPlan {
   members?: SweepMember[];
   /** Errors (and the over-the-limit warning), placed on the sweep block's values. */
   problems: Problem[];
+  /** The block's Slurm settings, when it has them (the Slurm scheduler's defaults). */
+  slurm?: SlurmSettings;
 }
 
 export interface ExpandOptions {
@@ -186,7 +188,7 @@ export function expandSweep(input: Record<string, unknown>, sweep: SweepValues, 
     if (r.config && errors.at(-1)!.length === 0) members.push({ index: members.length, name, values, config: r.config });
   }
   problems.push(...placeErrors(axes, all, errors));
-  return problems.length > 0 ? { count, varying, problems } : { count, varying, members, problems };
+  return problems.length > 0 ? { count, varying, problems } : { count, varying, members, problems, ...(sweep.slurm && { slurm: sweep.slurm }) };
 }
 
 const problemKey = (p: Problem): string => `${dottedPath(p.path)}\u0000${p.message}`;

@@ -4,6 +4,7 @@
 // VS Code and the command that started it; its queue is sweep.json, so a scheduler started again
 // after a crash or a reboot picks up where the last one was: members still training are followed
 // to their end, members whose trainer died are resumed from their last checkpoint.
+// `localScheduler` is its side in the processes that start, follow and stop it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -12,11 +13,77 @@ import { writeFileAtomic } from '../io/atomicWrite.js';
 import { isLiveStatus } from '../run/format.js';
 import { readRunInfo } from '../run/runInfoFile.js';
 import { processIdentity, signalTrainer, trainerAlive } from '../run/trainerProcess.js';
-import { acquireSweepLock } from './lock.js';
+import { acquireSweepLock, sweepLockHeld } from './lock.js';
 import { currentState, memberCommand, memberRuns, stateOnTakeOver } from './memberRuns.js';
+import { type MemberJob, type SweepScheduler, SweepSchedulerError } from './scheduler.js';
 import { type MemberState, type SweepMemberRecord, type SweepRecord, memberFile, readSweep, sweepFiles, writeSweep } from './sweepFile.js';
 
 const pollMs = 300;
+
+/** The local scheduler as the processes that ask see it: started detached, followed by its lock, stopped by SIGTERM. */
+export const localScheduler: SweepScheduler = {
+  kind: 'local',
+
+  async launch(sweepDir, { resume }) {
+    if (await sweepLockHeld(sweepDir)) return; // already working on it: its queue is the same sweep.json
+    const fd = openSync(join(sweepDir, sweepFiles.schedulerLog), 'a');
+    try {
+      // Detached, in a session of its own: closing VS Code or the terminal does not end it.
+      const child = spawn(process.execPath, [process.argv[1], 'sweep', 'scheduler', sweepDir, ...(resume ? ['--resume'] : [])], {
+        detached: true,
+        stdio: ['ignore', fd, fd],
+        shell: false,
+      });
+      child.unref();
+    } finally {
+      closeSync(fd);
+    }
+    // Back once it holds the lock, so that a `sweep status` right after sees it working.
+    const deadline = Date.now() + 30_000;
+    while (!(await sweepLockHeld(sweepDir))) {
+      if (Date.now() > deadline) throw new SweepSchedulerError(`the scheduler did not start within 30 s; see ${join(sweepDir, sweepFiles.schedulerLog)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  },
+
+  active: (sweepDir) => sweepLockHeld(sweepDir),
+
+  async jobs(_sweepDir, record) {
+    // A member's job is its trainer: the one its run names, or, before it made its run, the pid the scheduler started.
+    const runs = memberRuns(record.runsDir, record.id);
+    const jobs = new Map<number, MemberJob>();
+    for (const m of record.members) {
+      const run = runs.get(m.index);
+      if (!run && m.jobId === undefined) continue;
+      const alive = run ? isLiveStatus(run.info.status) && trainerAlive(run.info) : trainerAlive({ pid: Number(m.jobId) });
+      jobs.set(m.index, { life: alive ? 'running' : 'gone' });
+    }
+    return jobs;
+  },
+
+  async stop(sweepDir, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    if (await sweepLockHeld(sweepDir)) {
+      const scheduler = readSchedulerProcess(sweepDir);
+      if (!scheduler) throw new SweepSchedulerError(`a scheduler holds ${sweepDir} but left no ${sweepFiles.scheduler}`);
+      if (scheduler.host !== hostname()) throw new SweepSchedulerError(`the scheduler of ${sweepDir} runs on ${scheduler.host}; stop it there`);
+      if (trainerAlive({ pid: scheduler.pid, trainerIdentity: scheduler.identity })) process.kill(scheduler.pid, 'SIGTERM');
+      while (await sweepLockHeld(sweepDir)) {
+        if (Date.now() > deadline) throw new SweepSchedulerError(`${sweepDir} did not stop within ${Math.round(timeoutMs / 1000)} s`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    // Trainers a killed scheduler left behind stop too; they checkpoint first.
+    const record = readSweep(sweepDir);
+    for (;;) {
+      const live = [...memberRuns(record.runsDir, record.id).values()].filter((r) => isLiveStatus(r.info.status) && trainerAlive(r.info));
+      if (live.length === 0) break;
+      for (const r of live) if (r.info.status === 'running') signalTrainer(r.info);
+      if (Date.now() > deadline) throw new SweepSchedulerError(`${live.length} members of ${sweepDir} did not stop within ${Math.round(timeoutMs / 1000)} s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  },
+};
 
 /** scheduler.json: who holds the lock, so that `sweep stop` can signal it (and only it). */
 export interface SchedulerProcess {
@@ -118,7 +185,7 @@ class LocalScheduler {
       if (run) m.runDir = run.dir;
       // A trainer of the last scheduler that has not made its run directory yet is still its job.
       const jobAlive = run ? isLiveStatus(run.info.status) && trainerAlive(run.info) : m.jobId !== undefined && trainerAlive({ pid: Number(m.jobId) });
-      m.state = stateOnTakeOver(currentState(m, run?.info, jobAlive), this.options.resume);
+      m.state = stateOnTakeOver(currentState(m, run?.info, jobAlive ? 'running' : 'gone'), this.options.resume);
       if (m.state === 'queued') m.error = undefined;
     }
     this.save();
@@ -136,7 +203,7 @@ class LocalScheduler {
         if (this.stopping && run) signalTrainer(run);
         continue;
       }
-      const state = currentState(m, run, false);
+      const state = currentState(m, run, 'gone');
       m.state = state === 'killed' ? (this.stopping ? 'stopped' : 'queued') : state;
       changed = true;
     }

@@ -30,15 +30,19 @@ export function memberRuns(runsDir: string, id: string): Map<number, { dir: stri
 /** A member's state shown to people: sweep.json's, or `killed` when it was running and its trainer is gone. */
 export type ShownState = MemberState | 'killed';
 
+/** Where a member's job is, as its scheduler sees it: waiting to start (Slurm's PENDING), running, or gone. */
+export type JobLife = 'queued' | 'running' | 'gone';
+
 /**
- * What a member is now, from its run and whether its job (trainer) still lives: sweep.json's state
- * unless that is `running`; then the run's status once it finished, `running` while the job
- * lives, and `killed` when the job is gone and the run did not finish.
+ * What a member is now, from its run and its job: sweep.json's state unless that is `running`;
+ * then the job's while it lives (a run stopped earlier waits in it to be resumed), the run's
+ * status once it finished, and `killed` when the job is gone and the run did not finish.
  */
-export function currentState(member: SweepMemberRecord, run: RunInfo | undefined, jobAlive: boolean): ShownState {
+export function currentState(member: SweepMemberRecord, run: RunInfo | undefined, job: JobLife): ShownState {
   if (member.state !== 'running') return member.state;
+  if (job !== 'gone') return job;
   if (run && !isLiveStatus(run.status)) return run.status as MemberState; // stopped, completed, failed or diverged
-  return jobAlive ? 'running' : 'killed';
+  return 'killed';
 }
 
 /** States `sweep resume` queues again, each from its run's last checkpoint. */

@@ -1,14 +1,18 @@
-// Who trains a sweep's members: the interface every scheduler implements (the local one here; a
-// Slurm one hands the same queue to sbatch), and the local one's side of it in the process that
-// asks (`crate-lab sweep`, `sweep stop`, `sweep resume`, later the language server).
-import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { join } from 'node:path';
-import { trainerAlive } from '../run/trainerProcess.js';
-import { sweepLockHeld } from './lock.js';
-import { readSchedulerProcess } from './localScheduler.js';
-import { type SchedulerKind, sweepFiles } from './sweepFile.js';
+// Who trains a sweep's members: the interface every scheduler implements, in the process that
+// asks (`crate-lab sweep`, `sweep status`, `sweep stop`, `sweep resume`, later the language
+// server). The local one (sweep/localScheduler.ts) runs them on this machine; the Slurm one
+// (sweep/slurmScheduler.ts) hands them to Slurm as a job array. sweep/schedulers.ts picks one.
+import type { JobLife } from './memberRuns.js';
+import type { SchedulerKind, SweepRecord } from './sweepFile.js';
+
+/** A member's job as its scheduler sees it now. */
+export interface MemberJob {
+  life: JobLife;
+  /** The scheduler's own word for the job's state (Slurm's: PENDING, RUNNING, CANCELLED, TIMEOUT, …); none for the local scheduler. */
+  state?: string;
+  /** Why a pending job waits, when the scheduler says (Slurm's reason: Priority, JobArrayTaskLimit, …). */
+  reason?: string;
+}
 
 export interface SweepScheduler {
   readonly kind: SchedulerKind;
@@ -20,6 +24,8 @@ export interface SweepScheduler {
   launch(sweepDir: string, options: { resume: boolean }): Promise<void>;
   /** Whether the scheduler is working on the sweep now. */
   active(sweepDir: string): Promise<boolean>;
+  /** Each member's job now, by member index (members that never had one are absent). */
+  jobs(sweepDir: string, record: SweepRecord): Promise<Map<number, MemberJob>>;
   /** Stops the sweep: running members checkpoint and stop, queued ones stay queued. Resolves when it has stopped. */
   stop(sweepDir: string, timeoutMs: number): Promise<void>;
 }
@@ -27,51 +33,4 @@ export interface SweepScheduler {
 /** A sweep did not stop in time, or could not be reached; the message says which and what to do. */
 export class SweepSchedulerError extends Error {
   override name = 'SweepSchedulerError';
-}
-
-export const localScheduler: SweepScheduler = {
-  kind: 'local',
-
-  async launch(sweepDir, { resume }) {
-    if (await sweepLockHeld(sweepDir)) return; // already working on it: its queue is the same sweep.json
-    const fd = openSync(join(sweepDir, sweepFiles.schedulerLog), 'a');
-    try {
-      // Detached, in a session of its own: closing VS Code or the terminal does not end it.
-      const child = spawn(process.execPath, [process.argv[1], 'sweep', 'scheduler', sweepDir, ...(resume ? ['--resume'] : [])], {
-        detached: true,
-        stdio: ['ignore', fd, fd],
-        shell: false,
-      });
-      child.unref();
-    } finally {
-      closeSync(fd);
-    }
-    // Back once it holds the lock, so that a `sweep status` right after sees it working.
-    const deadline = Date.now() + 30_000;
-    while (!(await sweepLockHeld(sweepDir))) {
-      if (Date.now() > deadline) throw new SweepSchedulerError(`the scheduler did not start within 30 s; see ${join(sweepDir, sweepFiles.schedulerLog)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  },
-
-  active: (sweepDir) => sweepLockHeld(sweepDir),
-
-  async stop(sweepDir, timeoutMs) {
-    if (!(await sweepLockHeld(sweepDir))) return;
-    const scheduler = readSchedulerProcess(sweepDir);
-    if (!scheduler) throw new SweepSchedulerError(`a scheduler holds ${sweepDir} but left no ${sweepFiles.scheduler}`);
-    if (scheduler.host !== hostname()) throw new SweepSchedulerError(`the scheduler of ${sweepDir} runs on ${scheduler.host}; stop it there`);
-    if (trainerAlive({ pid: scheduler.pid, trainerIdentity: scheduler.identity })) process.kill(scheduler.pid, 'SIGTERM');
-    const deadline = Date.now() + timeoutMs;
-    while (await sweepLockHeld(sweepDir)) {
-      if (Date.now() > deadline) throw new SweepSchedulerError(`${sweepDir} did not stop within ${Math.round(timeoutMs / 1000)} s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  },
-};
-
-/** The scheduler of a kind; Slurm's plugs in here (trainer/sweep/slurm.ts). */
-export function schedulerFor(kind: SchedulerKind): SweepScheduler {
-  if (kind === 'local') return localScheduler;
-  throw new SweepSchedulerError('the slurm scheduler is not part of this build yet: use --scheduler local');
 }

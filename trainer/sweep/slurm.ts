@@ -24,6 +24,9 @@ export class SlurmMissingError extends Error {}
 /** The clients are here but the controller does not answer. */
 export class SlurmDownError extends Error {}
 
+/** Slurm has no record of the job any more (slurmctld forgot it after MinJobAge, and there is no accounting). */
+export class SlurmJobUnknownError extends Error {}
+
 export interface SlurmOptions {
   /** The clients' environment (SLURM_CONF, PATH); process.env by default. */
   env?: NodeJS.ProcessEnv;
@@ -181,7 +184,7 @@ export async function jobStates(jobId: string, opts: SlurmOptions = {}): Promise
   if (fromSqueue.length > 0) return fromSqueue;
   const { stdout } = await slurm('sacct', ['--noheader', '--parsable2', '--allocations', `--jobs=${jobId}`, '--format=JobID,State,ExitCode'], opts);
   const tasks = sacctTasks(stdout, jobId);
-  if (tasks.length === 0) throw new Error(`Slurm knows no job ${jobId}: slurmctld no longer holds it and sacct has no record of it`);
+  if (tasks.length === 0) throw new SlurmJobUnknownError(`Slurm knows no job ${jobId}: slurmctld no longer holds it and sacct has no record of it`);
   return tasks;
 }
 

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { slurmSettingsSchema } from '../config/schema.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
 
 export const sweepFiles = {
@@ -18,6 +19,8 @@ export const sweepFiles = {
   schedulerLog: 'scheduler.log',
   /** Who holds the lock: the scheduler's pid and process identity (for `sweep stop`). */
   scheduler: 'scheduler.json',
+  /** The Slurm scheduler's submissions: one folder per sbatch (members.json, launcher, batch script, Slurm's output per task). */
+  slurm: 'slurm',
 } as const;
 
 export const schedulerKinds = ['local', 'slurm'] as const;
@@ -39,13 +42,36 @@ const memberSchema = z.strictObject({
   /** Its run directory once its trainer has made one (absolute). */
   runDir: z.string().optional(),
   state: z.enum(memberStates),
-  /** The scheduler's id of the member's current or last job: the trainer's pid (local), the array task (slurm). */
+  /** The scheduler's id of the member's current or last job: the trainer's pid (local), the array task `<job id>_<task id>` (slurm). */
   jobId: z.string().optional(),
-  /** How many times a trainer was started for it. */
+  /** How many times a trainer was started for it (slurm: submitted; Slurm's own requeues are not counted). */
   starts: z.int().nonnegative(),
   /** Why its last trainer failed, when it did. */
   error: z.string().optional(),
 });
+
+/** One sbatch of the Slurm scheduler: array task i runs member members[i]. */
+const slurmSubmissionSchema = z.strictObject({
+  jobId: z.string().regex(/^[0-9]+$/),
+  members: z.array(z.int().nonnegative()),
+  submittedAt: z.string(),
+  /** The sbatch command line. */
+  command: z.array(z.string()),
+  /** Its folder (absolute): members.json, the launcher, the batch script, Slurm's output per task (`<job>_<task>.log`). */
+  dir: z.string(),
+});
+
+/** The Slurm scheduler's settings as resolved at launch (config and flags), kept for `sweep resume`, and its submissions. */
+const slurmRecordSchema = slurmSettingsSchema.extend({
+  cpusPerTask: z.int().positive(),
+  /** sbatch --gres: `gpu:1` when a member trains on a GPU backend. */
+  gres: z.string().optional(),
+  extraArgs: z.array(z.string()),
+  submissions: z.array(slurmSubmissionSchema),
+});
+export type SlurmRecord = z.infer<typeof slurmRecordSchema>;
+/** The settings part of it, as a launch resolves them. */
+export type SlurmLaunchSettings = Omit<SlurmRecord, 'submissions'>;
 
 const sweepSchema = z.strictObject({
   version: z.literal(1),
@@ -62,6 +88,8 @@ const sweepSchema = z.strictObject({
   /** The dotted config paths whose values vary between members. */
   varying: z.array(z.string()),
   members: z.array(memberSchema),
+  /** The Slurm scheduler's settings and submissions (scheduler `slurm` only). */
+  slurm: slurmRecordSchema.optional(),
 });
 
 export type SweepRecord = z.infer<typeof sweepSchema>;

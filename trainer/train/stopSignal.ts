@@ -34,8 +34,11 @@ export class StopSignal {
   }
 
   private markStopping(): void {
+    // Only a running run: a signal repeated after the run ended (Slurm's scancel signals every
+    // process of a job, and the launchers pass it on too) must not bring back `stopping` over `stopped`.
+    if (this.run?.info.status !== 'running') return;
     try {
-      this.run?.update({ status: 'stopping' });
+      this.run.update({ status: 'stopping' });
     } catch {
       // run.json keeps `running`; the loop still stops and writes the final status.
     }
