@@ -31,31 +31,28 @@ chmodSync(cli, 0o755);
 const wasmPackage = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json'));
 cpSync(join(wasmPackage, 'wasm-out'), join(root, 'dist', 'trainer', 'tfjs-backend-wasm', 'wasm-out'), { recursive: true });
 
-// The language server: no tfjs may reach it (docs/architecture.md), so the bundle fails if any module does.
-const server = await build({
-  entryPoints: [join(root, 'server', 'main.ts')],
-  outfile: join(root, 'dist', 'server', 'server.js'),
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  sourcemap: 'linked',
-  metafile: true,
-  logLevel: 'warning',
-});
-// A large document's worker thread (server/language/largeDocuments.ts), a bundle beside the server's.
-const worker = await build({
-  entryPoints: [join(root, 'server', 'language', 'largeDocumentWorker.ts')],
-  outfile: join(root, 'dist', 'server', 'largeDocumentWorker.js'),
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  sourcemap: 'linked',
-  metafile: true,
-  logLevel: 'warning',
-});
-const tfjsInServer = [...Object.keys(server.metafile.inputs), ...Object.keys(worker.metafile.inputs)].filter((f) => f.includes('@tensorflow') || f.endsWith('trainer/tf.ts'));
+// The language server, and a large document's worker thread (server/language/largeDocuments.ts)
+// beside it: no tfjs may reach either (docs/architecture.md), so the build fails if any module does.
+const serverBundles = [
+  { entry: join(root, 'server', 'main.ts'), out: 'server.js' },
+  { entry: join(root, 'server', 'language', 'largeDocumentWorker.ts'), out: 'largeDocumentWorker.js' },
+];
+const serverInputs = [];
+for (const { entry, out } of serverBundles) {
+  const result = await build({
+    entryPoints: [entry],
+    outfile: join(root, 'dist', 'server', out),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  serverInputs.push(...Object.keys(result.metafile.inputs));
+}
+const tfjsInServer = serverInputs.filter((f) => f.includes('@tensorflow') || f.endsWith('trainer/tf.ts'));
 if (tfjsInServer.length > 0) throw new Error(`the server bundle must not contain tfjs, but it has ${tfjsInServer.join(', ')}`);
 
 // The VS Code extension: the LSP client and the panel hosts; `vscode` is provided by the host.

@@ -34,6 +34,21 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s;
 }
 
+/** Autodiff gradients of `names` against central differences of the naive objective, along three random directions each. */
+function checkAgainstFiniteDifferences(names: string[], grads: Tensor[], host: HostParams, objective: () => number, rng: Rng): void {
+  names.forEach((name, i) => {
+    const g = grads[i].dataSync();
+    const data = host.get(name)!.data;
+    for (let trial = 0; trial < 3; trial++) {
+      const v = Float64Array.from({ length: data.length }, () => rng.normal());
+      const fd = directionalFd(objective, data, v, 1e-4);
+      const ad = dot(g, v);
+      assert.ok(Math.abs(ad - fd) <= 1e-3 * Math.max(1, Math.abs(fd)), `${name}: autodiff ${ad} vs finite differences ${fd}`);
+    }
+    assert.ok(Math.max(...Array.from(g, Math.abs)) > 1e-4, `${name}: gradient is not trivially zero`);
+  });
+}
+
 // Blocks, by the parameters that only they use.
 const cases: Array<{ arch: ArchId; block: string; names: string[] }> = [
   { arch: 'crate-alpha', block: 'MSSA', names: ['transformer.layers.0.0.fn.qkv.weight', 'transformer.layers.1.0.fn.to_out.0.weight'] },
@@ -61,17 +76,7 @@ for (const c of cases) {
       return forward(x, q, shape).logits.mul(tf.tensor(Float32Array.from(weights), [2, 3])).sum();
     };
     const grads = tf.grads(f)(c.names.map((n) => p[n]));
-    c.names.forEach((name, i) => {
-      const g = grads[i].dataSync();
-      const data = host.get(name)!.data;
-      for (let trial = 0; trial < 3; trial++) {
-        const v = Float64Array.from({ length: data.length }, () => rng.normal());
-        const fd = directionalFd(objective, data, v, 1e-4);
-        const ad = dot(g, v);
-        assert.ok(Math.abs(ad - fd) <= 1e-3 * Math.max(1, Math.abs(fd)), `${name}: autodiff ${ad} vs finite differences ${fd}`);
-      }
-      assert.ok(Math.max(...Array.from(g, Math.abs)) > 1e-4, `${name}: gradient is not trivially zero`);
-    });
+    checkAgainstFiniteDifferences(c.names, grads, host, objective, rng);
     tf.dispose([x, ...grads, ...Object.values(p)]);
   });
 }
@@ -105,17 +110,7 @@ for (const c of dropoutCases) {
       return forward(x, q, shape, { dropout: dropout.replay() }).logits.mul(tf.tensor(Float32Array.from(weights), [2, 3])).sum();
     };
     const grads = tf.grads(f)(c.names.map((n) => p[n]));
-    c.names.forEach((name, i) => {
-      const g = grads[i].dataSync();
-      const data = host.get(name)!.data;
-      for (let trial = 0; trial < 3; trial++) {
-        const v = Float64Array.from({ length: data.length }, () => rng.normal());
-        const fd = directionalFd(objective, data, v, 1e-4);
-        const ad = dot(g, v);
-        assert.ok(Math.abs(ad - fd) <= 1e-3 * Math.max(1, Math.abs(fd)), `${name}: autodiff ${ad} vs finite differences ${fd}`);
-      }
-      assert.ok(Math.max(...Array.from(g, Math.abs)) > 1e-4, `${name}: gradient is not trivially zero`);
-    });
+    checkAgainstFiniteDifferences(c.names, grads, host, objective, rng);
     tf.dispose([x, ...grads, ...Object.values(p)]);
   });
 }
