@@ -1,10 +1,11 @@
 // The generalization gap the study ranks a run by, read from its events (the one place that
 // decides it; docs/study.md): held-out loss minus training-subset loss at the same checkpoint, as
-// in the SRR study (Hu, Zou & Xu 2024), from the last evaluation that has both (the trainer evaluates the fixed training
-// subset beside the held-out set: the eval event's `train`). Runs written before the trainer
-// evaluated a training subset have none; for them the training side is the mean cross-entropy of
-// the mini-batches since the previous evaluation (each step's loss minus its srrLoss), measured on
-// augmented batches with label smoothing while the weights moved, and the study says so.
+// in the SRR study (Hu, Zou & Xu 2024), from the last evaluation that has both (the trainer
+// evaluates the fixed training subset beside the held-out set: the eval event's `train`). Runs
+// written before the trainer evaluated a training subset have none; for them the training side is
+// the mean cross-entropy of the mini-batches since the previous evaluation (each step's loss minus
+// its srrLoss), measured on augmented batches with label smoothing while the weights moved, and
+// the study says so.
 import { join } from 'node:path';
 import { readEventsFrom } from '../run/eventsReader.js';
 import { type RunEvent, runFiles } from '../run/format.js';
