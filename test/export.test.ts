@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli as runCliInProcess } from '../trainer/cli/dispatch.js';
@@ -333,19 +333,26 @@ test('bad input: exit 2 and one line naming the fault; nothing of the run is cha
   assert.deepEqual(readdirSync(bad).sort(), ['a-file', 'linked-run'], 'no output folder was made for a refused export');
 });
 
-test('a damaged events.jsonl line is left out with a warning naming its line; --force writes into a used folder', async () => {
+test('a damaged events.jsonl line, and attention maps past the end of attention.bin, are left out with a warning each; --force writes into a used folder', async () => {
   const copy = join(tmp, 'damaged-run');
   cpSync(runDir, copy, { recursive: true });
   const lines = readFileSync(join(copy, 'events.jsonl'), 'utf8').split('\n');
   const at = lines.findIndex((l) => l.includes('"type":"scalars"') && l.includes('"step":3,'));
   lines[at] = lines[at].slice(0, 25);
   writeFileSync(join(copy, 'events.jsonl'), lines.join('\n'));
+  // attention.bin cut inside the last step's maps: that step is left out, the others kept.
+  const last = JSON.parse(lines.filter((l) => l.includes('"type":"attention"')).pop()!) as { step: number; offset: number; length: number };
+  truncateSync(join(copy, 'attention.bin'), last.offset + last.length - 4);
   const out = join(tmp, 'damaged-out');
   mkdirSync(out);
   writeFileSync(join(out, 'scalars.csv'), 'old');
   const r = await exportCli(copy, out, '--force');
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stderr, `crate-lab export: warning: ${join(copy, 'events.jsonl')}:${at + 1}: not an event record; left out of the export\n`);
+  assert.deepEqual(r.stderr.split('\n').filter(Boolean), [
+    `crate-lab export: warning: ${join(copy, 'events.jsonl')}:${at + 1}: not an event record; left out of the export`,
+    `crate-lab export: warning: ${join(copy, 'attention.bin')}: the maps of step ${last.step} (${last.length} bytes at ${last.offset}, shape [2, 2, 2, 4, 4]) run past the end of the file; left out`,
+  ]);
+  assert.deepEqual(readdirSync(out).filter((f) => f.startsWith('attention-')).sort(), ['attention-step-00000004.npy', 'attention-step-00000008.npy']);
   const steps = csvRows(join(out, 'scalars.csv')).slice(1).map(([s]) => Number(s));
   assert.ok(!steps.includes(3) && steps.includes(2) && steps.includes(4), 'step 3\'s points are left out, the others kept');
 });

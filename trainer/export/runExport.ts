@@ -227,7 +227,8 @@ function exportAttention(runDir: string, events: RunEvent[], write: (name: strin
         continue;
       }
       const data = new Float32Array(ref.length / 4);
-      readSync(opened.fd, new Uint8Array(data.buffer), 0, ref.length, ref.offset);
+      const bytes = new Uint8Array(data.buffer);
+      for (let at = 0, n = 1; at < ref.length && n > 0; at += n) n = readSync(opened.fd, bytes, at, ref.length - at, ref.offset + at);
       write(attentionFileName(ref.step), encodeNpy({ shape, data }));
       steps.push(ref.step);
     }
