@@ -325,6 +325,7 @@ test('bad input: exit 2 and one line naming the fault; nothing of the run is cha
   writeFileSync(file, 'x');
   oneLine(await exportCli(runDir, file), /a-file exists and is not a folder/);
   oneLine(await exportCli(runDir, outDir), /out is not empty \(--force/);
+  oneLine(await exportCli(runDir, runDir, '--force'), /is the run directory itself/);
   // A link inside the run directory is not followed.
   const linked = join(bad, 'linked-run');
   mkdirSync(linked);

@@ -142,6 +142,7 @@ export function exportRun(runDir: string, outDir: string, options: RunExportOpti
     throw new RunExportError(`${runDir} does not exist`);
   }
   if (!runStat.isDirectory() && !runStat.isSymbolicLink()) throw new RunExportError(`${runDir} is not a run directory (not a folder)`);
+  if (resolve(outDir) === resolve(runDir)) throw new RunExportError(`${outDir} is the run directory itself; name another folder to export into`);
   const { events, skipped } = readEvents(runDir, warn);
   prepareOutDir(outDir, options.force ?? false);
 
