@@ -201,7 +201,7 @@ export function exportRun(runDir: string, outDir: string, options: RunExportOpti
     write(join('tensorboard', eventFileName(start)), tensorboardEventFile(start, summaries));
   }
 
-  write('README.txt', exportReadme(runDir, files, { scalarPoints: scalarRows.length - 1, layerValues: layerRows.length - 1, probeImages }));
+  write('README.txt', exportReadme(resolve(runDir), files, { scalarPoints: scalarRows.length - 1, layerValues: layerRows.length - 1, probeImages }));
   return { runDir: resolve(runDir), outDir: resolve(outDir), files, scalarPoints: scalarRows.length - 1, layerValues: layerRows.length - 1, attentionSteps, probeImages, skippedLines: skipped };
 }
 
