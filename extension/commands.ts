@@ -15,6 +15,7 @@ import { configGlob, isLive, isResumable, isRunConfig } from '../protocol/runPre
 import { configTemplates, createFromTemplate } from './configTemplates.js';
 import type { PanelHost } from './panels/panelHost.js';
 import { pngBytes, scalarsCsv } from './runExport.js';
+import { RunExportFailed, runExportProcess } from './runExportProcess.js';
 import { runLabel, runQuickPickItem } from './runPresentation.js';
 import type { RunsModel } from './runsModel.js';
 import type { RunStatusBar } from './runStatusBar.js';
@@ -227,6 +228,7 @@ export function createCommands(c: CommandContext) {
       (
         await vscode.window.showQuickPick(
           [
+            { label: 'Everything, to a folder', detail: 'Scalars and per-layer R, Rc, SRR, sparsity as CSV, attention maps and probe images as .npy, TensorBoard event files', format: 'folder' as const },
             { label: 'CSV', detail: 'Every scalar series at full fidelity (one column per series)', format: 'csv' as const },
             { label: 'PNG of a chart', detail: 'Opens the dashboard: each chart has an Export PNG button', format: 'png' as const },
           ],
@@ -237,6 +239,7 @@ export function createCommands(c: CommandContext) {
       c.panels().open('dashboard', [run.dir]);
       return undefined;
     }
+    if (format === 'folder') return exportFolder(run, given);
     if (format !== 'csv') return undefined;
     const target = given?.file ? vscode.Uri.file(given.file) : await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(run.dir, `${path.basename(run.dir)}.csv`)), filters: { CSV: ['csv'] }, title: 'Export run as CSV' });
     if (!target) return undefined;
@@ -245,6 +248,36 @@ export function createCommands(c: CommandContext) {
       await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(scalarsCsv(scalars)));
     });
     return target.fsPath;
+  };
+
+  /** The whole run through `crate-lab export --tensorboard` (docs/export.md) into a folder; its path. */
+  const exportFolder = async (run: RunSummary, given: ExportArguments | undefined): Promise<string | undefined> => {
+    let outDir = given?.outDir;
+    let force = given?.force ?? false;
+    if (!outDir) {
+      const parent = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, defaultUri: vscode.Uri.file(path.dirname(run.dir)), openLabel: 'Export Here', title: `Export ${runLabel(run)}: the folder to make the export's folder in` });
+      if (!parent?.[0]) return undefined;
+      outDir = path.join(parent[0].fsPath, `${path.basename(run.dir)}-export`);
+      if (!force && (await folderHasFiles(vscode.Uri.file(outDir)))) {
+        const answer = await vscode.window.showWarningMessage(`${outDir} already has files in it.`, { modal: true, detail: 'The export replaces the files of the same names.' }, 'Replace');
+        if (answer !== 'Replace') return undefined;
+        force = true;
+      }
+    }
+    const target = outDir;
+    const exporter = { node: readSettings().trainerNodePath || process.execPath, cli: c.context.asAbsolutePath(path.join('dist', 'trainer', 'cli.js')) };
+    const { summary, warnings } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CRATE Lab: exporting ${runLabel(run)}…` }, async () => {
+      try {
+        return await runExportProcess(exporter, run.dir, target, { tensorboard: true, force });
+      } catch (e) {
+        if (e instanceof RunExportFailed) throw new UserError(`Export of ${runLabel(run)} failed: ${e.message}`);
+        throw e;
+      }
+    });
+    const what = `${summary.scalarPoints} scalar points, ${summary.layerValues} per-layer values, attention maps of ${summary.attentionSteps.length} step(s)`;
+    if (warnings.length > 0) void vscode.window.showWarningMessage(`CRATE Lab: exported ${runLabel(run)} (${what}) with ${warnings.length} warning(s): ${warnings[0].replace('crate-lab export: warning: ', '')}`);
+    else if (!given?.outDir) void vscode.window.showInformationMessage(`CRATE Lab: exported ${runLabel(run)} to ${summary.outDir} (${what}).`);
+    return summary.outDir;
   };
 
   const revealRun = async (arg?: RunArgument) => {
@@ -334,4 +367,13 @@ export async function savePng(name: string, dataUrl: string): Promise<void> {
   const safe = name.replace(/[^\w.-]+/g, '-').slice(0, 80) || 'chart';
   const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, `${safe}.png`) : undefined, filters: { PNG: ['png'] }, title: 'Export chart as PNG' });
   if (target) await vscode.workspace.fs.writeFile(target, pngBytes(dataUrl));
+}
+
+/** Whether folder `uri` exists and has anything in it. */
+async function folderHasFiles(uri: vscode.Uri): Promise<boolean> {
+  try {
+    return (await vscode.workspace.fs.readDirectory(uri)).length > 0;
+  } catch {
+    return false;
+  }
 }

@@ -57,8 +57,12 @@ export type RunArgument<Uri> = RunSummary | { runDir: string } | Uri;
 /** "Export Run" without questions (tests, other extensions): format and target file given. */
 export interface ExportArguments {
   runDir: string;
-  format?: 'csv' | 'png';
+  /** `folder`: everything (crate-lab export, docs/export.md) into the folder `outDir`, with TensorBoard event files. */
+  format?: 'csv' | 'png' | 'folder';
   file?: string;
+  /** The folder a `folder` export writes (made; one with files in it is written into only with `force`). */
+  outDir?: string;
+  force?: boolean;
 }
 
 /** "New Run Config" without questions: the template's id and the folder to write into. */

@@ -3,7 +3,7 @@
 // test/vscode-extension-host.test.ts; `run()` throws on the first failure, which makes the
 // runner's exit code non-zero.
 import * as assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CrateLabApi } from '../../extension/main.js';
@@ -81,6 +81,21 @@ test('Export Run writes every scalar at full fidelity as CSV', async (_api, fold
   const loss = header.indexOf('loss');
   const byStep = new Map(lines.slice(1).map((l) => l.split(',')).map((cells) => [Number(cells[0]), cells]));
   for (const e of events) assert.equal(Math.fround(Number(byStep.get(e.step)![loss])), Math.fround(e.loss), `loss at step ${e.step}`);
+});
+
+test('Export Run → Everything runs crate-lab export into a folder (CSV, TensorBoard events); a refused export is an error message', async (_api, folder) => {
+  const dir = path.join(folder, 'export-all');
+  const out = await vscode.commands.executeCommand<string>('crateLab.exportRun', { runDir: launched!.runDir, format: 'folder', outDir: dir });
+  assert.equal(out, dir);
+  const names = readdirSync(dir);
+  for (const f of ['scalars.csv', 'layers.csv', 'README.txt', 'tensorboard']) assert.ok(names.includes(f), `${f} in ${names.join(', ')}`);
+  assert.equal(readdirSync(path.join(dir, 'tensorboard')).filter((f) => f.startsWith('events.out.tfevents.')).length, 1);
+  const losses = readFileSync(path.join(dir, 'scalars.csv'), 'utf8').trim().split('\n').map((l) => l.split(',')).filter(([, key]) => key === 'loss');
+  const events = readEventsFrom(path.join(launched!.runDir, 'events.jsonl'), 0).events.filter((e) => e.type === 'scalars');
+  assert.deepEqual(losses.map(([step, , value]) => [Number(step), Number(value)]), events.map((e) => [e.step, e.loss]), 'every loss as logged');
+  // The folder now has files: without force the CLI refuses, and the command reports it instead of throwing.
+  assert.equal(await vscode.commands.executeCommand('crateLab.exportRun', { runDir: launched!.runDir, format: 'folder', outDir: dir }), undefined);
+  assert.equal(await vscode.commands.executeCommand('crateLab.exportRun', { runDir: launched!.runDir, format: 'folder', outDir: dir, force: true }), dir);
 });
 
 test('Resume Run continues the stopped run in the same directory', async (api) => {

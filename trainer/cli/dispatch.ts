@@ -23,6 +23,7 @@ export const trainerCommands: Record<string, Command> = {
   infer: { load: () => import('./infer.js').then((m) => ({ run: m.infer, usage: m.inferUsage })), summary: 'logits of a checkpoint on images' },
   metrics: { load: () => import('./metrics.js').then((m) => ({ run: m.metrics, usage: m.metricsUsage })), summary: 'per-layer coding rates, sparsity, SRR measure and attention maps' },
   study: { load: () => import('./study.js').then((m) => ({ run: m.study, usage: m.studyUsage })), summary: 'Kendall τ of complexity measures with the generalization gap over finished runs (the SRR study\'s table)' },
+  export: { load: () => import('./export.js').then((m) => ({ run: m.exportCommand, usage: m.exportUsage })), summary: 'a run as CSV (scalars, per-layer metrics), .npy (attention maps, probe images) and TensorBoard event files' },
   bench: { load: () => import('./bench.js').then((m) => ({ run: m.bench, usage: m.benchUsage })), summary: 'training and inference throughput on random data' },
   doctor: { load: () => import('./doctor.js').then((m) => ({ run: m.doctor, usage: m.doctorUsage })), summary: 'which compute backends load here, and why the others do not' },
 };
