@@ -11,7 +11,9 @@ import { trainerAlive } from '../run/trainerProcess.js';
 import { memberRuns } from '../sweep/memberRuns.js';
 import { readSweep, sweepFiles } from '../sweep/sweepFile.js';
 import { flatten } from '../config/dottedPaths.js';
-import { type Gap, generalizationGap } from './generalizationGap.js';
+import { readEventsFrom } from '../run/eventsReader.js';
+import { type Gap, gapOfEvents } from './generalizationGap.js';
+import { finalHeldOutAccuracy, type HeldOutAccuracy } from './heldOutAccuracy.js';
 import { type HyperparameterId, studyHyperparameters } from './granulated.js';
 
 export class StudyInputError extends Error {
@@ -26,6 +28,8 @@ export interface StudyRun {
   settings: Record<HyperparameterId, string>;
   rest: string;
   gap: Gap;
+  /** Its last evaluation's held-out accuracy (the regularizer's table), null when not finite. */
+  accuracy: HeldOutAccuracy | null;
   /** The run's config.yaml, as parsed. */
   config: Record<string, unknown>;
 }
@@ -128,13 +132,16 @@ export function incomparability(runs: readonly { dir: string; config: Record<str
   return undefined;
 }
 
-function checkComparable(runs: readonly StudyRun[]): void {
-  const why = incomparability(runs);
+/** The completed runs among `runDirs`, with their gaps and settings, and the others with reasons; refuses runs that cannot be compared. */
+export function studyRuns(runDirs: readonly string[]): { runs: StudyRun[]; leftOut: LeftOut[] } {
+  const collected = collectStudyRuns(runDirs);
+  const why = incomparability(collected.runs);
   if (why) throw new StudyInputError(why);
+  return collected;
 }
 
-/** The completed runs among `runDirs`, with their gaps and settings, and the others with reasons. */
-export function studyRuns(runDirs: readonly string[]): { runs: StudyRun[]; leftOut: LeftOut[] } {
+/** studyRuns without the comparability check: the server answers an incomparable set with the reason instead. */
+export function collectStudyRuns(runDirs: readonly string[]): { runs: StudyRun[]; leftOut: LeftOut[] } {
   const runs: StudyRun[] = [];
   const leftOut: LeftOut[] = [];
   for (const dir of runDirs) {
@@ -145,13 +152,13 @@ export function studyRuns(runDirs: readonly string[]): { runs: StudyRun[]; leftO
     }
     const info = readRunInfo(dir);
     const config = readConfig(dir);
-    const gap = generalizationGap(dir);
+    const { events } = readEventsFrom(join(dir, runFiles.events));
+    const gap = gapOfEvents(events);
     if ('reason' in gap) {
       leftOut.push({ dir, reason: `no generalization gap: ${gap.reason}` });
       continue;
     }
-    runs.push({ dir, id: info.id, name: info.name, step: info.step, ...studySettings(config), gap, config });
+    runs.push({ dir, id: info.id, name: info.name, step: info.step, ...studySettings(config), gap, accuracy: finalHeldOutAccuracy(events), config });
   }
-  checkComparable(runs);
   return { runs, leftOut };
 }
