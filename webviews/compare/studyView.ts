@@ -57,6 +57,7 @@ export class StudyView {
   private readonly leftOut = el('ul', { className: 'left-out' });
   private readonly legend = el('ul', { className: 'study-legend' });
   private readonly scatterGrid = el('div', { className: 'grid study-scatters' });
+  private readonly scatterHeading = el('h2', {}, 'Each measure against the generalization gap');
   private readonly regularizer = el('section', { className: 'study-regularizer', hidden: true });
   private readonly regularizerTable = el('table');
   private readonly regularizerNote = el('p', { className: 'note' });
@@ -75,7 +76,7 @@ export class StudyView {
       this.table,
       this.measuresExport,
       this.leftOut,
-      el('h2', {}, 'Each measure against the generalization gap'),
+      this.scatterHeading,
       this.legend,
       this.scatterGrid,
       this.regularizer,
@@ -124,6 +125,7 @@ export class StudyView {
     const types = this.modelTypes();
     this.legend.replaceChildren(...types.map((t) => el('li', {}, el('span', { className: 'swatch' }), `model type ${t}`)));
     this.legend.hidden = types.length === 0;
+    this.scatterHeading.hidden = this.scatters.length === 0;
     this.redraw();
   }
 
