@@ -20,7 +20,10 @@ import {
   createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
 import { StudyRequest } from '../protocol/customMessages.js';
-import type { StudyResult } from '../protocol/studyData.js';
+import type { HostToPanelMessage } from '../protocol/panelMessages.js';
+import type { StudyParams, StudyResult } from '../protocol/studyData.js';
+import { studyFeed } from '../extension/panels/studyFeed.js';
+import type { ServerConnection } from '../extension/serverConnection.js';
 import { bruteTauB } from './support/bruteKendall.js';
 import { type HandRun, handRun } from './support/handRuns.js';
 import { repoRoot } from './support/reference.js';
@@ -134,4 +137,35 @@ test('crateLab/study: runs on other image sizes are answered with the reason, un
   assert.match(r.exports!.regularizerLatex!, /^\\begin\{tabular\}\{lccc\}/);
   assert.deepEqual(r.points.map((p) => [p.name, p.regularizer]), [['a', 'off'], ['c', 'layers 0, weight 0.5']]);
   assert.equal(stderr.includes('Error'), false, stderr);
+});
+
+test('the Compare panel feed of 3+ runs: `study` from the server, asked again when a run ends; the exports are its texts', async () => {
+  const parent = join(tmp, 'feed');
+  const dirs = ['x', 'y', 'z'].map((name, i) => handRun(parent, { name, lr: 0.001 * (i + 1), heldOut: 1, train: [0.1 * (i + 1)], measures: { srr: i }, accuracy: 0.5, srr: i === 2 ? { weight: 1 } : undefined }));
+  const posted: HostToPanelMessage[] = [];
+  // The feed's only use of the extension's ServerConnection is sendRequest: here it goes to the real server over stdio.
+  const server = { sendRequest: (type: typeof StudyRequest.type, params: StudyParams) => connection.sendRequest(type, params) } as unknown as ServerConnection;
+  const feed = studyFeed(dirs, server, (m) => posted.push(m));
+  assert.equal(feed.exportText('measures', 'csv'), undefined, 'nothing to export before the first answer');
+  await feed.start();
+  const first = posted.find((m) => m.type === 'study');
+  assert.ok(first && first.type === 'study');
+  assert.deepEqual(first.result.points.map((p) => p.runDir), dirs);
+  const expected = { csv: first.result.exports!.csv, latex: first.result.exports!.latex, regularizerCsv: first.result.exports!.regularizerCsv!, regularizerLatex: first.result.exports!.regularizerLatex! };
+  assert.deepEqual(feed.exportText('measures', 'csv'), { text: expected.csv, format: 'csv', name: 'feed-study.csv' });
+  assert.deepEqual(feed.exportText('measures', 'latex'), { text: expected.latex, format: 'latex', name: 'feed-study.tex' });
+  assert.deepEqual(feed.exportText('regularizer', 'csv'), { text: expected.regularizerCsv, format: 'csv', name: 'feed-regularizer.csv' });
+  // Scalars alone change nothing; a status event (a run ended) asks again.
+  const t = new Date().toISOString();
+  feed.eventsAppended({ runDir: dirs[0], events: [{ type: 'scalars', t, step: 2, epoch: 0, loss: 1, lr: 0.1, imagesPerSecond: 1 }] });
+  await new Promise((r) => setTimeout(r, 2_500));
+  assert.equal(posted.filter((m) => m.type === 'study').length, 1);
+  feed.eventsAppended({ runDir: dirs[0], events: [{ type: 'status', t, step: 1, status: 'completed' }] });
+  await new Promise((r) => setTimeout(r, 2_500));
+  assert.equal(posted.filter((m) => m.type === 'study').length, 2);
+  feed.dispose();
+  // Two runs: no study.
+  const pair = studyFeed(dirs.slice(0, 2), server, (m) => posted.push(m));
+  await pair.start();
+  assert.equal(posted.filter((m) => m.type === 'study').length, 2);
 });
