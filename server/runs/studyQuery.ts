@@ -5,7 +5,6 @@
 import { ErrorCodes, ResponseError } from 'vscode-languageserver';
 import type { StudyParams, StudyResult } from '../../protocol/studyData.js';
 import { defaultBootstrap } from '../../trainer/study/bootstrap.js';
-import { MeasuresFileError } from '../../trainer/study/measuresFile.js';
 import { measuredRunsFromFiles } from '../../trainer/study/measuredRuns.js';
 import { formatRegularizerCsv, formatRegularizerLatex, regularizerSetting, regularizerTable } from '../../trainer/study/regularizerTable.js';
 import { StudyInputError, collectStudyRuns, expandStudyArguments, incomparability } from '../../trainer/study/studyRuns.js';
@@ -20,16 +19,17 @@ export function study({ runDirs }: StudyParams): StudyResult {
     expanded = expandStudyArguments(runDirs);
     collected = collectStudyRuns(expanded.runDirs);
   } catch (e) {
-    if (e instanceof StudyInputError || e instanceof SweepFileError || e instanceof MeasuresFileError) throw new ResponseError(ErrorCodes.InvalidParams, e.message);
+    if (e instanceof StudyInputError || e instanceof SweepFileError) throw new ResponseError(ErrorCodes.InvalidParams, e.message);
     throw e;
   }
   const columns = studyColumns.map((c) => ({ id: c.id, label: c.label }));
-  const leftOut = [...expanded.leftOut, ...collected.leftOut].map((l) => ({ runDir: l.dir, reason: l.reason }));
+  const leftOut = [...expanded.leftOut, ...collected.leftOut];
+  const asProtocol = () => leftOut.map((l) => ({ runDir: l.dir, reason: l.reason }));
   const refused = incomparability(collected.runs);
-  if (refused) return { columns, rows: [], bootstrap: defaultBootstrap, points: [], leftOut, refused, regularizer: null, exports: null };
+  if (refused) return { columns, rows: [], bootstrap: defaultBootstrap, points: [], leftOut: asProtocol(), refused, regularizer: null, exports: null };
   const { measured, leftOut: unmeasured } = measuredRunsFromFiles(collected.runs);
-  leftOut.push(...unmeasured.map((l) => ({ runDir: l.dir, reason: l.reason })));
-  const table = studyTable(measured, [...expanded.leftOut, ...collected.leftOut, ...unmeasured], defaultBootstrap);
+  leftOut.push(...unmeasured);
+  const table = studyTable(measured, leftOut, defaultBootstrap);
   const regularizer = regularizerTable(collected.runs);
   return {
     columns,
@@ -45,7 +45,7 @@ export function study({ runDirs }: StudyParams): StudyResult {
       accuracy: r.accuracy?.accuracy ?? null,
       measures: { ...r.measures.measures },
     })),
-    leftOut,
+    leftOut: asProtocol(),
     regularizer,
     exports: {
       csv: formatCsv(table),
