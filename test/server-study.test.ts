@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -103,6 +103,14 @@ test('crateLab/study: each cell worked out independently, the left-out runs with
   assert.match(r.exports!.latex, new RegExp(`^SRR & \\$${bs.toFixed(3)}\\$`, 'm'));
   assert.equal(r.exports!.regularizerCsv, null, 'no regularizer table without the regularizer');
   assert.equal(r.regularizer!.used, false);
+
+  // The server keeps the runs it read; a run whose events change (here: a later evaluation) is read again.
+  const t = '2026-12-01T00:00:01.000Z';
+  appendFileSync(join(dirs[0], 'events.jsonl'), [{ type: 'scalars', t, step: 3, epoch: 0, loss: 0.25, lr: 0.001, imagesPerSecond: 1 }, { type: 'eval', t, step: 3, epoch: 0, split: 'validation', loss: 3.25, accuracy: 0.5 }].map((e) => `${JSON.stringify(e)}\n`).join(''));
+  const again: StudyResult = await connection.sendRequest(StudyRequest.type, { runDirs: [...dirs, unmeasured, training] });
+  assert.equal(again.points[0].runDir, dirs[0]);
+  assert.equal(again.points[0].gap, 3.25 - 0.25, 'the new last evaluation less the mean of the steps since the one before');
+  assert.deepEqual(again.points.slice(1), r.points.slice(1));
 });
 
 test('crateLab/study: runs on other image sizes are answered with the reason, unknown folders with InvalidParams; the regularizer table', async () => {

@@ -10,14 +10,16 @@ import { formatRegularizerCsv, formatRegularizerLatex, regularizerSetting, regul
 import { StudyInputError, collectStudyRuns, expandStudyArguments, incomparability } from '../../trainer/study/studyRuns.js';
 import { formatCsv, formatLatex, studyCell, studyColumns, studyTable } from '../../trainer/study/studyTable.js';
 import { SweepFileError } from '../../trainer/sweep/sweepFile.js';
+import type { StudyRunCache } from './studyRunCache.js';
 
-export function study({ runDirs }: StudyParams): StudyResult {
+/** `cache`: the completed runs already read (the server keeps one; a test may pass none). */
+export function study({ runDirs }: StudyParams, cache?: StudyRunCache): StudyResult {
   if (!Array.isArray(runDirs) || runDirs.some((d) => typeof d !== 'string')) throw new ResponseError(ErrorCodes.InvalidParams, 'crateLab/study: runDirs must be a list of run directories');
   let expanded: ReturnType<typeof expandStudyArguments>;
   let collected: ReturnType<typeof collectStudyRuns>;
   try {
     expanded = expandStudyArguments(runDirs);
-    collected = collectStudyRuns(expanded.runDirs);
+    collected = collectStudyRuns(expanded.runDirs, cache?.read);
   } catch (e) {
     if (e instanceof StudyInputError || e instanceof SweepFileError) throw new ResponseError(ErrorCodes.InvalidParams, e.message);
     throw e;

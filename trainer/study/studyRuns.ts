@@ -140,25 +140,29 @@ export function studyRuns(runDirs: readonly string[]): { runs: StudyRun[]; leftO
   return collected;
 }
 
-/** studyRuns without the comparability check: the server answers an incomparable set with the reason instead. */
-export function collectStudyRuns(runDirs: readonly string[]): { runs: StudyRun[]; leftOut: LeftOut[] } {
+/**
+ * studyRuns without the comparability check: the server answers an incomparable set with the reason
+ * instead. `read` reads one directory (the server's keeps completed runs it has read).
+ */
+export function collectStudyRuns(runDirs: readonly string[], read: (dir: string) => StudyRun | LeftOut = readStudyRun): { runs: StudyRun[]; leftOut: LeftOut[] } {
   const runs: StudyRun[] = [];
   const leftOut: LeftOut[] = [];
   for (const dir of runDirs) {
-    const why = notFinished(dir);
-    if (why) {
-      leftOut.push({ dir, reason: why });
-      continue;
-    }
-    const info = readRunInfo(dir);
-    const config = readConfig(dir);
-    const { events } = readEventsFrom(join(dir, runFiles.events));
-    const gap = gapOfEvents(events);
-    if ('reason' in gap) {
-      leftOut.push({ dir, reason: `no generalization gap: ${gap.reason}` });
-      continue;
-    }
-    runs.push({ dir, id: info.id, name: info.name, step: info.step, ...studySettings(config), gap, accuracy: finalHeldOutAccuracy(events), config });
+    const r = read(dir);
+    if ('reason' in r) leftOut.push(r);
+    else runs.push(r);
   }
   return { runs, leftOut };
+}
+
+/** One run directory as the study takes it: a completed run with its gap and settings, or why it is left out. */
+export function readStudyRun(dir: string): StudyRun | LeftOut {
+  const why = notFinished(dir);
+  if (why) return { dir, reason: why };
+  const info = readRunInfo(dir);
+  const config = readConfig(dir);
+  const { events } = readEventsFrom(join(dir, runFiles.events));
+  const gap = gapOfEvents(events);
+  if ('reason' in gap) return { dir, reason: `no generalization gap: ${gap.reason}` };
+  return { dir, id: info.id, name: info.name, step: info.step, ...studySettings(config), gap, accuracy: finalHeldOutAccuracy(events), config };
 }
