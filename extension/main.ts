@@ -12,6 +12,7 @@ import { watchRunOutcomes } from './runAlerts.js';
 import { RunsModel } from './runsModel.js';
 import { RunStatusBar } from './runStatusBar.js';
 import { applySettingChanges } from './settingsEffects.js';
+import { saveStudyExport } from './studyExport.js';
 import { RunsView } from './runsView.js';
 import { ServerConnection } from './serverConnection.js';
 
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): CrateLabApi {
     (panels ??= new PanelHost(context, server!, runs, {
       exportCsv: async (runDir) => void (await runCommand('exportRun', { runDir, format: 'csv' })),
       exportPng: savePng,
+      exportStudy: saveStudyExport,
       openLog: async (runDir) => void (await runCommand('openLog', { runDir })),
       focus: (runDir) => statusBar.focus(runDir),
     }, output));

@@ -21,6 +21,7 @@ import type {
   RunSummary,
   StopResult,
 } from './runData.js';
+import type { StudyParams, StudyResult } from './studyData.js';
 
 /** Server options the client may pass as `initializationOptions` (standard LSP field; client → server). */
 export interface InitializationOptions {
@@ -92,4 +93,10 @@ export namespace RunsChangedNotification {
 export namespace EventsAppendedNotification {
   export const method = 'crateLab/eventsAppended';
   export const type = new NotificationType<EventsAppendedParams>(method);
+}
+
+/** Client → server: the SRR study's table over finished runs (reads measures.json; computes no measures). */
+export namespace StudyRequest {
+  export const method = 'crateLab/study';
+  export const type = new RequestType<StudyParams, StudyResult, void>(method);
 }

@@ -3,6 +3,7 @@
 // PanelToHostMessage (webview → extension). Only type imports, so a browser bundle may import
 // this module. Typed arrays travel as such (structured clone), never as JSON number lists.
 import type { CompareRunsResult, GetAttentionResult, GetLayerMetricsResult, RunSummary } from './runData.js';
+import type { StudyResult } from './studyData.js';
 
 /** The panel kinds; each has its own bundle (webviews/KIND/main.ts) and webview type. */
 export const panelKinds = ['dashboard', 'layers', 'attention', 'compare'] as const;
@@ -16,6 +17,9 @@ export interface PanelState {
   /** The panel's own UI choices (smoothing, log scale, step/layer/head, …), opaque to the host. */
   ui?: Record<string, unknown>;
 }
+
+/** The study's tables: the τ table of the complexity measures, and the regularizer's accuracy table. */
+export type StudyTableId = 'measures' | 'regularizer';
 
 /** One scalar series in transfer form. */
 export interface ScalarArrays {
@@ -47,6 +51,8 @@ export type HostToPanelMessage =
   | ({ type: 'attention'; maps: Float32Array; probe: ProbeImages | null } & Omit<GetAttentionResult, 'encoding' | 'data' | 'probe'>)
   /** Everything "Compare runs" shows. */
   | { type: 'compare'; result: CompareRunsResult }
+  /** Compare panel of 3 or more runs: the SRR study's table over them (crateLab/study). */
+  | { type: 'study'; result: StudyResult }
   /** The run's directory is gone (deleted while the panel is open). */
   | { type: 'runRemoved'; runDir: string }
   /** Something the panel asked for failed; shown in the panel. */
@@ -63,5 +69,7 @@ export type PanelToHostMessage =
   /** Export: a chart as PNG (data URL made by the panel) or every series at full fidelity as CSV. */
   | { type: 'exportPng'; name: string; dataUrl: string }
   | { type: 'exportCsv'; runDir: string }
+  /** Compare panel: save a study table as `crate-lab study --format csv|latex` prints it (the host holds the text it sent). */
+  | { type: 'exportStudy'; table: StudyTableId; format: 'csv' | 'latex' }
   /** Open a run's trainer log (shown for failed runs). */
   | { type: 'openLog'; runDir: string };

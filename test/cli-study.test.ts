@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli as runCliInProcess } from '../trainer/cli/dispatch.js';
 import { readSafetensors } from '../trainer/io/safetensors.js';
-import { processIdentity } from '../trainer/run/trainerProcess.js';
 import { weightMatrixNames } from '../trainer/study/measures/weightMatrices.js';
 import { loadConfigFile, modelShape } from '../trainer/config/index.js';
 import { openDataset } from '../trainer/data/openDataset.js';
@@ -19,6 +18,7 @@ import { bruteTauB } from './support/bruteKendall.js';
 import { naiveLogits } from './support/naiveModel.js';
 import { runCli } from './support/cli.js';
 import { events, exited, spawnCli } from './support/runs.js';
+import { type HandRun, handRun } from './support/handRuns.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crate-study-'));
 
@@ -27,50 +27,6 @@ async function study(...argv: string[]): Promise<{ code: number; stdout: string;
   let stderr = '';
   const code = await runCliInProcess(['study', ...argv], { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
   return { code, stdout, stderr };
-}
-
-interface HandRun {
-  name: string;
-  arch?: string;
-  batchSize?: number;
-  lr?: number;
-  /** Held-out loss of the last evaluation and the training losses before it: gap = heldOut − mean(train). */
-  heldOut: number;
-  train: number[];
-  measures?: Partial<Record<'l2' | 'pathNorm' | 'sumOfSpec' | 'logProdOfSpec' | 'inverseMargin' | 'srr', number | null>>;
-  status?: string;
-  pid?: number;
-  data?: string;
-  image?: number;
-  sweep?: { id: string; member: number };
-}
-
-/** A run directory as the trainer leaves it, with the files the study reads. */
-function handRun(parent: string, r: HandRun): string {
-  const dir = join(parent, r.name);
-  mkdirSync(dir, { recursive: true });
-  const t = '2026-12-01T00:00:00.000Z';
-  const step = r.train.length;
-  const pid = r.pid ?? 999_999_999;
-  writeFileSync(
-    join(dir, 'run.json'),
-    JSON.stringify({ id: r.name, name: r.name, configHash: 'x', status: r.status ?? 'completed', pid, trainerIdentity: r.pid ? processIdentity(r.pid) : undefined, host: 'h', backend: 'cpu', step, epoch: 0, totalSteps: step, createdAt: t, updatedAt: t, heartbeat: new Date().toISOString(), ...(r.sweep ? { sweep: r.sweep } : {}) }),
-  );
-  writeFileSync(
-    join(dir, 'config.yaml'),
-    `name: ${r.name}\nseed: 0\nbackend: cpu\nmodel:\n  arch: ${r.arch ?? 'crate'}\n  image: ${r.image ?? 16}\n  width: 16\ndata:\n  kind: ${r.data ?? 'synthetic-subspaces'}\noptim:\n  batchSize: ${r.batchSize ?? 32}\n  lr: ${r.lr ?? 0.001}\nintrospect:\n  every: ${r.name.length}\n`,
-  );
-  const lines = r.train.map((loss, i) => JSON.stringify({ type: 'scalars', t, step: i + 1, epoch: 0, loss, lr: 0.001, imagesPerSecond: 1 }));
-  lines.push(JSON.stringify({ type: 'eval', t, step, epoch: 0, split: 'validation', loss: r.heldOut, accuracy: 0.5 }));
-  writeFileSync(join(dir, 'events.jsonl'), `${lines.join('\n')}\n`);
-  if (r.measures) {
-    const m = { l2: 1, pathNorm: 1, sumOfSpec: 1, logProdOfSpec: 1, inverseMargin: 1, srr: 1, ...r.measures };
-    writeFileSync(
-      join(dir, 'measures.json'),
-      JSON.stringify({ version: 1, step, checkpoint: null, computedAt: t, computedBy: 'trainer', data: { images: 10, srrImages: 4, codingRateEps: 0.5 }, measures: m, margin: 0.5, srrPerLayer: [m.srr], matrices: [] }),
-    );
-  }
-  return dir;
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;

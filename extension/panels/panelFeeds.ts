@@ -2,7 +2,8 @@
 // server pushes events. All data comes from the language server's run manager.
 import type { ServerConnection } from '../serverConnection.js';
 import { CompareRunsRequest, GetAttentionRequest, GetLayerMetricsRequest, GetScalarsRequest } from '../../protocol/customMessages.js';
-import type { HostToPanelMessage, PanelState, ScalarArrays } from '../../protocol/panelMessages.js';
+import type { HostToPanelMessage, PanelState, ScalarArrays, StudyTableId } from '../../protocol/panelMessages.js';
+import { studyFeed, type StudyExport } from './studyFeed.js';
 import { type EventsAppendedParams, type ScalarSeries, scalarsOfEvent } from '../../protocol/runData.js';
 
 /** Points per series the dashboard gets at first (min/max per bucket); exports read full fidelity. */
@@ -16,6 +17,8 @@ export interface Feed {
   start(): Promise<void>;
   eventsAppended(p: EventsAppendedParams): Promise<void>;
   requestAttention?(runDir: string, step: number): Promise<void>;
+  /** Compare panel: the text of a study table as last sent, to save. */
+  studyExport?(table: StudyTableId, format: 'csv' | 'latex'): StudyExport | undefined;
   dispose?(): void;
 }
 
@@ -117,16 +120,23 @@ function attentionFeed(runDir: string, server: ServerConnection, post: Post): Fe
 
 function compareFeed(runDirs: string[], server: ServerConnection, post: Post): Feed {
   let timer: NodeJS.Timeout | undefined;
+  const study = studyFeed(runDirs, server, post);
   const send = async () => post({ type: 'compare', result: await server.sendRequest(CompareRunsRequest.type, { runDirs, maxPoints: comparePoints }) });
   return {
-    start: send,
-    async eventsAppended({ runDir }) {
+    start: async () => void (await Promise.all([send(), study.start()])),
+    studyExport: (table, format) => study.exportText(table, format),
+    async eventsAppended(p) {
+      const { runDir } = p;
+      study.eventsAppended(p);
       if (!runDirs.includes(runDir) || timer) return;
       timer = setTimeout(() => {
         timer = undefined;
         void send().catch(() => undefined);
       }, compareRefreshMs);
     },
-    dispose: () => clearTimeout(timer),
+    dispose: () => {
+      clearTimeout(timer);
+      study.dispose();
+    },
   };
 }

@@ -9,6 +9,7 @@ import { panelHtml } from '../../webviews/panelHtml.js';
 import { runLabel } from '../runPresentation.js';
 import type { RunsModel } from '../runsModel.js';
 import { createFeed, type Feed } from './panelFeeds.js';
+import type { StudyExport } from './studyFeed.js';
 
 const titles: Record<PanelKind, string> = { dashboard: 'Dashboard', layers: 'Layers', attention: 'Attention', compare: 'Compare' };
 
@@ -20,6 +21,8 @@ export function viewType(kind: PanelKind): string {
 export interface PanelActions {
   exportCsv(runDir: string): Promise<void>;
   exportPng(name: string, dataUrl: string): Promise<void>;
+  /** Save a study table's text (Compare panel), where the user says. */
+  exportStudy(study: StudyExport): Promise<void>;
   openLog(runDir: string): Promise<void>;
   focus(runDir: string): void;
 }
@@ -100,6 +103,12 @@ class RunPanel implements vscode.Disposable {
         case 'exportPng':
           if (typeof m.dataUrl === 'string' && m.dataUrl.startsWith('data:image/png;base64,')) await this.host.actions.exportPng(String(m.name ?? 'chart'), m.dataUrl);
           return;
+        case 'exportStudy': {
+          const study = (m.table === 'measures' || m.table === 'regularizer') && (m.format === 'csv' || m.format === 'latex') ? this.feed.studyExport?.(m.table, m.format) : undefined;
+          if (study) await this.host.actions.exportStudy(study);
+          else this.post({ type: 'error', message: 'There is no study table to export yet.' });
+          return;
+        }
         case 'openLog':
           if (this.state.runDirs.includes(m.runDir)) await this.host.actions.openLog(m.runDir);
           return;

@@ -13,10 +13,13 @@ import {
   ResumeRequest,
   RunsChangedNotification,
   StopRequest,
+  StudyRequest,
 } from '../../protocol/customMessages.js';
 import { guardedRequest } from '../handlerGuard.js';
 import type { RunIndex } from './runIndex.js';
 import { compareRuns, getAttention, getScalars } from './runQueries.js';
+import { study } from './studyQuery.js';
+import { StudyRunCache } from './studyRunCache.js';
 import { TrainerLauncher } from './trainerLaunch.js';
 import { WatchedRuns } from './watchedRuns.js';
 
@@ -53,6 +56,8 @@ export function registerRunRequests(connection: Connection, onRunsChanged: () =>
   );
   connection.onRequest(GetAttentionRequest.type, guardedRequest(log, 'getAttention', (p) => getAttention(runs, p.runDir, p.step)));
   connection.onRequest(CompareRunsRequest.type, guardedRequest(log, 'compareRuns', (p) => compareRuns(runs, p)));
+  const studyRuns = new StudyRunCache();
+  connection.onRequest(StudyRequest.type, guardedRequest(log, 'study', (p) => study(p, studyRuns)));
   connection.onRequest(LaunchRequest.type, guardedRequest(log, 'launch', (p) => launcher.launch(p)));
   connection.onRequest(StopRequest.type, guardedRequest(log, 'stop', (p) => launcher.stop(p.runDir)));
   connection.onRequest(ResumeRequest.type, guardedRequest(log, 'resume', (p) => launcher.resume(p.runDir)));

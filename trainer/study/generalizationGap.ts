@@ -32,7 +32,11 @@ function trainingSubsetLoss(e: EvalEvent): number | undefined {
 
 /** The gap of the run's last evaluation with a training subset (else its last evaluation), or a reason why there is none. */
 export function generalizationGap(runDir: string): Gap | { reason: string } {
-  const { events } = readEventsFrom(join(runDir, runFiles.events));
+  return gapOfEvents(readEventsFrom(join(runDir, runFiles.events)).events);
+}
+
+/** generalizationGap of a run's events already read. */
+export function gapOfEvents(events: readonly RunEvent[]): Gap | { reason: string } {
   let last: EvalEvent | undefined;
   let previousEvalStep = 0;
   const paired = events.some((e) => e.type === 'eval' && trainingSubsetLoss(e) !== undefined);

@@ -11,7 +11,9 @@ import { trainerAlive } from '../run/trainerProcess.js';
 import { memberRuns } from '../sweep/memberRuns.js';
 import { readSweep, sweepFiles } from '../sweep/sweepFile.js';
 import { flatten } from '../config/dottedPaths.js';
-import { type Gap, generalizationGap } from './generalizationGap.js';
+import { readEventsFrom } from '../run/eventsReader.js';
+import { type Gap, gapOfEvents } from './generalizationGap.js';
+import { finalHeldOutAccuracy, type HeldOutAccuracy } from './heldOutAccuracy.js';
 import { type HyperparameterId, studyHyperparameters } from './granulated.js';
 
 export class StudyInputError extends Error {
@@ -26,6 +28,8 @@ export interface StudyRun {
   settings: Record<HyperparameterId, string>;
   rest: string;
   gap: Gap;
+  /** Its last evaluation's held-out accuracy (the regularizer's table), null when not finite. */
+  accuracy: HeldOutAccuracy | null;
   /** The run's config.yaml, as parsed. */
   config: Record<string, unknown>;
 }
@@ -128,30 +132,37 @@ export function incomparability(runs: readonly { dir: string; config: Record<str
   return undefined;
 }
 
-function checkComparable(runs: readonly StudyRun[]): void {
-  const why = incomparability(runs);
+/** The completed runs among `runDirs`, with their gaps and settings, and the others with reasons; refuses runs that cannot be compared. */
+export function studyRuns(runDirs: readonly string[]): { runs: StudyRun[]; leftOut: LeftOut[] } {
+  const collected = collectStudyRuns(runDirs);
+  const why = incomparability(collected.runs);
   if (why) throw new StudyInputError(why);
+  return collected;
 }
 
-/** The completed runs among `runDirs`, with their gaps and settings, and the others with reasons. */
-export function studyRuns(runDirs: readonly string[]): { runs: StudyRun[]; leftOut: LeftOut[] } {
+/**
+ * studyRuns without the comparability check: the server answers an incomparable set with the reason
+ * instead. `read` reads one directory (the server's keeps completed runs it has read).
+ */
+export function collectStudyRuns(runDirs: readonly string[], read: (dir: string) => StudyRun | LeftOut = readStudyRun): { runs: StudyRun[]; leftOut: LeftOut[] } {
   const runs: StudyRun[] = [];
   const leftOut: LeftOut[] = [];
   for (const dir of runDirs) {
-    const why = notFinished(dir);
-    if (why) {
-      leftOut.push({ dir, reason: why });
-      continue;
-    }
-    const info = readRunInfo(dir);
-    const config = readConfig(dir);
-    const gap = generalizationGap(dir);
-    if ('reason' in gap) {
-      leftOut.push({ dir, reason: `no generalization gap: ${gap.reason}` });
-      continue;
-    }
-    runs.push({ dir, id: info.id, name: info.name, step: info.step, ...studySettings(config), gap, config });
+    const r = read(dir);
+    if ('reason' in r) leftOut.push(r);
+    else runs.push(r);
   }
-  checkComparable(runs);
   return { runs, leftOut };
+}
+
+/** One run directory as the study takes it: a completed run with its gap and settings, or why it is left out. */
+export function readStudyRun(dir: string): StudyRun | LeftOut {
+  const why = notFinished(dir);
+  if (why) return { dir, reason: why };
+  const info = readRunInfo(dir);
+  const config = readConfig(dir);
+  const { events } = readEventsFrom(join(dir, runFiles.events));
+  const gap = gapOfEvents(events);
+  if ('reason' in gap) return { dir, reason: `no generalization gap: ${gap.reason}` };
+  return { dir, id: info.id, name: info.name, step: info.step, ...studySettings(config), gap, accuracy: finalHeldOutAccuracy(events), config };
 }

@@ -31,7 +31,8 @@ export function studyTable(runs: MeasuredRun[], leftOut: LeftOut[], bootstrap: B
   return { rows, runs, leftOut, bootstrap };
 }
 
-function cellOf(row: StudyRow, column: (typeof studyColumns)[number]['id']): Cell {
+/** The cell of a row in one of studyColumns. */
+export function studyCell(row: StudyRow, column: (typeof studyColumns)[number]['id']): Cell {
   return column === 'psi' ? row.psi : column === 'overall' ? row.overall : row.byHyperparameter[column];
 }
 
@@ -49,7 +50,7 @@ export function formatText(t: StudyTable): string {
     `Kendall's τ-b of each complexity measure with the generalization gap, over ${t.runs.length} completed runs.`,
     `Cells: τ [${level}% percentile bootstrap interval, ${t.bootstrap.resamples} resamples, seed ${t.bootstrap.seed}] (n = runs / groups of runs differing only in that column).`,
   ];
-  const table = [['measure', ...studyColumns.map((c) => c.label)], ...t.rows.map((r) => [r.label, ...studyColumns.map((c) => textCell(cellOf(r, c.id)))])];
+  const table = [['measure', ...studyColumns.map((c) => c.label)], ...t.rows.map((r) => [r.label, ...studyColumns.map((c) => textCell(studyCell(r, c.id)))])];
   const widths = table[0].map((_, j) => Math.max(...table.map((row) => row[j].length)));
   for (const row of table) lines.push(row.map((v, j) => v.padEnd(widths[j])).join('  ').trimEnd());
   const sources = new Set(t.runs.map((r) => r.gap.trainingSource));
@@ -68,7 +69,7 @@ export function formatCsv(t: StudyTable): string {
   const rows = t.rows.map((r) => [
     r.label,
     ...studyColumns.flatMap((c) => {
-      const cell = cellOf(r, c.id);
+      const cell = studyCell(r, c.id);
       return [cell.value, cell.interval?.lower ?? null, cell.interval?.upper ?? null].map((v) => (v === null ? '' : String(v))).concat([String(cell.runs), String(cell.groups)]);
     }),
   ]);
@@ -87,7 +88,7 @@ export function formatLatex(t: StudyTable): string {
     '\\hline',
     `Measure & ${studyColumns.map((c) => (c.id === 'psi' ? '$\\Psi$' : c.id === 'overall' ? 'Overall $\\tau$' : c.label.replace(/^./, (s) => s.toUpperCase()))).join(' & ')} \\\\`,
     '\\hline',
-    ...t.rows.map((r) => `${complexityMeasures.find((m) => m.id === r.measure)!.latex} & ${studyColumns.map((c) => cell(cellOf(r, c.id))).join(' & ')} \\\\`),
+    ...t.rows.map((r) => `${complexityMeasures.find((m) => m.id === r.measure)!.latex} & ${studyColumns.map((c) => cell(studyCell(r, c.id))).join(' & ')} \\\\`),
     '\\hline',
     '\\end{tabular}',
     `% Kendall's tau-b with the generalization gap; ${level}% percentile bootstrap intervals (${t.bootstrap.resamples} resamples, seed ${t.bootstrap.seed}); n = runs.`,
@@ -100,7 +101,7 @@ export function studyJson(t: StudyTable): unknown {
     bootstrap: t.bootstrap,
     columns: studyColumns,
     rows: t.rows,
-    runs: t.runs.map((r) => ({ dir: r.dir, id: r.id, name: r.name, step: r.step, settings: Object.fromEntries(Object.entries(r.settings).map(([k, v]) => [k, JSON.parse(v)])), gap: r.gap, measures: r.measures.measures, margin: r.measures.margin })),
+    runs: t.runs.map((r) => ({ dir: r.dir, id: r.id, name: r.name, step: r.step, settings: Object.fromEntries(Object.entries(r.settings).map(([k, v]) => [k, JSON.parse(v)])), gap: r.gap, measures: r.measures.measures, margin: r.measures.margin, accuracy: r.accuracy })),
     leftOut: t.leftOut,
   };
 }

@@ -1,7 +1,8 @@
 // "Compare runs": overlaid curves of the runs (loss, accuracy and their validation curves), the
 // config keys that differ, the final metrics, and the SRR-vs-generalization-gap scatter with
-// Kendall's τ. Message flow: posts `ready`; expects `init` (state.runDirs in the order of
-// compare.runDirs, runs for names) and `compare` {result}; also `runRemoved`, `error`.
+// Kendall's τ; with 3+ runs the SRR study (studyView.ts). Message flow: posts `ready`; expects
+// `init` (state.runDirs in the order of compare.runDirs, runs for names), `compare` {result} and
+// `study` {result}; also `runRemoved`, `error`. Posts `exportStudy` {table, format}.
 import '../shared/panel.css';
 import './compare.css';
 import uPlot from 'uplot';
@@ -14,6 +15,7 @@ import { formatNumber, formatShort } from '../shared/numberFormat.js';
 import { chartTheme, onThemeChange, runColor } from '../shared/theme.js';
 import { type ScatterPoint, drawScatter, tauCaption } from './scatter.js';
 import { PanelBanners, heading, note } from '../shared/pageParts.js';
+import { StudyView } from './studyView.js';
 
 const curveTitles: Record<string, string> = {
   loss: 'Training loss (mini-batch)',
@@ -54,7 +56,8 @@ scatterReadout.setAttribute('aria-live', 'polite');
 const tau = document.createElement('p');
 tau.className = 'tau';
 tau.setAttribute('aria-live', 'polite');
-app.append(title, banners.error, banners.removed, waiting, curves, diffTitle, diffTable, finalTitle, finalTable, scatterTitle, scatter, scatterReadout, tau);
+const study = new StudyView((m) => host.post(m));
+app.append(title, banners.error, banners.removed, waiting, curves, diffTitle, diffTable, finalTitle, finalTable, scatterTitle, scatter, scatterReadout, tau, study.element);
 
 /** The scatter's points as last drawn (by SRR) and the run the read-out describes. */
 let scatterPoints: ScatterPoint[] = [];
@@ -216,11 +219,17 @@ function onMessage(message: HostToPanelMessage): void {
       result = message.result;
       render();
       break;
+    case 'study':
+      study.show(message.result);
+      break;
     default:
       banners.handle(message);
   }
 }
 
-onThemeChange(render);
+onThemeChange(() => {
+  render();
+  study.redraw();
+});
 host.listen(onMessage);
 host.ready();

@@ -10,7 +10,8 @@ const width = 420;
 const height = 280;
 const pad = { left: 64, right: 16, top: 12, bottom: 40 };
 
-function span(values: number[]): [number, number] {
+/** The axis range of some values, with a tenth of margin on each side (a single value gets one too). */
+export function span(values: number[]): [number, number] {
   const min = Math.min(...values);
   const max = Math.max(...values);
   const margin = max > min ? (max - min) * 0.1 : Math.abs(min) * 0.1 || 1;
