@@ -2,18 +2,7 @@
 // the full export is the trainer CLI's `crate-lab export` (docs/export.md), run from the bundle
 // beside this one (dist/trainer/cli.js) as a plain Node process: no shell, an argument array.
 import { spawn } from 'node:child_process';
-
-/** What `crate-lab export --json` prints (trainer/export/runExport.ts, RunExportSummary). */
-export interface RunExportSummary {
-  runDir: string;
-  outDir: string;
-  files: string[];
-  scalarPoints: number;
-  layerValues: number;
-  attentionSteps: number[];
-  probeImages: number | null;
-  skippedLines: number;
-}
+import type { RunExportSummary } from '../protocol/runData.js';
 
 export interface ExportProcess {
   /** The Node.js executable: the crateLab.trainerNodePath setting, else this extension host's own (Electron, run as Node). */

@@ -215,3 +215,17 @@ export interface EventsAppendedParams {
   reset?: boolean;
 }
 export type { LayerMetricsRecord } from '../trainer/run/format.js';
+
+/** What `crate-lab export RUN_DIR OUT_DIR --json` prints (trainer/export/runExport.ts; docs/export.md), read by Export Run. */
+export interface RunExportSummary {
+  runDir: string;
+  outDir: string;
+  /** The files written, relative to outDir. */
+  files: string[];
+  scalarPoints: number;
+  layerValues: number;
+  attentionSteps: number[];
+  probeImages: number | null;
+  /** events.jsonl lines left out because they are not JSON records (each warned about). */
+  skippedLines: number;
+}

@@ -12,6 +12,7 @@ import { type RunEvent, runFiles } from '../run/format.js';
 import { scalarsOfEvent } from '../run/scalarPoints.js';
 import { eventFileName, type ScalarSummary, tensorboardEventFile } from './tensorboardEvents.js';
 import { exportReadme } from './exportReadme.js';
+import type { RunExportSummary } from '../../protocol/runData.js';
 
 /** The run or the output folder cannot be used; the message names which and why. */
 export class RunExportError extends Error {
@@ -24,19 +25,6 @@ export interface RunExportOptions {
   force?: boolean;
   /** A damaged line or record that was left out, one line each. */
   warn: (message: string) => void;
-}
-
-export interface RunExportSummary {
-  runDir: string;
-  outDir: string;
-  /** The files written, relative to outDir. */
-  files: string[];
-  scalarPoints: number;
-  layerValues: number;
-  attentionSteps: number[];
-  probeImages: number | null;
-  /** events.jsonl lines left out because they are not JSON records (each warned about). */
-  skippedLines: number;
 }
 
 /** The tag of a per-layer metric in TensorBoard: layers/R/layer_03. */
