@@ -308,6 +308,7 @@ async function benchSweep(members, steps) {
     listRunsMedianMs: +runsTimed.ms.toFixed(1),
     listSweepsMedianMs: +sweepsTimed.ms.toFixed(1),
     listRunsKB: Math.round(JSON.stringify(runsTimed.answer).length / 1024),
+    listSweepsKB: Math.round(JSON.stringify(sweepsTimed.answer).length / 1024),
     counts: sweep.counts,
   };
   console.log(JSON.stringify(result));
