@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -194,4 +194,7 @@ test('sweep requests that fail: one error each, with its code and the CLI’s ow
   const listed = await waitFor('the damaged sweep listed', async () => (await client.connection.sendRequest(ListSweepsRequest.type, { runsDir })).at(0));
   assert.match(listed.error ?? '', /sweep\.json is damaged: name: /);
   assert.equal(listed.members, 0);
+  // A sweep folder deleted leaves the list.
+  rmSync(join(runsDir, 'broken-sweep'), { recursive: true });
+  await waitFor('the deleted sweep to leave the list', async () => (await client.connection.sendRequest(ListSweepsRequest.type, { runsDir })).length === 0, 10_000);
 });

@@ -326,7 +326,8 @@ describe('CRATE Lab in VS Code (packaged .vsix)', { skip: gate.skip }, () => {
     await page.locator('.quick-input-widget').filter({ hasText: 'members at a time' }).waitFor({ state: 'visible', timeout: 60_000 });
     await page.keyboard.type('2');
     await page.keyboard.press('Enter');
-    const sweepId = await waitFor('the sweep folder', () => (existsSync(runsDir) ? readdirSync(runsDir).find((d) => d.startsWith('grid-sweep-')) : undefined), 120_000);
+    // sweep.json is written last: a folder with it is a whole sweep.
+    const sweepId = await waitFor('the sweep folder', () => (existsSync(runsDir) ? readdirSync(runsDir).find((d) => d.startsWith('grid-sweep-') && existsSync(join(runsDir, d, 'sweep.json'))) : undefined), 120_000);
     const sweepDir = join(runsDir, sweepId);
     const record = JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8')) as { parallel: number; scheduler: string };
     assert.deepEqual([record.scheduler, record.parallel], ['local', 2]);

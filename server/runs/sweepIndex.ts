@@ -44,9 +44,9 @@ export class SweepIndex {
     }
   }
 
-  /** Forgets the sweeps of runs directories no longer watched, and folders that are gone. */
-  keep(watched: Set<string>): void {
-    for (const dir of this.folders.keys()) if (!watched.has(dirname(dir))) this.folders.delete(dir);
+  /** Keeps only the sweep folders among `present` (the folders of the watched runs directories, as a full rescan found them). */
+  keep(present: Set<string>): void {
+    for (const dir of this.folders.keys()) if (!present.has(dir)) this.folders.delete(dir);
   }
 
   /** The varying values of a member run (run.json's `sweep`), when its sweep folder is known. */

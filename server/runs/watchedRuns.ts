@@ -208,7 +208,8 @@ export class WatchedRuns implements RunIndex {
     for (const dir of this.watchedRunsDirs()) {
       for (const runDir of this.scanRunsDir(dir, true)) present.add(runDir);
     }
-    this.sweeps.keep(this.watchedRunsDirs());
+    // A sweep folder deleted, or of a runs directory no longer watched, is forgotten.
+    this.sweeps.keep(present);
     const removed: string[] = [];
     for (const [runDir, run] of this.runs) {
       const pinned = !this.watchedRunsDirs().has(dirname(runDir));
