@@ -7,16 +7,16 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CommandArgs } from './commandCalls.js';
 import type { ServerConnection } from './serverConnection.js';
-import { type CommandName, commands, type ExportArguments, type NewConfigArguments, type RunArgument as AnyRunArgument, type TrainArguments } from '../protocol/commands.js';
-import { GetScalarsRequest, LaunchRequest, ResumeRequest, StopRequest } from '../protocol/customMessages.js';
+import { type CommandName, commands, type ExportArguments, type LaunchSweepArguments, type NewConfigArguments, type RunArgument as AnyRunArgument, type SweepArgument, type TrainArguments } from '../protocol/commands.js';
+import { GetScalarsRequest, LaunchRequest, LaunchSweepRequest, ResumeRequest, ResumeSweepRequest, StopRequest, StopSweepRequest } from '../protocol/customMessages.js';
 import type { PanelKind } from '../protocol/panelMessages.js';
-import type { LaunchErrorData, LaunchResult, RunSummary } from '../protocol/runData.js';
+import type { LaunchErrorData, LaunchResult, LaunchSweepResult, RunSummary, SweepCommandResult, SweepSummary } from '../protocol/runData.js';
 import { configGlob, isLive, isResumable, isRunConfig } from '../protocol/runPredicates.js';
 import { configTemplates, createFromTemplate } from './configTemplates.js';
 import type { PanelHost } from './panels/panelHost.js';
 import { pngBytes, scalarsCsv } from './runExport.js';
 import { RunExportFailed, runExportProcess } from './runExportProcess.js';
-import { runLabel, runQuickPickItem } from './runPresentation.js';
+import { runLabel, runQuickPickItem, sweepQuickPickItem } from './runPresentation.js';
 import type { RunsModel } from './runsModel.js';
 import type { RunStatusBar } from './runStatusBar.js';
 import type { RunsView } from './runsView.js';
@@ -90,7 +90,7 @@ export function createCommands(c: CommandContext) {
     return picked?.run;
   };
 
-  const chooseConfig = async (arg: TrainArguments | vscode.Uri | undefined): Promise<vscode.Uri | undefined> => {
+  const chooseConfig = async (arg: TrainArguments | vscode.Uri | undefined, title = 'Launch Training Run'): Promise<vscode.Uri | undefined> => {
     if (arg instanceof vscode.Uri) return arg;
     if (arg && typeof arg.configUri === 'string') return vscode.Uri.parse(arg.configUri);
     const active = vscode.window.activeTextEditor?.document.uri;
@@ -100,7 +100,7 @@ export function createCommands(c: CommandContext) {
     if (found.length === 1) return found[0];
     const picked = await vscode.window.showQuickPick(
       found.sort((a, b) => a.fsPath.localeCompare(b.fsPath)).map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri, true), uri })),
-      { title: 'CRATE Lab: Launch Training Run', placeHolder: 'Run config' },
+      { title: `CRATE Lab: ${title}`, placeHolder: 'Run config' },
     );
     return picked?.uri;
   };
@@ -194,6 +194,106 @@ export function createCommands(c: CommandContext) {
     if (dirs.length < 2) throw new UserError('pick at least two runs to compare');
     c.panels().open('compare', dirs);
     return dirs;
+  };
+
+  /** The sweep a command is about: its argument, the sweep selected in the Runs view, or a pick. */
+  const chooseSweep = async (arg: SweepArgument | undefined, title: string): Promise<SweepSummary | { dir: string } | undefined> => {
+    if (arg && 'counts' in arg) return arg;
+    if (arg && 'sweepDir' in arg) {
+      if (!c.runs.sweep(arg.sweepDir)) await c.runs.refresh();
+      return c.runs.sweep(arg.sweepDir) ?? { dir: arg.sweepDir };
+    }
+    const selected = c.view.selectedSweeps();
+    if (selected.length === 1 && c.view.view.visible) return selected[0];
+    const sweeps = c.runs.sweeps();
+    if (sweeps.length === 0) throw new UserError(`no sweep to ${title.toLowerCase()}: launch one from a config's sweep: block`);
+    const picked = await vscode.window.showQuickPick(sweeps.map(sweepQuickPickItem), { title: `CRATE Lab: ${title}`, placeHolder: 'Sweep', matchOnDetail: true });
+    return picked?.sweep;
+  };
+
+  /** Asks the scheduler and how many members at a time (defaults from the settings), unless given. */
+  const sweepChoices = async (arg: LaunchSweepArguments | undefined, members: string): Promise<{ scheduler: 'local' | 'slurm'; parallel: number } | undefined> => {
+    const settings = readSettings();
+    const scheduler =
+      arg?.scheduler ??
+      (
+        await vscode.window.showQuickPick(
+          [
+            { label: 'local', detail: 'On this machine; goes on when VS Code is closed', scheduler: 'local' as const },
+            { label: 'slurm', detail: `A Slurm job array (sbatch)${settings['slurm.partition'] ? `, partition ${settings['slurm.partition']}` : ''}`, scheduler: 'slurm' as const },
+          ],
+          { title: `CRATE Lab: Launch Sweep (${members}): scheduler` },
+        )
+      )?.scheduler;
+    if (!scheduler) return undefined;
+    if (arg?.parallel !== undefined) return { scheduler, parallel: arg.parallel };
+    const fallback = settings['sweep.parallel'];
+    const options = [...new Set([fallback, 1, 2, 4, 8, 16])];
+    const picked = await vscode.window.showQuickPick(
+      options.map((n) => ({ label: String(n), description: n === fallback ? 'crateLab.sweep.parallel' : undefined, n })),
+      { title: `CRATE Lab: Launch Sweep (${members}): members at a time`, placeHolder: scheduler === 'local' ? 'They share this machine’s cores' : 'The job array’s %limit' },
+    );
+    return picked ? { scheduler, parallel: picked.n } : undefined;
+  };
+
+  /** A sweep command's request under a progress notification; a failure shown with its log. */
+  const sweepRequest = async <T>(title: string, request: () => Promise<T>): Promise<T> => {
+    try {
+      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CRATE Lab: ${title}…` }, request);
+    } catch (e) {
+      const logFile = (e as { data?: LaunchErrorData })?.data?.logFile;
+      const message = e instanceof Error ? e.message : String(e);
+      void vscode.window.showErrorMessage(`CRATE Lab: ${message}`, ...(logFile ? ['Open Log'] : [])).then((action) => {
+        if (action && logFile) void vscode.window.showTextDocument(vscode.Uri.file(logFile));
+      });
+      throw new LaunchRefused(message);
+    }
+  };
+
+  const launchSweep = async (arg?: LaunchSweepArguments | vscode.Uri): Promise<LaunchSweepResult | undefined> => {
+    requireTrust('Launching a sweep');
+    const given = arg instanceof vscode.Uri ? undefined : arg;
+    const uri = await chooseConfig(arg, 'Launch Sweep');
+    if (!uri) return undefined;
+    await checkConfig(uri);
+    const choice = await sweepChoices(given, given?.members !== undefined ? `${given.members} runs` : path.basename(uri.fsPath));
+    if (!choice) return undefined;
+    const settings = readSettings();
+    const result = await sweepRequest(`launching the sweep of ${path.basename(uri.fsPath)}`, () =>
+      c.server.sendRequest(LaunchSweepRequest.type, {
+        configPath: uri.fsPath,
+        scheduler: choice.scheduler,
+        parallel: choice.parallel,
+        ...(settings.runsDirectory ? { runsDir: settings.runsDirectory } : {}),
+        ...(choice.scheduler === 'slurm'
+          ? { slurm: { partition: settings['slurm.partition'], account: settings['slurm.account'], time: settings['slurm.time'], sbatchArgs: settings['slurm.extraArgs'] } }
+          : {}),
+      }),
+    );
+    await c.runs.refresh().catch(() => undefined);
+    void vscode.window.setStatusBarMessage(`$(run-all) CRATE Lab: sweep ${result.id}: ${result.members} runs, ${choice.parallel} at a time (${choice.scheduler})`, 5000);
+    return result;
+  };
+
+  const sweepCommand = (what: 'Stop' | 'Resume') => async (arg?: SweepArgument): Promise<SweepCommandResult | undefined> => {
+    requireTrust(`${what === 'Stop' ? 'Stopping' : 'Resuming'} a sweep`);
+    const sweep = await chooseSweep(arg, `${what} Sweep`);
+    if (!sweep) return undefined;
+    const name = 'name' in sweep ? sweep.name : path.basename(sweep.dir);
+    const type = what === 'Stop' ? StopSweepRequest.type : ResumeSweepRequest.type;
+    const result = await sweepRequest(`${what === 'Stop' ? 'stopping' : 'resuming'} the sweep ${name}`, () => c.server.sendRequest(type, { sweepDir: sweep.dir }));
+    await c.runs.refresh().catch(() => undefined);
+    return result;
+  };
+
+  const compareSweep = async (arg?: SweepArgument): Promise<string[] | undefined> => {
+    const chosen = await chooseSweep(arg, 'Compare Sweep');
+    if (!chosen) return undefined;
+    const sweep = 'counts' in chosen ? chosen : undefined;
+    if (!sweep) throw new UserError(`${chosen.dir} is not a sweep in a watched runs directory`);
+    if (sweep.runDirs.length < 2) throw new UserError(`the sweep ${sweep.name} has ${sweep.runDirs.length} member run${sweep.runDirs.length === 1 ? '' : 's'} so far; comparing needs two`);
+    c.panels().open('compare', sweep.runDirs);
+    return sweep.runDirs;
   };
 
   const openPanel = (kind: PanelKind, title: string) => async (arg?: RunArgument) => {
@@ -323,6 +423,10 @@ export function createCommands(c: CommandContext) {
     deleteRun,
     openLog,
     refreshRuns: () => c.runs.refresh(),
+    launchSweep,
+    stopSweep: sweepCommand('Stop'),
+    resumeSweep: sweepCommand('Resume'),
+    compareSweep,
   } satisfies CommandTable;
 }
 

@@ -13,7 +13,7 @@ import { RunsModel } from './runsModel.js';
 import { RunStatusBar } from './runStatusBar.js';
 import { applySettingChanges } from './settingsEffects.js';
 import { saveStudyExport } from './studyExport.js';
-import { RunsView } from './runsView.js';
+import { type RunsItem, RunsView } from './runsView.js';
 import { ServerConnection } from './serverConnection.js';
 
 /** What the extension exports to other extensions and to its own extension-host tests. */
@@ -23,7 +23,35 @@ export interface CrateLabApi {
   runs(): RunSummary[];
   /** Keys (`kind:runDirs`) of the open panels. */
   openPanels(): string[];
+  /** The Runs view as VS Code gets it from the tree's provider: each top item and, for a group, its children. */
+  runsTree(): RunsTreeNode[];
   server: ServerConnection;
+}
+
+/** A Runs view item as the tree shows it. */
+export interface RunsTreeNode {
+  id: string;
+  label: string;
+  description: string;
+  contextValue: string;
+  /** VS Code's TreeItemCollapsibleState: 0 none, 1 collapsed, 2 expanded. */
+  collapsibleState: number;
+  children: RunsTreeNode[];
+}
+
+/** The tree the view's provider gives VS Code, two levels deep (sweeps and their members). */
+function treeOf(view: RunsView, element?: RunsItem): RunsTreeNode[] {
+  return view.getChildren(element).map((child) => {
+    const item = view.getTreeItem(child);
+    return {
+      id: item.id ?? '',
+      label: typeof item.label === 'string' ? item.label : (item.label?.label ?? ''),
+      description: typeof item.description === 'string' ? item.description : '',
+      contextValue: item.contextValue ?? '',
+      collapsibleState: item.collapsibleState ?? 0,
+      children: element ? [] : treeOf(view, child),
+    };
+  });
 }
 
 let server: ServerConnection | undefined;
@@ -51,7 +79,7 @@ export function activate(context: vscode.ExtensionContext): CrateLabApi {
   });
   const ready = server.started.then(() => runs.refresh());
   ready.catch((e) => output.appendLine(`crate-lab: the language server did not start: ${e instanceof Error ? e.message : String(e)}`));
-  return { ready, runs: () => runs.all(), openPanels: () => panels?.keys() ?? [], server };
+  return { ready, runs: () => runs.all(), openPanels: () => panels?.keys() ?? [], runsTree: () => treeOf(view), server };
 }
 
 export async function deactivate(): Promise<void> {

@@ -1,6 +1,6 @@
-// How a run reads in the Runs view, the status bar and pick lists (one wording everywhere).
+// How a run or a sweep reads in the Runs view, the status bar and pick lists (one wording everywhere).
 import * as vscode from 'vscode';
-import type { RunSummary } from '../protocol/runData.js';
+import type { RunSummary, SweepSummary } from '../protocol/runData.js';
 
 const icons: Record<RunSummary['status'], [string, string?]> = {
   running: ['sync~spin', 'charts.blue'],
@@ -54,4 +54,41 @@ export function runTooltip(run: RunSummary): vscode.MarkdownString {
 
 export function runQuickPickItem(run: RunSummary): vscode.QuickPickItem & { run: RunSummary } {
   return { label: `$(${icons[run.status][0].replace('~spin', '')}) ${runLabel(run)}`, description: run.status, detail: progressText(run), run };
+}
+
+/** A member run by what varies: `#3 model.arch=crate-c seed=1` (the sweep's name is its group's). */
+export function memberLabel(run: RunSummary): string {
+  const values = run.sweep?.values;
+  if (!values) return `#${run.sweep?.member ?? '?'} ${run.name}`;
+  return `#${run.sweep!.member} ${Object.entries(values).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`;
+}
+
+/** `4 done · 2 running · 2 queued · 0 failed` (stopped members only when there are some). */
+export function countsText(sweep: SweepSummary): string {
+  const { done, running, queued, failed, stopped } = sweep.counts;
+  return [`${done} done`, `${running} running`, `${queued} queued`, `${failed} failed`, ...(stopped > 0 ? [`${stopped} stopped`] : [])].join(' · ');
+}
+
+export function sweepIcon(sweep: SweepSummary): vscode.ThemeIcon {
+  const { running, failed, queued, stopped } = sweep.counts;
+  if (running > 0) return new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'));
+  if (failed > 0) return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+  if (queued > 0 || stopped > 0) return new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('charts.yellow'));
+  return new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
+}
+
+export function sweepTooltip(sweep: SweepSummary): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**${sweep.name}** — sweep of ${sweep.members} members\n\n`);
+  md.appendText(`${sweep.id}\n\n`);
+  md.appendMarkdown(`${countsText(sweep)}\n\n`);
+  if (sweep.varying.length) md.appendText(`varying ${sweep.varying.join(', ')}\n\n`);
+  md.appendText(`${sweep.scheduler} scheduler, ${sweep.parallel} at a time\n\n`);
+  if (sweep.error) md.appendText(`⚠ ${sweep.error}\n\n`);
+  md.appendText(sweep.dir);
+  return md;
+}
+
+export function sweepQuickPickItem(sweep: SweepSummary): vscode.QuickPickItem & { sweep: SweepSummary } {
+  return { label: `$(layers) ${sweep.name}`, description: sweep.id, detail: countsText(sweep), sweep };
 }

@@ -1,50 +1,88 @@
-// The "Runs" tree in the CRATE Lab view container: one item per run, newest first.
+// The "Runs" tree in the CRATE Lab view container: newest first, each sweep a collapsed group of
+// its member runs (collapsed, a sweep of 1,000 members costs the tree one item), other runs as
+// items of their own.
 import * as vscode from 'vscode';
-import type { RunSummary } from '../protocol/runData.js';
+import type { RunSummary, SweepSummary } from '../protocol/runData.js';
 import { commandOf } from './commandCalls.js';
-import { progressText, runLabel, runTooltip, statusIcon } from './runPresentation.js';
+import { countsText, memberLabel, progressText, runLabel, runTooltip, statusIcon, sweepIcon, sweepTooltip } from './runPresentation.js';
 import type { RunsModel } from './runsModel.js';
 
-export class RunsView implements vscode.TreeDataProvider<RunSummary>, vscode.Disposable {
+/** An item of the tree: a run, or a sweep (its group). */
+export type RunsItem = RunSummary | SweepSummary;
+
+export const isSweep = (item: RunsItem): item is SweepSummary => 'counts' in item;
+
+export class RunsView implements vscode.TreeDataProvider<RunsItem>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  readonly view: vscode.TreeView<RunSummary>;
+  readonly view: vscode.TreeView<RunsItem>;
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly runs: RunsModel) {
-    this.view = vscode.window.createTreeView('crateLab.runs', { treeDataProvider: this, canSelectMany: true, showCollapseAll: false });
+    this.view = vscode.window.createTreeView('crateLab.runs', { treeDataProvider: this, canSelectMany: true, showCollapseAll: true });
     this.subscriptions = [this.view, this.changed, runs.onDidChange(() => this.changed.fire())];
   }
 
-  getChildren(element?: RunSummary): RunSummary[] {
-    return element ? [] : this.runs.all();
+  getChildren(element?: RunsItem): RunsItem[] {
+    if (!element) {
+      const top: RunsItem[] = [...this.runs.sweeps(), ...this.runs.all().filter((r) => !this.runs.sweepOf(r))];
+      return top.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.dir.localeCompare(b.dir));
+    }
+    if (!isSweep(element)) return [];
+    // Every run of the sweep (a member trained anew after a kill has two), in member order.
+    return this.runs
+      .all()
+      .filter((r) => this.runs.sweepOf(r)?.dir === element.dir)
+      .sort((a, b) => a.sweep!.member - b.sweep!.member || b.createdAt.localeCompare(a.createdAt));
   }
 
-  getParent(): undefined {
-    return undefined;
+  getParent(element: RunsItem): SweepSummary | undefined {
+    return isSweep(element) ? undefined : this.runs.sweepOf(element);
   }
 
-  getTreeItem(run: RunSummary): vscode.TreeItem {
-    const item = new vscode.TreeItem(runLabel(run), vscode.TreeItemCollapsibleState.None);
-    item.id = run.dir;
-    // A running run's spinning icon says it; any other status is spelled out.
-    item.description = run.status === 'running' ? progressText(run) : `${run.status} · ${progressText(run)}`;
-    item.tooltip = runTooltip(run);
-    item.iconPath = statusIcon(run);
-    item.resourceUri = vscode.Uri.file(run.dir);
-    // package.json's menus match on this: run.<status>
-    item.contextValue = `run.${run.status}`;
-    item.command = commandOf('openDashboard', 'Open Dashboard', run);
-    item.accessibilityInformation = { label: `${runLabel(run)}, ${run.status}, ${progressText(run)}` };
-    return item;
+  getTreeItem(item: RunsItem): vscode.TreeItem {
+    return isSweep(item) ? sweepItem(item) : runItem(item);
   }
 
   /** Runs selected in the tree (for commands run from the palette while the tree has focus). */
   selection(): RunSummary[] {
-    return [...this.view.selection];
+    return this.view.selection.filter((i): i is RunSummary => !isSweep(i));
+  }
+
+  /** Sweeps selected in the tree. */
+  selectedSweeps(): SweepSummary[] {
+    return this.view.selection.filter(isSweep);
   }
 
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
   }
+}
+
+function runItem(run: RunSummary): vscode.TreeItem {
+  const label = run.sweep ? memberLabel(run) : runLabel(run);
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+  item.id = run.dir;
+  // A running run's spinning icon says it; any other status is spelled out.
+  item.description = run.status === 'running' ? progressText(run) : `${run.status} · ${progressText(run)}`;
+  item.tooltip = runTooltip(run);
+  item.iconPath = statusIcon(run);
+  item.resourceUri = vscode.Uri.file(run.dir);
+  // package.json's menus match on this: run.<status>
+  item.contextValue = `run.${run.status}`;
+  item.command = commandOf('openDashboard', 'Open Dashboard', run);
+  item.accessibilityInformation = { label: `${label}, ${run.status}, ${progressText(run)}` };
+  return item;
+}
+
+function sweepItem(sweep: SweepSummary): vscode.TreeItem {
+  const item = new vscode.TreeItem(sweep.name, vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = sweep.dir;
+  item.description = countsText(sweep);
+  item.tooltip = sweepTooltip(sweep);
+  item.iconPath = sweepIcon(sweep);
+  // package.json's menus match on this: sweep.active (members training) or sweep.idle.
+  item.contextValue = sweep.counts.running > 0 ? 'sweep.active' : 'sweep.idle';
+  item.accessibilityInformation = { label: `sweep ${sweep.name}, ${countsText(sweep)}` };
+  return item;
 }

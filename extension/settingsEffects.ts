@@ -16,6 +16,11 @@ export const settingEffects: Record<keyof Settings, Effect> = {
   defaultBackend: 'next launch',
   trainerNodePath: 'server restart',
   introspectionInterval: 'next launch',
+  'sweep.parallel': 'next launch',
+  'slurm.partition': 'next launch',
+  'slurm.account': 'next launch',
+  'slurm.time': 'next launch',
+  'slurm.extraArgs': 'next launch',
 };
 
 /** Restarts the server when a setting it was started with changes, or the workspace folders do (their runs/ are watched). */

@@ -4,7 +4,7 @@
 // `crate-lab` CLI invocations); the Runs view, the status bar, the panels and other extensions
 // pass the rest their arguments. `Uri` is the editor's URI class (vscode.Uri in the extension: the
 // explorer hands commands a URI), a parameter so that this module imports nothing of VS Code.
-import type { RunSummary } from './runData.js';
+import type { RunSummary, SweepSummary } from './runData.js';
 
 export const commands = {
   /** Start a new run of a config. */
@@ -29,6 +29,14 @@ export const commands = {
   /** A run's trainer log (events.jsonl when this window did not start it). */
   openLog: 'crateLab.openLog',
   refreshRuns: 'crateLab.refreshRuns',
+  /** Launch a config's sweep (a code lens; asks the scheduler and how many at a time). */
+  launchSweep: 'crateLab.launchSweep',
+  /** Stop a sweep: its running members checkpoint and stop, the queued stay queued. */
+  stopSweep: 'crateLab.stopSweep',
+  /** Queue a sweep's stopped, failed and killed members again. */
+  resumeSweep: 'crateLab.resumeSweep',
+  /** Open "Compare runs" on a sweep's members. */
+  compareSweep: 'crateLab.compareSweep',
 } as const;
 
 export type CommandName = keyof typeof commands;
@@ -53,6 +61,18 @@ export interface CompareRunsArguments {
 
 /** Anything that names a run: a Runs view item, `{ runDir }`, or the run folder's URI. */
 export type RunArgument<Uri> = RunSummary | { runDir: string } | Uri;
+
+/** "Launch Sweep" from a code lens, or without questions (tests, other extensions): scheduler and parallel given. */
+export interface LaunchSweepArguments {
+  configUri: string;
+  /** The number of members, as the code lens counted them. */
+  members?: number;
+  scheduler?: 'local' | 'slurm';
+  parallel?: number;
+}
+
+/** Anything that names a sweep: a Runs view sweep group, or `{ sweepDir }`. */
+export type SweepArgument = SweepSummary | { sweepDir: string };
 
 /** "Export Run" without questions (tests, other extensions): format and target file given. */
 export interface ExportArguments {
@@ -89,4 +109,8 @@ export interface CommandArguments<Uri> {
   deleteRun: [arg?: RunArgument<Uri>, options?: { confirmed?: boolean }];
   openLog: [arg?: RunArgument<Uri>];
   refreshRuns: [];
+  launchSweep: [arg?: LaunchSweepArguments | Uri];
+  stopSweep: [arg?: SweepArgument];
+  resumeSweep: [arg?: SweepArgument];
+  compareSweep: [arg?: SweepArgument];
 }

@@ -15,11 +15,17 @@ import type {
   GetScalarsResult,
   LaunchParams,
   LaunchResult,
+  LaunchSweepParams,
+  LaunchSweepResult,
   ListRunsParams,
+  ListSweepsParams,
   RunDirParams,
   RunsChangedParams,
   RunSummary,
   StopResult,
+  SweepCommandResult,
+  SweepDirParams,
+  SweepSummary,
 } from './runData.js';
 import type { StudyParams, StudyResult } from './studyData.js';
 
@@ -83,7 +89,31 @@ export namespace ResumeRequest {
   export const type = new RequestType<RunDirParams, LaunchResult, void>(method);
 }
 
-/** Server → client: the watched runs changed (every run after the change, and those removed). */
+/** Client → server: every watched sweep (or those of one runs directory), newest first. */
+export namespace ListSweepsRequest {
+  export const method = 'crateLab/listSweeps';
+  export const type = new RequestType<ListSweepsParams, SweepSummary[], void>(method);
+}
+
+/** Client → server: `crate-lab sweep CONFIG`; answers once the CLI has made the sweep and handed it to its scheduler. */
+export namespace LaunchSweepRequest {
+  export const method = 'crateLab/launchSweep';
+  export const type = new RequestType<LaunchSweepParams, LaunchSweepResult, void>(method);
+}
+
+/** Client → server: `crate-lab sweep stop`; answers once the members have checkpointed and stopped. */
+export namespace StopSweepRequest {
+  export const method = 'crateLab/stopSweep';
+  export const type = new RequestType<SweepDirParams, SweepCommandResult, void>(method);
+}
+
+/** Client → server: `crate-lab sweep resume`: the stopped, failed and killed members queued again. */
+export namespace ResumeSweepRequest {
+  export const method = 'crateLab/resumeSweep';
+  export const type = new RequestType<SweepDirParams, SweepCommandResult, void>(method);
+}
+
+/** Server → client: the watched runs changed (every run and sweep after the change, and the runs removed). */
 export namespace RunsChangedNotification {
   export const method = 'crateLab/runsChanged';
   export const type = new NotificationType<RunsChangedParams>(method);

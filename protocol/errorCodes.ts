@@ -21,6 +21,10 @@ export enum ErrorCodes {
   RunLocked = 9,
   /** The runs directory's .logs folder is a symbolic link: the server writes no launch log through it. */
   LogsFolderIsLink = 10,
+  /** `crate-lab sweep` (launch, stop or resume) exited with an error; the message is the CLI's own (data: LaunchErrorData). */
+  SweepCommandFailed = 11,
+  /** The folder has no sweep.json. */
+  NotASweepFolder = 12,
   /** A bug in the server (JSON-RPC's InternalError), logged with its stack there. */
   InternalError = -32603,
 }

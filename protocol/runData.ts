@@ -32,6 +32,102 @@ export interface RunSummary {
   configHash: string;
   /** A problem reading the run (corrupt run.json, torn or non-JSON events.jsonl lines); never fatal. */
   error?: string;
+  /** The sweep the run is a member of (run.json's `sweep`), absent for other runs. */
+  sweep?: RunSweepMembership;
+}
+
+/** run.json's `sweep` ({id, member}) plus the member's varying values from sweep.json, when the sweep folder is read. */
+export interface RunSweepMembership {
+  id: string;
+  /** The member's index in sweep.json. */
+  member: number;
+  /** The member's value of each varying dotted config path (absent when sweep.json is missing or unreadable). */
+  values?: Record<string, unknown>;
+}
+
+/** How a sweep's members stand: each member counted once, by its newest run (queued: no run yet, or queued again). */
+export interface SweepCounts {
+  /** Completed. */
+  done: number;
+  /** Running or stopping. */
+  running: number;
+  /** No run yet, or queued again (sweep.json) and not running. */
+  queued: number;
+  /** Failed, diverged, or a run that cannot be read. */
+  failed: number;
+  /** Stopped (a resume queues them again). */
+  stopped: number;
+}
+
+/** A sweep as the run manager sees it: its sweep.json and its members' runs. */
+export interface SweepSummary {
+  id: string;
+  name: string;
+  /** The sweep folder (absolute): the sweep's identity in every request. */
+  dir: string;
+  runsDir: string;
+  /** The config it was expanded from. */
+  source: string;
+  createdAt: string;
+  scheduler: string;
+  parallel: number;
+  /** The dotted config paths that vary between members. */
+  varying: string[];
+  /** How many members sweep.json lists. */
+  members: number;
+  counts: SweepCounts;
+  /** The newest run directory of each member that has one, in member order (compare a whole sweep with these). */
+  runDirs: string[];
+  /** sweep.json is damaged (the reason, naming the field); the counts are then those of the runs found. */
+  error?: string;
+}
+
+export interface ListSweepsParams {
+  /** Only sweeps of this runs directory (absolute); all watched sweeps when absent. */
+  runsDir?: string;
+}
+
+export interface LaunchSweepParams {
+  /** Absolute path of a *.crate.yaml file with a `sweep:` block. */
+  configPath: string;
+  /** `local` (default) or `slurm`. */
+  scheduler?: 'local' | 'slurm';
+  /** At most this many members train at once (the CLI's default, 1, when absent). */
+  parallel?: number;
+  /** The config's runsDir when absent. */
+  runsDir?: string;
+  /** Passed only with scheduler `slurm`. */
+  slurm?: SlurmOptions;
+}
+
+/** The Slurm settings of a launch, passed to `crate-lab sweep` as flags. */
+export interface SlurmOptions {
+  partition?: string;
+  account?: string;
+  /** sbatch's --time, e.g. `2:00:00`. */
+  time?: string;
+  /** More sbatch arguments, each passed as its own `--sbatch-arg`. */
+  sbatchArgs?: string[];
+}
+
+export interface LaunchSweepResult {
+  id: string;
+  /** The new sweep folder. */
+  sweepDir: string;
+  members: number;
+  /** The output of `crate-lab sweep`. */
+  logFile: string;
+}
+
+export interface SweepDirParams {
+  sweepDir: string;
+}
+
+export interface SweepCommandResult {
+  sweepDir: string;
+  /** What `crate-lab sweep stop|resume` printed (its status lines). */
+  output: string;
+  logFile: string;
 }
 
 export interface ListRunsParams {
@@ -174,7 +270,7 @@ export interface LaunchParams {
   introspectEvery?: number;
 }
 
-/** `data` of a launch/resume error: where the trainer's output went, when it got that far. */
+/** `data` of a launch/resume error (and of a sweep command's): where the CLI's output went, when it got that far. */
 export interface LaunchErrorData {
   logFile?: string;
 }
@@ -200,6 +296,8 @@ export interface StopResult {
 export interface RunsChangedParams {
   /** Every watched run, after the change. */
   runs: RunSummary[];
+  /** Every watched sweep, after the change (as listSweeps answers). */
+  sweeps: SweepSummary[];
   /** Run directories that disappeared. */
   removed: string[];
 }

@@ -8,13 +8,15 @@
 // without scalars.bin (a run from before it), which the server reads from the JSON lines.
 // Usage: node scripts/build.mjs && node scripts/bench-server.mjs [--runs 100] [--steps 100000] [--keep DIR]
 // or, for hostile documents against the language features (issue 11): ... bench-server.mjs --language
+// or, for a sweep (issue 14): ... bench-server.mjs --sweep [--runs 1000] [--steps 1000]: one sweep
+// folder (sweep.json) and its member runs; index, listRuns and listSweeps (targets < 5 s, < 100 ms).
 // Targets: index < 5 s, series < 50 ms (the first request of a finished run, which loads it, and the
 // later ones), RSS < 300 MB, latency < 100 ms (median).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { tsImport } from 'tsx/esm/api';
@@ -25,14 +27,20 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // scalars.bin is encoded by the trainer's own codec (tfjs-free TypeScript, loaded through tsx), so
 // the benchmark reads what a trainer writes, not a second idea of the layout.
 const { encodeScalarsRecords, scalarsFileHeader } = await tsImport('../trainer/run/scalarsFile.ts', import.meta.url);
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '100' }, steps: { type: 'string', default: '100000' }, keep: { type: 'string' }, language: { type: 'boolean', default: false } } });
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const { values } = parseArgs({ options: { runs: { type: 'string' }, steps: { type: 'string' }, keep: { type: 'string' }, language: { type: 'boolean', default: false }, sweep: { type: 'boolean', default: false } } });
 if (values.language) {
   await benchLanguage();
   process.exit(0);
 }
+if (values.sweep) {
+  await benchSweep(Number(values.runs ?? 1000), Number(values.steps ?? 1000));
+  process.exit(0);
+}
+values.runs ??= '100';
+values.steps ??= '100000';
 const runs = Number(values.runs);
 const steps = Number(values.steps);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // The data: reused from --keep DIR when it already holds it.
 const runsDir = values.keep ?? mkdtempSync(join(tmpdir(), 'crate-bench-server-'));
@@ -222,4 +230,94 @@ async function benchLanguage() {
   const worstMegabyte = Math.max(...rows.filter((r) => r.chars >= megabyte).map((r) => r.worstDiagnosticsMs));
   console.log(`worst hover delay on another document ${worstHover} ms (< 100) ${worstHover < 100 ? 'ok' : 'MISSED'}`);
   console.log(`worst diagnostics time of a 1 MB document ${worstMegabyte} ms; of any ${Math.max(...rows.map((r) => r.worstDiagnosticsMs))} ms`);
+}
+
+/**
+ * `--sweep` (issue 14): a sweep of MEMBERS runs × STEPS steps, written as files (a sweep folder
+ * with its sweep.json, and member runs whose run.json names the sweep): 90% completed, 5% failed,
+ * 5% stopped and queued again. Measures the index (initialize → listRuns with every run), then
+ * listRuns and listSweeps (medians of 20), and checks the counts listSweeps gives.
+ * Targets: index < 5 s, listRuns < 100 ms, listSweeps < 100 ms.
+ */
+async function benchSweep(members, steps) {
+  const runsDir = values.keep ?? mkdtempSync(join(tmpdir(), 'crate-bench-sweep-'));
+  const stamp = join(runsDir, `.bench-sweep-${members}x${steps}-v2`);
+  const id = 'bench-sweep-20261201-000000-beef';
+  // Every member has a run; a queued one was stopped and queued again by a resume (sweep.json says queued).
+  const stateOf = (i) => (i % 20 === 19 ? 'queued' : i % 20 === 18 ? 'failed' : 'completed');
+  const runStatusOf = (i) => ({ queued: 'stopped', failed: 'failed', completed: 'completed' })[stateOf(i)];
+  if (!existsSync(stamp)) {
+    const t0 = performance.now();
+    const t = new Date().toISOString();
+    const sweepDir = join(runsDir, id);
+    mkdirSync(join(sweepDir, 'members'), { recursive: true });
+    const record = { version: 1, id, name: 'bench', source: join(runsDir, 'bench.crate.yaml'), createdAt: t, scheduler: 'local', parallel: 2, runsDir, varying: ['optim.lr', 'seed'], members: [] };
+    for (let i = 0; i < members; i++) {
+      const values = { 'optim.lr': 10 ** (-4 + (i % 10) / 5), seed: Math.floor(i / 10) };
+      const state = stateOf(i);
+      const member = { index: i, name: `bench lr=${values['optim.lr']} seed=${values.seed}`, values, config: `members/${String(i).padStart(4, '0')}.crate.yaml`, state, starts: 1 };
+      {
+        const dir = join(runsDir, `bench-member-${String(i).padStart(4, '0')}`);
+        mkdirSync(dir, { recursive: true });
+        member.runDir = dir;
+        const info = { id: basename(dir), name: member.name, configHash: 'x', status: runStatusOf(i), pid: 1, host: hostname(), backend: 'cpu', step: steps, epoch: 0, totalSteps: steps, createdAt: t, updatedAt: t, heartbeat: t, sweep: { id, member: i } };
+        writeFileSync(join(dir, 'run.json'), JSON.stringify(info));
+        const lines = [];
+        for (let s = 1; s <= steps; s++) lines.push(JSON.stringify({ t, type: 'scalars', step: s, epoch: 0, loss: 2 * Math.exp(-s / steps), lr: 0.001, imagesPerSecond: 1000 + (s % 97) }));
+        lines.push(JSON.stringify({ t, type: 'status', step: steps, status: runStatusOf(i) }));
+        writeFileSync(join(dir, 'events.jsonl'), `${lines.join('\n')}\n`);
+      }
+      record.members.push(member);
+    }
+    writeFileSync(join(sweepDir, 'sweep.json'), JSON.stringify(record));
+    writeFileSync(stamp, '');
+    console.log(`generated a sweep of ${members} members × ${steps} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s (${runsDir})`);
+  }
+  const server = spawn(process.execPath, [join(root, 'dist', 'server', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lsp = createProtocolConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
+  lsp.listen();
+  const t0 = performance.now();
+  await lsp.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { runsDirs: [runsDir] } });
+  await lsp.sendNotification('initialized', {});
+  const listed = await lsp.sendRequest('crateLab/listRuns', {});
+  const indexMs = performance.now() - t0;
+  const timed = async (method) => {
+    const times = [];
+    let answer;
+    for (let i = 0; i < 20; i++) {
+      const t = performance.now();
+      answer = await lsp.sendRequest(method, {});
+      times.push(performance.now() - t);
+    }
+    return { ms: median(times), answer };
+  };
+  const runsTimed = await timed('crateLab/listRuns');
+  const sweepsTimed = await timed('crateLab/listSweeps');
+  await lsp.sendRequest('shutdown');
+  await lsp.sendNotification('exit');
+  const [sweep] = sweepsTimed.answer;
+  const expected = { done: 0, running: 0, queued: 0, failed: 0, stopped: 0 };
+  for (let i = 0; i < members; i++) expected[{ completed: 'done', failed: 'failed', queued: 'queued' }[stateOf(i)]]++;
+  if (JSON.stringify(sweep?.counts) !== JSON.stringify(expected)) throw new Error(`listSweeps counted ${JSON.stringify(sweep?.counts)}, expected ${JSON.stringify(expected)}`);
+  if (listed.filter((r) => r.sweep?.id === id && r.sweep.values).length !== listed.length) throw new Error('a member run is listed without its sweep values');
+  const result = {
+    members,
+    runs: listed.length,
+    steps,
+    indexSeconds: +(indexMs / 1000).toFixed(2),
+    listRunsMedianMs: +runsTimed.ms.toFixed(1),
+    listSweepsMedianMs: +sweepsTimed.ms.toFixed(1),
+    listRunsKB: Math.round(JSON.stringify(runsTimed.answer).length / 1024),
+    listSweepsKB: Math.round(JSON.stringify(sweepsTimed.answer).length / 1024),
+    counts: sweep.counts,
+  };
+  console.log(JSON.stringify(result));
+  console.log(
+    [
+      `index ${result.runs} member runs ${result.indexSeconds} s (< 5) ${result.indexSeconds < 5 ? 'ok' : 'MISSED'}`,
+      `listRuns ${result.listRunsMedianMs} ms (< 100) ${result.listRunsMedianMs < 100 ? 'ok' : 'MISSED'}`,
+      `listSweeps ${result.listSweepsMedianMs} ms (< 100) ${result.listSweepsMedianMs < 100 ? 'ok' : 'MISSED'}`,
+    ].join('\n'),
+  );
+  if (!values.keep) rmSync(runsDir, { recursive: true, force: true });
 }

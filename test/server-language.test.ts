@@ -39,7 +39,7 @@ import { archIds } from '../trainer/model/architecture.js';
 import { countParameters, parameterSpecs } from '../trainer/model/parameters.js';
 import { readSafetensors } from '../trainer/io/safetensors.js';
 import { latestCheckpointDir } from '../trainer/run/checkpoints.js';
-import { commands, type CompareRunsArguments, type ResumeLatestArguments } from '../protocol/commands.js';
+import { commands, type CompareRunsArguments, type LaunchSweepArguments, type ResumeLatestArguments } from '../protocol/commands.js';
 import { cliPath, runCli } from './support/cli.js';
 import { repoRoot } from './support/reference.js';
 import { events } from './support/runs.js';
@@ -385,6 +385,67 @@ test('inlay hints: time per epoch from the last throughput of a real run of the 
     const other = await openConfig(name, text);
     assert.doesNotMatch((await hintOf(other.uri)).label, /epoch/, name);
   }
+});
+
+test('sweeps: "▶ Sweep (N runs)" on the sweep: line, the member count and total time at its end, a bad grid value marked on its line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'crate-lsp-sweep-'));
+  // A shape no other test trains (the index holds every run the server has seen).
+  const base = ['name: lsp-sweep', 'backend: cpu', 'model: {arch: crate-alpha, depth: 1, width: 10, heads: 2}', 'data: {kind: synthetic-subspaces, trainSize: 64, testSize: 16}', 'optim: {batchSize: 16, maxSteps: 4}', 'introspect: {every: 0}', 'runsDir: runs', ''].join('\n');
+  // Four members: two step counts × two seeds, one model shape and batch size.
+  const text = `${base}sweep:\n  grid:\n    optim.maxSteps: [3, 5]\n  seeds: [0, 1]\n`;
+  const file = join(dir, 'sweep.crate.yaml');
+  writeFileSync(file, text);
+  const uri = uriOf(file);
+  await client.open(uri, text);
+  const sweepLine = text.split('\n').indexOf('sweep:');
+
+  const lenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? [];
+  const sweepLens = lenses.find((l) => l.command?.command === commands.launchSweep);
+  assert.ok(sweepLens, JSON.stringify(lenses));
+  assert.equal(sweepLens.command!.title, '▶ Sweep (4 runs)');
+  assert.deepEqual(sweepLens.command!.arguments, [{ configUri: uri, members: 4 } satisfies LaunchSweepArguments]);
+  assert.deepEqual(sweepLens.range.start, { line: sweepLine, character: 0 });
+
+  const sweepHint = async () => {
+    const hints = await client.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 30, character: 0 } } });
+    const hint = hints?.find((h) => h.position.line === sweepLine);
+    assert.ok(hint, JSON.stringify(hints));
+    assert.deepEqual(hint.position, { line: sweepLine, character: 'sweep:'.length });
+    return { label: String(hint.label), tooltip: markdown(hint.tooltip) };
+  };
+  // No run of this shape yet: the count, no time.
+  assert.equal((await sweepHint()).label, '4 runs');
+
+  // A real run of the same shape (a config without the sweep, in the runs folder the open config watches).
+  const single = join(dir, 'single.crate.yaml');
+  writeFileSync(single, base);
+  const r = runCli(['train', single, '--runs-dir', join(dir, 'runs'), '--max-steps', '4']);
+  assert.equal(r.status, 0, r.stderr);
+  const runDir = /^run (\S+)/m.exec(r.stdout)![1];
+  const last = events(runDir).flatMap((e) => (e.type === 'scalars' ? [e] : [])).at(-1)!;
+  // (3 + 5 + 3 + 5) steps × 16 images at the run's last throughput.
+  const expected = ((3 + 5 + 3 + 5) * 16) / Math.fround(last.imagesPerSecond);
+  const { label, tooltip } = await waitFor('the sweep time hint', async () => {
+    const hint = await sweepHint();
+    return /in all/.test(hint.label) ? hint : undefined;
+  }, 10_000);
+  const m = /^4 runs · ≈ ([\d.]+) (s|min|h) in all$/.exec(label);
+  assert.ok(m, label);
+  const unit = { s: 1, min: 60, h: 3600 }[m[2] as 's' | 'min' | 'h'];
+  const decimals = (m[1].split('.')[1] ?? '').length;
+  assert.ok(Math.abs(Number(m[1]) * unit - expected) <= 0.5 * 10 ** -decimals * unit + 1e-12, `${label}, expected ${expected} s`);
+  assert.ok(tooltip.includes(basename(runDir)), tooltip);
+
+  // A grid value that makes members invalid: the error on that value, no sweep lens.
+  const bad = `${base}sweep:\n  grid:\n    optim.lr: [0.001, 20]\n`;
+  const badUri = uriOf(join(dir, 'bad.crate.yaml'));
+  await client.open(badUri, bad);
+  const errors = (await client.diagnostics(badUri, 1)).filter((d) => d.severity === DiagnosticSeverity.Error);
+  assert.equal(errors.length, 1, JSON.stringify(errors));
+  assert.deepEqual(errors[0].range, rangeOf(bad, 'optim.lr: [0.001, 20]', '20'));
+  assert.match(String(errors[0].message), /optim\.lr = 20: must be at most 10/);
+  const badLenses = (await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri: badUri } })) ?? [];
+  assert.deepEqual(badLenses.map((l) => l.command?.command), [commands.train]);
 });
 
 test('model.initFrom: a real checkpoint of the same shape passes; another shape, a missing or a non-safetensors file is marked on the value', async () => {

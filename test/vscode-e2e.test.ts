@@ -294,4 +294,67 @@ describe('CRATE Lab in VS Code (packaged .vsix)', { skip: gate.skip }, () => {
     await until('layer heatmap columns after the reload', () => layers.locator('[data-heatmap=R] .heatmap-canvas').getAttribute('data-cols').then(Number), (n) => n >= 1, 120_000);
     await screenshot(page, 'e2e-10-reloaded');
   });
+
+  step('a local sweep with --parallel 2 launched from its code lens finishes across a window reload, and the Runs view shows it', 420_000, async () => {
+    const { page } = wb;
+    const runsDir = join(folder!, 'runs');
+    writeFileSync(
+      join(folder!, 'grid.crate.yaml'),
+      [
+        'name: grid',
+        'backend: wasm',
+        'model: {arch: crate, depth: 1, width: 16, heads: 2}',
+        'data: {kind: synthetic-subspaces, trainSize: 256, testSize: 32}',
+        'optim: {batchSize: 32, maxSteps: 150, lr: 0.003, warmup: 3}',
+        'introspect: {every: 0}',
+        'sweep:',
+        '  grid:',
+        '    model.arch: [crate, crate-c]',
+        '  seeds: [0, 1]',
+        '',
+      ].join('\n'),
+    );
+    // Open the config and click its code lens "▶ Sweep (4 runs)" on the sweep: line.
+    await runCommand(page, 'Go to File...');
+    await page.keyboard.type('grid.crate.yaml', { delay: 5 });
+    await pick(page, /grid\.crate\.yaml/);
+    const lens = page.locator('.codelens-decoration a').filter({ hasText: '▶ Sweep (4 runs)' });
+    await lens.waitFor({ state: 'visible', timeout: 120_000 });
+    await lens.click();
+    await pick(page, /local/);
+    // How many at a time: type it (the list filters to the row) and accept.
+    await page.locator('.quick-input-widget').filter({ hasText: 'members at a time' }).waitFor({ state: 'visible', timeout: 60_000 });
+    await page.keyboard.type('2');
+    await page.keyboard.press('Enter');
+    // sweep.json is written last: a folder with it is a whole sweep.
+    const sweepId = await waitFor('the sweep folder', () => (existsSync(runsDir) ? readdirSync(runsDir).find((d) => d.startsWith('grid-sweep-') && existsSync(join(runsDir, d, 'sweep.json'))) : undefined), 120_000);
+    const sweepDir = join(runsDir, sweepId);
+    const record = JSON.parse(readFileSync(join(sweepDir, 'sweep.json'), 'utf8')) as { parallel: number; scheduler: string };
+    assert.deepEqual([record.scheduler, record.parallel], ['local', 2]);
+    const members = () =>
+      readdirSync(runsDir).flatMap((d) => {
+        try {
+          const info = runInfo(join(runsDir, d)) as ReturnType<typeof runInfo> & { sweep?: { id: string } };
+          return info.sweep?.id === sweepId ? [info] : [];
+        } catch {
+          return [];
+        }
+      });
+    try {
+      await showViewContainer(page, 'CRATE Lab');
+      await waitForTreeItem(page, /grid.*[12] running/, { view: 'Runs', timeoutMs: 120_000 });
+      // Reload while members train (the sweep's scheduler is a detached process: it goes on).
+      assert.ok(members().filter((m) => m.status === 'completed').length < 4, 'the reload comes before the sweep ends');
+      await page.reload();
+      await waitForWorkbench(page, 120_000);
+      await showViewContainer(page, 'CRATE Lab', { timeoutMs: 120_000 });
+      await waitForTreeItem(page, /grid.*4 done · 0 running · 0 queued · 0 failed/, { view: 'Runs', timeoutMs: 300_000 });
+      const done = members();
+      assert.equal(done.length, 4);
+      assert.ok(done.every((m) => m.status === 'completed' && m.step === 150), JSON.stringify(done.map((m) => [m.status, m.step])));
+      await screenshot(page, 'e2e-11-sweep');
+    } finally {
+      spawnSync(process.execPath, [join(root, 'dist', 'trainer', 'cli.js'), 'sweep', 'stop', sweepDir], { encoding: 'utf8' });
+    }
+  });
 });

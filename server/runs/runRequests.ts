@@ -9,10 +9,14 @@ import {
   GetScalarsRequest,
   type InitializationOptions,
   LaunchRequest,
+  LaunchSweepRequest,
   ListRunsRequest,
+  ListSweepsRequest,
   ResumeRequest,
+  ResumeSweepRequest,
   RunsChangedNotification,
   StopRequest,
+  StopSweepRequest,
   StudyRequest,
 } from '../../protocol/customMessages.js';
 import { guardedRequest } from '../handlerGuard.js';
@@ -20,6 +24,7 @@ import type { RunIndex } from './runIndex.js';
 import { compareRuns, getAttention, getScalars } from './runQueries.js';
 import { study } from './studyQuery.js';
 import { StudyRunCache } from './studyRunCache.js';
+import { SweepLauncher } from './sweepLaunch.js';
 import { TrainerLauncher } from './trainerLaunch.js';
 import { WatchedRuns } from './watchedRuns.js';
 
@@ -36,14 +41,15 @@ export interface RunsRoom {
 export function registerRunRequests(connection: Connection, onRunsChanged: () => void = () => {}): RunsRoom {
   const log = (message: string) => connection.console.error(message);
   const runs = new WatchedRuns(
-    (list, removed) => {
-      void connection.sendNotification(RunsChangedNotification.type, { runs: list, removed });
+    (list, removed, sweeps) => {
+      void connection.sendNotification(RunsChangedNotification.type, { runs: list, removed, sweeps });
       onRunsChanged();
     },
     (runDir, events, reset) => void connection.sendNotification(EventsAppendedNotification.type, reset ? { runDir, events, reset } : { runDir, events }),
     log,
   );
   const launcher = new TrainerLauncher(runs);
+  const sweepLauncher = new SweepLauncher(runs);
 
   connection.onRequest(ListRunsRequest.type, guardedRequest(log, 'listRuns', (p) => runs.listRuns(p?.runsDir)));
   connection.onRequest(GetScalarsRequest.type, guardedRequest(log, 'getScalars', (p) => getScalars(runs, p)));
@@ -61,11 +67,16 @@ export function registerRunRequests(connection: Connection, onRunsChanged: () =>
   connection.onRequest(LaunchRequest.type, guardedRequest(log, 'launch', (p) => launcher.launch(p)));
   connection.onRequest(StopRequest.type, guardedRequest(log, 'stop', (p) => launcher.stop(p.runDir)));
   connection.onRequest(ResumeRequest.type, guardedRequest(log, 'resume', (p) => launcher.resume(p.runDir)));
+  connection.onRequest(ListSweepsRequest.type, guardedRequest(log, 'listSweeps', (p) => runs.listSweeps(p?.runsDir)));
+  connection.onRequest(LaunchSweepRequest.type, guardedRequest(log, 'launchSweep', (p) => sweepLauncher.launch(p)));
+  connection.onRequest(StopSweepRequest.type, guardedRequest(log, 'stopSweep', (p) => sweepLauncher.stop(p.sweepDir)));
+  connection.onRequest(ResumeSweepRequest.type, guardedRequest(log, 'resumeSweep', (p) => sweepLauncher.resume(p.sweepDir)));
   connection.onShutdown(() => runs.dispose());
   // Watching (and pushing) starts once the client has the initialize result.
   let options: InitializationOptions = {};
   connection.onInitialized(() => {
     launcher.trainerNode = options.trainerNodePath || process.execPath;
+    sweepLauncher.node = launcher.trainerNode;
     try {
       runs.start(options);
     } catch (e) {

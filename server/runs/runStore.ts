@@ -343,6 +343,7 @@ export class RunState {
       updatedAt: info?.updatedAt ?? '',
       configHash: info?.configHash ?? '',
       ...(errors.length ? { error: errors.join('; ') } : {}),
+      ...(info?.sweep ? { sweep: { id: info.sweep.id, member: info.sweep.member } } : {}),
     };
   }
 }

@@ -1,29 +1,22 @@
-// Starting and stopping trainers for the server: launch and resume spawn the crate-lab CLI detached
-// (no shell), its output to a log file in the runs directory, and answer once the trainer names
-// its run directory; stop is the CLI's own (trainer/run/stopRun.ts) with the server's error codes.
-import { spawn } from 'node:child_process';
-import { closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+// Starting and stopping trainers for the server: launch and resume spawn the crate-lab CLI
+// (cliProcess.ts: detached, no shell, output to a log file in the runs directory) and answer once
+// the trainer names its run directory; stop is the CLI's own (trainer/run/stopRun.ts) with the server's error codes.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { ResponseError } from 'vscode-languageserver';
 import { parseDocument } from 'yaml';
 import { ConfigError, loadConfigFile } from '../../trainer/config/index.js';
-import { fileStamp, runFiles } from '../../trainer/run/format.js';
+import { runFiles } from '../../trainer/run/format.js';
 import { RunInfoError } from '../../trainer/run/runInfoFile.js';
 import { requestStop, StopRefusedError } from '../../trainer/run/stopRun.js';
 import { runLockHolder, runLockedMessage } from '../../trainer/run/trainerGuard.js';
 import { ErrorCodes } from '../../protocol/errorCodes.js';
 import type { LaunchErrorData, LaunchParams, LaunchResult, StopResult } from '../../protocol/runData.js';
+import { failureOf, spawnCli } from './cliProcess.js';
 import type { WatchedRuns } from './watchedRuns.js';
 
 /** How long launch/resume wait for the trainer to announce its run directory. */
 const startTimeoutMs = 60_000;
-
-/** The crate-lab CLI beside this bundle: dist/server/server.js → dist/trainer/cli.js (or the CLI itself for `crate-lab lsp`). */
-export function trainerCliPath(): string {
-  const main = process.argv[1] ? realpathSync(process.argv[1]) : '';
-  if (basename(main) === 'cli.js') return main;
-  return join(dirname(main), '..', 'trainer', 'cli.js');
-}
 
 /** Whether the config file itself sets a field (as opposed to taking its default). */
 function configSays(file: string): (path: string[]) => boolean {
@@ -43,38 +36,22 @@ export class TrainerLauncher {
 
   /** Spawns the CLI detached (no shell), output to a log file, and waits for its `start` line. */
   private async spawnTrainer(args: string[], runsDir: string): Promise<LaunchResult> {
-    const logs = join(runsDir, '.logs');
-    mkdirSync(logs, { recursive: true });
-    // Written by the trainer: never through a link (a linked .logs or log file could lead anywhere).
-    if (lstatSync(logs).isSymbolicLink()) throw new ResponseError(ErrorCodes.LogsFolderIsLink, `${logs} is a symbolic link; the trainer's logs are written only into a folder of the runs directory`);
-    const logFile = join(logs, `${fileStamp()}-${args[0]}-${Math.random().toString(36).slice(2, 8)}.log`);
-    const fd = openSync(logFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o666);
-    let child;
-    try {
-      child = spawn(this.trainerNode, [trainerCliPath(), ...args, '--json'], { detached: true, stdio: ['ignore', fd, fd], shell: false, windowsHide: true });
-    } finally {
-      closeSync(fd);
-    }
-    let exited: number | string | null | undefined;
-    child.on('exit', (code) => (exited = code));
-    child.on('error', (e) => (exited = `${this.trainerNode} could not be started: ${e.message}`));
-    child.unref();
+    const cli = spawnCli(this.trainerNode, args, runsDir);
+    const { logFile } = cli;
     const deadline = Date.now() + startTimeoutMs;
     for (;;) {
-      const text = readFileSync(logFile, 'utf8');
+      const exited = cli.exited();
+      const text = cli.output();
       for (const line of text.split('\n')) {
         if (!line.startsWith('{')) continue;
         try {
           const o = JSON.parse(line) as { type?: string; runDir?: string };
-          if (o.type === 'start' && typeof o.runDir === 'string') return { runDir: resolve(o.runDir), pid: child.pid ?? -1, logFile };
+          if (o.type === 'start' && typeof o.runDir === 'string') return { runDir: resolve(o.runDir), pid: cli.pid, logFile };
         } catch {
           // a partial line: read again
         }
       }
-      if (exited !== undefined) {
-        const reason = typeof exited === 'string' ? exited : (text.split('\n').filter((l) => l.trim() && !l.startsWith('{')).at(-1) ?? `exit code ${exited}`);
-        throw new ResponseError<LaunchErrorData>(ErrorCodes.TrainerExited, `the trainer exited before starting: ${reason}`, { logFile });
-      }
+      if (exited !== undefined) throw new ResponseError<LaunchErrorData>(ErrorCodes.TrainerExited, `the trainer exited before starting: ${failureOf(cli)}`, { logFile });
       if (Date.now() > deadline) throw new ResponseError<LaunchErrorData>(ErrorCodes.TrainerStartTimeout, `the trainer did not start within ${startTimeoutMs / 1000} s (log: ${logFile})`, { logFile });
       await new Promise((r) => setTimeout(r, 50));
     }

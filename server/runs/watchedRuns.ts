@@ -9,11 +9,12 @@ import { isLiveStatus, type RunEvent } from '../../trainer/run/format.js';
 import { runFolderNames } from '../../trainer/run/runsFolder.js';
 import type { InitializationOptions } from '../../protocol/customMessages.js';
 import { ErrorCodes } from '../../protocol/errorCodes.js';
-import type { RunSummary } from '../../protocol/runData.js';
+import type { RunSummary, SweepSummary } from '../../protocol/runData.js';
 import { newestFirst } from '../../protocol/runPredicates.js';
 import { guarded, type ServerLog } from '../handlerGuard.js';
 import { type CostShape, hasCostShape, type MeasuredThroughput, type RunIndex } from './runIndex.js';
 import { RunState } from './runStore.js';
+import { SweepIndex } from './sweepIndex.js';
 
 const defaultRescanMs = 1000;
 /**
@@ -38,9 +39,12 @@ export class WatchedRuns implements RunIndex {
   private readonly removedPending = new Set<string>();
   private lastPublished = -Infinity;
   private publishTimer: NodeJS.Timeout | undefined;
+  private readonly sweeps = new SweepIndex();
+  /** The sweeps last sent in runsChanged. */
+  private sentSweeps = '';
 
   constructor(
-    private readonly notifyRunsChanged: (runs: RunSummary[], removed: string[]) => void,
+    private readonly notifyRunsChanged: (runs: RunSummary[], removed: string[], sweeps: SweepSummary[]) => void,
     private readonly notifyEvents: (runDir: string, events: RunEvent[], reset?: boolean) => void,
     private readonly log: ServerLog,
   ) {}
@@ -138,11 +142,14 @@ export class WatchedRuns implements RunIndex {
     for (const name of runFolderNames(dir)) {
       const runDir = join(dir, name);
       found.add(runDir);
-      if (!this.runs.has(runDir)) {
-        const run = new RunState(runDir, announce);
+      let run = this.runs.get(runDir);
+      if (!run) {
+        run = new RunState(runDir, announce);
         this.runs.set(runDir, run);
         this.refreshRun(run);
       }
+      // A folder that is not a run may be a sweep folder (sweep.json); member runs are never one.
+      if (!run.info) this.sweeps.look(runDir);
     }
     return found;
   }
@@ -201,6 +208,8 @@ export class WatchedRuns implements RunIndex {
     for (const dir of this.watchedRunsDirs()) {
       for (const runDir of this.scanRunsDir(dir, true)) present.add(runDir);
     }
+    // A sweep folder deleted, or of a runs directory no longer watched, is forgotten.
+    this.sweeps.keep(present);
     const removed: string[] = [];
     for (const [runDir, run] of this.runs) {
       const pinned = !this.watchedRunsDirs().has(dirname(runDir));
@@ -238,7 +247,7 @@ export class WatchedRuns implements RunIndex {
     let changed = false;
     for (const run of this.runs.values()) {
       if (!run.exists()) continue;
-      const summary = run.summary(now);
+      const summary = this.summaryOf(run, now);
       summaries.push(summary);
       const text = JSON.stringify(summary);
       if (text !== run.sentSummary) {
@@ -246,18 +255,32 @@ export class WatchedRuns implements RunIndex {
         changed = true;
       }
     }
+    const sweeps = this.sweeps.summaries(summaries);
+    const sweepsText = JSON.stringify(sweeps);
+    if (sweepsText !== this.sentSweeps) {
+      this.sentSweeps = sweepsText;
+      changed = true;
+    }
     // A directory removed and made again within the window is not removed.
     const removed = [...this.removedPending].filter((dir) => !this.runs.has(dir));
     this.removedPending.clear();
     if (!changed && removed.length === 0) return;
     this.lastPublished = now;
-    this.notifyRunsChanged(sortRuns(summaries), removed);
+    this.notifyRunsChanged(sortRuns(summaries), removed, sweeps);
+  }
+
+  /** A run's summary with its sweep's varying values, when it is a member of a known sweep. */
+  private summaryOf(run: RunState, now: number): RunSummary {
+    const summary = run.summary(now);
+    if (!summary.sweep) return summary;
+    const values = this.sweeps.valuesOf(run.dir, summary.sweep);
+    return values ? { ...summary, sweep: { ...summary.sweep, values } } : summary;
   }
 
   /** The known runs named `name` in `runsDir`, newest first (no rescan: the index as it is). */
   runsOf(runsDir: string, name: string): RunSummary[] {
     const now = Date.now();
-    return sortRuns([...this.runs.values()].filter((r) => dirname(r.dir) === runsDir && r.info?.name === name).map((r) => r.summary(now)));
+    return sortRuns([...this.runs.values()].filter((r) => dirname(r.dir) === runsDir && r.info?.name === name).map((r) => this.summaryOf(r, now)));
   }
 
   lastThroughput(shape: CostShape): MeasuredThroughput | undefined {
@@ -272,8 +295,20 @@ export class WatchedRuns implements RunIndex {
     const now = Date.now();
     const wanted = runsDir === undefined ? undefined : resolve(runsDir);
     return sortRuns(
-      [...this.runs.values()].filter((r) => (wanted === undefined || dirname(r.dir) === wanted) && r.exists()).map((r) => r.summary(now)),
+      [...this.runs.values()].filter((r) => (wanted === undefined || dirname(r.dir) === wanted) && r.exists()).map((r) => this.summaryOf(r, now)),
     );
+  }
+
+  /** Every watched sweep (or those of one runs directory), newest first, after a rescan. */
+  listSweeps(runsDir?: string): SweepSummary[] {
+    const runs = this.listRuns(runsDir);
+    return this.sweeps.summaries(runs, runsDir === undefined ? undefined : resolve(runsDir));
+  }
+
+  /** Watches a sweep's runs directory from now on (a sweep named by a request). */
+  addSweep(sweepDir: string): void {
+    this.addRunsDir(dirname(resolve(sweepDir)));
+    this.sweeps.look(resolve(sweepDir));
   }
 
   /** A run by directory, its events loaded and up to date; one outside the watched directories is tracked from now on. */
