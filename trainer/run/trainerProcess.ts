@@ -62,6 +62,12 @@ export function trainerAlive(info: Pick<RunInfo, 'pid' | 'trainerIdentity'>): bo
 /** SIGTERM to the trainer run.json names; false (nothing signalled) when it is not running. */
 export function signalTrainer(info: Pick<RunInfo, 'pid' | 'trainerIdentity'>): boolean {
   if (!trainerAlive(info)) return false;
-  process.kill(info.pid, 'SIGTERM');
+  try {
+    process.kill(info.pid, 'SIGTERM');
+  } catch (e) {
+    // It ended between the check and the signal: not running, as if the check had seen it so.
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw e;
+  }
   return true;
 }

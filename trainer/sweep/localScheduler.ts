@@ -67,7 +67,7 @@ export const localScheduler: SweepScheduler = {
       const scheduler = readSchedulerProcess(sweepDir);
       if (!scheduler) throw new SweepSchedulerError(`a scheduler holds ${sweepDir} but left no ${sweepFiles.scheduler}`);
       if (scheduler.host !== hostname()) throw new SweepSchedulerError(`the scheduler of ${sweepDir} runs on ${scheduler.host}; stop it there`);
-      if (trainerAlive({ pid: scheduler.pid, trainerIdentity: scheduler.identity })) process.kill(scheduler.pid, 'SIGTERM');
+      signalTrainer({ pid: scheduler.pid, trainerIdentity: scheduler.identity }); // a scheduler that ended meanwhile has let go of the lock
       while (await sweepLockHeld(sweepDir)) {
         if (Date.now() > deadline) throw new SweepSchedulerError(`${sweepDir} did not stop within ${Math.round(timeoutMs / 1000)} s`);
         await new Promise((r) => setTimeout(r, 100));
