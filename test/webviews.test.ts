@@ -808,6 +808,12 @@ describe('attention', () => {
     assert.equal(await p.page.getAttribute(`.image-tile[data-image="${last}"]`, 'aria-pressed'), 'true');
     assert.equal(await p.page.locator('.probe-caption').innerText(), `Image ${last}: ${says(last)}`);
 
+    // A wrong prediction is marked so (the tiny run gets its probe images right: other classes sent here).
+    const wrong = labels.map((l) => (l + 1) % classNames.length);
+    await p.send({ ...message, probe, predictions: wrong });
+    await nextFrames(p);
+    assert.equal(await p.page.locator('.probe-caption').innerText(), `Image ${last}: label ${classNames[labels[last]]} · predicted ${classNames[wrong[last]]} ✗`);
+    assert.equal(await p.page.locator('.image-tile[data-image="0"] .tile-caption').innerText(), `0: ${classNames[labels[0]]} → ${classNames[wrong[0]]} ✗`);
     // A run from before probe.json and predictions: the maps as before, and a note instead.
     const { labels: _l, classNames: _c, predictions: _p, ...older } = message;
     await p.send({ ...older, probe });

@@ -14,9 +14,15 @@ export function isScaleMode(value: string): value is ScaleMode {
   return scaleModes.some((s) => s.mode === value);
 }
 
-/** [weight at the colormap's low end, weight at its high end] for `map`, one of `stepMaps`. */
-export function colourScale(mode: ScaleMode, map: Float32Array, stepMaps: Float32Array): [number, number] {
-  if (mode === 'map') return mapRange(map);
-  if (mode === 'fixed') return [0, 1];
-  return [0, mapRange(stepMaps)[1]];
+/**
+ * The scale of each map of a step: [weight at the colormap's low end, weight at its high end].
+ * An unknown mode (a state from another version) is the map's own range.
+ */
+export function colourScale(mode: string, stepMaps: Float32Array): (map: Float32Array) => [number, number] {
+  if (mode === 'fixed') return () => [0, 1];
+  if (mode === 'step') {
+    const shared: [number, number] = [0, mapRange(stepMaps)[1]];
+    return () => shared;
+  }
+  return mapRange;
 }

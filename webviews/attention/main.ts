@@ -140,14 +140,14 @@ function render(): void {
   headSelect.setOptions(numbered(m.heads, 'head'), String(head));
   imageSelect.setOptions(numbered(m.images, 'image'), String(image));
   colormapSelect.setOptions(colormapNames.map((c) => ({ value: c, label: c })), ui.colormap);
-  scaleSelect.setOptions(scaleModes.map((s) => ({ value: s.mode, label: s.label })), ui.scale);
+  scaleSelect.setOptions(scaleModes.map((s) => ({ value: s.mode, label: s.label })), isScaleMode(ui.scale) ? ui.scale : 'map');
   nearestBox.checked = ui.nearest;
   opacity.set(ui.opacity);
   opacity.input.disabled = !m.probe;
   info.hidden = !!m.probe;
   info.textContent = 'No probe images for this run: the attention maps are shown alone.';
   const map = mapOf(m, layer, image, head);
-  const scaleOf = (x: Float32Array) => colourScale(ui.scale, x, m.maps);
+  const scaleOf = colourScale(ui.scale, m.maps);
   const scale = scaleOf(map);
   const size = mainSize();
   drawOverlay(mainCanvas, size, { probe: m.probe, image, map, grid: m.grid, colormap: ui.colormap, opacity: ui.opacity, nearest: ui.nearest, scale });
@@ -216,7 +216,7 @@ function renderLegend(m: AttentionMessage, [lo, hi]: [number, number], size: num
   const title = document.createElement('div');
   title.className = 'scale-title';
   const where = inside ? 'the line on the bar' : uniform < lo ? 'below this scale' : 'above this scale';
-  title.textContent = `CLS attention weight (${scaleModes.find((s) => s.mode === host.ui.scale)!.title}) · uniform 1/N = ${formatShort(uniform)}, N = ${n} tokens: ${where}`;
+  title.textContent = `CLS attention weight (${(scaleModes.find((s) => s.mode === host.ui.scale) ?? scaleModes[0]).title}) · uniform 1/N = ${formatShort(uniform)}, N = ${n} tokens: ${where}`;
   legend.replaceChildren(track, title);
   legend.dataset.lo = String(lo);
   legend.dataset.hi = String(hi);
