@@ -203,6 +203,12 @@ export interface GetAttentionResult {
    * run has none (introspection off, or a run from before probe.bin).
    */
   probe: { images: number; channels: number; height: number; width: number; encoding: 'base64-float32le'; data: string } | null;
+  /** The true class of each probe image (probe.json); absent in runs from before it. */
+  labels?: number[];
+  /** The data set's class names, indexed by class (probe.json); absent with `labels`. */
+  classNames?: string[];
+  /** The model's class for each probe image at this step (the attention record's); absent in runs from before it. */
+  predictions?: number[];
 }
 
 export interface CompareRunsParams {

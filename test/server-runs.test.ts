@@ -30,6 +30,11 @@ import { loadConfigFile } from '../trainer/config/index.js';
 import { openDataset } from '../trainer/data/openDataset.js';
 import type { RunEvent, RunInfo } from '../trainer/run/format.js';
 import { openFeed } from '../trainer/train/dataFeed.js';
+import { modelShape } from '../trainer/config/resolved.js';
+import { forward } from '../trainer/model/forward.js';
+import { loadWeightsForShape } from '../trainer/model/loadCheckpoint.js';
+import { toParams } from '../trainer/model/params.js';
+import { tf } from '../trainer/tf.js';
 import { cliPath } from './support/cli.js';
 import { repoRoot } from './support/reference.js';
 import { waitFor } from './support/waitFor.js';
@@ -428,6 +433,41 @@ test('getLayerMetrics and getAttention return the introspection of the run', asy
   const expected = feed.heldOut.batch(0, 2).images;
   feed.close();
   assert.ok(Buffer.from(probe.data, 'base64').equals(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength)), 'probe images differ');
+});
+
+test('getAttention serves the probe images’ labels and class names (probe.json) and the model’s predictions at the step', async () => {
+  const attention = await client.connection.sendRequest(GetAttentionRequest.type, { runDir: launched, step: 300 });
+  assert.ok(attention);
+  assert.equal(attention.step, 300);
+  // Labels and class names as the trainer's data code gives them for the first 2 held-out images.
+  const { config } = loadConfigFile(join(launched, 'config.yaml'));
+  const train = await openDataset(config.data, 'train');
+  const feed = openFeed(train, await openDataset(config.data, 'test'), config);
+  const batch = feed.heldOut.batch(0, 2);
+  const classNames = train.classNames.slice();
+  feed.close();
+  assert.deepEqual(attention.labels, Array.from(batch.labels));
+  assert.deepEqual(attention.classNames, classNames);
+  assert.deepEqual(JSON.parse(readFileSync(join(launched, 'probe.json'), 'utf8')), { version: 1, labels: Array.from(batch.labels), classNames });
+  // Predictions: argmax of the logits of the final weights (step 300) on the probe images.
+  await tf.setBackend('cpu');
+  const shape = modelShape(config.model);
+  const weights = loadWeightsForShape(join(launched, 'checkpoints', 'step-00000300', 'weights.safetensors'), shape);
+  const params = toParams(weights);
+  const x = tf.tensor(batch.images, [2, shape.channels, shape.image, shape.image]);
+  const logits = (await forward(x, params, shape).logits.array()) as number[][];
+  const expected = logits.map((row) => row.indexOf(Math.max(...row)));
+  assert.ok(attention.predictions, 'no predictions');
+  assert.equal(attention.predictions.length, 2);
+  for (let i = 0; i < 2; i++) {
+    const sorted = [...logits[i]].sort((a, b) => b - a);
+    if (sorted[0] - sorted[1] > 1e-3) assert.equal(attention.predictions[i], expected[i], `image ${i}: logits ${logits[i]}`);
+  }
+  // Each step has its own: the record of step 100 is served for step 100.
+  const early = await client.connection.sendRequest(GetAttentionRequest.type, { runDir: launched, step: 100 });
+  const event = readEvents(launched).find((e) => e.type === 'attention' && e.step === 100) as { predictions?: number[] };
+  assert.deepEqual(early?.predictions, event.predictions);
+  assert.ok(early?.predictions?.every((c) => Number.isInteger(c) && c >= 0 && c < classNames.length));
 });
 
 /** τ-b written out independently: Σ sign(dx)·sign(dy) / √(#pairs untied in x · #pairs untied in y). */

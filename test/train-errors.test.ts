@@ -420,7 +420,7 @@ test('resume refuses a run whose files are symbolic links, and writes nothing th
   const done = await exited(spawnCli(['train', config, '--runs-dir', runsDir]));
   assert.equal(done.code, 0, done.stderr);
   const original = onlyRun(runsDir)!;
-  for (const file of ['events.jsonl', 'scalars.bin', 'attention.bin', 'probe.bin', 'config.yaml', 'run.json']) {
+  for (const file of ['events.jsonl', 'scalars.bin', 'attention.bin', 'probe.bin', 'probe.json', 'config.yaml', 'run.json']) {
     // A copy of the run whose `file` is a link to a file outside it, holding the file's bytes.
     const runDir = join(tmp, 'linked-runs', file);
     cpSync(original, runDir, { recursive: true });

@@ -17,6 +17,7 @@ import { alignSeries, configDiff } from '../server/runs/runAnalysis.js';
 import { kendallTauB } from '../trainer/study/kendall.js';
 import { openSyntheticSubspaces, type SyntheticSubspacesSpec } from '../trainer/data/synthetic.js';
 import { panelCsp, panelHtml } from '../webviews/panelHtml.js';
+import { colormapTable } from '../webviews/shared/colormaps.js';
 import { repoRoot } from './support/reference.js';
 import { exited, spawnCli } from './support/runs.js';
 import { attentionMessage, runLayerPoints, runScalars, runSummary, toArrays } from './support/runMessages.js';
@@ -505,8 +506,14 @@ describe('attention', () => {
     return { images: n, channels: data.channels, height: data.height, width: data.width, data: batch.images };
   }
 
+  /** The main map's side in CSS px (it follows the panel's width). */
+  async function mainSize(p: PanelPage): Promise<number> {
+    return (await p.page.evaluate(`document.querySelector('canvas.overlay-main').getBoundingClientRect().width`)) as number;
+  }
+
   async function mainPixels(p: PanelPage): Promise<Pixels> {
-    return p.pixels('canvas.overlay-main', 0, 0, 288, 288);
+    const size = await mainSize(p);
+    return p.pixels('canvas.overlay-main', 0, 0, size, size);
   }
 
   function pixelDifference(a: Pixels, b: Pixels): number {
@@ -532,15 +539,15 @@ describe('attention', () => {
     await nextFrames(p);
     const plain = await mainPixels(p);
     const side = message.grid * 4;
-    const cell = 288 / side;
+    const cell = (await mainSize(p)) / side;
     let checked = 0;
     for (let y = 0; y < side - 1; y += 3) {
       for (let x = 0; x < side; x += 3) {
-        const at = Math.round(((y + 0.5) * cell) * plain.width + (x + 0.5) * cell) * 4;
+        const at = (Math.floor((y + 0.5) * cell) * plain.width + Math.floor((x + 0.5) * cell)) * 4;
         assert.equal(plain.data[at], plain.data[at + 1], 'gray');
         const a = probe.data[y * probe.width + x];
         const b = probe.data[(y + 1) * probe.width + x];
-        const below = Math.round(((y + 1.5) * cell) * plain.width + (x + 0.5) * cell) * 4;
+        const below = (Math.floor((y + 1.5) * cell) * plain.width + Math.floor((x + 0.5) * cell)) * 4;
         if (Math.abs(a - b) > 0.05) {
           assert.equal(plain.data[at] > plain.data[below], a > b, `lighter where the image is larger: (${x},${y}) ${a} vs ${b}, pixels ${plain.data[at]} vs ${plain.data[below]}`);
           checked++;
@@ -555,8 +562,8 @@ describe('attention', () => {
     const map = message.maps.subarray(0, message.grid * message.grid);
     let peak = 0;
     for (let i = 1; i < map.length; i++) if (map[i] > map[peak]) peak = i;
-    const g = 288 / message.grid;
-    const at = Math.round((Math.floor(peak / message.grid) + 0.5) * g * full.width + ((peak % message.grid) + 0.5) * g) * 4;
+    const g = (await mainSize(p)) / message.grid;
+    const at = (Math.floor((Math.floor(peak / message.grid) + 0.5) * g) * full.width + Math.floor(((peak % message.grid) + 0.5) * g)) * 4;
     assert.ok(Math.hypot(full.data[at] - 0xfc, full.data[at + 1] - 0xff, full.data[at + 2] - 0xa4) < 40, `peak pixel ${full.data.slice(at, at + 3)}`);
     assert.ok(pixelDifference(head0, plain) > 5 && pixelDifference(plain, full) > 5);
 
@@ -624,9 +631,10 @@ describe('attention', () => {
     await nextFrames(p);
     assert.equal(await p.page.locator('.note').innerText(), 'No probe images for this run: the attention maps are shown alone.');
     assert.equal(await p.page.isDisabled('[data-control=opacity]'), true);
-    const px = await p.pixels('canvas.overlay-main', 0, 0, 288, 288);
+    const px = await mainPixels(p);
     // Every pixel is an inferno colour: the darkest end is near black, not a gray image.
-    const lightest = Math.max(...Array.from({ length: px.data.length / 4 }, (_, i) => px.data[i * 4] + px.data[i * 4 + 1]));
+    let lightest = 0;
+    for (let i = 0; i < px.data.length; i += 4) lightest = Math.max(lightest, px.data[i] + px.data[i + 1]);
     assert.ok(lightest > 400, 'the strongest patch is drawn in the colormap’s light end');
     // RGB probes (3 channels) are shown in colour: left half red, right half blue, at opacity 0.
     const m = attentionMessage(runA, Infinity, null);
@@ -645,12 +653,182 @@ describe('attention', () => {
     await p.page.focus('[data-control=opacity]');
     await p.page.keyboard.press('Home');
     await nextFrames(p);
-    const colour = await p.pixels('canvas.overlay-main', 0, 0, 288, 288);
-    const pixel = (x: number, y: number) => Array.from(colour.data.subarray((y * colour.width + x) * 4, (y * colour.width + x) * 4 + 3));
-    assert.deepEqual(pixel(40, 144), [255, 0, 0]);
-    assert.deepEqual(pixel(250, 144), [0, 0, 255]);
+    const colour = await mainPixels(p);
+    const pixel = (x: number, y: number) => Array.from(colour.data.subarray((Math.round(y * colour.height) * colour.width + Math.round(x * colour.width)) * 4, (Math.round(y * colour.height) * colour.width + Math.round(x * colour.width)) * 4 + 3));
+    assert.deepEqual(pixel(0.14, 0.5), [255, 0, 0]);
+    assert.deepEqual(pixel(0.87, 0.5), [0, 0, 255]);
     assert.equal(await p.page.locator('.note').isHidden(), true);
     assertClean(p);
+    await p.page.close();
+  });
+
+  test('map as wide as the panel; patch grid and hover read-out by row and column; shared colour scale with its bar and 1/N; label and prediction; all images', async () => {
+    const p = await openPanel(browser, server, 'attention');
+    await p.waitForPosted('ready');
+    await p.send({ type: 'init', state: { kind: 'attention', runDirs: [runA] }, runs: [runSummary(runA)] });
+    const message = attentionMessage(runA, Infinity, null);
+    const probe = probeImages(runA, message.images);
+    await p.send({ ...message, probe });
+    await nextFrames(p);
+    const { grid, images } = message;
+    const uniform = 1 / (grid * grid + 1); // the CLS row's softmax: the CLS token and grid² patches
+    const inferno = colormapTable('inferno');
+    const mapAt = (layer: number, image: number, head: number) => {
+      const at = ((layer * images + image) * message.heads + head) * grid * grid;
+      return message.maps.subarray(at, at + grid * grid);
+    };
+    const columnWidth = () => p.page.evaluate(`document.querySelector('.main-column').clientWidth`) as Promise<number>;
+
+    // The map fills its column, which takes the panel's width beside the tiles, or all of it when they wrap.
+    const wide = await mainSize(p);
+    assert.ok(wide > 400, `map ${wide} px wide in a 1100 px panel`);
+    assert.ok(Math.abs(wide - (await columnWidth())) <= 1, `map ${wide} px, column ${await columnWidth()} px`);
+    await p.page.setViewportSize({ width: 560, height: 900 });
+    await until(p, `Math.abs(document.querySelector('canvas.overlay-main').getBoundingClientRect().width - document.querySelector('.main-column').clientWidth) <= 1`);
+    const narrow = await mainSize(p);
+    assert.ok(narrow < wide && narrow > 480, `map ${narrow} px in a 560 px panel (tiles wrapped below)`);
+    await p.page.setViewportSize({ width: 1100, height: 900 });
+    await until(p, `document.querySelector('canvas.overlay-main').getBoundingClientRect().width === ${wide}`);
+
+    // Opacity 100%: the map alone. Bilinear by default: a patch is not one colour.
+    await p.page.focus('[data-control=opacity]');
+    await p.page.keyboard.press('End');
+    await nextFrames(p);
+    const size = await mainSize(p);
+    const cell = size / grid;
+    const colourAt = (px: Pixels, x: number, y: number) => {
+      const at = (Math.round(y * px.scale) * px.width + Math.round(x * px.scale)) * 4;
+      return [px.data[at], px.data[at + 1], px.data[at + 2]];
+    };
+    const expected = (v: number, [lo, hi]: [number, number]) => {
+      const i = Math.max(0, Math.min(255, Math.round(((v - lo) / (hi - lo)) * 255))) * 3;
+      return [inferno[i], inferno[i + 1], inferno[i + 2]];
+    };
+    const near = (a: number[], b: number[], what: string) => assert.ok(Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]) <= 3, `${what}: ${a} vs ${b}`);
+    const patchesFlat = (px: Pixels, c: number) => {
+      let flat = 0;
+      for (let r = 0; r < grid; r++) for (let k = 0; k < grid; k++) if (colourAt(px, (k + 0.2) * c, (r + 0.2) * c).join() === colourAt(px, (k + 0.8) * c, (r + 0.8) * c).join()) flat++;
+      return flat;
+    };
+    assert.ok(patchesFlat(await mainPixels(p), cell) < grid * grid / 2, 'bilinear: most patches shade into their neighbours');
+
+    // Patch grid: every patch one block in the colour of its weight on the map's own scale.
+    await p.page.click('[data-control=nearest]');
+    await nextFrames(p);
+    assert.equal((await lastUi(p)).nearest, true);
+    let px = await mainPixels(p);
+    const map0 = mapAt(0, 0, 0);
+    const own: [number, number] = [Math.min(...map0), Math.max(...map0)];
+    for (let r = 0; r < grid; r++) {
+      for (let k = 0; k < grid; k++) {
+        for (const [fx, fy] of [[0.15, 0.15], [0.85, 0.85], [0.5, 0.5]]) near(colourAt(px, (k + fx) * cell, (r + fy) * cell), expected(map0[r * grid + k], own), `patch (${r}, ${k}) at ${fx}`);
+      }
+    }
+
+    // Hover: the read-out names the patch under the pointer by row and column, with its weight against 1/N.
+    const box = (await p.page.locator('canvas.overlay-main').boundingBox())!;
+    for (const [r, k] of [[0, 0], [1, grid - 1], [grid - 1, 2]]) {
+      await p.page.mouse.move(box.x + (k + 0.5) * cell, box.y + (r + 0.5) * cell);
+      const w = map0[r * grid + k];
+      assert.equal(await p.page.locator('.patch-readout').innerText(), `patch row ${r}, column ${k}: ${short(w)} = ${short(w / uniform)} × uniform 1/N`);
+    }
+    await p.page.mouse.move(box.x + size + 40, box.y + 10);
+    assert.equal(await p.page.locator('.patch-readout').innerText(), 'Point at a patch for its weight.');
+
+    // The colour bar: five labelled ticks over the map's own range, titled, 1/N named.
+    const ticks = async () => (await p.page.locator('.scale-tick').allInnerTexts()).map(Number);
+    assert.deepEqual(await ticks(), [0, 1, 2, 3, 4].map((k) => Number(short(own[0] + ((own[1] - own[0]) * k) / 4))));
+    assert.match(await p.page.locator('.scale-title').innerText(), new RegExp(`^CLS attention weight \\(each map's own range\\) · uniform 1/N = ${short(uniform)}, N = ${grid * grid + 1} tokens`));
+
+    // Shared 0 to 1: colours compare across heads and steps; 1/N marked on the bar where it lies.
+    const pickScale = async (moves: number, key = 'ArrowDown') => {
+      await p.page.focus('[data-control=scale]');
+      await p.page.keyboard.press('Enter');
+      for (let i = 0; i < moves; i++) await p.page.keyboard.press(key);
+      await p.page.keyboard.press('Enter');
+      await nextFrames(p);
+    };
+    await pickScale(2);
+    assert.equal((await lastUi(p)).scale, 'fixed');
+    assert.deepEqual(await ticks(), [0, 0.25, 0.5, 0.75, 1]);
+    const markOffset = async () => (await p.page.evaluate(`(() => { const m = document.querySelector('.baseline-mark'); const b = document.querySelector('.colormap-bar'); return m.hidden ? null : m.getBoundingClientRect().left + 1 - b.getBoundingClientRect().left; })()`)) as number | null;
+    const mark = await markOffset();
+    assert.ok(mark !== null && Math.abs(mark - uniform * size) <= 2, `1/N mark at ${mark} px of ${size}`);
+    assert.match(await p.page.locator('.scale-title').innerText(), /the line on the bar$/);
+    // The bar's own pixels run through the colormap: the left end dark, the right end light.
+    const bar = await p.pixels('.colormap-bar', 0, 0, size, 12);
+    near(colourAt(bar, 1, 6), expected(0, [0, 1]), 'bar, low end');
+    near(colourAt(bar, size - 1, 6), expected(1, [0, 1]), 'bar, high end');
+    for (const head of [0, 1]) {
+      if (head === 1) {
+        await p.page.click('.head-tile[data-head="1"]');
+        await nextFrames(p);
+      }
+      px = await mainPixels(p);
+      const m = mapAt(0, 0, head);
+      for (let i = 0; i < grid * grid; i++) near(colourAt(px, ((i % grid) + 0.5) * cell, (Math.floor(i / grid) + 0.5) * cell), expected(m[i], [0, 1]), `head ${head}, patch ${i} on the 0–1 scale`);
+    }
+    // An earlier step keeps the scale.
+    await p.send({ ...attentionMessage(runA, message.steps[0], probe) });
+    await nextFrames(p);
+    assert.deepEqual(await ticks(), [0, 0.25, 0.5, 0.75, 1]);
+    await p.send({ ...message, probe });
+    await nextFrames(p);
+    // Shared over the step's maps: 0 to the largest weight of every layer, head and image.
+    await pickScale(1, 'ArrowUp');
+    assert.equal((await lastUi(p)).scale, 'step');
+    const stepMax = Math.max(...message.maps);
+    assert.deepEqual(await ticks(), [0, 1, 2, 3, 4].map((k) => Number(short((stepMax * k) / 4))));
+    px = await mainPixels(p);
+    const m1 = mapAt(0, 0, 1);
+    for (let i = 0; i < grid * grid; i++) near(colourAt(px, ((i % grid) + 0.5) * cell, (Math.floor(i / grid) + 0.5) * cell), expected(m1[i], [0, stepMax]), `patch ${i} on the step's scale`);
+
+    // Label and prediction of the image shown, from probe.json and the step's attention record.
+    const { labels, classNames, predictions } = message;
+    assert.ok(labels && classNames && predictions, 'the run recorded labels and predictions');
+    const ok = (i: number) => (labels[i] === predictions[i] ? '✓' : '✗');
+    const says = (i: number) => `label ${classNames[labels[i]]} · predicted ${classNames[predictions[i]]} ${ok(i)}`;
+    assert.equal(await p.page.locator('.probe-caption').innerText(), `Image 0: ${says(0)}`);
+
+    // All images for the chosen layer and head, each with its label and prediction; picking one shows it.
+    assert.equal(await p.page.locator('.image-tile').count(), images);
+    assert.equal(await p.page.locator('.side-column h2').nth(1).innerText(), 'All images, layer 0, head 1');
+    const tileCell = 96 / grid;
+    for (let i = 0; i < images; i++) {
+      assert.equal(await p.page.locator(`.image-tile[data-image="${i}"] .tile-caption`).innerText(), `${i}: ${classNames[labels[i]]} → ${classNames[predictions[i]]} ${ok(i)}`);
+      const tile = await p.pixels(`.image-tile[data-image="${i}"] canvas`, 0, 0, 96, 96);
+      const m = mapAt(0, i, 1);
+      for (let k = 0; k < grid * grid; k++) near(colourAt(tile, ((k % grid) + 0.5) * tileCell, (Math.floor(k / grid) + 0.5) * tileCell), expected(m[k], [0, stepMax]), `image tile ${i}, patch ${k}`);
+    }
+    const last = images - 1;
+    await p.page.focus(`.image-tile[data-image="${last}"]`);
+    await p.page.keyboard.press('Enter');
+    await nextFrames(p);
+    assert.equal(await p.page.getAttribute('canvas.overlay-main', 'data-image'), String(last));
+    assert.equal(await p.page.getAttribute(`.image-tile[data-image="${last}"]`, 'aria-pressed'), 'true');
+    assert.equal(await p.page.locator('.probe-caption').innerText(), `Image ${last}: ${says(last)}`);
+
+    // A wrong prediction is marked so (the tiny run gets its probe images right: other classes sent here).
+    const wrong = labels.map((l) => (l + 1) % classNames.length);
+    await p.send({ ...message, probe, predictions: wrong });
+    await nextFrames(p);
+    assert.equal(await p.page.locator('.probe-caption').innerText(), `Image ${last}: label ${classNames[labels[last]]} · predicted ${classNames[wrong[last]]} ✗`);
+    assert.equal(await p.page.locator('.image-tile[data-image="0"] .tile-caption').innerText(), `0: ${classNames[labels[0]]} → ${classNames[wrong[0]]} ✗`);
+    // A run from before probe.json and predictions: the maps as before, and a note instead.
+    const { labels: _l, classNames: _c, predictions: _p, ...older } = message;
+    await p.send({ ...older, probe });
+    await nextFrames(p);
+    assert.equal(await p.page.locator('.probe-caption').innerText(), `Image ${last}: label and prediction not recorded in this run`);
+    await p.send({ ...message, probe });
+    assert.equal(await p.page.locator('.probe-caption').innerText(), `Image ${last}: ${says(last)}`);
+    assertClean(p);
+    // Screenshots: the patch grid on the step's shared scale at 60% over the image, pointer on a patch.
+    await p.page.focus('[data-control=opacity]');
+    await p.page.keyboard.press('Home');
+    for (let i = 0; i < 12; i++) await p.page.keyboard.press('ArrowRight');
+    await p.page.mouse.move(box.x + 1.5 * cell, box.y + 2.5 * cell);
+    await nextFrames(p);
+    await shoot(p, 'attention-grid-shared-scale');
     await p.page.close();
   });
 });

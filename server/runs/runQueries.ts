@@ -6,7 +6,7 @@ import { ResponseError } from 'vscode-languageserver';
 import { NotARegularFile, openRegularFile } from '../../trainer/io/regularFile.js';
 import { ErrorCodes } from '../../protocol/errorCodes.js';
 import type { CompareRunsParams, CompareRunsResult, FinalMetrics, GetAttentionResult, GetScalarsParams, GetScalarsResult } from '../../protocol/runData.js';
-import { isLiveStatus, runFiles } from '../../trainer/run/format.js';
+import { isLiveStatus, type ProbeLabels, runFiles } from '../../trainer/run/format.js';
 import { kendallTauB } from '../../trainer/study/kendall.js';
 import { incomparability } from '../../trainer/study/studyRuns.js';
 import { alignSeries, configDiff, downsampleMinMax } from './runAnalysis.js';
@@ -60,6 +60,8 @@ export function getAttention(runs: WatchedRuns, runDir: string, step: number): G
     encoding: 'base64-float32le',
     data: buf.toString('base64'),
     probe: probeOf(run),
+    ...probeLabelsOf(run, ref.images),
+    ...(ref.predictions?.length === ref.images ? { predictions: ref.predictions } : {}),
   };
 }
 
@@ -123,6 +125,23 @@ function attentionDamage(bytes: Buffer): string | undefined {
     if (!(v >= 0 && v <= 1)) return `value ${i} is ${v}, not an attention weight in [0, 1]`;
   }
   return undefined;
+}
+
+/**
+ * A run's probe.json (labels and class names of the probe images); nothing when it is missing
+ * (a run from before it) or does not describe `images` images, so the maps are still shown.
+ */
+function probeLabelsOf(run: RunState, images: number): Pick<GetAttentionResult, 'labels' | 'classNames'> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(join(run.dir, runFiles.probeLabels), 'utf8'));
+  } catch {
+    return {};
+  }
+  const { labels, classNames } = (parsed ?? {}) as Partial<ProbeLabels>;
+  if (!Array.isArray(labels) || !Array.isArray(classNames) || labels.length < images) return {};
+  if (!labels.every((l) => Number.isInteger(l) && l >= 0 && l < classNames.length) || !classNames.every((c) => typeof c === 'string')) return {};
+  return { labels: labels.slice(0, images), classNames };
 }
 
 /** A run's probe.bin, its dimensions from config.yaml's model; null when it is missing or does not fit them. */

@@ -294,7 +294,7 @@ export class RunState {
         if (Array.isArray(e.layers)) this.layers.push({ step: e.step, layers: e.layers });
         break;
       case 'attention':
-        this.attention.push({ step: e.step, offset: e.offset, length: e.length, layers: e.layers, images: e.images, heads: e.heads, grid: e.grid });
+        this.attention.push({ step: e.step, offset: e.offset, length: e.length, layers: e.layers, images: e.images, heads: e.heads, grid: e.grid, predictions: e.predictions });
         break;
     }
   }

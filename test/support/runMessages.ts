@@ -1,6 +1,6 @@
 // Host messages built from a real run directory (run.json, events.jsonl, attention.bin), the way
 // the extension builds them from the run manager's answers, so panel tests show real runs.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostToPanelMessage, ScalarArrays } from '../../protocol/panelMessages.js';
 import type { GetLayerMetricsResult, RunSummary } from '../../protocol/runData.js';
@@ -86,5 +86,15 @@ export function attentionMessage(runDir: string, step: number, probe: Extract<Ho
     grid: chosen.grid,
     maps,
     probe,
+    ...probeLabels(runDir),
+    ...(chosen.predictions ? { predictions: chosen.predictions } : {}),
   };
+}
+
+/** probe.json's labels and class names, as the server serves them; nothing for a run without it. */
+function probeLabels(runDir: string): { labels?: number[]; classNames?: string[] } {
+  const file = join(runDir, 'probe.json');
+  if (!existsSync(file)) return {};
+  const { labels, classNames } = JSON.parse(readFileSync(file, 'utf8')) as { labels: number[]; classNames: string[] };
+  return { labels, classNames };
 }

@@ -95,6 +95,8 @@ export type RunEvent =
       images: number;
       heads: number;
       grid: number;
+      /** The model's class per probe image at this step (argmax of its logits); absent in runs from before it. */
+      predictions?: number[];
     }
   | { type: 'checkpoint'; t: string; step: number; epoch: number; dir: string }
   | { type: 'log'; t: string; step?: number; level: 'info' | 'warn' | 'error'; message: string }
@@ -111,6 +113,13 @@ export type RunEvent =
        */
       scalarsSha256?: string;
     };
+
+/** probe.json: the true class of each probe image (in probe.bin's order) and the class names. */
+export interface ProbeLabels {
+  version: 1;
+  labels: number[];
+  classNames: string[];
+}
 
 export const runFiles = {
   info: 'run.json',
@@ -130,6 +139,11 @@ export const runFiles = {
    * introspection starts; a resume keeps it.
    */
   probe: 'probe.bin',
+  /**
+   * What the probe images are (ProbeLabels): their labels and the data set's class names, written
+   * beside probe.bin (once, atomically; a resume keeps it). Absent in runs from before it.
+   */
+  probeLabels: 'probe.json',
   /**
    * The complexity measures of the final weights (docs/run-directory.md; schema and writer in
    * trainer/study/measuresFile.ts), written atomically at the end of a completed run, or by

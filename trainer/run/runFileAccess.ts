@@ -13,7 +13,7 @@ export class RunFileError extends Error {
 }
 
 /** The files a trainer writes in its run directory (checkpoints/ is checked where checkpoints are written). */
-const writtenFiles = [runFiles.info, runFiles.config, runFiles.events, runFiles.attention, runFiles.scalars, runFiles.probe] as const;
+const writtenFiles = [runFiles.info, runFiles.config, runFiles.events, runFiles.attention, runFiles.scalars, runFiles.probe, runFiles.probeLabels] as const;
 
 /** The size of run file `path` (0 when missing); throws RunFileError when it is a link or not a regular file. */
 export function runFileSize(path: string): number {

@@ -23,6 +23,8 @@ export interface EvaluationSet {
 
 export interface DataFeed {
   trainSize: number;
+  /** The data set's class names, indexed by label. */
+  classNames: string[];
   stepsPerEpoch: number;
   /** The training batch of optimiser step `step`, augmented and normalized. */
   trainBatch(step: number): Batch;
@@ -79,6 +81,7 @@ export function openFeed(train: Dataset, test: Dataset, config: ResolvedConfig):
 
   return {
     trainSize: trainIndices.length,
+    classNames: train.classNames,
     stepsPerEpoch,
     heldOut,
     trainSubset: evaluationSet('train', train, trainSubset(trainIndices, heldOut.size, seed)),

@@ -1,5 +1,6 @@
 // The §4 metrics and attention maps on the fixed probe batch (the first held-out images),
-// appended to the run directory, and the probe images themselves (probe.bin).
+// appended to the run directory, and the probe images themselves (probe.bin) with their labels
+// (probe.json); each step's attention record carries the model's predictions for them.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf } from '../tf.js';
@@ -9,31 +10,38 @@ import type { ModelShape } from '../model/architecture.js';
 import { forward } from '../model/forward.js';
 import type { Params } from '../model/params.js';
 import { attentionMaps, layerMetrics } from '../metrics/layerMetrics.js';
-import { type LayerMetricsRecord, runFiles } from '../run/format.js';
+import { type LayerMetricsRecord, type ProbeLabels, runFiles } from '../run/format.js';
+import type { Batch } from '../data/dataset.js';
 import type { RunWriter } from '../run/runWriter.js';
 import type { DataFeed } from './dataFeed.js';
 
 /** The fixed probe batch: the first held-out images, normalized, never augmented. */
-function probeImages(feed: DataFeed, config: ResolvedConfig): Float32Array | undefined {
+function probeBatch(feed: DataFeed, config: ResolvedConfig): Batch | undefined {
   const n = Math.min(config.introspect.probeImages, feed.heldOut.size);
-  return n === 0 ? undefined : feed.heldOut.batch(0, n).images;
+  return n === 0 ? undefined : feed.heldOut.batch(0, n);
 }
 
 /**
- * Writes the probe images to probe.bin once per run, so that readers can show the attention maps
- * over the images they are maps of. A resumed run already has the file (the same images: they
- * depend only on the config's data and seed) and keeps it.
+ * Writes the probe images to probe.bin and their labels to probe.json once per run, so that
+ * readers can show the attention maps over the images they are maps of, and what each image is.
+ * A resumed run already has the files (the same images: they depend only on the config's data and
+ * seed) and keeps them; a run from before probe.json gets it on resume.
  */
 export function writeProbeImages(feed: DataFeed, config: ResolvedConfig, runDir: string): void {
-  const file = join(runDir, runFiles.probe);
-  if (config.introspect.every === 0 || existsSync(file)) return;
-  const images = probeImages(feed, config);
+  const imagesFile = join(runDir, runFiles.probe);
+  const labelsFile = join(runDir, runFiles.probeLabels);
+  if (config.introspect.every === 0 || (existsSync(imagesFile) && existsSync(labelsFile))) return;
+  const batch = probeBatch(feed, config);
+  if (!batch) return;
+  const { images } = batch;
   // The host's float32 byte order, little-endian on every platform the trainer runs on (as attention.bin).
-  if (images) writeFileAtomic(file, new Uint8Array(images.buffer, images.byteOffset, images.byteLength));
+  if (!existsSync(imagesFile)) writeFileAtomic(imagesFile, new Uint8Array(images.buffer, images.byteOffset, images.byteLength));
+  const labels: ProbeLabels = { version: 1, labels: Array.from(batch.labels), classNames: feed.classNames };
+  if (!existsSync(labelsFile)) writeFileAtomic(labelsFile, `${JSON.stringify(labels)}\n`);
 }
 
 export async function introspect(feed: DataFeed, params: Params, shape: ModelShape, config: ResolvedConfig, run: RunWriter, step: number, epoch: number): Promise<void> {
-  const images = probeImages(feed, config);
+  const images = probeBatch(feed, config)?.images;
   if (!images) return;
   const n = images.length / (shape.channels * shape.image * shape.image);
   const x = tf.tensor(images, [n, shape.channels, shape.image, shape.image]);
@@ -53,8 +61,11 @@ export async function introspect(feed: DataFeed, params: Params, shape: ModelSha
     run.event({ type: 'layers', step, epoch, layers });
     if (config.introspect.attention) {
       const maps = await attentionMaps(result.layers, shape);
+      const predicted = tf.argMax(result.logits, 1);
+      const predictions = Array.from(await predicted.data());
+      predicted.dispose();
       const offset = run.appendAttention(maps.data);
-      run.event({ type: 'attention', step, offset, length: maps.data.byteLength, layers: maps.layers, images: maps.images, heads: maps.heads, grid: maps.grid });
+      run.event({ type: 'attention', step, offset, length: maps.data.byteLength, layers: maps.layers, images: maps.images, heads: maps.heads, grid: maps.grid, predictions });
     }
   } finally {
     tf.dispose([x, result as unknown as tf.TensorContainer]);

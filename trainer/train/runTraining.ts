@@ -175,13 +175,13 @@ function initialWeights(config: ResolvedConfig, shape: ModelShape): Map<string, 
   }
 }
 
-/** probe.bin only serves viewers (attention maps over their images): failing to write it is logged, not fatal. */
+/** probe.bin and probe.json only serve viewers (attention maps over their images): failing to write them is logged, not fatal. */
 function saveProbeImages(feed: DataFeed, config: ResolvedConfig, run: RunWriter): void {
   try {
     writeProbeImages(feed, config, run.dir);
   } catch (e) {
     try {
-      run.log('warn', `${runFiles.probe} not written: ${fsFault(e)}`);
+      run.log('warn', `${runFiles.probe} or ${runFiles.probeLabels} not written: ${fsFault(e)}`);
     } catch {
       // The disk is what failed; the loop's own writes will say so.
     }

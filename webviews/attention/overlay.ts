@@ -1,6 +1,6 @@
 // Draws one probe image with one head's CLS-attention map on top: the image rescaled by its own
 // min/max (the probe is normalized, so its raw range is arbitrary), the grid×grid map upsampled
-// bilinearly to the image and coloured by a colormap scaled to the map's own min/max.
+// bilinearly (or each patch one flat block: `nearest`) and coloured by a colormap over `scale`.
 import type { ProbeImages } from '../../protocol/panelMessages.js';
 import { colormapTable, type ColormapName } from '../shared/colormaps.js';
 
@@ -13,6 +13,15 @@ export interface OverlayInput {
   colormap: ColormapName;
   /** 0 = image only, 1 = map only (ignored without a probe: the map is shown alone). */
   opacity: number;
+  /** Each patch one flat block (nearest neighbour) instead of the bilinear upsampling. */
+  nearest: boolean;
+  /** The weights at the colormap's ends. */
+  scale: [number, number];
+}
+
+/** The map's own [min, max] (a constant map gets a unit-wide range). */
+export function mapRange(map: Float32Array): [number, number] {
+  return range(map, 0, map.length);
 }
 
 function range(values: Float32Array, from: number, to: number): [number, number] {
@@ -41,6 +50,11 @@ function sampleMap(map: Float32Array, grid: number, u: number, v: number): numbe
   return top * (1 - fy) + bottom * fy;
 }
 
+/** The patch under (u, v) ∈ [0,1]², as it is: the patch grid the model sees. */
+function nearestCell(map: Float32Array, grid: number, u: number, v: number): number {
+  return map[Math.min(grid - 1, Math.floor(v * grid)) * grid + Math.min(grid - 1, Math.floor(u * grid))];
+}
+
 /** Renders into `canvas` at size×size CSS pixels. */
 export function drawOverlay(canvas: HTMLCanvasElement, size: number, o: OverlayInput): void {
   const dpr = devicePixelRatio;
@@ -54,7 +68,8 @@ export function drawOverlay(canvas: HTMLCanvasElement, size: number, o: OverlayI
   const ctx = canvas.getContext('2d')!;
   const out = ctx.createImageData(px, px);
   const table = colormapTable(o.colormap);
-  const [mapMin, mapMax] = range(o.map, 0, o.map.length);
+  const [mapMin, mapMax] = o.scale[1] > o.scale[0] ? o.scale : [o.scale[0], o.scale[0] + 1];
+  const sample = o.nearest ? nearestCell : sampleMap;
   const probe = o.probe;
   const plane = probe ? probe.height * probe.width : 0;
   const imageOffset = probe ? o.image * probe.channels * plane : 0;
@@ -64,7 +79,7 @@ export function drawOverlay(canvas: HTMLCanvasElement, size: number, o: OverlayI
     const v = (y + 0.5) / px;
     for (let x = 0; x < px; x++) {
       const u = (x + 0.5) / px;
-      const m = (sampleMap(o.map, o.grid, u, v) - mapMin) / (mapMax - mapMin);
+      const m = (sample(o.map, o.grid, u, v) - mapMin) / (mapMax - mapMin);
       const ci = Math.max(0, Math.min(255, Math.round(m * 255))) * 3;
       let r = 0;
       let g = 0;
