@@ -32,6 +32,21 @@ export interface RunSummary {
   configHash: string;
   /** A problem reading the run (corrupt run.json, torn or non-JSON events.jsonl lines); never fatal. */
   error?: string;
+  /**
+   * Held-out accuracy of the run's evaluations: on the validation split when the run has one,
+   * else on the test split. `best` is the highest, `final` the last (float32, as the series).
+   * Null when the run has no evaluation yet; absent until its events are read (live runs are read
+   * at once, finished ones when a request needs their data).
+   */
+  heldOutAccuracy?: HeldOutAccuracy | null;
+}
+
+export interface HeldOutAccuracy {
+  split: 'validation' | 'test';
+  best: number;
+  bestStep: number;
+  final: number;
+  finalStep: number;
 }
 
 export interface ListRunsParams {

@@ -430,6 +430,24 @@ test('getLayerMetrics and getAttention return the introspection of the run', asy
   assert.ok(Buffer.from(probe.data, 'base64').equals(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength)), 'probe images differ');
 });
 
+test('the summary carries the best and the final held-out accuracy of the run’s evaluations', async () => {
+  const evals = readEvents(launched).filter((e): e is Extract<RunEvent, { type: 'eval' }> => e.type === 'eval');
+  // Held out: the validation evaluations when there are any, else the test ones.
+  const split = evals.some((e) => e.split === 'validation') ? 'validation' : 'test';
+  const heldOut = evals.filter((e) => e.split === split);
+  assert.ok(heldOut.length >= 2, `several ${split} evaluations (${heldOut.length})`);
+  let best = heldOut[0];
+  for (const e of heldOut) if (e.accuracy > best.accuracy) best = e;
+  const summary = (await client.connection.sendRequest(ListRunsRequest.type, {})).find((r) => r.dir === launched)!;
+  assert.deepEqual(summary.heldOutAccuracy, {
+    split,
+    best: Math.fround(best.accuracy),
+    bestStep: best.step,
+    final: Math.fround(heldOut.at(-1)!.accuracy),
+    finalStep: heldOut.at(-1)!.step,
+  });
+});
+
 /** τ-b written out independently: Σ sign(dx)·sign(dy) / √(#pairs untied in x · #pairs untied in y). */
 function tauIndependent(x: number[], y: number[]): number | null {
   let s = 0;
