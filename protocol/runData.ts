@@ -19,7 +19,10 @@ export interface RunSummary {
   statusReason?: string;
   step: number;
   totalSteps: number;
+  /** The epoch being trained, counted from 0 (run.json's). */
   epoch: number;
+  /** How many epochs the run trains: ⌈totalSteps / run.json's stepsPerEpoch⌉; absent for runs from before that field. */
+  epochs?: number;
   /** Training loss of the last `scalars` event (null before the first one). */
   loss: number | null;
   /** Throughput of the last `scalars` event. */

@@ -1,6 +1,11 @@
 // The headline numbers of a run in one wording for the dashboard header, the Runs view and the
 // status bar. Pure (no VS Code, no DOM) so that the extension and the panels share it.
-import type { HeldOutAccuracy } from './runData.js';
+import type { HeldOutAccuracy, RunSummary } from './runData.js';
+
+/** `epoch 2/3` (counted from 1, of the run's epochs), or `epoch 1` (from 0) for runs that do not say how many. */
+export function epochText(run: Pick<RunSummary, 'epoch' | 'epochs'>): string {
+  return run.epochs ? `epoch ${Math.min(run.epoch + 1, run.epochs)}/${run.epochs}` : `epoch ${run.epoch}`;
+}
 
 /** An accuracy (a fraction) as a percentage with one decimal: 0.8077 → "80.8%". */
 export function percent(fraction: number): string {

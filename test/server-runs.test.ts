@@ -448,6 +448,17 @@ test('the summary carries the best and the final held-out accuracy of the run’
   });
 });
 
+test('the summary says how many epochs the run trains: ⌈total steps / steps per epoch⌉, the last one reached at the end', async () => {
+  // Steps per epoch from the events alone: a scalars event's epoch is that of the step it
+  // completed (step − 1 counted from 0), so the first one of epoch 1 completed step spe + 1.
+  const firstOfEpoch1 = readEvents(launched).find((e) => e.type === 'scalars' && e.epoch === 1);
+  assert.ok(firstOfEpoch1, 'the run trains more than one epoch');
+  const stepsPerEpoch = firstOfEpoch1.step! - 1;
+  const summary = (await client.connection.sendRequest(ListRunsRequest.type, {})).find((r) => r.dir === launched)!;
+  assert.equal(summary.epochs, Math.ceil(300 / stepsPerEpoch));
+  assert.equal(summary.epoch + 1, summary.epochs, 'the completed run is in its last epoch');
+});
+
 /** τ-b written out independently: Σ sign(dx)·sign(dy) / √(#pairs untied in x · #pairs untied in y). */
 function tauIndependent(x: number[], y: number[]): number | null {
   let s = 0;

@@ -355,6 +355,7 @@ export class RunState {
       step: info?.step ?? this.lastStep,
       totalSteps: info?.totalSteps ?? 0,
       epoch: info?.epoch ?? 0,
+      ...(info?.stepsPerEpoch ? { epochs: Math.ceil(info.totalSteps / info.stepsPerEpoch) } : {}),
       loss: this.loaded ? this.scalars.last('loss') : this.peekedLoss,
       imagesPerSecond: this.loaded ? this.scalars.last('imagesPerSecond') : this.peekedImagesPerSecond,
       backend: info?.backend ?? '',
