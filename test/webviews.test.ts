@@ -403,7 +403,7 @@ describe('dashboard', () => {
     await p.page.close();
   });
 
-  test('the header shows the final and the best held-out accuracy of the run’s evaluations', async () => {
+  test('the header shows the epoch as "2/3" and the final and the best held-out accuracy of the run’s evaluations', async () => {
     const evals = runEvents(runA).filter((e): e is Extract<RunEvent, { type: 'eval' }> => e.type === 'eval');
     const split = evals.some((e) => e.split === 'validation') ? 'validation' : 'test';
     const heldOut = evals.filter((e) => e.split === split);
@@ -413,11 +413,15 @@ describe('dashboard', () => {
     const last = heldOut.at(-1)!;
     const p = await openPanel(browser, server, 'dashboard');
     await p.waitForPosted('ready');
-    const summary: RunSummary = { ...runSummary(runA), heldOutAccuracy: { split, best: best.accuracy, bestStep: best.step, final: last.accuracy, finalStep: last.step } };
+    const info = JSON.parse(readFileSync(join(runA, 'run.json'), 'utf8')) as { epoch: number; totalSteps: number; stepsPerEpoch: number };
+    const epochs = Math.ceil(info.totalSteps / info.stepsPerEpoch);
+    const summary: RunSummary = { ...runSummary(runA), epochs, heldOutAccuracy: { split, best: best.accuracy, bestStep: best.step, final: last.accuracy, finalStep: last.step } };
     await p.send({ type: 'init', state: { kind: 'dashboard', runDirs: [runA] }, runs: [summary] });
     await nextFrames(p);
     const pct = (x: number) => `${(Math.round(x * 1000) / 10).toFixed(1)}%`;
     const facts = await p.page.locator('.run-facts').innerText();
+    // The epoch counted from 1, of the run's epochs.
+    assert.ok(facts.includes(` · epoch ${info.epoch + 1}/${epochs} · `), facts);
     assert.ok(facts.includes(`${split === 'validation' ? 'val' : 'test'} acc ${pct(last.accuracy)} (best ${pct(best.accuracy)} at step ${best.step})`), facts);
     // Before any evaluation there is nothing to show, and no placeholder.
     await p.send({ type: 'runs', runs: [{ ...summary, heldOutAccuracy: null }] });
