@@ -429,6 +429,7 @@ describe('dashboard', () => {
     assert.ok(!(await p.page.locator('.run-facts').innerText()).includes('acc'));
     assertClean(p);
     await p.send({ type: 'runs', runs: [summary] });
+    await p.send({ type: 'scalars', runDir: runA, replace: true, series: toArrays(runScalars(runA)) });
     await nextFrames(p);
     await shoot(p, 'dashboard-heldout');
     await p.page.close();
