@@ -19,7 +19,10 @@ export interface RunSummary {
   statusReason?: string;
   step: number;
   totalSteps: number;
+  /** The epoch being trained, counted from 0 (run.json's). */
   epoch: number;
+  /** How many epochs the run trains: ⌈totalSteps / run.json's stepsPerEpoch⌉; absent for runs from before that field. */
+  epochs?: number;
   /** Training loss of the last `scalars` event (null before the first one). */
   loss: number | null;
   /** Throughput of the last `scalars` event. */
@@ -34,6 +37,21 @@ export interface RunSummary {
   error?: string;
   /** The sweep the run is a member of (run.json's `sweep`), absent for other runs. */
   sweep?: RunSweepMembership;
+  /**
+   * Held-out accuracy of the run's evaluations: on the validation split when the run has one,
+   * else on the test split. `best` is the highest, `final` the last (float32, as the series).
+   * Null when the run has no evaluation yet; absent until its events are read (live runs are read
+   * at once, finished ones when a request needs their data).
+   */
+  heldOutAccuracy?: HeldOutAccuracy | null;
+}
+
+export interface HeldOutAccuracy {
+  split: 'validation' | 'test';
+  best: number;
+  bestStep: number;
+  final: number;
+  finalStep: number;
 }
 
 /** run.json's `sweep` ({id, member}) plus the member's varying values from sweep.json, when the sweep folder is read. */

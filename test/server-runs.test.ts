@@ -470,6 +470,35 @@ test('getAttention serves the probe images’ labels and class names (probe.json
   assert.ok(early?.predictions?.every((c) => Number.isInteger(c) && c >= 0 && c < classNames.length));
 });
 
+test('the summary carries the best and the final held-out accuracy of the run’s evaluations', async () => {
+  const evals = readEvents(launched).filter((e): e is Extract<RunEvent, { type: 'eval' }> => e.type === 'eval');
+  // Held out: the validation evaluations when there are any, else the test ones.
+  const split = evals.some((e) => e.split === 'validation') ? 'validation' : 'test';
+  const heldOut = evals.filter((e) => e.split === split);
+  assert.ok(heldOut.length >= 2, `several ${split} evaluations (${heldOut.length})`);
+  let best = heldOut[0];
+  for (const e of heldOut) if (e.accuracy > best.accuracy) best = e;
+  const summary = (await client.connection.sendRequest(ListRunsRequest.type, {})).find((r) => r.dir === launched)!;
+  assert.deepEqual(summary.heldOutAccuracy, {
+    split,
+    best: Math.fround(best.accuracy),
+    bestStep: best.step,
+    final: Math.fround(heldOut.at(-1)!.accuracy),
+    finalStep: heldOut.at(-1)!.step,
+  });
+});
+
+test('the summary says how many epochs the run trains: ⌈total steps / steps per epoch⌉, the last one reached at the end', async () => {
+  // Steps per epoch from the events alone: a scalars event's epoch is that of the step it
+  // completed (step − 1 counted from 0), so the first one of epoch 1 completed step spe + 1.
+  const firstOfEpoch1 = readEvents(launched).find((e) => e.type === 'scalars' && e.epoch === 1);
+  assert.ok(firstOfEpoch1, 'the run trains more than one epoch');
+  const stepsPerEpoch = firstOfEpoch1.step! - 1;
+  const summary = (await client.connection.sendRequest(ListRunsRequest.type, {})).find((r) => r.dir === launched)!;
+  assert.equal(summary.epochs, Math.ceil(300 / stepsPerEpoch));
+  assert.equal(summary.epoch + 1, summary.epochs, 'the completed run is in its last epoch');
+});
+
 /** τ-b written out independently: Σ sign(dx)·sign(dy) / √(#pairs untied in x · #pairs untied in y). */
 function tauIndependent(x: number[], y: number[]): number | null {
   let s = 0;

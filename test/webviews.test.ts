@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 import type { Browser } from 'playwright-core';
 import type { ProbeImages } from '../protocol/panelMessages.js';
 import type { CompareRunsResult, RunSummary } from '../protocol/runData.js';
+import type { RunEvent } from '../trainer/run/format.js';
 import { alignSeries, configDiff } from '../server/runs/runAnalysis.js';
 import { kendallTauB } from '../trainer/study/kendall.js';
 import { openSyntheticSubspaces, type SyntheticSubspacesSpec } from '../trainer/data/synthetic.js';
@@ -20,7 +21,7 @@ import { panelCsp, panelHtml } from '../webviews/panelHtml.js';
 import { colormapTable } from '../webviews/shared/colormaps.js';
 import { repoRoot } from './support/reference.js';
 import { exited, spawnCli } from './support/runs.js';
-import { attentionMessage, runLayerPoints, runScalars, runSummary, toArrays } from './support/runMessages.js';
+import { attentionMessage, runEvents, runLayerPoints, runScalars, runSummary, toArrays } from './support/runMessages.js';
 import { launchChromium, openPanel, type PanelPage, type PanelServer, type Pixels, startPanelServer } from './support/webviewPage.js';
 import { themeVariables } from './support/vscodeTheme.js';
 import { waitFor } from './support/waitFor.js';
@@ -402,12 +403,54 @@ describe('dashboard', () => {
     assertClean(p);
     await p.page.close();
   });
+
+  test('the header shows the epoch as "2/3" and the final and the best held-out accuracy of the run’s evaluations', async () => {
+    const evals = runEvents(runA).filter((e): e is Extract<RunEvent, { type: 'eval' }> => e.type === 'eval');
+    const split = evals.some((e) => e.split === 'validation') ? 'validation' : 'test';
+    const heldOut = evals.filter((e) => e.split === split);
+    assert.ok(heldOut.length >= 1, 'the run was evaluated');
+    let best = heldOut[0];
+    for (const e of heldOut) if (e.accuracy > best.accuracy) best = e;
+    const last = heldOut.at(-1)!;
+    const p = await openPanel(browser, server, 'dashboard');
+    await p.waitForPosted('ready');
+    const info = JSON.parse(readFileSync(join(runA, 'run.json'), 'utf8')) as { epoch: number; totalSteps: number; stepsPerEpoch: number };
+    const epochs = Math.ceil(info.totalSteps / info.stepsPerEpoch);
+    const summary: RunSummary = { ...runSummary(runA), epochs, heldOutAccuracy: { split, best: best.accuracy, bestStep: best.step, final: last.accuracy, finalStep: last.step } };
+    await p.send({ type: 'init', state: { kind: 'dashboard', runDirs: [runA] }, runs: [summary] });
+    await nextFrames(p);
+    const pct = (x: number) => `${(Math.round(x * 1000) / 10).toFixed(1)}%`;
+    const facts = await p.page.locator('.run-facts').innerText();
+    // The epoch counted from 1, of the run's epochs.
+    assert.ok(facts.includes(` · epoch ${info.epoch + 1}/${epochs} · `), facts);
+    assert.ok(facts.includes(`${split === 'validation' ? 'val' : 'test'} acc ${pct(last.accuracy)} (best ${pct(best.accuracy)} at step ${best.step})`), facts);
+    // Before any evaluation there is nothing to show, and no placeholder.
+    await p.send({ type: 'runs', runs: [{ ...summary, heldOutAccuracy: null }] });
+    await nextFrames(p);
+    assert.ok(!(await p.page.locator('.run-facts').innerText()).includes('acc'));
+    assertClean(p);
+    await p.send({ type: 'runs', runs: [summary] });
+    await p.send({ type: 'scalars', runDir: runA, replace: true, series: toArrays(runScalars(runA)) });
+    await nextFrames(p);
+    await shoot(p, 'dashboard-heldout');
+    await p.page.close();
+  });
 });
 
 describe('layers', () => {
   /** Relative luminance: viridis gets lighter monotonically from its low end to its high end. */
   function luminance(p: Pixels): number {
     return 0.2126 * p.data[0] + 0.7152 * p.data[1] + 0.0722 * p.data[2];
+  }
+
+  /** A heatmap canvas's published geometry. */
+  async function geometryOf(p: PanelPage, key: string): Promise<Record<string, string>> {
+    return (await p.page.evaluate(`({ ...document.querySelector('[data-heatmap=${key}] .heatmap-canvas').dataset })`)) as Record<string, string>;
+  }
+
+  /** The x (CSS px) of a step on a heatmap's step axis: linear between the axis ends it publishes. */
+  function xOfStep(geo: Record<string, string>, step: number): number {
+    return Number(geo.plotLeft) + ((step - Number(geo.stepMin)) / (Number(geo.stepMax) - Number(geo.stepMin))) * Number(geo.plotWidth);
   }
 
   test('heatmap cells are coloured in the order of their values; hover and keyboard read-outs; per-layer step; live', async () => {
@@ -420,13 +463,13 @@ describe('layers', () => {
     await nextFrames(p);
     for (const key of ['R', 'srr', 'codeZeroFraction'] as const) {
       const canvas = `[data-heatmap=${key}] .heatmap-canvas`;
-      const geo = (await p.page.evaluate(`({ ...document.querySelector('${canvas}').dataset })`)) as Record<string, string>;
+      const geo = await geometryOf(p, key);
       assert.equal(Number(geo.cols), points.length);
       assert.equal(Number(geo.rows), points[0].layers.length);
       const cells: { value: number; lum: number }[] = [];
       for (let c = 0; c < points.length; c++) {
         for (let r = 0; r < points[c].layers.length; r++) {
-          const x = Number(geo.plotLeft) + (c + 0.5) * Number(geo.cellWidth);
+          const x = xOfStep(geo, points[c].step);
           const y = (r + 0.5) * Number(geo.cellHeight);
           cells.push({ value: points[c].layers[r][key], lum: luminance(await p.pixels(canvas, x, y, 1, 1)) });
         }
@@ -443,14 +486,11 @@ describe('layers', () => {
         }
       }
       assert.ok(pairs > 10, `${key}: enough distinct cells compared (${pairs})`);
-      // The legend names the scale's ends.
-      const legend = await p.page.locator(`[data-heatmap=${key}] .legend-bar`).innerText();
-      assert.equal(legend.replace(/\s+/g, ' ').trim(), `${short(Math.min(...values))} ${short(Math.max(...values))}`);
     }
     // Hover: the cell of layer 2 at the third step.
-    const geo = (await p.page.evaluate(`({ ...document.querySelector('[data-heatmap=R] .heatmap-canvas').dataset })`)) as Record<string, string>;
+    const geo = await geometryOf(p, 'R');
     const box = (await p.page.locator('[data-heatmap=R] .heatmap-canvas').boundingBox())!;
-    await p.page.mouse.move(box.x + Number(geo.plotLeft) + 2.5 * Number(geo.cellWidth), box.y + 2.5 * Number(geo.cellHeight));
+    await p.page.mouse.move(box.x + xOfStep(geo, points[2].step), box.y + 2.5 * Number(geo.cellHeight));
     const R = (c: number, l: number) => points[c].layers.find((x) => x.layer === l)!.R;
     assert.equal(await p.page.locator('[data-heatmap=R] .readout').innerText(), `layer 2 · step ${points[2].step} · R (coding rate) = ${String(Number(R(2, 2).toPrecision(4)))}`);
     // Keyboard: focus selects the latest step; arrows move the selection.
@@ -477,7 +517,7 @@ describe('layers', () => {
     // And from the keyboard: Home goes to the first layer, each arrow press to the next one.
     const lineLegend = () => Promise.all([1, 2].map((n) => p.page.locator(`[data-lines=srr] .u-series:nth-child(${n}) .u-value`).innerText()));
     const atStep = points[last - 1].layers;
-    await p.page.focus('[data-lines=srr] [tabindex="0"]');
+    await p.page.focus('[data-lines=srr] [role=group]');
     for (const [key, k] of [['Home', 0], ['ArrowRight', 1], ['ArrowRight', 2], ['ArrowLeft', 1]] as const) {
       await p.page.keyboard.press(key);
       await nextFrames(p);
@@ -493,6 +533,132 @@ describe('layers', () => {
     assert.equal(await p.page.locator('.lines-title').innerText(), `Per layer at step ${points[last - 1].step}`);
     assertClean(p);
     await shoot(p, 'layers');
+    await p.page.close();
+  });
+
+  test('columns spaced by step on a ticked step axis; ticked, labelled colour bars; zero-based scale; explanations on hover of the headings', async () => {
+    const p = await openPanel(browser, server, 'layers');
+    await p.waitForPosted('ready');
+    await p.send({ type: 'init', state: { kind: 'layers', runDirs: [runA] }, runs: [runSummary(runA)] });
+    const all = runLayerPoints(runA);
+    // Uneven introspection steps: three close together, then a gap three times as long.
+    const points = [all[0], all[1], all[2], all[all.length - 1]];
+    const steps = points.map((q) => q.step);
+    assert.ok(steps[3] - steps[2] >= 3 * (steps[1] - steps[0]), `an uneven gap in ${steps}`);
+    await p.send({ type: 'layers', runDir: runA, replace: true, points });
+    await nextFrames(p);
+    const canvas = '[data-heatmap=R] .heatmap-canvas';
+    const geo = await geometryOf(p, 'R');
+    const rgbAt = async (x: number, y: number) => [...(await p.pixels(canvas, x, y, 1, 1)).data.slice(0, 3)] as [number, number, number];
+    const same = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]) < 4;
+
+    // Columns spaced by step: each step's colour sits at its place on a linear step axis, and
+    // the boundary between two columns lies halfway between their steps.
+    const cells: { value: number; lum: number }[] = [];
+    for (let c = 0; c < points.length; c++) {
+      for (let r = 0; r < points[c].layers.length; r++) {
+        cells.push({ value: points[c].layers[r].R, lum: luminance(await p.pixels(canvas, xOfStep(geo, steps[c]), (r + 0.5) * 22, 1, 1)) });
+      }
+    }
+    for (const a of cells) for (const b of cells) if (a.value - b.value > 0.05 * (Math.max(...cells.map((x) => x.value)) - Math.min(...cells.map((x) => x.value)))) assert.ok(a.lum > b.lum, `R ${a.value} > ${b.value} is lighter`);
+    for (let r = 0; r < points[0].layers.length; r++) {
+      const y = (r + 0.5) * 22;
+      for (let c = 0; c + 1 < points.length; c++) {
+        const mid = xOfStep(geo, (steps[c] + steps[c + 1]) / 2);
+        const [left, right] = [await rgbAt(xOfStep(geo, steps[c]), y), await rgbAt(xOfStep(geo, steps[c + 1]), y)];
+        if (same(left, right)) continue;
+        assert.ok(same(await rgbAt(mid - 3, y), left), `layer ${r}: left of the midpoint between steps ${steps[c]} and ${steps[c + 1]} is step ${steps[c]}'s colour`);
+        assert.ok(same(await rgbAt(mid + 3, y), right), `layer ${r}: right of it is step ${steps[c + 1]}'s colour`);
+      }
+    }
+    // The step axis: whole, evenly spaced ticks of 1, 2 or 5 × 10^k, each marked in the text
+    // colour under the plot, nothing marked between them.
+    const ticks = geo.stepTicks.split(',').map(Number);
+    assert.ok(ticks.length >= 2, `ticks ${ticks}`);
+    const spacing = ticks[1] - ticks[0];
+    assert.ok([1, 2, 5].some((m) => Number.isInteger(Math.log10(spacing / m))), `nice spacing ${spacing}`);
+    for (let i = 0; i < ticks.length; i++) {
+      assert.ok(Number.isInteger(ticks[i]) && ticks[i] >= steps[0] && ticks[i] <= steps[3] && ticks[i] - ticks[0] === i * spacing, `tick ${ticks[i]}`);
+    }
+    const foreground = hexRgb(themeVariables('dark')['--vscode-foreground']);
+    const axisY = Number(geo.rows) * 22 + 2.5;
+    for (const t of ticks) {
+      const x = Math.round(xOfStep(geo, t)) + 0.2;
+      { const px = await p.pixels(canvas, x, axisY, 1, 1); assert.ok(distance(px, 0, foreground) < 30, `a mark at step ${t} (pixel ${[...px.data]})`); }
+      const between = await p.pixels(canvas, Math.round(xOfStep(geo, t + spacing / 2)) + 0.2, axisY, 1, 1);
+      if (t + spacing <= steps[3]) assert.equal(between.data[3], 0, `nothing marked between ${t} and ${t + spacing}`);
+    }
+    assert.ok(ticks.length >= 2);
+
+    // Colour bars: titled with the quantity, ticks at nice values placed where the value lies on
+    // the bar, whose ends are the colours of the smallest and largest cells.
+    const barTicks = (key: string) => p.page.evaluate(`(() => { const bar = document.querySelector('[data-heatmap=${key}] .colorbar-scale canvas').getBoundingClientRect(); return [...document.querySelectorAll('[data-heatmap=${key}] .colorbar-tick')].map((t) => { const b = t.getBoundingClientRect(); return { text: t.textContent, x: b.left + b.width / 2 - bar.left, width: bar.width }; }); })()`) as Promise<{ text: string; x: number; width: number }[]>;
+    const titles: Record<string, string> = { R: 'R (nats)', Rc: 'Rc (nats)', srr: 'density + Rc − R', codeZeroFraction: 'zero fraction' };
+    for (const key of ['R', 'Rc', 'srr', 'codeZeroFraction'] as const) {
+      assert.equal(await p.page.locator(`[data-heatmap=${key}] .colorbar-title`).innerText(), titles[key]);
+      const values = points.flatMap((q) => q.layers.map((l) => l[key]));
+      const [lo, hi] = [Math.min(...values), Math.max(...values)];
+      const bt = await barTicks(key);
+      assert.ok(bt.length >= 2, `${key}: ticks on the colour bar (${bt.map((t) => t.text)})`);
+      for (const t of bt) {
+        const v = Number(t.text);
+        assert.ok(v >= lo - 1e-9 && v <= hi + 1e-9, `${key}: tick ${v} within [${lo}, ${hi}]`);
+        assert.ok(Math.abs(t.x - ((v - lo) / (hi - lo)) * t.width) < 1.5, `${key}: tick ${v} at ${t.x} of ${t.width}`);
+      }
+    }
+    const barEnds = async (key: string) => {
+      const w = Number(await p.page.evaluate(`document.querySelector('[data-heatmap=${key}] .colorbar-scale canvas').getBoundingClientRect().width`));
+      return [await p.pixels(`[data-heatmap=${key}] .colorbar-scale canvas`, 0.5, 5, 1, 1), await p.pixels(`[data-heatmap=${key}] .colorbar-scale canvas`, w - 1, 5, 1, 1)];
+    };
+    const cellOf = (value: number) => {
+      const c = points.findIndex((q) => q.layers.some((l) => l.R === value));
+      const r = points[c].layers.findIndex((l) => l.R === value);
+      return rgbAt(xOfStep(geo, steps[c]), (r + 0.5) * 22);
+    };
+    const rValues = points.flatMap((q) => q.layers.map((l) => l.R));
+    const [rMin, rMax] = [Math.min(...rValues), Math.max(...rValues)];
+    const [barLo, barHi] = await barEnds('R');
+    assert.ok(same(await cellOf(rMin), [...barLo.data.slice(0, 3)]), 'the smallest R has the bar’s low-end colour');
+    assert.ok(same(await cellOf(rMax), [...barHi.data.slice(0, 3)]), 'the largest R has the bar’s high-end colour');
+
+    // Zero-based scale (remembered): R's bar starts at 0, so the smallest R is no longer the
+    // darkest colour; the zero fraction spans its whole range 0–1.
+    assert.ok(rMin > 0.2 * rMax, `R well away from 0 (${rMin}…${rMax})`);
+    await p.page.focus('[data-control=scale]');
+    await p.page.keyboard.press('Enter');
+    await p.page.keyboard.press('ArrowDown');
+    await p.page.keyboard.press('Enter');
+    await nextFrames(p);
+    assert.equal((await lastUi(p)).scale, 'zero');
+    const zeroTicks = await barTicks('R');
+    assert.equal(zeroTicks[0].text, '0');
+    assert.ok(Math.abs(zeroTicks[0].x) < 1.5, 'the 0 tick at the bar’s low end');
+    assert.ok(Number(zeroTicks.at(-1)!.text) <= rMax && Math.abs(zeroTicks.at(-1)!.x - (Number(zeroTicks.at(-1)!.text) / rMax) * zeroTicks[0].width) < 1.5);
+    const [zeroLo] = await barEnds('R');
+    assert.ok(luminance(await p.pixels(canvas, xOfStep(geo, steps[points.findIndex((q) => q.layers.some((l) => l.R === rMin))]), (points.find((q) => q.layers.some((l) => l.R === rMin))!.layers.findIndex((l) => l.R === rMin) + 0.5) * 22, 1, 1)) > luminance(zeroLo) + 20, 'the smallest R is lighter than zero’s colour');
+    assert.deepEqual((await barTicks('codeZeroFraction')).map((t) => t.text).filter((_t, i, a) => i === 0 || i === a.length - 1), ['0', '1']);
+    assert.ok(same(await cellOf(rMax), [...(await barEnds('R'))[1].data.slice(0, 3)]), 'the largest R still has the high-end colour');
+
+    // Each heading explains its metric and which direction is better, on hover and on focus.
+    const better: Record<string, RegExp> = { R: /coding rate of the layer’s tokens[\s\S]*Higher is better/, Rc: /subspaces[\s\S]*Lower is better/, srr: /density \+ Rc − R[\s\S]*Lower is better/, codeZeroFraction: /fraction of exact zeros[\s\S]*Higher is better/ };
+    for (const [key, pattern] of Object.entries(better)) {
+      const tip = p.page.locator(`[data-heatmap=${key}] [role=tooltip]`);
+      assert.equal(await tip.isVisible(), false, `${key}: no explanation before hovering`);
+      await p.page.hover(`[data-heatmap=${key}] h2`);
+      assert.equal(await tip.isVisible(), true, `${key}: the explanation shows on hover`);
+      assert.match(await tip.innerText(), pattern);
+      await p.page.mouse.move(0, 0);
+      assert.equal(await tip.isVisible(), false, `${key}: and hides after`);
+    }
+    for (const [id, pattern] of [['rates', /Higher is better[\s\S]*Lower is better/], ['srr', /Lower is better/], ['sparsity', /Higher is better/]] as const) {
+      await p.page.focus(`[data-lines=${id}] h2`);
+      assert.match(await p.page.locator(`[data-lines=${id}] [role=tooltip]`).innerText(), pattern);
+    }
+    await p.page.locator('[data-lines=sparsity] h2').blur();
+    assertClean(p);
+    // The screenshots show the zero-based scale and the SRR heading's explanation.
+    await p.page.hover('[data-heatmap=srr] h2');
+    await shoot(p, 'layers-scale');
     await p.page.close();
   });
 });

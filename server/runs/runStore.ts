@@ -14,7 +14,7 @@ import { trainerAlive } from '../../trainer/run/trainerProcess.js';
 import { isLiveStatus, type LayerMetricsRecord, type RunEvent, type RunInfo, runFiles, staleHeartbeatMs } from '../../trainer/run/format.js';
 import { RunInfoError, readRunInfo } from '../../trainer/run/runInfoFile.js';
 import { loadFinishedRun } from './finishedRunLoad.js';
-import { type RunSummary, scalarsOfEvent } from '../../protocol/runData.js';
+import { type HeldOutAccuracy, type RunSummary, scalarsOfEvent } from '../../protocol/runData.js';
 import { ScalarTable } from './scalarTable.js';
 
 /** Where one step's attention maps lie in attention.bin: the attention event without its envelope. */
@@ -306,6 +306,26 @@ export class RunState {
     return last.layers.reduce((s, l) => s + l.srr, 0) / last.layers.length;
   }
 
+  /** Best and last held-out accuracy (validation, else test) of the evaluations read so far. */
+  heldOutAccuracy(): HeldOutAccuracy | null {
+    for (const split of ['validation', 'test'] as const) {
+      const column = this.evals.columns.get(`${split}.accuracy`);
+      if (!column) continue;
+      let found: HeldOutAccuracy | null = null;
+      for (let i = 0; i < this.evals.length; i++) {
+        const v = column[i];
+        if (Number.isNaN(v)) continue;
+        const step = this.evals.steps[i];
+        if (!found) found = { split, best: v, bestStep: step, final: v, finalStep: step };
+        // The first of equal bests: the earliest step that reached it.
+        if (v > found.best) Object.assign(found, { best: v, bestStep: step });
+        Object.assign(found, { final: v, finalStep: step });
+      }
+      if (found) return found;
+    }
+    return null;
+  }
+
   summary(now = Date.now()): RunSummary {
     const info = this.info;
     let status: RunSummary['status'] = info?.status ?? 'unknown';
@@ -335,6 +355,7 @@ export class RunState {
       step: info?.step ?? this.lastStep,
       totalSteps: info?.totalSteps ?? 0,
       epoch: info?.epoch ?? 0,
+      ...(info?.stepsPerEpoch ? { epochs: Math.ceil(info.totalSteps / info.stepsPerEpoch) } : {}),
       loss: this.loaded ? this.scalars.last('loss') : this.peekedLoss,
       imagesPerSecond: this.loaded ? this.scalars.last('imagesPerSecond') : this.peekedImagesPerSecond,
       backend: info?.backend ?? '',
@@ -344,6 +365,7 @@ export class RunState {
       configHash: info?.configHash ?? '',
       ...(errors.length ? { error: errors.join('; ') } : {}),
       ...(info?.sweep ? { sweep: { id: info.sweep.id, member: info.sweep.member } } : {}),
+      ...(this.loaded ? { heldOutAccuracy: this.heldOutAccuracy() } : {}),
     };
   }
 }

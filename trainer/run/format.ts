@@ -32,6 +32,8 @@ export interface RunInfo {
   step: number;
   epoch: number;
   totalSteps: number;
+  /** Optimiser steps per epoch (the run's epochs: ⌈totalSteps / stepsPerEpoch⌉). Absent in runs from before it. */
+  stepsPerEpoch?: number;
   createdAt: string;
   updatedAt: string;
   /** Refreshed every few seconds while the trainer lives; a stale one means it died. */

@@ -22,6 +22,7 @@ const runInfoSchema = z.looseObject({
   step: count,
   epoch: count,
   totalSteps: count,
+  stepsPerEpoch: z.number().int().positive().optional(),
   createdAt: isoTime,
   updatedAt: isoTime,
   heartbeat: isoTime,

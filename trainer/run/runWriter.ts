@@ -49,7 +49,7 @@ export class RunWriter {
    * A new run directory; fails (EEXIST) if it exists, so two runs never share one. If it cannot
    * be filled (disk full), it is removed again: no half-made run is left for readers to find.
    */
-  static create(dir: string, fields: Pick<RunInfo, 'id' | 'name' | 'configHash' | 'backend' | 'totalSteps' | 'sweep'>, configYaml: string): RunWriter {
+  static create(dir: string, fields: Pick<RunInfo, 'id' | 'name' | 'configHash' | 'backend' | 'totalSteps' | 'stepsPerEpoch' | 'sweep'>, configYaml: string): RunWriter {
     mkdirSync(dir, { recursive: false });
     try {
       mkdirSync(join(dir, runFiles.checkpoints));

@@ -145,7 +145,7 @@ function newRunId(name: string): string {
  * A new run directory in config.runsDir. Its id is drawn again if another trainer took the same
  * one in the same second, so runs started together never share a directory.
  */
-function createRun(config: ResolvedConfig, backend: string, total: number, sweep: RunSweep | undefined): RunWriter {
+function createRun(config: ResolvedConfig, backend: string, total: number, stepsPerEpoch: number, sweep: RunSweep | undefined): RunWriter {
   try {
     makeDirectories(config.runsDir);
   } catch (e) {
@@ -154,7 +154,7 @@ function createRun(config: ResolvedConfig, backend: string, total: number, sweep
   for (let attempt = 1; ; attempt++) {
     const id = newRunId(config.name);
     try {
-      return RunWriter.create(join(config.runsDir, id), { id, name: config.name, configHash: configHash(config), backend, totalSteps: total, ...(sweep ? { sweep } : {}) }, stringifyConfig(config));
+      return RunWriter.create(join(config.runsDir, id), { id, name: config.name, configHash: configHash(config), backend, totalSteps: total, stepsPerEpoch, ...(sweep ? { sweep } : {}) }, stringifyConfig(config));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 10) continue;
       throw new TrainingSetupError(`cannot write a run directory in ${config.runsDir}: ${fsFault(e)}`);
@@ -198,7 +198,7 @@ export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}, swe
   try {
     // Before the run directory exists: a bad initFrom leaves nothing behind.
     host = initialWeights(config, shape);
-    run = createRun(config, backend, total, sweep);
+    run = createRun(config, backend, total, feed.stepsPerEpoch, sweep);
     stop.attach(run);
     run.guard = await TrainerGuard.acquire(run.dir);
   } catch (e) {
@@ -267,7 +267,7 @@ async function resumeLocked(runDir: string, config: ResolvedConfig, hooks: RunHo
   }
   if (!ckpt.checksummed) run.log('info', `${point.name} has no ${checkpointFiles.manifest} (written before checkpoints had checksums): checked for structure only`, ckpt.state.step);
   saveProbeImages(feed, config, run); // only when missing (a run from before probe.bin, or introspection turned on)
-  run.update({ backend, totalSteps: total, configHash: configHash(config), step: ckpt.state.step, epoch: ckpt.state.epoch });
+  run.update({ backend, totalSteps: total, stepsPerEpoch: feed.stepsPerEpoch, configHash: configHash(config), step: ckpt.state.step, epoch: ckpt.state.epoch });
   run.log('info', `resumed from ${point.name} on ${backend}${adapted.changed.length > 0 ? ` with patch ${shape.patch} (resampled ${adapted.changed.join(', ')})` : ''}`, ckpt.state.step);
   hooks.onStart?.(runDir, backend);
   return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config, total), backend, stop }, ckpt.state.step, hooks);

@@ -1,6 +1,8 @@
-// The per-run status lines above the dashboard's charts: status, step, loss, throughput, the
-// device, and for runs that failed or diverged the error with a link to the trainer's log.
+// The per-run status lines above the dashboard's charts: status, step, loss, held-out accuracy
+// (final and best), throughput, the device, and for runs that failed or diverged the error with
+// a link to the trainer's log.
 import type { RunSummary } from '../../protocol/runData.js';
+import { epochText, heldOutText } from '../../protocol/runHeadline.js';
 import { formatNumber, formatShort } from '../shared/numberFormat.js';
 
 export interface RunStatusView {
@@ -26,10 +28,11 @@ export function renderRunStatus(list: HTMLElement, runs: RunStatusView[], openLo
       const name = document.createElement('strong');
       name.textContent = displayName(run);
       const s = run.summary;
+      const heldOut = heldOutText(s?.heldOutAccuracy);
       const facts = document.createElement('span');
       facts.className = 'run-facts';
       facts.textContent = s
-        ? ` — ${s.status} · step ${s.step}${s.totalSteps ? ` / ${s.totalSteps}` : ''} · loss ${formatNumber(s.loss)} · ${formatShort(s.imagesPerSecond)} images/s${s.device ? ` on ${s.device}` : ''}`
+        ? ` — ${s.status} · step ${s.step}${s.totalSteps ? ` / ${s.totalSteps}` : ''}${s.epochs ? ` · ${epochText(s)}` : ''} · loss ${formatNumber(s.loss)}${heldOut ? ` · ${heldOut}` : ''} · ${formatShort(s.imagesPerSecond)} images/s${s.device ? ` on ${s.device}` : ''}`
         : ' — waiting for the run';
       li.append(swatch, name, facts);
       if (run.removed) {

@@ -1,9 +1,14 @@
-// A layer × step heatmap on a canvas, with a colour-scale legend and a read-out of the cell
-// under the pointer or the keyboard selection (arrow keys move it; the canvas is focusable).
-// The plot geometry is published as data-* attributes so tests can address cells.
-import { colormapBar, colormapIndex, colormapTable, type ColormapName } from '../shared/colormaps.js';
+// A layer × step heatmap on a canvas: a step axis (columns spaced by step: each column reaches
+// halfway to its neighbours, so a gap in the introspection steps shows as a wide column), a
+// ticked colour bar, and a read-out of the cell under the pointer or the keyboard selection
+// (arrow keys move it; the canvas is focusable). The plot geometry is published as data-*
+// attributes so tests can address cells.
+import { ColorBar } from '../shared/colorBar.js';
+import { colormapIndex, colormapTable, type ColormapName } from '../shared/colormaps.js';
+import { explainedHeading } from '../shared/explainedHeading.js';
 import { formatShort } from '../shared/numberFormat.js';
 import { chartTheme } from '../shared/theme.js';
+import { niceTicks } from '../shared/ticks.js';
 
 export interface HeatmapData {
   /** Row labels (layer indices), top to bottom. */
@@ -16,14 +21,29 @@ export interface HeatmapData {
 
 const rowHeight = 22;
 const labelWidth = 64;
-const axisHeight = 22;
+/** Room right of the plot for the last tick label. */
+const rightPad = 16;
+/** Tick marks, their labels and the axis title under the plot. */
+const axisHeight = 34;
+
+/** Column boundaries in steps: halfway between neighbouring steps, half a gap beyond the ends. */
+export function columnEdges(steps: number[]): number[] {
+  if (steps.length === 0) return [0, 1];
+  if (steps.length === 1) return [steps[0] - 0.5, steps[0] + 0.5];
+  const edges = [steps[0] - (steps[1] - steps[0]) / 2];
+  for (let c = 1; c < steps.length; c++) edges.push((steps[c - 1] + steps[c]) / 2);
+  const n = steps.length - 1;
+  edges.push(steps[n] + (steps[n] - steps[n - 1]) / 2);
+  return edges;
+}
 
 export class Heatmap {
   readonly element: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
   private readonly readout: HTMLDivElement;
-  private readonly legendMin: HTMLSpanElement;
-  private readonly legendMax: HTMLSpanElement;
+  private readonly colorBar: ColorBar;
+  /** Column boundaries in CSS px (cols + 1 of them), from the last draw. */
+  private edgesPx: number[] = [];
   private data: HeatmapData = { rows: [], cols: [], values: new Float64Array(0) };
   private selected = { row: 0, col: -1 };
   private range: [number, number] = [0, 1];
@@ -31,13 +51,13 @@ export class Heatmap {
   constructor(
     readonly id: string,
     private readonly title: string,
+    o: { explanation: string; scaleTitle: string },
     private readonly colormap: ColormapName = 'viridis',
   ) {
     this.element = document.createElement('section');
     this.element.className = 'heatmap';
     this.element.dataset.heatmap = id;
-    const heading = document.createElement('h2');
-    heading.textContent = title;
+    const heading = explainedHeading(title, o.explanation);
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'heatmap-canvas';
     this.canvas.tabIndex = 0;
@@ -46,15 +66,8 @@ export class Heatmap {
     this.readout = document.createElement('div');
     this.readout.className = 'readout';
     this.readout.setAttribute('aria-live', 'polite');
-    const legend = document.createElement('div');
-    legend.className = 'legend-bar';
-    this.legendMin = document.createElement('span');
-    this.legendMax = document.createElement('span');
-    const bar = colormapBar(colormap, 160, 10);
-    bar.className = 'colormap-bar';
-    bar.setAttribute('aria-hidden', 'true');
-    legend.append(this.legendMin, bar, this.legendMax);
-    this.element.append(heading, this.canvas, legend, this.readout);
+    this.colorBar = new ColorBar(o.scaleTitle, colormap);
+    this.element.append(heading, this.canvas, this.colorBar.element, this.readout);
     this.canvas.addEventListener('mousemove', (e) => this.showCell(this.cellAt(e.offsetX, e.offsetY)));
     this.canvas.addEventListener('mouseleave', () => this.showCell(this.selected.col >= 0 ? this.selected : null));
     this.canvas.addEventListener('click', (e) => {
@@ -68,18 +81,11 @@ export class Heatmap {
     new ResizeObserver(() => this.draw()).observe(this.element);
   }
 
-  setData(data: HeatmapData): void {
+  /** `range`: the colour scale [lo, hi] (the caller's choice: data range, zero-based or fixed). */
+  setData(data: HeatmapData, range: [number, number]): void {
     this.data = data;
-    let min = Infinity;
-    let max = -Infinity;
-    for (const v of data.values) {
-      if (Number.isNaN(v)) continue;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    this.range = min <= max ? [min, max] : [0, 1];
-    this.legendMin.textContent = formatShort(min <= max ? min : null);
-    this.legendMax.textContent = formatShort(min <= max ? max : null);
+    this.range = range;
+    this.colorBar.setRange(range[0], range[1]);
     if (this.selected.col >= data.cols.length || this.selected.col < 0) this.selected.col = data.cols.length - 1;
     this.selected.row = Math.min(this.selected.row, Math.max(0, data.rows.length - 1));
     this.draw();
@@ -89,7 +95,8 @@ export class Heatmap {
   draw(): void {
     const { rows, cols, values } = this.data;
     const width = Math.max(200, this.element.clientWidth || 400);
-    const height = axisHeight + Math.max(1, rows.length) * rowHeight;
+    const plotHeight = Math.max(1, rows.length) * rowHeight;
+    const height = plotHeight + axisHeight;
     const dpr = devicePixelRatio;
     this.canvas.width = Math.round(width * dpr);
     this.canvas.height = Math.round(height * dpr);
@@ -99,8 +106,16 @@ export class Heatmap {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const theme = chartTheme();
     ctx.clearRect(0, 0, width, height);
-    const cellW = cols.length ? (width - labelWidth) / cols.length : 0;
-    Object.assign(this.canvas.dataset, { plotLeft: String(labelWidth), plotTop: '0', cellWidth: String(cellW), cellHeight: String(rowHeight), rows: String(rows.length), cols: String(cols.length) });
+    const plotWidth = width - labelWidth - rightPad;
+    const edges = columnEdges(cols);
+    const [first, last] = [edges[0], edges[edges.length - 1]];
+    const xOf = (step: number) => labelWidth + ((step - first) / (last - first)) * plotWidth;
+    this.edgesPx = edges.map(xOf);
+    const ticks = cols.length ? niceTicks(cols[0], cols[cols.length - 1], Math.max(1, Math.floor(plotWidth / 60)), true) : [];
+    Object.assign(this.canvas.dataset, {
+      plotLeft: String(labelWidth), plotTop: '0', plotWidth: String(plotWidth), cellHeight: String(rowHeight),
+      rows: String(rows.length), cols: String(cols.length), stepMin: String(first), stepMax: String(last), stepTicks: ticks.join(','),
+    });
     const table = colormapTable(this.colormap);
     for (let r = 0; r < rows.length; r++) {
       for (let c = 0; c < cols.length; c++) {
@@ -109,7 +124,7 @@ export class Heatmap {
         const i = colormapIndex(v, this.range[0], this.range[1]) * 3;
         ctx.fillStyle = `rgb(${table[i]},${table[i + 1]},${table[i + 2]})`;
         // Cells overlap by a pixel fraction so no seams show between them.
-        ctx.fillRect(labelWidth + c * cellW, r * rowHeight, cellW + 0.5, rowHeight);
+        ctx.fillRect(this.edgesPx[c], r * rowHeight, this.edgesPx[c + 1] - this.edgesPx[c] + 0.5, rowHeight);
       }
     }
     ctx.fillStyle = theme.foreground;
@@ -117,21 +132,28 @@ export class Heatmap {
     ctx.textBaseline = 'middle';
     ctx.textAlign = 'right';
     for (let r = 0; r < rows.length; r++) ctx.fillText(`layer ${rows[r]}`, labelWidth - 6, r * rowHeight + rowHeight / 2);
+    // The step axis: a mark and a label at each tick, the title under them.
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
-    const every = Math.max(1, Math.ceil(cols.length / Math.max(1, Math.floor((width - labelWidth) / 60))));
-    for (let c = 0; c < cols.length; c += every) ctx.fillText(String(cols[c]), labelWidth + (c + 0.5) * cellW, rows.length * rowHeight + 5);
+    ctx.fillRect(labelWidth, plotHeight, plotWidth, 1);
+    for (const t of ticks) {
+      const x = Math.round(xOf(t));
+      ctx.fillRect(x, plotHeight, 1, 4);
+      ctx.fillText(String(t), x + 0.5, plotHeight + 6);
+    }
+    ctx.textAlign = 'right';
+    ctx.fillText('step', labelWidth - 6, plotHeight + 6);
     if (this.selected.col >= 0 && document.activeElement === this.canvas) {
+      const [x0, x1] = [this.edgesPx[this.selected.col], this.edgesPx[this.selected.col + 1]];
       ctx.strokeStyle = theme.foreground;
       ctx.lineWidth = 2;
-      ctx.strokeRect(labelWidth + this.selected.col * cellW + 1, this.selected.row * rowHeight + 1, cellW - 2, rowHeight - 2);
+      ctx.strokeRect(x0 + 1, this.selected.row * rowHeight + 1, x1 - x0 - 2, rowHeight - 2);
     }
   }
 
   private cellAt(x: number, y: number): { row: number; col: number } | null {
     const { rows, cols } = this.data;
-    const cellW = (this.canvas.clientWidth - labelWidth) / cols.length;
-    const col = Math.floor((x - labelWidth) / cellW);
+    const col = this.edgesPx.findIndex((edge, c) => c < cols.length && x >= edge && x < this.edgesPx[c + 1]);
     const row = Math.floor(y / rowHeight);
     return col >= 0 && col < cols.length && row >= 0 && row < rows.length ? { row, col } : null;
   }

@@ -5,11 +5,14 @@ import 'uplot/dist/uPlot.min.css';
 import type { LayerMetricsRecord } from '../../protocol/runData.js';
 import { cursorKeysHelp, moveCursorByKey } from '../shared/chartKeys.js';
 import { formatShort } from '../shared/numberFormat.js';
+import { explainedHeading } from '../shared/explainedHeading.js';
 import { chartTheme, runColor } from '../shared/theme.js';
 
 export interface LineSpec {
   id: string;
   title: string;
+  /** What the quantities measure and which direction is better (shown on hover of the heading). */
+  explanation: string;
   keys: { key: keyof LayerMetricsRecord; label: string }[];
 }
 
@@ -22,8 +25,7 @@ export class LayerLines {
   constructor(private readonly spec: LineSpec) {
     this.element = document.createElement('section');
     this.element.dataset.lines = spec.id;
-    const heading = document.createElement('h2');
-    heading.textContent = spec.title;
+    const heading = explainedHeading(spec.title, spec.explanation);
     this.holder = document.createElement('div');
     this.holder.tabIndex = 0;
     this.holder.setAttribute('role', 'group');

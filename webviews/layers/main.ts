@@ -15,18 +15,21 @@ import { onThemeChange } from '../shared/theme.js';
 import { Heatmap, type HeatmapData } from './heatmap.js';
 import { LayerLines } from './layerLines.js';
 import { PanelBanners, heading, note } from '../shared/pageParts.js';
+import { layerMetricExplanations, type LayerMetricKey } from './metricExplanations.js';
 
 type Points = GetLayerMetricsResult['points'];
-type MetricKey = 'R' | 'Rc' | 'srr' | 'codeZeroFraction';
+type MetricKey = LayerMetricKey;
+/** The heatmaps' colour scale: each metric's data range, or one that starts at zero. */
+type ScaleChoice = 'data' | 'zero';
 
-const metrics: { key: MetricKey; title: string }[] = [
-  { key: 'R', title: 'R (coding rate)' },
-  { key: 'Rc', title: 'Rc (compression)' },
-  { key: 'srr', title: 'SRR measure' },
-  { key: 'codeZeroFraction', title: 'Code sparsity (zero fraction)' },
+const metrics: { key: MetricKey; title: string; scaleTitle: string }[] = [
+  { key: 'R', title: 'R (coding rate)', scaleTitle: 'R (nats)' },
+  { key: 'Rc', title: 'Rc (compression)', scaleTitle: 'Rc (nats)' },
+  { key: 'srr', title: 'SRR measure', scaleTitle: 'density + Rc − R' },
+  { key: 'codeZeroFraction', title: 'Code sparsity (zero fraction)', scaleTitle: 'zero fraction' },
 ];
 
-const host = connectToHost('layers', { run: '' as string, step: null as number | null });
+const host = connectToHost('layers', { run: '' as string, step: null as number | null, scale: 'data' as ScaleChoice });
 const app = document.getElementById('app')!;
 const data = new Map<string, Points>();
 const summaries = new Map<string, RunSummary>();
@@ -51,20 +54,24 @@ const stepSlider = rangeControl(
     frames.now();
   },
 );
+const scaleSelect = selectControl('Colour scale', 'scale', (scale) => {
+  host.updateUi({ scale: scale === 'zero' ? 'zero' : 'data' });
+  frames.now();
+});
 const toolbar = document.createElement('div');
 toolbar.className = 'toolbar';
-toolbar.append(runSelect.element, stepSlider.element);
+toolbar.append(runSelect.element, stepSlider.element, scaleSelect.element);
 
-const heatmaps = metrics.map((m) => new Heatmap(m.key, m.title));
+const heatmaps = metrics.map((m) => new Heatmap(m.key, m.title, { explanation: layerMetricExplanations[m.key], scaleTitle: m.scaleTitle }));
 const heatmapGrid = document.createElement('div');
 heatmapGrid.className = 'grid';
 heatmapGrid.append(...heatmaps.map((h) => h.element));
 const linesTitle = document.createElement('h2');
 linesTitle.className = 'lines-title';
 const lines = [
-  new LayerLines({ id: 'rates', title: 'R and Rc', keys: [{ key: 'R', label: 'R' }, { key: 'Rc', label: 'Rc' }] }),
-  new LayerLines({ id: 'srr', title: 'SRR measure', keys: [{ key: 'srr', label: 'SRR' }] }),
-  new LayerLines({ id: 'sparsity', title: 'Code sparsity', keys: [{ key: 'codeZeroFraction', label: 'zero fraction' }] }),
+  new LayerLines({ id: 'rates', title: 'R and Rc', explanation: `${layerMetricExplanations.R}\n${layerMetricExplanations.Rc}`, keys: [{ key: 'R', label: 'R' }, { key: 'Rc', label: 'Rc' }] }),
+  new LayerLines({ id: 'srr', title: 'SRR measure', explanation: layerMetricExplanations.srr, keys: [{ key: 'srr', label: 'SRR' }] }),
+  new LayerLines({ id: 'sparsity', title: 'Code sparsity', explanation: layerMetricExplanations.codeZeroFraction, keys: [{ key: 'codeZeroFraction', label: 'zero fraction' }] }),
 ];
 const linesGrid = document.createElement('div');
 linesGrid.className = 'grid';
@@ -89,6 +96,21 @@ function heatmapData(points: Points, key: MetricKey): HeatmapData {
   return { rows: layerIds, cols: points.map((p) => p.step), values };
 }
 
+/** The colour scale of one heatmap. Zero-based: the range widened to include 0, and the zero
+ *  fraction on its whole possible range [0, 1], so colours compare across runs and steps. */
+function colourRange(values: Float64Array, key: MetricKey, scale: ScaleChoice): [number, number] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    if (Number.isNaN(v)) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (scale === 'zero' && key === 'codeZeroFraction') return [0, 1];
+  if (!(min <= max)) return [0, 1];
+  return scale === 'zero' ? [Math.min(0, min), Math.max(0, max)] : [min, max];
+}
+
 function render(): void {
   const points = currentPoints();
   runSelect.setOptions(
@@ -97,7 +119,14 @@ function render(): void {
   );
   runSelect.element.hidden = runDirs.length < 2;
   empty.hidden = points.length > 0;
-  heatmaps.forEach((h, i) => h.setData(heatmapData(points, metrics[i].key)));
+  scaleSelect.setOptions(
+    [{ value: 'data', label: 'Data range' }, { value: 'zero', label: 'Zero-based' }],
+    host.ui.scale,
+  );
+  heatmaps.forEach((h, i) => {
+    const d = heatmapData(points, metrics[i].key);
+    h.setData(d, colourRange(d.values, metrics[i].key, host.ui.scale));
+  });
   let index = points.length - 1;
   if (host.ui.step !== null) {
     const chosen = points.findIndex((p) => p.step === host.ui.step);

@@ -1,0 +1,23 @@
+// The headline numbers of a run in one wording for the dashboard header, the Runs view and the
+// status bar. Pure (no VS Code, no DOM) so that the extension and the panels share it.
+import type { HeldOutAccuracy, RunSummary } from './runData.js';
+
+/** `epoch 2/3` (counted from 1, of the run's epochs), or `epoch 1` (from 0) for runs that do not say how many. */
+export function epochText(run: Pick<RunSummary, 'epoch' | 'epochs'>): string {
+  return run.epochs ? `epoch ${Math.min(run.epoch + 1, run.epochs)}/${run.epochs}` : `epoch ${run.epoch}`;
+}
+
+/** An accuracy (a fraction) as a percentage with one decimal: 0.8077 → "80.8%". */
+export function percent(fraction: number): string {
+  return `${(fraction * 100).toFixed(1)}%`;
+}
+
+/**
+ * `val acc 80.8% (best 81.2% at step 217)`: the final held-out accuracy and the best one; null
+ * when there is none yet (no evaluation, or the run's events not read).
+ */
+export function heldOutText(h: HeldOutAccuracy | null | undefined): string | null {
+  if (!h) return null;
+  const name = h.split === 'validation' ? 'val' : 'test';
+  return `${name} acc ${percent(h.final)} (best ${percent(h.best)} at step ${h.bestStep})`;
+}

@@ -1,0 +1,26 @@
+// The headline wording shared by the dashboard header, the Runs view and the status bar.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { epochText, heldOutText, percent } from '../protocol/runHeadline.js';
+
+test('percent: one decimal, rounded', () => {
+  assert.equal(percent(0.807692289352417), '80.8%');
+  assert.equal(percent(0.765625), '76.6%');
+  assert.equal(percent(1), '100.0%');
+  assert.equal(percent(0), '0.0%');
+});
+
+test('heldOutText: final and best held-out accuracy with the split and the best step; null without one', () => {
+  assert.equal(heldOutText({ split: 'validation', best: 0.8125, bestStep: 217, final: 0.796875, finalStep: 300 }), 'val acc 79.7% (best 81.3% at step 217)');
+  assert.equal(heldOutText({ split: 'test', best: 0.5, bestStep: 10, final: 0.5, finalStep: 20 }), 'test acc 50.0% (best 50.0% at step 10)');
+  assert.equal(heldOutText(null), null);
+  assert.equal(heldOutText(undefined), null);
+});
+
+test('epochText: counted from 1 of the run’s epochs; the old wording for runs that do not say how many', () => {
+  assert.equal(epochText({ epoch: 1, epochs: 3 }), 'epoch 2/3');
+  assert.equal(epochText({ epoch: 0, epochs: 1 }), 'epoch 1/1');
+  // A completed run's last recorded epoch is the last one, never past it.
+  assert.equal(epochText({ epoch: 3, epochs: 3 }), 'epoch 3/3');
+  assert.equal(epochText({ epoch: 2 }), 'epoch 2');
+});
