@@ -1,7 +1,7 @@
 // How a run or a sweep reads in the Runs view, the status bar and pick lists (one wording everywhere).
 import * as vscode from 'vscode';
 import type { RunSummary, SweepSummary } from '../protocol/runData.js';
-import { epochText, heldOutText } from '../protocol/runHeadline.js';
+import { epochText, heldOutText, timeText } from '../protocol/runHeadline.js';
 
 const icons: Record<RunSummary['status'], [string, string?]> = {
   running: ['sync~spin', 'charts.blue'],
@@ -18,13 +18,15 @@ export function statusIcon(run: RunSummary): vscode.ThemeIcon {
   return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
 }
 
-/** `step 120/400 · epoch 2/3 · loss 0.532 · val acc 80.8% (best 81.3% at step 100) · 812 img/s` */
+/** `step 120/400 · epoch 2/3 · loss 0.532 · val acc 80.8% (best 81.3% at step 100) · 812 img/s · 12 min elapsed · ≈ 3 min left` */
 export function progressText(run: RunSummary): string {
   const parts = [`step ${run.step}/${run.totalSteps}`, epochText(run)];
   if (run.loss !== null) parts.push(`loss ${formatNumber(run.loss)}`);
   const heldOut = heldOutText(run.heldOutAccuracy);
   if (heldOut) parts.push(heldOut);
   if (run.imagesPerSecond !== null && run.status === 'running') parts.push(`${Math.round(run.imagesPerSecond)} img/s`);
+  const time = timeText(run);
+  if (time) parts.push(time);
   return parts.join(' · ');
 }
 

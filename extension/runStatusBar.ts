@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { endedBadly, isLive } from '../protocol/runPredicates.js';
 import { commandOf } from './commandCalls.js';
+import { timeText } from '../protocol/runHeadline.js';
 import { progressText, runLabel } from './runPresentation.js';
 import type { RunsModel } from './runsModel.js';
 
@@ -33,7 +34,9 @@ export class RunStatusBar implements vscode.Disposable {
       return;
     }
     const icon = run.status === 'running' ? '$(sync~spin)' : endedBadly(run) ? '$(error)' : '$(graph-line)';
-    this.item.text = `${icon} ${run.name} ${run.step}/${run.totalSteps}`;
+    // A running run's times in sight: how long it has trained and about how long it has left.
+    const time = run.status === 'running' ? timeText(run) : null;
+    this.item.text = `${icon} ${run.name} ${run.step}/${run.totalSteps}${time ? ` · ${time}` : ''}`;
     this.item.tooltip = `${runLabel(run)}: ${run.status}, ${progressText(run)} (click for the dashboard)`;
     this.item.command = commandOf('openDashboard', 'Open Dashboard', run);
     this.item.show();

@@ -44,6 +44,17 @@ export interface RunSummary {
    * at once, finished ones when a request needs their data).
    */
   heldOutAccuracy?: HeldOutAccuracy | null;
+  /**
+   * Seconds of training: from each trainer session's first event to its last (events' `t`), summed,
+   * so the time a stopped or killed run sat before it was resumed is left out. Absent until its
+   * events are read, as heldOutAccuracy.
+   */
+  elapsedSeconds?: number;
+  /**
+   * Seconds left, for a running run: (totalSteps − step) × batch size / images per second, the
+   * trainer's own estimate. Absent for other runs or without a throughput yet.
+   */
+  etaSeconds?: number;
 }
 
 export interface HeldOutAccuracy {

@@ -21,3 +21,23 @@ export function heldOutText(h: HeldOutAccuracy | null | undefined): string | nul
   const name = h.split === 'validation' ? 'val' : 'test';
   return `${name} acc ${percent(h.final)} (best ${percent(h.best)} at step ${h.bestStep})`;
 }
+
+/** A duration for people, to the unit that matters: "45 s", "12 min", "1 h 05 min". */
+export function durationText(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/**
+ * `12 min elapsed · ≈ 3 min left`: the training time and, for a running run, the estimate of what
+ * is left; either part alone when only it is known; null when neither is.
+ */
+export function timeText(run: Pick<RunSummary, 'elapsedSeconds' | 'etaSeconds'>): string | null {
+  const parts: string[] = [];
+  if (run.elapsedSeconds !== undefined) parts.push(`${durationText(run.elapsedSeconds)} elapsed`);
+  if (run.etaSeconds !== undefined && Number.isFinite(run.etaSeconds)) parts.push(`≈ ${durationText(run.etaSeconds)} left`);
+  return parts.length ? parts.join(' · ') : null;
+}

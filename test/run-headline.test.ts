@@ -1,7 +1,7 @@
 // The headline wording shared by the dashboard header, the Runs view and the status bar.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { epochText, heldOutText, percent } from '../protocol/runHeadline.js';
+import { durationText, epochText, heldOutText, percent, timeText } from '../protocol/runHeadline.js';
 
 test('percent: one decimal, rounded', () => {
   assert.equal(percent(0.807692289352417), '80.8%');
@@ -23,4 +23,23 @@ test('epochText: counted from 1 of the run’s epochs; the old wording for runs 
   // A completed run's last recorded epoch is the last one, never past it.
   assert.equal(epochText({ epoch: 3, epochs: 3 }), 'epoch 3/3');
   assert.equal(epochText({ epoch: 2 }), 'epoch 2');
+});
+
+test('durationText: seconds under a minute, whole minutes under an hour, then hours and minutes', () => {
+  assert.equal(durationText(0), '0 s');
+  assert.equal(durationText(44.6), '45 s');
+  assert.equal(durationText(59.4), '59 s');
+  assert.equal(durationText(89), '1 min');
+  assert.equal(durationText(12 * 60 + 20), '12 min');
+  assert.equal(durationText(3600 + 5 * 60), '1 h 05 min');
+  assert.equal(durationText(26 * 3600 + 59 * 60 + 40), '27 h 00 min');
+  assert.equal(durationText(-3), '0 s');
+});
+
+test('timeText: elapsed and the estimate left; either alone; null without both', () => {
+  assert.equal(timeText({ elapsedSeconds: 12 * 60, etaSeconds: 190 }), '12 min elapsed · ≈ 3 min left');
+  assert.equal(timeText({ elapsedSeconds: 30 }), '30 s elapsed');
+  assert.equal(timeText({ etaSeconds: 7200 }), '≈ 2 h 00 min left');
+  assert.equal(timeText({ elapsedSeconds: 30, etaSeconds: Infinity }), '30 s elapsed');
+  assert.equal(timeText({}), null);
 });

@@ -695,3 +695,48 @@ test('launch with a trainer Node.js that does not exist: one error naming it, wi
     await other.stop();
   }
 });
+
+/** Seconds from the first to the last of `events` by their `t` (ms precision, as written). */
+const spanSeconds = (events: RunEvent[]): number => (Date.parse(events.at(-1)!.t) - Date.parse(events[0].t)) / 1000;
+
+test('the summary’s elapsed time is the completed run’s span of events; a finished run has no estimate left', async () => {
+  const summary = (await client.connection.sendRequest(ListRunsRequest.type, {})).find((r) => r.dir === launched)!;
+  assert.equal(summary.status, 'completed');
+  const expected = spanSeconds(readEvents(launched));
+  assert.ok(expected > 0);
+  assert.ok(Math.abs(summary.elapsedSeconds! - expected) < 1e-9, `elapsed ${summary.elapsedSeconds} s, the events span ${expected} s`);
+  assert.equal(summary.etaSeconds, undefined);
+});
+
+test('elapsed time leaves out the time a stopped run sat before its resume; a running run’s estimate is steps left × batch / images per second', async () => {
+  const batchSize = 16;
+  const config = writeConfig(work, 'timed.crate.yaml', [`optim: {batchSize: ${batchSize}, maxSteps: 1000000}`, 'checkpoint: {every: 1000000}']);
+  const { runDir } = await client.connection.sendRequest(LaunchRequest.type, { configPath: config, runsDir: join(work, 'timed-runs') });
+  const running = (await client.untilPushed((r) => r.dir === runDir && r.status === 'running' && r.step > 5 && r.imagesPerSecond !== null, 'the run, training')).params.runs.find((r) => r.dir === runDir)!;
+  const eta = ((running.totalSteps - running.step) * batchSize) / running.imagesPerSecond!;
+  assert.ok(running.etaSeconds !== undefined && Math.abs(running.etaSeconds - eta) <= 1e-9 * eta, `estimate ${running.etaSeconds} s, expected ${eta} s`);
+
+  assert.equal((await client.connection.sendRequest(StopRequest.type, { runDir })).signalled, true);
+  const atStop = (await client.untilPushed((r) => r.dir === runDir && r.status === 'stopped', 'the run, stopped')).params.runs.find((r) => r.dir === runDir)!;
+  const idle = 2000;
+  await sleep(idle);
+  const resumedAt = Date.now();
+  await client.connection.sendRequest(ResumeRequest.type, { runDir });
+  // Pushed lists are searched from the first: the resumed session is told apart by its steps.
+  await client.untilPushed((r) => r.dir === runDir && r.status === 'running' && r.step > atStop.step + 5, 'the resumed run, training');
+  assert.equal((await client.connection.sendRequest(StopRequest.type, { runDir })).signalled, true);
+  await client.untilPushed((r) => r.dir === runDir && r.status === 'stopped' && r.step > atStop.step, 'the resumed run, stopped again');
+
+  // The two sessions told apart by the test's own clock: the resumed trainer's events come after the request.
+  const events = readEvents(runDir);
+  const second = events.findIndex((e) => Date.parse(e.t) >= resumedAt);
+  assert.ok(second > 0, 'events of both sessions');
+  const expected = spanSeconds(events.slice(0, second)) + spanSeconds(events.slice(second));
+  assert.ok(spanSeconds(events) - expected >= idle / 1000, 'the gap between the sessions is at least the wait');
+  const summary = await waitFor('the summary of the whole file', async () => {
+    const s = (await client.connection.sendRequest(ListRunsRequest.type, {})).find((r) => r.dir === runDir)!;
+    return Math.abs((s.elapsedSeconds ?? -1) - expected) < 1e-9 && s;
+  }, 10_000).catch(async () => (await client.connection.sendRequest(ListRunsRequest.type, {})).find((r) => r.dir === runDir)!);
+  assert.ok(Math.abs(summary.elapsedSeconds! - expected) < 1e-9, `elapsed ${summary.elapsedSeconds} s, the sessions span ${expected} s (the whole file ${spanSeconds(events)} s)`);
+  assert.equal(summary.etaSeconds, undefined);
+});

@@ -435,6 +435,30 @@ describe('dashboard', () => {
     await shoot(p, 'dashboard-heldout');
     await p.page.close();
   });
+
+  test('the header shows the training time, and for a running run the estimate left', async () => {
+    const events = runEvents(runA);
+    // The tiny run trained in one session: its time is the span of its events.
+    const elapsed = (Date.parse(events.at(-1)!.t) - Date.parse(events[0].t)) / 1000;
+    assert.ok(elapsed > 0 && elapsed < 59.5, `a run of seconds (${elapsed} s)`);
+    const p = await openPanel(browser, server, 'dashboard');
+    await p.waitForPosted('ready');
+    const done: RunSummary = { ...runSummary(runA), elapsedSeconds: elapsed };
+    await p.send({ type: 'init', state: { kind: 'dashboard', runDirs: [runA] }, runs: [done] });
+    await nextFrames(p);
+    const facts = () => p.page.locator('.run-facts').innerText();
+    assert.ok((await facts()).endsWith(` · ${Math.round(elapsed)} s elapsed`), await facts());
+    // Running at step 100 of 300, 32 images a step, 64 images/s: 100 s left, shown as 2 min.
+    await p.send({ type: 'runs', runs: [{ ...done, status: 'running', step: 100, totalSteps: 300, imagesPerSecond: 64, etaSeconds: (200 * 32) / 64, elapsedSeconds: 12 * 60 + 10 }] });
+    await nextFrames(p);
+    assert.ok((await facts()).endsWith(' · 12 min elapsed · ≈ 2 min left'), await facts());
+    // Runs whose events are not read yet say nothing of time.
+    await p.send({ type: 'runs', runs: [{ ...done, elapsedSeconds: undefined }] });
+    await nextFrames(p);
+    assert.ok(!/elapsed|left/.test(await facts()), await facts());
+    assertClean(p);
+    await p.page.close();
+  });
 });
 
 describe('layers', () => {

@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { readEventsFrom } from '../../trainer/run/eventsReader.js';
 import { trainerAlive } from '../../trainer/run/trainerProcess.js';
-import { isLiveStatus, type LayerMetricsRecord, type RunEvent, type RunInfo, runFiles, staleHeartbeatMs } from '../../trainer/run/format.js';
+import { isLiveStatus, type LayerMetricsRecord, type RunEvent, type RunInfo, resumedLogPrefix, runFiles, staleHeartbeatMs } from '../../trainer/run/format.js';
 import { RunInfoError, readRunInfo } from '../../trainer/run/runInfoFile.js';
 import { loadFinishedRun } from './finishedRunLoad.js';
 import { type HeldOutAccuracy, type RunSummary, scalarsOfEvent } from '../../protocol/runData.js';
@@ -42,6 +42,11 @@ export class RunState {
   layers: { step: number; layers: LayerMetricsRecord[] }[] = [];
   attention: AttentionRef[] = [];
   lastStep = 0;
+  /** Training time so far (ms): the spans between consecutive events, without a resume's gap (trainingTime). */
+  private elapsedMs = 0;
+  private lastEventMs: number | undefined;
+  /** elapsedMs at the last checkpoint event: where a resume cut events.jsonl back to. */
+  private elapsedMsAtCheckpoint = 0;
   /** Why the last refresh failed (reported in the summary). */
   readError: string | undefined;
   /** Set when events.jsonl was cut back and re-read; the manager clears it after telling clients. */
@@ -269,11 +274,40 @@ export class RunState {
     this.layers = [];
     this.attention = [];
     this.lastStep = 0;
+    this.elapsedMs = 0;
+    this.lastEventMs = undefined;
+    this.elapsedMsAtCheckpoint = 0;
+  }
+
+  /**
+   * Adds the span since the previous event. A resumed session opens with its log line (after any
+   * warnings) right after the checkpoint event it resumed from: the spans since that checkpoint
+   * are the time the run sat stopped (and the resume's loading), so they are taken back. Only the
+   * span sums matter, so a finished run's unparsed scalar lines (finishedRunLoad.ts) change nothing:
+   * each session begins and ends with other events.
+   */
+  private trainingTime(e: RunEvent): void {
+    const ms = typeof e.t === 'string' ? Date.parse(e.t) : NaN;
+    if (!Number.isFinite(ms)) return;
+    if (this.lastEventMs !== undefined && ms > this.lastEventMs) this.elapsedMs += ms - this.lastEventMs;
+    this.lastEventMs = ms;
+    if (e.type === 'checkpoint') this.elapsedMsAtCheckpoint = this.elapsedMs;
+    else if (e.type === 'log' && typeof e.message === 'string' && e.message.startsWith(resumedLogPrefix)) this.elapsedMs = this.elapsedMsAtCheckpoint;
+  }
+
+  /** The trainer's own estimate for a running run: steps left × batch size / images per second. */
+  private etaSeconds(status: RunSummary['status']): number | undefined {
+    const info = this.info;
+    const rate = this.scalars.last('imagesPerSecond');
+    const batchSize = (this.config() as { optim?: { batchSize?: unknown } } | undefined)?.optim?.batchSize;
+    if (status !== 'running' || !info || rate === null || !(rate > 0) || typeof batchSize !== 'number' || !(batchSize > 0)) return undefined;
+    return (Math.max(0, info.totalSteps - info.step) * batchSize) / rate;
   }
 
   private ingest(e: RunEvent): void {
     if (e === null || typeof e !== 'object') return;
     if (typeof e.step === 'number' && e.step > this.lastStep) this.lastStep = e.step;
+    this.trainingTime(e);
     switch (e.type) {
       // Training scalars come every step, evaluations rarely: two tables, so neither is mostly NaN.
       // A training step not past the last one means events.jsonl went back (a resume's cut read
@@ -340,6 +374,7 @@ export class RunState {
         statusReason = `no heartbeat for ${Number.isFinite(heartbeatAge) ? `${Math.round(heartbeatAge / 1000)} s` : 'ever'} (trainer presumed dead)`;
       }
     }
+    const eta = this.loaded ? this.etaSeconds(status) : undefined;
     const errors: string[] = [];
     if (this.infoError) errors.push(this.infoError);
     if (this.readError) errors.push(this.readError);
@@ -365,7 +400,8 @@ export class RunState {
       configHash: info?.configHash ?? '',
       ...(errors.length ? { error: errors.join('; ') } : {}),
       ...(info?.sweep ? { sweep: { id: info.sweep.id, member: info.sweep.member } } : {}),
-      ...(this.loaded ? { heldOutAccuracy: this.heldOutAccuracy() } : {}),
+      ...(this.loaded ? { heldOutAccuracy: this.heldOutAccuracy(), elapsedSeconds: this.elapsedMs / 1000 } : {}),
+      ...(this.loaded && eta !== undefined ? { etaSeconds: eta } : {}),
     };
   }
 }

@@ -11,6 +11,12 @@ export function isLiveStatus(status: string | undefined): boolean {
   return status === 'running' || status === 'stopping';
 }
 
+/**
+ * How the log event that opens a resumed trainer session begins: readers take the events before
+ * it back to the checkpoint event it resumed from as the time the run sat stopped.
+ */
+export const resumedLogPrefix = 'resumed from ';
+
 /** run.json, replaced atomically on every change. */
 export interface RunInfo {
   id: string;

@@ -25,7 +25,7 @@ import { randomStreams } from '../random/streams.js';
 import { Rng } from '../random/rng.js';
 import { type Checkpoint, checkpointNames, latestCheckpointDir, removeCheckpointsAfter, saveCheckpoint } from '../run/checkpoints.js';
 import type { LoopState } from '../run/checkpointState.js';
-import { checkpointDirName, checkpointFiles, fileStamp, type RunStatus, type RunSweep, runFiles } from '../run/format.js';
+import { checkpointDirName, checkpointFiles, fileStamp, type RunStatus, type RunSweep, resumedLogPrefix, runFiles } from '../run/format.js';
 import { fsFault, makeDirectories } from '../run/fsFault.js';
 import { RunWriter } from '../run/runWriter.js';
 import { RunFileError, checkRunFiles } from '../run/runFileAccess.js';
@@ -268,7 +268,7 @@ async function resumeLocked(runDir: string, config: ResolvedConfig, hooks: RunHo
   if (!ckpt.checksummed) run.log('info', `${point.name} has no ${checkpointFiles.manifest} (written before checkpoints had checksums): checked for structure only`, ckpt.state.step);
   saveProbeImages(feed, config, run); // only when missing (a run from before probe.bin, or introspection turned on)
   run.update({ backend, totalSteps: total, stepsPerEpoch: feed.stepsPerEpoch, configHash: configHash(config), step: ckpt.state.step, epoch: ckpt.state.epoch });
-  run.log('info', `resumed from ${point.name} on ${backend}${adapted.changed.length > 0 ? ` with patch ${shape.patch} (resampled ${adapted.changed.join(', ')})` : ''}`, ckpt.state.step);
+  run.log('info', `${resumedLogPrefix}${point.name} on ${backend}${adapted.changed.length > 0 ? ` with patch ${shape.patch} (resampled ${adapted.changed.join(', ')})` : ''}`, ckpt.state.step);
   hooks.onStart?.(runDir, backend);
   return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config, total), backend, stop }, ckpt.state.step, hooks);
 }

@@ -2,7 +2,7 @@
 // (final and best), throughput, the device, and for runs that failed or diverged the error with
 // a link to the trainer's log.
 import type { RunSummary } from '../../protocol/runData.js';
-import { epochText, heldOutText } from '../../protocol/runHeadline.js';
+import { epochText, heldOutText, timeText } from '../../protocol/runHeadline.js';
 import { formatNumber, formatShort } from '../shared/numberFormat.js';
 
 export interface RunStatusView {
@@ -29,10 +29,11 @@ export function renderRunStatus(list: HTMLElement, runs: RunStatusView[], openLo
       name.textContent = displayName(run);
       const s = run.summary;
       const heldOut = heldOutText(s?.heldOutAccuracy);
+      const time = s ? timeText(s) : null;
       const facts = document.createElement('span');
       facts.className = 'run-facts';
       facts.textContent = s
-        ? ` — ${s.status} · step ${s.step}${s.totalSteps ? ` / ${s.totalSteps}` : ''}${s.epochs ? ` · ${epochText(s)}` : ''} · loss ${formatNumber(s.loss)}${heldOut ? ` · ${heldOut}` : ''} · ${formatShort(s.imagesPerSecond)} images/s${s.device ? ` on ${s.device}` : ''}`
+        ? ` — ${s.status} · step ${s.step}${s.totalSteps ? ` / ${s.totalSteps}` : ''}${s.epochs ? ` · ${epochText(s)}` : ''} · loss ${formatNumber(s.loss)}${heldOut ? ` · ${heldOut}` : ''} · ${formatShort(s.imagesPerSecond)} images/s${s.device ? ` on ${s.device}` : ''}${time ? ` · ${time}` : ''}`
         : ' — waiting for the run';
       li.append(swatch, name, facts);
       if (run.removed) {
