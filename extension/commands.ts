@@ -119,14 +119,10 @@ export function createCommands(c: CommandContext) {
     throw new LaunchRefused(`${uri.fsPath} has ${n} error${n === 1 ? '' : 's'}`);
   };
 
-  /**
-   * Launch and resume: the request under a progress notification; on success the run's dashboard,
-   * on failure the trainer's reason with a way to its log.
-   */
-  const startTrainer = async (title: string, what: string, request: () => Promise<LaunchResult>): Promise<LaunchResult> => {
-    let result: LaunchResult;
+  /** A request that starts CRATE Lab work (a trainer, a sweep command) under a progress notification; a failure is shown with its log. */
+  const requestWithProgress = async <T>(title: string, request: () => Promise<T>): Promise<T> => {
     try {
-      result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CRATE Lab: ${title}…` }, request);
+      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CRATE Lab: ${title}…` }, request);
     } catch (e) {
       const logFile = (e as { data?: LaunchErrorData })?.data?.logFile;
       const message = e instanceof Error ? e.message : String(e);
@@ -135,6 +131,14 @@ export function createCommands(c: CommandContext) {
       });
       throw new LaunchRefused(message);
     }
+  };
+
+  /**
+   * Launch and resume: the request under a progress notification; on success the run's dashboard,
+   * on failure the trainer's reason with a way to its log.
+   */
+  const startTrainer = async (title: string, what: string, request: () => Promise<LaunchResult>): Promise<LaunchResult> => {
+    const result = await requestWithProgress(title, request);
     c.logs.set(result.runDir, result.logFile);
     // Know the new run (its name titles the panel) before showing it.
     if (!c.runs.get(result.runDir)) await c.runs.refresh().catch(() => undefined);
@@ -236,19 +240,7 @@ export function createCommands(c: CommandContext) {
     return picked ? { scheduler, parallel: picked.n } : undefined;
   };
 
-  /** A sweep command's request under a progress notification; a failure shown with its log. */
-  const sweepRequest = async <T>(title: string, request: () => Promise<T>): Promise<T> => {
-    try {
-      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CRATE Lab: ${title}…` }, request);
-    } catch (e) {
-      const logFile = (e as { data?: LaunchErrorData })?.data?.logFile;
-      const message = e instanceof Error ? e.message : String(e);
-      void vscode.window.showErrorMessage(`CRATE Lab: ${message}`, ...(logFile ? ['Open Log'] : [])).then((action) => {
-        if (action && logFile) void vscode.window.showTextDocument(vscode.Uri.file(logFile));
-      });
-      throw new LaunchRefused(message);
-    }
-  };
+
 
   const launchSweep = async (arg?: LaunchSweepArguments | vscode.Uri): Promise<LaunchSweepResult | undefined> => {
     requireTrust('Launching a sweep');
@@ -259,7 +251,7 @@ export function createCommands(c: CommandContext) {
     const choice = await sweepChoices(given, given?.members !== undefined ? `${given.members} runs` : path.basename(uri.fsPath));
     if (!choice) return undefined;
     const settings = readSettings();
-    const result = await sweepRequest(`launching the sweep of ${path.basename(uri.fsPath)}`, () =>
+    const result = await requestWithProgress(`launching the sweep of ${path.basename(uri.fsPath)}`, () =>
       c.server.sendRequest(LaunchSweepRequest.type, {
         configPath: uri.fsPath,
         scheduler: choice.scheduler,
@@ -281,7 +273,7 @@ export function createCommands(c: CommandContext) {
     if (!sweep) return undefined;
     const name = 'name' in sweep ? sweep.name : path.basename(sweep.dir);
     const type = what === 'Stop' ? StopSweepRequest.type : ResumeSweepRequest.type;
-    const result = await sweepRequest(`${what === 'Stop' ? 'stopping' : 'resuming'} the sweep ${name}`, () => c.server.sendRequest(type, { sweepDir: sweep.dir }));
+    const result = await requestWithProgress(`${what === 'Stop' ? 'stopping' : 'resuming'} the sweep ${name}`, () => c.server.sendRequest(type, { sweepDir: sweep.dir }));
     await c.runs.refresh().catch(() => undefined);
     return result;
   };
