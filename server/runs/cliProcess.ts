@@ -4,8 +4,9 @@
 // sweep commands (sweepLaunch.ts) for its exit.
 import { spawn } from 'node:child_process';
 import { closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, realpathSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ResponseError } from 'vscode-languageserver';
+import { ConfigError, loadConfigFile } from '../../trainer/config/index.js';
 import { fileStamp } from '../../trainer/run/format.js';
 import { ErrorCodes } from '../../protocol/errorCodes.js';
 
@@ -51,4 +52,14 @@ export function failureOf(cli: CliProcess): string {
   const exited = cli.exited();
   if (typeof exited === 'string') return exited;
   return cli.output().split('\n').filter((l) => l.trim() && !l.startsWith('{')).at(-1) ?? `exit code ${exited}`;
+}
+
+/** A launch's config file (absolute) and runs directory: the one asked for, else the config's own (ConfigRejected when it cannot be read). */
+export function launchTarget(configPath: string, runsDir: string | undefined): { file: string; runsDir: string } {
+  const file = resolve(configPath);
+  try {
+    return { file, runsDir: runsDir !== undefined ? resolve(runsDir) : loadConfigFile(file).config.runsDir };
+  } catch (e) {
+    throw new ResponseError(ErrorCodes.ConfigRejected, e instanceof ConfigError ? e.message : `cannot read ${file}: ${(e as Error).message}`);
+  }
 }

@@ -6,11 +6,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ResponseError } from 'vscode-languageserver';
-import { ConfigError, loadConfigFile } from '../../trainer/config/index.js';
 import { sweepFiles } from '../../trainer/sweep/sweepFile.js';
 import { ErrorCodes } from '../../protocol/errorCodes.js';
 import type { LaunchErrorData, LaunchSweepParams, LaunchSweepResult, SlurmOptions, SweepCommandResult } from '../../protocol/runData.js';
-import { type CliProcess, failureOf, spawnCli } from './cliProcess.js';
+import { type CliProcess, failureOf, launchTarget, spawnCli } from './cliProcess.js';
 import type { WatchedRuns } from './watchedRuns.js';
 
 /**
@@ -33,13 +32,7 @@ export class SweepLauncher {
   constructor(private readonly runs: WatchedRuns) {}
 
   async launch({ configPath, scheduler = 'local', parallel, runsDir: runsDirParam, slurm }: LaunchSweepParams): Promise<LaunchSweepResult> {
-    const file = resolve(configPath);
-    let runsDir: string;
-    try {
-      runsDir = runsDirParam !== undefined ? resolve(runsDirParam) : loadConfigFile(file).config.runsDir;
-    } catch (e) {
-      throw new ResponseError(ErrorCodes.ConfigRejected, e instanceof ConfigError ? e.message : `cannot read ${file}: ${(e as Error).message}`);
-    }
+    const { file, runsDir } = launchTarget(configPath, runsDirParam);
     const args = ['sweep', file, '--scheduler', scheduler, '--runs-dir', runsDir];
     if (parallel !== undefined) args.push('--parallel', String(parallel));
     if (scheduler === 'slurm') args.push(...slurmFlags(slurm));

@@ -5,14 +5,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ResponseError } from 'vscode-languageserver';
 import { parseDocument } from 'yaml';
-import { ConfigError, loadConfigFile } from '../../trainer/config/index.js';
 import { runFiles } from '../../trainer/run/format.js';
 import { RunInfoError } from '../../trainer/run/runInfoFile.js';
 import { requestStop, StopRefusedError } from '../../trainer/run/stopRun.js';
 import { runLockHolder, runLockedMessage } from '../../trainer/run/trainerGuard.js';
 import { ErrorCodes } from '../../protocol/errorCodes.js';
 import type { LaunchErrorData, LaunchParams, LaunchResult, StopResult } from '../../protocol/runData.js';
-import { failureOf, spawnCli } from './cliProcess.js';
+import { failureOf, launchTarget, spawnCli } from './cliProcess.js';
 import type { WatchedRuns } from './watchedRuns.js';
 
 /** How long launch/resume wait for the trainer to announce its run directory. */
@@ -58,13 +57,7 @@ export class TrainerLauncher {
   }
 
   async launch({ configPath, runsDir: runsDirParam, maxSteps, backend, introspectEvery }: LaunchParams): Promise<LaunchResult> {
-    const file = resolve(configPath);
-    let runsDir: string;
-    try {
-      runsDir = runsDirParam !== undefined ? resolve(runsDirParam) : loadConfigFile(file).config.runsDir;
-    } catch (e) {
-      throw new ResponseError(ErrorCodes.ConfigRejected, e instanceof ConfigError ? e.message : `cannot read ${file}: ${(e as Error).message}`);
-    }
+    const { file, runsDir } = launchTarget(configPath, runsDirParam);
     const args = ['train', file, '--runs-dir', runsDir];
     if (maxSteps !== undefined) args.push('--max-steps', String(maxSteps));
     // The client's defaults apply only where the config is silent.
