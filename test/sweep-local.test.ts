@@ -72,6 +72,18 @@ test('four members through the local scheduler, two at a time: four completed ru
   }
 });
 
+test('sweep resume of a finished sweep answers at once with its status: the scheduler it starts has nothing to do and ends', async () => {
+  const sweepDir = launch(join(tmp, 'finished'));
+  await finished(sweepDir);
+  const t = performance.now();
+  const r = runCli(['sweep', 'resume', sweepDir]);
+  const seconds = (performance.now() - t) / 1000;
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /4 completed; local scheduler not running/);
+  // It used to wait 30 s for a lock the scheduler never took, then fail.
+  assert.ok(seconds < 15, `resume took ${seconds.toFixed(1)} s`);
+});
+
 test('sweep stop in the middle leaves runs stopped, not half-written; sweep resume finishes them with the same weights', async () => {
   assert.equal(straightWeights.size, 4, 'needs the straight sweep');
   const runsDir = join(tmp, 'stopped');

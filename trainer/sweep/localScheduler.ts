@@ -26,7 +26,9 @@ export const localScheduler: SweepScheduler = {
 
   async launch(sweepDir, { resume }) {
     if (await sweepLockHeld(sweepDir)) return; // already working on it: its queue is the same sweep.json
-    const fd = openSync(join(sweepDir, sweepFiles.schedulerLog), 'a');
+    const log = join(sweepDir, sweepFiles.schedulerLog);
+    const fd = openSync(log, 'a');
+    let exited: number | null | undefined;
     try {
       // Detached, in a session of its own: closing VS Code or the terminal does not end it.
       const child = spawn(process.execPath, [process.argv[1], 'sweep', 'scheduler', sweepDir, ...(resume ? ['--resume'] : [])], {
@@ -34,14 +36,18 @@ export const localScheduler: SweepScheduler = {
         stdio: ['ignore', fd, fd],
         shell: false,
       });
+      child.on('exit', (code) => (exited = code));
       child.unref();
     } finally {
       closeSync(fd);
     }
-    // Back once it holds the lock, so that a `sweep status` right after sees it working.
+    // Back once it holds the lock, so that a `sweep status` right after sees it working; or once it
+    // has ended, having had nothing to do (a resume of a finished sweep) or failed.
     const deadline = Date.now() + 30_000;
     while (!(await sweepLockHeld(sweepDir))) {
-      if (Date.now() > deadline) throw new SweepSchedulerError(`the scheduler did not start within 30 s; see ${join(sweepDir, sweepFiles.schedulerLog)}`);
+      if (exited === 0) return;
+      if (exited !== undefined) throw new SweepSchedulerError(`the scheduler ended at once (exit ${exited ?? 'by a signal'}); see ${log}`);
+      if (Date.now() > deadline) throw new SweepSchedulerError(`the scheduler did not start within 30 s; see ${log}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   },
