@@ -1,4 +1,4 @@
-// The SRR regularizer's table (issue 15, item 6; seed 002's last table): per model type and
+// The SRR regularizer's table (issue 15, item 6; the last table of the SRR study, Hu, Zou & Xu 2024): per model type and
 // regularizer setting (off, fixed layers, a random layer per step) the mean final held-out
 // accuracy, the change against off and n, from hand-made runs whose accuracies are chosen, worked
 // out here by hand; through crate-lab study's JSON, text and --table regularizer CSV/LaTeX.

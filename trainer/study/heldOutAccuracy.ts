@@ -1,5 +1,5 @@
-// A run's final held-out accuracy, the figure the regularizer's table compares (seed 002's last
-// table: top-1 accuracy): the accuracy of its last evaluation, which for a completed run is the
+// A run's final held-out accuracy, the figure the regularizer's table compares (the last table of the SRR study,
+// Hu, Zou & Xu 2024: top-1 accuracy): the accuracy of its last evaluation, which for a completed run is the
 // final test evaluation (docs/run-directory.md), else its last validation evaluation.
 import type { RunEvent } from '../run/format.js';
 
