@@ -9,6 +9,7 @@ import { loadConfigFile, parseConfig, ConfigError, type ResolvedConfig, resolveC
 import { isLiveStatus, runFiles, type RunInfo, type RunSweep } from '../run/format.js';
 import { RunInfoError, readRunInfo as readCheckedRunInfo } from '../run/runInfoFile.js';
 import { trainerAlive } from '../run/trainerProcess.js';
+import { runLockedMessage } from '../run/trainerGuard.js';
 import { requestStop, StopRefusedError, stoppedRun } from '../run/stopRun.js';
 import { type Progress, type RunHooks, type RunOutcome, resumeRun, startRun } from '../train/runTraining.js';
 import { positiveInt } from './shapeFlags.js';
@@ -147,7 +148,8 @@ export async function resume(argv: string[]): Promise<number> {
   const runDir = resolve(positionals[0]);
   const info = readRunInfo(runDir);
   if (isLiveStatus(info.status) && info.host === hostname() && info.pid !== process.pid && trainerAlive(info)) {
-    throw new UsageError(`${runDir} is still running (pid ${info.pid}); stop it first: crate-lab stop ${runDir}`);
+    // The same refusal as the run lock's (a resume racing this one may be past this check and hold the lock instead).
+    throw new UsageError(runLockedMessage(runDir, { pid: info.pid, host: info.host }));
   }
   const configFile = join(runDir, runFiles.config);
   const parsed = parseConfig(readRunConfig(configFile), configFile);
