@@ -328,7 +328,9 @@ test('launch: the run is listed, its events are pushed while it trains, it compl
   const listed = await client.connection.sendRequest(ListRunsRequest.type, {});
   assert.ok(listed.some((r) => r.dir === launched), 'launched run not listed');
   await client.untilPushed((r) => r.dir === launched && r.status === 'completed', 'the launched run completed', 60_000);
-  await sleep(300); // the last lines' notification
+  // The last lines may reach the server after run.json says completed (its watch of the run then
+  // ends): the periodic rescan pushes them, within a rescan interval.
+  await waitFor('the final status line pushed', () => client.appended.some((n) => n.params.runDir === launched && n.params.events.some((e) => e.type === 'status')), 10_000);
   const notices = client.appended.filter((n) => n.params.runDir === launched);
   assert.ok(notices.length >= 2, `only ${notices.length} eventsAppended notifications`);
   // Pushed while training: the first push has no final status event yet.
