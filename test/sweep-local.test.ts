@@ -82,6 +82,9 @@ test('sweep resume of a finished sweep answers at once with its status: the sche
   assert.match(r.stdout, /4 completed; local scheduler not running/);
   // It used to wait 30 s for a lock the scheduler never took, then fail.
   assert.ok(seconds < 15, `resume took ${seconds.toFixed(1)} s`);
+  const json = runCli(['sweep', 'resume', sweepDir, '--json']);
+  assert.equal(json.status, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout).counts, { completed: 4 });
 });
 
 test('sweep stop in the middle leaves runs stopped, not half-written; sweep resume finishes them with the same weights', async () => {
@@ -89,9 +92,11 @@ test('sweep stop in the middle leaves runs stopped, not half-written; sweep resu
   const runsDir = join(tmp, 'stopped');
   const sweepDir = launch(runsDir);
   await firstCheckpoint(runsDir);
-  const stop = runCli(['sweep', 'stop', sweepDir]);
+  const stop = runCli(['sweep', 'stop', sweepDir, '--json']);
   assert.equal(stop.status, 0, stop.stderr);
+  // With --json, stop answers with the sweep's status as JSON, as `sweep status --json` does.
   const s = status(sweepDir);
+  assert.deepEqual(JSON.parse(stop.stdout), s);
   assert.equal(s.active, false);
   assert.ok((s.counts.stopped ?? 0) >= 1, JSON.stringify(s.counts));
   assert.equal((s.counts.stopped ?? 0) + (s.counts.queued ?? 0) + (s.counts.completed ?? 0), 4, JSON.stringify(s.counts));

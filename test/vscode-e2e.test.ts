@@ -93,10 +93,23 @@ function finalMetricsTable(compare: FrameLocator): Promise<Array<Record<string, 
 }
 
 /** Accepts the quick pick's row matching `label` once it is shown. */
-async function pick(page: Page, label: RegExp): Promise<void> {
+async function pick(page: Page, label: RegExp, timeoutMs = 30_000): Promise<void> {
   const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ hasText: label }).first();
-  await row.waitFor({ state: 'visible', timeout: 30_000 });
-  await row.click();
+  await row.waitFor({ state: 'visible', timeout: timeoutMs });
+  await row.click({ timeout: timeoutMs });
+}
+
+/**
+ * Runs `command` and accepts its pick list's row matching `label`. A webview that finishes
+ * loading takes the focus and closes an open pick list (Playwright then finds the row "not
+ * stable" or gone; the command did nothing): run the command again then, up to three times.
+ */
+async function commandWithPick(page: Page, command: string, label: RegExp): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await runCommand(page, command);
+    if (await pick(page, label, 15_000).then(() => true, () => false)) return;
+    assert.ok(attempt < 3, `the ${command} pick list closed three times`);
+  }
 }
 
 describe('CRATE Lab in VS Code (packaged .vsix)', { skip: gate.skip }, () => {
@@ -168,14 +181,12 @@ describe('CRATE Lab in VS Code (packaged .vsix)', { skip: gate.skip }, () => {
   step('stop, then resume from the palette', 240_000, async () => {
     const { page } = wb;
     const [runDir] = runDirs(join(folder!, 'runs'));
-    await runCommand(page, 'CRATE Lab: Stop Run');
-    await pick(page, /quickstart/);
+    await commandWithPick(page, 'CRATE Lab: Stop Run', /quickstart/);
     await waitForTreeItem(page, /stopped/, { view: 'Runs', timeoutMs: 120_000 });
     const stopped = runInfo(runDir);
     assert.equal(stopped.status, 'stopped');
     await screenshot(page, 'e2e-5-stopped');
-    await runCommand(page, 'CRATE Lab: Resume Run');
-    await pick(page, /quickstart/);
+    await commandWithPick(page, 'CRATE Lab: Resume Run', /quickstart/);
     // The Runs view's row reads "quickstart 19:31:02, running, step 130/32000 · …" to a screen reader.
     const row = page.locator('.monaco-list-row[role="treeitem"]').filter({ hasText: /quickstart/ }).first();
     const progress = (label: string | null) => /, (running|completed), step (\d+)\//.exec(label ?? '');

@@ -221,19 +221,20 @@ async function stop(argv: string[]): Promise<number> {
   const { dir, values } = sweepArgs(argv, 'stop');
   const record = readSweep(dir);
   await schedulerFor(record.scheduler).stop(dir, 1000 * (positiveInt('timeout', values.timeout) ?? 300));
-  return status([dir]);
+  return status(values.json ? [dir, '--json'] : [dir]);
 }
 
 async function resumeSweep(argv: string[]): Promise<number> {
-  const { dir } = sweepArgs(argv, 'resume');
+  const { dir, values } = sweepArgs(argv, 'resume');
   const record = readSweep(dir);
   const scheduler = schedulerFor(record.scheduler);
   if (await scheduler.active(dir)) {
-    process.stdout.write(`${dir}: its scheduler is still working; stop it first (crate-lab sweep stop ${dir}) to queue its stopped and failed members again\n`);
+    const message = `${dir}: its scheduler is still working; stop it first (crate-lab sweep stop ${dir}) to queue its stopped and failed members again`;
+    process.stdout.write(values.json ? `${JSON.stringify({ id: record.id, dir, resumed: false, message })}\n` : `${message}\n`);
     return 0;
   }
   await scheduler.launch(dir, { resume: true });
-  return status([dir]);
+  return status(values.json ? [dir, '--json'] : [dir]);
 }
 
 async function schedulerProcess(argv: string[]): Promise<number> {
