@@ -127,3 +127,13 @@ test('study settings: a config from before model.dropout or model.attentionOnly 
   assert.notEqual(studySettings(config({ attentionOnly: true })).rest, old.rest, 'attention-only runs are other models');
   assert.notEqual(studySettings(config({ dropout: 0.1 })).settings.dropout, old.settings.dropout);
 });
+
+test('study settings: runs that differ in batch size and so in its micro-batch (a resolved config spells out microBatch = batchSize) differ only in batch size', () => {
+  const config = (batchSize: number, microBatch: number, seed = 0) => ({ name: `b${batchSize}`, seed, model: { arch: 'crate', width: 16 }, optim: { batchSize, microBatch, lr: 0.001 } });
+  const [a, b] = [studySettings(config(128, 128)), studySettings(config(256, 256))];
+  assert.equal(a.rest, b.rest);
+  assert.notEqual(a.settings.batchSize, b.settings.batchSize);
+  const points: StudyPoint[] = [a, b].map((s, i) => ({ run: `r${i}`, ...s, measure: i, gap: i }));
+  assert.equal(groupsVaryingOnly(points, 'batchSize').length, 1);
+  assert.notEqual(studySettings(config(128, 128, 1)).rest, a.rest, 'another seed is another setting');
+});

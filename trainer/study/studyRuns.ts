@@ -45,6 +45,12 @@ export interface LeftOut {
  */
 const notModelSettings = new Set(['name', 'backend', 'threads', 'device', 'runsDir', 'introspect', 'checkpoint', 'sweep']);
 /**
+ * Single settings of the same kind: how a batch is split into micro-batches, whose gradients are
+ * summed to the batch's (docs/training.md). It follows optim.batchSize by default, so counting it
+ * would leave no two runs "differing only in batch size".
+ */
+const notModelPaths = new Set(['optim.microBatch']);
+/**
  * Settings added to the config after runs were trained, with the value those runs trained with:
  * configs from before model.dropout trained without dropout, those from before model.attentionOnly
  * with full layers (so a run with `attentionOnly: false` spelled out matches an older one).
@@ -110,7 +116,7 @@ export function studySettings(config: Record<string, unknown>): { settings: Reco
   const settings = {} as Record<HyperparameterId, string>;
   for (const h of studyHyperparameters) settings[h.id] = JSON.stringify(flat.has(h.path) ? flat.get(h.path) : null);
   const hyper = new Set<string>(studyHyperparameters.map((h) => h.path));
-  const rest = [...flat.entries()].filter(([path]) => !hyper.has(path) && !notModelSettings.has(path.split('.')[0])).sort(([a], [b]) => (a < b ? -1 : 1));
+  const rest = [...flat.entries()].filter(([path]) => !hyper.has(path) && !notModelPaths.has(path) && !notModelSettings.has(path.split('.')[0])).sort(([a], [b]) => (a < b ? -1 : 1));
   return { settings, rest: JSON.stringify(rest) };
 }
 
