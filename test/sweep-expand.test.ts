@@ -230,7 +230,7 @@ test('examples/attention-only.crate.yaml and srr-regularizer.crate.yaml expand (
     return JSON.parse(r.stdout) as { varying: string[]; members: { values: Record<string, unknown> }[] };
   };
   const attention = plan('attention-only.crate.yaml');
-  assert.deepEqual(attention.members.map((m) => m.values), [{ 'model.arch': 'crate' }, { 'model.arch': 'crate-n' }]);
+  assert.deepEqual(attention.members.map((m) => m.values), [{ 'model.arch': 'crate' }, { 'model.arch': 'crate-c' }, { 'model.arch': 'crate-n' }]);
   assert.match(readFileSync(join(repoRoot, 'examples', 'attention-only.crate.yaml'), 'utf8'), /^ {2}attentionOnly: true$/m);
   const regularizer = plan('srr-regularizer.crate.yaml');
   assert.deepEqual(regularizer.varying, ['model.arch', 'srr']);
