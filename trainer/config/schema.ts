@@ -65,7 +65,7 @@ const model = z
     residual: f(z.boolean().default(true), { description: 'CRATE-α: residual connection around the ODL block.' }),
     attentionOnly: f(z.boolean().default(false), {
       description:
-        'The attention-only experiment of the SRR study (Hu, Zou & Xu 2024, Fig. 1a): every layer is the attention block with its skip connection alone, Z ← Z + MSSA(LN Z) (crate-n: Z − MSSA), with no sparse-coding block (ISTA, ODL or the ViT MLP). Its layers’ Rc shows whether MSSA compresses. Off: the full layers.',
+        'The attention-only experiment of the SRR study (Hu, Zou & Xu 2024, Fig. 1a): every layer is the attention block with its skip connection alone, Z ← Z + MSSA(LN Z) (crate-n: Z − MSSA), with no sparse-coding block (ISTA, ODL or the ViT MLP). Its layers’ Rc shows whether MSSA compresses (docs/study.md, “The attention-only experiment”). Off: the full layers.',
     }),
     dropout: f(z.number().min(0).lt(1).default(0), {
       description:
