@@ -85,6 +85,7 @@ test('a minimal config resolves with every default filled', () => {
     overcomplete: 4,
     decoupled: true,
     residual: true,
+    attentionOnly: false,
   });
   assert.equal(config.model.size, 'tiny');
   assert.equal(config.model.dropout, 0, 'no dropout unless asked for');
@@ -140,6 +141,18 @@ test('dataset geometry, relative folders and computed defaults', () => {
   assert.deepEqual([steps.config?.optim.epochs, steps.config?.optim.maxSteps], [0, 50]);
   // The name defaults to the file name.
   assert.equal(parse(MINIMAL, '/x/quick start.crate.yaml').config?.name, 'quick start');
+});
+
+test('model.attentionOnly reaches the model shape; CRATE-α\'s ODL switches then warn that they do nothing', () => {
+  const on = parse('model: {arch: crate-n, depth: 2, width: 8, heads: 2, attentionOnly: true}\ndata: {kind: synthetic-subspaces}\n');
+  assert.deepEqual(on.diagnostics, []);
+  assert.equal(modelShape(on.config!.model).attentionOnly, true);
+  const alpha = parse('model: {arch: crate-alpha, size: tiny, attentionOnly: true, overcomplete: 2}\ndata: {kind: synthetic-subspaces}\n');
+  assert.deepEqual(
+    alpha.diagnostics.map((d) => [d.path, d.severity, d.message]),
+    [['model.overcomplete', 'warning', 'has no effect on crate-alpha: an attention-only model (attentionOnly) has no ODL block']],
+  );
+  assert.deepEqual(parse('model: {arch: crate-alpha, size: tiny, overcomplete: 2}\ndata: {kind: synthetic-subspaces}\n').diagnostics, []);
 });
 
 test('explicit shape fields override the preset without complaint', () => {

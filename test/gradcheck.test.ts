@@ -1,5 +1,5 @@
 // Gradient checks: tfjs autodiff (float32) through MSSA, ODL and ISTA (also with dropout on fixed
-// masks), and the custom gradient of
+// masks; and attention-only layers), and the custom gradient of
 // the Rc − R regularizer, against central finite differences of float64 implementations.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,18 +50,21 @@ function checkAgainstFiniteDifferences(names: string[], grads: Tensor[], host: H
 }
 
 // Blocks, by the parameters that only they use.
-const cases: Array<{ arch: ArchId; block: string; names: string[] }> = [
+const cases: Array<{ arch: ArchId; block: string; names: string[]; attentionOnly?: boolean }> = [
   { arch: 'crate-alpha', block: 'MSSA', names: ['transformer.layers.0.0.fn.qkv.weight', 'transformer.layers.1.0.fn.to_out.0.weight'] },
   { arch: 'crate-alpha', block: 'ODL', names: ['transformer.layers.0.1.fn.D', 'transformer.layers.1.1.fn.D1', 'transformer.layers.1.1.norm.weight'] },
   { arch: 'crate', block: 'MSSA', names: ['transformer.layers.0.0.fn.qkv.weight', 'transformer.layers.0.0.fn.to_out.0.bias'] },
   { arch: 'crate', block: 'ISTA', names: ['transformer.layers.0.1.fn.weight', 'transformer.layers.1.1.fn.weight'] },
   { arch: 'crate-t', block: 'MSSA (tied, transposed)', names: ['transformer.layers.1.0.fn.qkv.weight'] },
+  // The SRR study's attention-only layers: MSSA and its skip connection, nothing between them.
+  { arch: 'crate-n', block: 'attention-only layers', names: ['transformer.layers.0.0.fn.qkv.weight', 'transformer.layers.1.0.norm.weight'], attentionOnly: true },
+  { arch: 'crate', block: 'attention-only layers', names: ['transformer.layers.0.0.fn.to_out.0.weight', 'transformer.layers.1.0.fn.qkv.weight'], attentionOnly: true },
 ];
 
 for (const c of cases) {
   test(`gradient of ${c.arch} through ${c.block} matches finite differences`, () => {
     tf.setBackend('cpu');
-    const shape = resolveShape(c.arch, undefined, { image: 8, patch: 4, channels: 1, dim: 8, depth: 2, heads: 2, classes: 3 });
+    const shape = resolveShape(c.arch, undefined, { image: 8, patch: 4, channels: 1, dim: 8, depth: 2, heads: 2, classes: 3, attentionOnly: c.attentionOnly });
     const rng = new Rng(11);
     const host: HostParams = initializeParameters(shape, rng);
     const images = rng.fill(new Float32Array(2 * 64), () => rng.normal());

@@ -30,6 +30,16 @@ test('inspect counts FLOPs as 2 per multiply-add of the matmuls (CRATE tiny by h
   assert.equal(r.forwardFlopsPerImage, 2 * macs);
 });
 
+test('inspect --attention-only: the layers lose the ISTA block and its parameters (CRATE tiny by hand)', () => {
+  const args = ['inspect', '--arch', 'crate', '--depth', '2', '--width', '8', '--heads', '2', '--image', '4', '--patch', '2', '--channels', '1', '--classes', '3'];
+  const full = runCliJson<{ parameters: number; forwardFlopsPerImage: number }>(args);
+  const only = runCliJson<{ parameters: number; forwardFlopsPerImage: number; shape: { attentionOnly: boolean } }>([...args, '--attention-only']);
+  assert.equal(only.shape.attentionOnly, true);
+  // Per layer: no LayerNorm (2·8) and no ISTA dictionary (8·8); no ISTA matmuls (3·5·64 MACs).
+  assert.equal(full.parameters - only.parameters, 2 * (2 * 8 + 8 * 8));
+  assert.equal(only.forwardFlopsPerImage, 2 * (4 * 4 * 8 + 2 * (5 * 64 + 2 * 25 * 8 + 5 * 64) + 8 * 3));
+});
+
 test('inspect takes free overrides and prints a readable summary', () => {
   const r = runCli(['inspect', '--arch', 'crate-alpha', '--size', 'tiny', '--image', '28', '--patch', '4', '--channels', '1', '--classes', '10']);
   assert.equal(r.status, 0, r.stderr);

@@ -16,6 +16,11 @@ const shapes: Array<[ArchId, ShapeOverrides]> = [
   ['crate-alpha', { image: 8, patch: 2, channels: 1, dim: 16, depth: 3, heads: 4, classes: 2, overcomplete: 1 }],
   ['crate-alpha', { image: 8, patch: 4, channels: 3, dim: 12, depth: 1, heads: 2, classes: 5, decoupled: false, residual: false }],
   ['crate', { image: 10, patch: 5, channels: 1, dim: 20, depth: 3, heads: 5, classes: 3 }],
+  // The SRR study's attention-only layers (MSSA with its skip connection, no sparse-coding block).
+  ['crate', { image: 12, patch: 4, channels: 1, dim: 12, depth: 3, heads: 3, classes: 4, attentionOnly: true }],
+  ['crate-n', { image: 12, patch: 4, channels: 3, dim: 12, depth: 3, heads: 2, classes: 4, attentionOnly: true }],
+  ['crate-alpha', { image: 8, patch: 4, channels: 1, dim: 8, depth: 2, heads: 2, classes: 3, attentionOnly: true }],
+  ['vit', { image: 8, patch: 4, channels: 1, dim: 8, depth: 2, heads: 2, classes: 3, attentionOnly: true }],
 ];
 
 for (const [arch, o] of shapes) {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { kendallTauB } from '../trainer/study/kendall.js';
 import { bootstrapInterval, quantile, resample } from '../trainer/study/bootstrap.js';
 import { groupsVaryingOnly, type StudyPoint, studyRow } from '../trainer/study/granulated.js';
+import { studySettings } from '../trainer/study/studyRuns.js';
 import { Rng } from '../trainer/random/rng.js';
 import { bruteTauB } from './support/bruteKendall.js';
 
@@ -115,4 +116,24 @@ test('granulated τ: runs repeated at one value of h form no group, and a group 
   assert.equal(tied.byHyperparameter.batchSize.value, null);
   assert.equal(tied.byHyperparameter.batchSize.groups, 0);
   assert.equal(tied.psi.value, null);
+});
+
+test('study settings: a config from before model.dropout or model.attentionOnly matches one that spells out their defaults, not one that changes them', () => {
+  const config = (model: Record<string, unknown>) => ({ name: 'x', seed: 0, model: { arch: 'crate', width: 16, ...model }, optim: { batchSize: 32, lr: 0.001 } });
+  const old = studySettings(config({}));
+  const spelled = studySettings(config({ dropout: 0, attentionOnly: false }));
+  assert.deepEqual(spelled, old);
+  assert.equal(old.settings.dropout, '0');
+  assert.notEqual(studySettings(config({ attentionOnly: true })).rest, old.rest, 'attention-only runs are other models');
+  assert.notEqual(studySettings(config({ dropout: 0.1 })).settings.dropout, old.settings.dropout);
+});
+
+test('study settings: runs that differ in batch size and so in its micro-batch (a resolved config spells out microBatch = batchSize) differ only in batch size', () => {
+  const config = (batchSize: number, microBatch: number, seed = 0) => ({ name: `b${batchSize}`, seed, model: { arch: 'crate', width: 16 }, optim: { batchSize, microBatch, lr: 0.001 } });
+  const [a, b] = [studySettings(config(128, 128)), studySettings(config(256, 256))];
+  assert.equal(a.rest, b.rest);
+  assert.notEqual(a.settings.batchSize, b.settings.batchSize);
+  const points: StudyPoint[] = [a, b].map((s, i) => ({ run: `r${i}`, ...s, measure: i, gap: i }));
+  assert.equal(groupsVaryingOnly(points, 'batchSize').length, 1);
+  assert.notEqual(studySettings(config(128, 128, 1)).rest, a.rest, 'another seed is another setting');
 });

@@ -3,7 +3,7 @@
 // the value that causes it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Diagnostic, parseConfig } from '../trainer/config/index.js';
@@ -221,6 +221,23 @@ test('examples/srr-study.crate.yaml expands (dry run) into the study grid', () =
   assert.deepEqual([...new Set(plan.members.map((m) => m.values['model.arch']))].sort(), ['crate', 'crate-c', 'crate-n', 'crate-t']);
   assert.equal(plan.count, plan.members.length);
   assert.equal(plan.count, 4 * 2 * 2);
+});
+
+test('examples/attention-only.crate.yaml and srr-regularizer.crate.yaml expand (dry run) into their experiments (docs/study.md)', () => {
+  const plan = (file: string) => {
+    const r = runCli(['sweep', join(repoRoot, 'examples', file), '--dry-run', '--json', '--parallel', '2']);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { varying: string[]; members: { values: Record<string, unknown> }[] };
+  };
+  const attention = plan('attention-only.crate.yaml');
+  assert.deepEqual(attention.members.map((m) => m.values), [{ 'model.arch': 'crate' }, { 'model.arch': 'crate-c' }, { 'model.arch': 'crate-n' }]);
+  assert.match(readFileSync(join(repoRoot, 'examples', 'attention-only.crate.yaml'), 'utf8'), /^ {2}attentionOnly: true$/m);
+  const regularizer = plan('srr-regularizer.crate.yaml');
+  assert.deepEqual(regularizer.varying, ['model.arch', 'srr']);
+  assert.deepEqual(
+    regularizer.members.map((m) => [m.values['model.arch'], m.values.srr]),
+    ['crate', 'crate-n'].flatMap((arch) => [[arch, { weight: 0 }], [arch, { weight: 0.01, layers: [1] }], [arch, { weight: 0.01, layers: 'random' }]]),
+  );
 });
 
 test('bad sweep arguments: one line on stderr naming what is wrong, exit 2', () => {

@@ -1,7 +1,7 @@
 // Exact resume (docs/training.md): a run killed with SIGKILL at a random moment after its first checkpoint
 // and resumed ends bit-identical to an uninterrupted run, with every step's event exactly once. The
 // run drops out (model.dropout) and evaluates a training subset: both must be the same after a resume.
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -66,15 +66,16 @@ function assertScalarsFileResumed(runDir: string, reference: string): void {
   assert.deepEqual(withoutTiming(decoded), withoutTiming(decodedSidecar(reference)!));
 }
 
-test('SIGKILL after the first checkpoint, then resume: bit-identical to an uninterrupted run (dropout masks and training-subset evaluations included)', async (t) => {
-  const straight = join(tmp, 'straight');
-  const done = await exited(spawnCli(['train', config, '--runs-dir', straight]));
+/** Trains `configFile` straight and again killed at a random moment after its first checkpoint and resumed: the two must end the same. */
+async function killAndResume(t: TestContext, configFile: string, folder: string): Promise<void> {
+  const straight = join(tmp, `${folder}-straight`);
+  const done = await exited(spawnCli(['train', configFile, '--runs-dir', straight]));
   assert.equal(done.code, 0, done.stderr);
   const reference = onlyRun(straight)!;
   assert.equal(runInfo(reference).status, 'completed');
 
-  const killed = join(tmp, 'killed');
-  const child = spawnCli(['train', config, '--runs-dir', killed]);
+  const killed = join(tmp, `${folder}-killed`);
+  const child = spawnCli(['train', configFile, '--runs-dir', killed]);
   const result = exited(child);
   const runDir = await firstCheckpoint(killed);
   // A random moment after the first checkpoint: a random step to reach, then up to 100 ms more.
@@ -102,6 +103,23 @@ test('SIGKILL after the first checkpoint, then resume: bit-identical to an unint
   assert.deepEqual(evaluations(runDir), evaluations(reference), 'the same evaluations, the training subset’s included');
   assert.ok(evaluations(runDir).some((e) => e.train !== undefined), 'the training subset is evaluated');
   assertScalarsFileResumed(runDir, reference);
+}
+
+test('SIGKILL after the first checkpoint, then resume: bit-identical to an uninterrupted run (dropout masks and training-subset evaluations included)', async (t) => {
+  await killAndResume(t, config, 'crate-alpha');
+});
+
+// The SRR study's attention-only layers (model.attentionOnly): checkpoints without the second
+// halves, and a resume that loads them, end as the uninterrupted run does.
+const attentionOnlyConfig = join(tmp, 'attention-only.crate.yaml');
+writeFileSync(attentionOnlyConfig, readFileSync(config, 'utf8').replace('model: { arch: crate-alpha, depth: 2, width: 16, heads: 2, dropout: 0.1 }', 'model: { arch: crate-n, depth: 2, width: 16, heads: 2, dropout: 0.1, attentionOnly: true }'));
+
+test('attention-only crate-n: SIGKILL after the first checkpoint, then resume: bit-identical to an uninterrupted run', async (t) => {
+  assert.match(readFileSync(attentionOnlyConfig, 'utf8'), /attentionOnly: true/);
+  await killAndResume(t, attentionOnlyConfig, 'attention-only');
+  const weights = readSafetensors(join(onlyRun(join(tmp, 'attention-only-straight'))!, 'checkpoints', 'step-00000060', 'weights.safetensors'));
+  assert.equal(weights.metadata.attentionOnly, 'true');
+  assert.ok(![...weights.tensors.keys()].some((k) => /^transformer\.layers\.\d+\.1\./.test(k)), 'no second halves in the checkpoint');
 });
 
 test('stop checkpoints and marks the run stopped; resume finishes it identically', async (t) => {
@@ -130,9 +148,9 @@ test('stop checkpoints and marks the run stopped; resume finishes it identically
   const resumed = await exited(spawnCli(['resume', runDir]));
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.equal(runInfo(runDir).status, 'completed');
-  assert.ok(finalWeights(runDir).equals(finalWeights(onlyRun(join(tmp, 'straight'))!)));
+  assert.ok(finalWeights(runDir).equals(finalWeights(onlyRun(join(tmp, 'crate-alpha-straight'))!)));
   assert.deepEqual(scalarSteps(runDir), Array.from({ length: 60 }, (_, i) => i + 1));
-  assertScalarsFileResumed(runDir, onlyRun(join(tmp, 'straight'))!);
+  assertScalarsFileResumed(runDir, onlyRun(join(tmp, 'crate-alpha-straight'))!);
 });
 
 test('resume with a new patch size resamples the patch embedding and positions and trains on', async () => {

@@ -4,7 +4,10 @@
 import type { ModelShape } from '../../trainer/model/architecture.js';
 
 /** Only the shape is shared with the code under test; none of its computation. */
-export type NaiveShape = Pick<ModelShape, 'arch' | 'image' | 'patch' | 'channels' | 'dim' | 'depth' | 'heads' | 'classes' | 'residual'>;
+export type NaiveShape = Pick<ModelShape, 'arch' | 'image' | 'patch' | 'channels' | 'dim' | 'depth' | 'heads' | 'classes' | 'residual'> & {
+  /** The SRR study's attention-only layers: x ± attention(LN x) and nothing else (absent: full layers). */
+  attentionOnly?: boolean;
+};
 
 type Weights = Map<string, { shape: number[]; data: Float32Array }>;
 type Vec = Float64Array;
@@ -158,7 +161,7 @@ function embed(w: Weights, s: NaiveShape, img: Float32Array): Vec[] {
   return tokens.map((t, n) => t.map((v, c) => v + pos[n * d + c]));
 }
 
-/** Per layer of one image: the MSSA input tokens and the sparse code tokens. */
+/** Per layer of one image: the MSSA input tokens and the sparse code tokens (attention-only: the layer's output). */
 export interface NaiveLayerTrace {
   z: Vec[];
   code: Vec[];
@@ -193,6 +196,10 @@ function layer(w: Weights, s: NaiveShape, x: Vec[], i: number, masks: MaskReader
   }
   if (sites.attentionOut) attnOut = masks.rows(attnOut);
   const half = x.map((t, n) => (s.arch === 'crate-n' ? t.map((v, c) => v - attnOut[n][c]) : add(t, attnOut[n])));
+  if (s.attentionOnly) {
+    record.code.push(...half); // no sparse code: the trace holds the layer's output
+    return half;
+  }
   const y = half.map((t) => layerNorm(t, get(w, `${l}.1.norm.weight`), get(w, `${l}.1.norm.bias`), eps));
   if (s.arch === 'vit') {
     const hidden = y.map((t) => affine(get(w, `${l}.1.fn.net.0.weight`), t, 4 * d, get(w, `${l}.1.fn.net.0.bias`)).map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2))));

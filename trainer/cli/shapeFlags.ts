@@ -16,6 +16,7 @@ export const shapeOptions = {
   overcomplete: { type: 'string' },
   'no-decoupled': { type: 'boolean' },
   'no-residual': { type: 'boolean' },
+  'attention-only': { type: 'boolean' },
 } as const;
 
 export type ShapeFlagValues = { [K in keyof typeof shapeOptions]?: (typeof shapeOptions)[K]['type'] extends 'string' ? string : boolean };
@@ -61,6 +62,7 @@ export function shapeOverrides(v: ShapeFlagValues): ShapeOverrides {
     overcomplete: positiveInt('overcomplete', v.overcomplete),
     decoupled: v['no-decoupled'] ? false : undefined,
     residual: v['no-residual'] ? false : undefined,
+    attentionOnly: v['attention-only'] ? true : undefined,
   };
   for (const k of Object.keys(o) as Array<keyof ShapeOverrides>) if (o[k] === undefined) delete o[k];
   return o;

@@ -64,6 +64,7 @@ export function resolveModel(model: Model, data: ResolvedData, folderClasses: nu
       overcomplete: model.overcomplete,
       decoupled: model.decoupled,
       residual: model.residual,
+      attentionOnly: model.attentionOnly,
     });
     warnIneffectiveSwitches(model, ctx);
     const resolved: ResolvedModel = {
@@ -78,6 +79,7 @@ export function resolveModel(model: Model, data: ResolvedData, folderClasses: nu
       overcomplete: shape.overcomplete,
       decoupled: shape.decoupled,
       residual: shape.residual,
+      attentionOnly: shape.attentionOnly,
       dropout: model.dropout,
     };
     if (model.size !== undefined) resolved.size = model.size;
@@ -121,15 +123,16 @@ function placeShapeError(e: ShapeError, model: Model, ctx: RuleContext): void {
   report(ctx, ['model'], e.message);
 }
 
-/** CRATE-α's ODL switches mean nothing to the other architectures: say so when one is changed. */
+/** CRATE-α's ODL switches mean nothing to the other architectures, nor without ODL blocks: say so when one is changed. */
 function warnIneffectiveSwitches(model: Model, ctx: RuleContext): void {
-  if (model.arch === 'crate-alpha') return;
+  if (model.arch === 'crate-alpha' && !model.attentionOnly) return;
+  const why = model.arch === 'crate-alpha' ? 'an attention-only model (attentionOnly) has no ODL block' : 'only crate-alpha has the ODL switches';
   const changed = [
     ['overcomplete', model.overcomplete !== blockConstants.defaultOvercomplete],
     ['decoupled', !model.decoupled],
     ['residual', !model.residual],
   ] as const;
   for (const [key, isChanged] of changed) {
-    if (isChanged) report(ctx, ['model', key], `has no effect on ${model.arch}: only crate-alpha has the ODL switches`, 'rule', 'warning');
+    if (isChanged) report(ctx, ['model', key], `has no effect on ${model.arch}: ${why}`, 'rule', 'warning');
   }
 }

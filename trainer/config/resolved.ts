@@ -40,5 +40,6 @@ export function modelShape(m: ResolvedModel): ModelShape {
     overcomplete: m.overcomplete,
     decoupled: m.decoupled,
     residual: m.residual,
+    attentionOnly: m.attentionOnly,
   };
 }

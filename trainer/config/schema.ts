@@ -63,6 +63,10 @@ const model = z
     }),
     decoupled: f(z.boolean().default(true), { description: 'CRATE-α: a separate decoding dictionary D̂ (off: D̂ = D).' }),
     residual: f(z.boolean().default(true), { description: 'CRATE-α: residual connection around the ODL block.' }),
+    attentionOnly: f(z.boolean().default(false), {
+      description:
+        'The attention-only experiment of the SRR study (Hu, Zou & Xu 2024, Fig. 1a): every layer is the attention block with its skip connection alone, Z ← Z + MSSA(LN Z) (crate-n: Z − MSSA), with no sparse-coding block (ISTA, ODL or the ViT MLP). Its layers’ Rc shows whether MSSA compresses (docs/study.md, “The attention-only experiment”). Off: the full layers.',
+    }),
     dropout: f(z.number().min(0).lt(1).default(0), {
       description:
         'Dropout rate while training, where the official code places it (docs/models.md): CRATE and its variants on the attention weights and after the MSSA output; CRATE-α after the patch embedding, MSSA and ODL; the ViT baseline on the attention weights, after its output and in the MLP. Off at evaluation and inference; the masks follow from seed and step, so a resumed run draws the same ones. 0 turns it off.',
@@ -73,7 +77,7 @@ const model = z
       computedDefault: 'none: random initialisation from seed',
     }),
   })
-  .meta({ description: 'The network: architecture, size preset or explicit shape, CRATE-α switches, dropout.' });
+  .meta({ description: 'The network: architecture, size preset or explicit shape, CRATE-α switches, attention-only layers, dropout.' });
 
 /** Fields every dataset kind has; the augmentation defaults differ by kind. */
 const commonData = (augment: { cropPadding: number; flip: boolean }) => ({

@@ -23,6 +23,11 @@ export interface ModelShape {
   overcomplete: number;
   decoupled: boolean;
   residual: boolean;
+  /**
+   * The SRR study's attention-only model (Hu, Zou & Xu 2024, Fig. 1a): every layer is the first
+   * half alone, MSSA with its skip connection, without the sparse-coding half (model/attentionStep.ts).
+   */
+  attentionOnly: boolean;
 }
 
 export interface Preset {
@@ -140,6 +145,7 @@ export function resolveShape(arch: ArchId, size: SizeId | undefined, overrides: 
     overcomplete: overrides.overcomplete ?? blockConstants.defaultOvercomplete,
     decoupled: overrides.decoupled ?? true,
     residual: overrides.residual ?? true,
+    attentionOnly: overrides.attentionOnly ?? false,
   };
   validateShape(shape);
   return shape;

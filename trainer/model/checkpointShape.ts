@@ -7,7 +7,7 @@ import type { NamedTensor, SafetensorsFile } from '../io/safetensors.js';
 type Known = Partial<ModelShape>;
 
 const integerKeys = ['image', 'patch', 'channels', 'dim', 'depth', 'heads', 'classes', 'overcomplete'] as const;
-const booleanKeys = ['decoupled', 'residual'] as const;
+const booleanKeys = ['decoupled', 'residual', 'attentionOnly'] as const;
 
 /** Metadata written with every checkpoint, as strings (the safetensors convention). */
 export function shapeMetadata(s: ModelShape): Record<string, string> {
@@ -50,7 +50,11 @@ function fromTensors(t: Map<string, NamedTensor>, arch: ArchId | undefined): Kno
   if (cls) known.dim = cls.shape[cls.shape.length - 1];
   let depth = 0;
   while ([...t.keys()].some((k) => k.startsWith(`transformer.layers.${depth}.`))) depth++;
-  if (depth > 0) known.depth = depth;
+  if (depth > 0) {
+    known.depth = depth;
+    // Every layer but an attention-only model's has a second half, which starts with its LayerNorm.
+    known.attentionOnly = !t.has('transformer.layers.0.1.norm.weight');
+  }
   const head = t.get('mlp_head.1.weight');
   if (head) known.classes = head.shape[0];
   const conv = t.get('conv1.weight');
@@ -106,6 +110,7 @@ export function checkpointShape(file: SafetensorsFile, flags: ShapeOverrides & {
     overcomplete: pick('overcomplete') ?? 4,
     decoupled: pick('decoupled') ?? true,
     residual: pick('residual') ?? true,
+    attentionOnly: pick('attentionOnly') ?? false,
   };
   if (missing.length > 0) {
     const flagList = missing.map((k) => `--${k}`).join(', ');

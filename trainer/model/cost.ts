@@ -10,12 +10,12 @@ export function forwardFlopsPerImage(s: ModelShape): number {
   const attention = 2 * n * n * d; // w wᵀ and attn · w over all heads
   let perLayer: number;
   if (s.arch === 'vit') {
-    perLayer = 3 * n * d * d + attention + n * d * d + 2 * n * d * 4 * d;
+    perLayer = 3 * n * d * d + attention + n * d * d + (s.attentionOnly ? 0 : 2 * n * d * 4 * d);
   } else {
     const outMap = mssaOutput(s.arch) === 'identity' ? 0 : n * d * d;
     const mssa = n * d * d + attention + outMap;
     const sparse = s.arch === 'crate-alpha' ? 4 * n * d * s.overcomplete * d : 3 * n * d * d;
-    perLayer = mssa + sparse;
+    perLayer = mssa + (s.attentionOnly ? 0 : sparse);
   }
   macs += s.depth * perLayer + d * s.classes;
   return 2 * macs;
@@ -29,11 +29,12 @@ export function activationBytesPerImage(s: ModelShape): number {
   const n = tokenCount(s);
   const d = s.dim;
   const m = s.arch === 'crate-alpha' ? s.overcomplete * d : s.arch === 'vit' ? 4 * d : d;
-  const norms = 2 * 3 * n * d; // two LayerNorms: centred, normalised, scaled
+  const halves = s.attentionOnly ? 1 : 2;
+  const norms = halves * 3 * n * d; // a LayerNorm per half: centred, normalised, scaled
   const attention = 3 * n * d + 3 * s.heads * n * n + n * d; // projections, scores, softmax, heads
-  const sparse = s.arch === 'crate-alpha' ? 5 * n * m + 2 * n * d : s.arch === 'vit' ? 3 * n * m + n * d : 5 * n * d;
+  const sparse = s.attentionOnly ? 0 : s.arch === 'crate-alpha' ? 5 * n * m + 2 * n * d : s.arch === 'vit' ? 3 * n * m + n * d : 5 * n * d;
   const embed = (n - 1) * s.channels * s.patch * s.patch + 2 * n * d;
-  return 4 * (embed + s.depth * (norms + attention + sparse + 2 * n * d));
+  return 4 * (embed + s.depth * (norms + attention + sparse + halves * n * d));
 }
 
 /**

@@ -3,13 +3,13 @@
 import { tf, type Tensor } from '../tf.js';
 import { blockConstants, layerBlocks, type ModelShape } from './architecture.js';
 import { type Drop, type Dropout, noDrop } from './dropout.js';
+import { attentionStep } from './attentionStep.js';
 import { ista } from './ista.js';
 import { layerNorm } from './layerNorm.js';
-import { mssa } from './mssa.js';
 import { odl, type SparseCodingResult } from './odl.js';
 import { linear, type Params } from './params.js';
 import { embedPatches } from './patchEmbedding.js';
-import { vitAttention, vitMlp } from './vitBlocks.js';
+import { vitMlp } from './vitBlocks.js';
 
 // Type aliases, not interfaces: tf.tidy needs their implicit index signatures.
 export type LayerTrace = {
@@ -17,7 +17,10 @@ export type LayerTrace = {
   mssaInput: Tensor;
   /** Softmax attention per head, [B, K, N, N]. */
   attention: Tensor;
-  /** The sparse code (A₂ for ODL, the ISTA output for CRATE; the MLP hidden layer for ViT), [B, N, m]. */
+  /**
+   * The sparse code (A₂ for ODL, the ISTA output for CRATE; the MLP hidden layer for ViT), [B, N, m];
+   * an attention-only model has none: its layer's output Z^{ℓ+1/2}, [B, N, d].
+   */
   code: Tensor;
 };
 
@@ -30,27 +33,28 @@ function norm(x: Tensor, p: Params, prefix: string, eps: number): Tensor {
   return layerNorm(x, p[`${prefix}.weight`], p[`${prefix}.bias`], eps);
 }
 
-const attentionBlock = { mssa, vit: vitAttention };
 const sparseCodingBlock = { odl, ista, mlp: vitMlp };
 
 /**
  * One layer, as CRATE-α (Yang et al. 2024) writes it: eq. (3) for CRATE and its variants,
  * Z^{ℓ+1/2} = Z^ℓ + MSSA(LN(Z^ℓ)), Z^{ℓ+1} = ISTA(LN(Z^{ℓ+1/2})); eq. (12) for CRATE-α,
  * Z^{ℓ+1} = Z^{ℓ+1/2} + ODL(LN(Z^{ℓ+1/2})); a pre-norm ViT block for `vit`. Which block, sign and
- * residual each architecture takes is the table `layerBlocks` (model/architecture.ts).
+ * residual each architecture takes is the table `layerBlocks` (model/architecture.ts). An
+ * attention-only model (the SRR study's, model/attentionStep.ts) stops at Z^{ℓ+1} = Z^{ℓ+1/2}.
  */
 function layer(x: Tensor, p: Params, s: ModelShape, i: number, trace: LayerTrace[] | undefined, drop: Drop): Tensor {
+  const first = attentionStep(x, p, s, i, drop);
+  const half = first.out;
+  if (s.attentionOnly) {
+    trace?.push({ mssaInput: first.input, attention: first.attention, code: half });
+    return half;
+  }
   const blocks = layerBlocks[s.arch];
-  const l = `transformer.layers.${i}`;
-  const eps = blockConstants.layerNormEps(s.arch);
   const [b, n, d] = x.shape;
-  const z = norm(x, p, `${l}.0.norm`, eps);
-  const attn = attentionBlock[blocks.attention](z, p, `${l}.0.fn`, s, drop);
-  const half = blocks.attentionSign > 0 ? x.add(attn.out) : x.sub(attn.out);
-  const y = norm(half, p, `${l}.1.norm`, eps).reshape([b * n, d]);
-  const sc: SparseCodingResult = sparseCodingBlock[blocks.sparseCoding](y, p, `${l}.1.fn`, drop);
+  const y = norm(half, p, `transformer.layers.${i}.1.norm`, blockConstants.layerNormEps(s.arch)).reshape([b * n, d]);
+  const sc: SparseCodingResult = sparseCodingBlock[blocks.sparseCoding](y, p, `transformer.layers.${i}.1.fn`, drop);
   const out = sc.out.reshape([b, n, d]);
-  trace?.push({ mssaInput: z, attention: attn.attention, code: sc.code.reshape([b, n, -1]) });
+  trace?.push({ mssaInput: first.input, attention: first.attention, code: sc.code.reshape([b, n, -1]) });
   const residual = blocks.residual === 'always' || (blocks.residual === 'switch' && s.residual);
   return residual ? half.add(out) : out;
 }

@@ -87,7 +87,8 @@ export function parameterSpecs(s: ModelShape): ParamSpec[] {
   for (let i = 0; i < s.depth; i++) {
     const l = `transformer.layers.${i}`;
     specs.push(...layerNorm(`${l}.0.norm`, s.dim), ...attention(s, `${l}.0.fn`));
-    specs.push(...layerNorm(`${l}.1.norm`, s.dim), ...sparseCoding(s, `${l}.1.fn`));
+    // An attention-only model (model/attentionStep.ts) has no second half.
+    if (!s.attentionOnly) specs.push(...layerNorm(`${l}.1.norm`, s.dim), ...sparseCoding(s, `${l}.1.fn`));
   }
   specs.push(...layerNorm('mlp_head.0', s.dim), ...linear('mlp_head.1', s.classes, s.dim, true));
   return specs;

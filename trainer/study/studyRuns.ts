@@ -44,8 +44,21 @@ export interface LeftOut {
  * "differing only in one hyperparameter": names, where and how it computed, and what it logged.
  */
 const notModelSettings = new Set(['name', 'backend', 'threads', 'device', 'runsDir', 'introspect', 'checkpoint', 'sweep']);
-/** A setting's value where a run's config has none: configs from before model.dropout trained without dropout. */
-const absentSetting: Partial<Record<HyperparameterId, unknown>> = { dropout: 0 };
+/**
+ * Single settings of the same kind: how a batch is split into micro-batches, whose gradients are
+ * summed to the batch's (docs/training.md). It follows optim.batchSize by default, so counting it
+ * would leave no two runs "differing only in batch size".
+ */
+const notModelPaths = new Set(['optim.microBatch']);
+/**
+ * Settings added to the config after runs were trained, with the value those runs trained with:
+ * configs from before model.dropout trained without dropout, those from before model.attentionOnly
+ * with full layers (so a run with `attentionOnly: false` spelled out matches an older one).
+ */
+const settingsAddedLater = new Map<string, unknown>([
+  ['model.dropout', 0],
+  ['model.attentionOnly', false],
+]);
 
 /** The run directories named by the arguments: each is a run directory or a sweep folder. */
 export function expandStudyArguments(args: readonly string[]): { runDirs: string[]; leftOut: LeftOut[] } {
@@ -99,10 +112,11 @@ function readConfig(dir: string): Record<string, unknown> {
 
 export function studySettings(config: Record<string, unknown>): { settings: Record<HyperparameterId, string>; rest: string } {
   const flat = flatten(config);
+  for (const [path, value] of settingsAddedLater) if (!flat.has(path)) flat.set(path, value);
   const settings = {} as Record<HyperparameterId, string>;
-  for (const h of studyHyperparameters) settings[h.id] = JSON.stringify(flat.has(h.path) ? flat.get(h.path) : (absentSetting[h.id] ?? null));
+  for (const h of studyHyperparameters) settings[h.id] = JSON.stringify(flat.has(h.path) ? flat.get(h.path) : null);
   const hyper = new Set<string>(studyHyperparameters.map((h) => h.path));
-  const rest = [...flat.entries()].filter(([path]) => !hyper.has(path) && !notModelSettings.has(path.split('.')[0])).sort(([a], [b]) => (a < b ? -1 : 1));
+  const rest = [...flat.entries()].filter(([path]) => !hyper.has(path) && !notModelPaths.has(path) && !notModelSettings.has(path.split('.')[0])).sort(([a], [b]) => (a < b ? -1 : 1));
   return { settings, rest: JSON.stringify(rest) };
 }
 

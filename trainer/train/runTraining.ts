@@ -276,7 +276,7 @@ async function resumeLocked(runDir: string, config: ResolvedConfig, hooks: RunHo
 /** A checkpoint's weights for the resumed shape: only the patch (and so the token grid) may change. */
 function adaptToShape(ckpt: Checkpoint, shape: ModelShape): { weights: Map<string, NamedTensor>; changed: string[] } {
   const from = checkpointShape({ tensors: ckpt.weights, metadata: ckpt.metadata }, {}, ckpt.dir);
-  const fixed = ['arch', 'dim', 'depth', 'heads', 'channels', 'classes', 'overcomplete', 'decoupled', 'residual'] as const;
+  const fixed = ['arch', 'dim', 'depth', 'heads', 'channels', 'classes', 'overcomplete', 'decoupled', 'residual', 'attentionOnly'] as const;
   const differs = fixed.filter((k) => from[k] !== shape[k]);
   if (differs.length > 0) throw new TrainingSetupError(`resume can change the patch size, not ${differs.join(', ')} (checkpoint ${ckpt.dir})`);
   if (from.patch === shape.patch && from.image === shape.image) return { weights: ckpt.weights, changed: [] };
