@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -458,7 +458,9 @@ test('code lenses: no "Resume latest" while the latest run is being trained; off
     mkdirSync(join(dir, 'runs', id), { recursive: true });
     const now = new Date().toISOString();
     const info = { id, name: 'lsp-live', configHash: 'x', status, pid: process.pid, trainerIdentity: processIdentity(process.pid), host: hostname(), backend: 'cpu', step: 3, epoch: 0, totalSteps: 10, createdAt, updatedAt: now, heartbeat: now };
-    writeFileSync(join(dir, 'runs', id, 'run.json'), JSON.stringify(info));
+    // Replaced whole, as the trainer replaces it (a reader never sees it half written).
+    writeFileSync(join(dir, 'runs', id, 'run.json.tmp'), JSON.stringify(info));
+    renameSync(join(dir, 'runs', id, 'run.json.tmp'), join(dir, 'runs', id, 'run.json'));
     return join(dir, 'runs', id);
   };
   const older = writeRun('older', 'stopped', '2026-11-30T10:00:00.000Z');
@@ -477,7 +479,7 @@ test('code lenses: no "Resume latest" while the latest run is being trained; off
   writeRun('newer', 'stopped', '2026-11-30T11:00:00.000Z');
   const stopped = await waitFor('Resume latest', async () => {
     const shown = await lenses();
-    return shown.some((c) => c.command === commands.resumeLatest) ? shown : undefined;
+    return shown.some((c) => c.command === commands.resumeLatest && (c.arguments![0] as ResumeLatestArguments).runDir === newer) ? shown : undefined;
   }, 10_000);
   assert.deepEqual(stopped.map((c) => c.command), [commands.train, commands.resumeLatest, commands.compareRuns]);
   assert.deepEqual(stopped[1].arguments, [{ configUri: uri, runDir: newer } satisfies ResumeLatestArguments]);
