@@ -394,6 +394,14 @@ test('inlay hints: parameter count and FLOPs at the model key, in a label VS Cod
   // The detail is in the tooltip: the exact count, and that the FLOPs are per image, forward.
   assert.ok(markdown(hint.tooltip).includes(parameters.toLocaleString('en-US')));
   assert.match(markdown(hint.tooltip), /FLOPs per image \(forward\)/);
+  // A sweep over the member limit (1,000): the count and the limit, shortly; the tooltip says what it means.
+  const sweepUri = uriOf(join(fixtures, 'huge-sweep.crate.yaml'));
+  const sweepText = `${text}sweep:\n  seeds: [${Array.from({ length: 1001 }, (_, i) => i).join(', ')}]\n`;
+  await client.open(sweepUri, sweepText);
+  const sweepHints = (await client.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri: sweepUri }, range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } } })) ?? [];
+  const over = sweepHints.find((h) => h.position.line === sweepText.split('\n').indexOf('sweep:'));
+  assert.equal(over?.label, '1,001 runs (max 1,000)');
+  assert.match(markdown(over.tooltip), /Over the limit of 1,000 members/);
   // A config with errors has no figures to show.
   const broken = fixture('heads-do-not-divide.crate.yaml');
   await client.open(broken.uri, broken.text);
