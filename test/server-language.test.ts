@@ -317,6 +317,9 @@ test('quick fixes: a divisibility error offers the nearest valid values of each 
     ['Set patch to 4', patch.replace('patch: 5', 'patch: 4')],
     ['Set patch to 8', patch.replace('patch: 5', 'patch: 8')],
   ]);
+  // A sweep member's error lies on the grid value, which the sweep overrides the base with: no fix of the base's field.
+  const sweep = ['model:', '  arch: crate-alpha', '  depth: 1', '  width: 100', '  heads: 2', 'data: {kind: synthetic-subspaces}', 'sweep:', '  grid:', '    model.heads: [2, 3]', ''].join('\n');
+  assert.deepEqual(await fixesOf(sweep), []);
   // A typo's "did you mean" is a quick fix too.
   const typo = fixture('unknown-key.crate.yaml').text;
   assert.deepEqual(await fixesOf(typo), [['Change to "lr"', typo.replace('lrr:', 'lr:')]]);
