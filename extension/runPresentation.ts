@@ -1,7 +1,7 @@
 // How a run or a sweep reads in the Runs view, the status bar and pick lists (one wording everywhere).
 import * as vscode from 'vscode';
 import type { RunSummary, SweepSummary } from '../protocol/runData.js';
-import { epochText, heldOutText, timeText } from '../protocol/runHeadline.js';
+import { divergingText, epochText, heldOutText, timeText } from '../protocol/runHeadline.js';
 
 const icons: Record<RunSummary['status'], [string, string?]> = {
   running: ['sync~spin', 'charts.blue'],
@@ -18,9 +18,9 @@ export function statusIcon(run: RunSummary): vscode.ThemeIcon {
   return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
 }
 
-/** `step 120/400 · epoch 2/3 · loss 0.532 · val acc 80.8% (best 81.3% at step 100) · 812 img/s · 12 min elapsed · ≈ 3 min left` */
+/** `[⚠ diverging · ]step 120/400 · epoch 2/3 · loss 0.532 · val acc 80.8% (best 81.3% at step 100) · 812 img/s · 12 min elapsed · ≈ 3 min left` */
 export function progressText(run: RunSummary): string {
-  const parts = [`step ${run.step}/${run.totalSteps}`, epochText(run)];
+  const parts = [...(run.diverging ? ['⚠ diverging'] : []), `step ${run.step}/${run.totalSteps}`, epochText(run)];
   if (run.loss !== null) parts.push(`loss ${formatNumber(run.loss)}`);
   const heldOut = heldOutText(run.heldOutAccuracy);
   if (heldOut) parts.push(heldOut);
@@ -52,6 +52,7 @@ export function runTooltip(run: RunSummary): vscode.MarkdownString {
   if (run.device) md.appendText(`on ${run.device}\n\n`);
   md.appendMarkdown(`backend ${run.backend} · started ${new Date(run.createdAt).toLocaleString()}\n\n`);
   if (run.statusReason) md.appendText(`${run.statusReason}\n\n`);
+  if (run.diverging) md.appendText(`⚠ ${divergingText(run.diverging)}; a lower optim.lr may help\n\n`);
   if (run.error) md.appendText(`⚠ ${run.error}\n\n`);
   md.appendText(run.dir);
   return md;

@@ -55,6 +55,24 @@ export interface RunSummary {
    * trainer's own estimate. Absent for other runs or without a throughput yet.
    */
   etaSeconds?: number;
+  /**
+   * Present when the run's training loss stays far above chance: diverging, usually before its
+   * loss becomes NaN (server/runs/lossDivergence.ts has the rule). Absent otherwise.
+   */
+  diverging?: DivergingLoss;
+}
+
+/** The evidence that a run is diverging: its recent training loss against the loss of a uniform guess. */
+export interface DivergingLoss {
+  /** Mean training cross-entropy (the logged loss less its SRR term) over steps fromStep…toStep. */
+  meanLoss: number;
+  /** The mean above which a run is flagged: factor × ln(classes). */
+  threshold: number;
+  /** ln(classes): the cross-entropy of a uniform guess over the classes. */
+  chanceLoss: number;
+  classes: number;
+  fromStep: number;
+  toStep: number;
 }
 
 export interface HeldOutAccuracy {

@@ -1,6 +1,6 @@
 // The headline numbers of a run in one wording for the dashboard header, the Runs view and the
 // status bar. Pure (no VS Code, no DOM) so that the extension and the panels share it.
-import type { HeldOutAccuracy, RunSummary } from './runData.js';
+import type { DivergingLoss, HeldOutAccuracy, RunSummary } from './runData.js';
 
 /** `epoch 2/3` (counted from 1, of the run's epochs), or `epoch 1` (from 0) for runs that do not say how many. */
 export function epochText(run: Pick<RunSummary, 'epoch' | 'epochs'>): string {
@@ -40,4 +40,10 @@ export function timeText(run: Pick<RunSummary, 'elapsedSeconds' | 'etaSeconds'>)
   if (run.elapsedSeconds !== undefined) parts.push(`${durationText(run.elapsedSeconds)} elapsed`);
   if (run.etaSeconds !== undefined && Number.isFinite(run.etaSeconds)) parts.push(`≈ ${durationText(run.etaSeconds)} left`);
   return parts.length ? parts.join(' · ') : null;
+}
+
+/** `diverging: mean loss 7.91 over steps 81–100 > 2 × ln 10 = 4.61` (the evidence of RunSummary.diverging). */
+export function divergingText(d: DivergingLoss): string {
+  const factor = Number((d.threshold / d.chanceLoss).toFixed(2));
+  return `diverging: mean loss ${d.meanLoss.toFixed(2)} over steps ${d.fromStep}–${d.toStep} > ${factor} × ln ${d.classes} = ${d.threshold.toFixed(2)}`;
 }

@@ -1,7 +1,7 @@
 // The headline wording shared by the dashboard header, the Runs view and the status bar.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { durationText, epochText, heldOutText, percent, timeText } from '../protocol/runHeadline.js';
+import { divergingText, durationText, epochText, heldOutText, percent, timeText } from '../protocol/runHeadline.js';
 
 test('percent: one decimal, rounded', () => {
   assert.equal(percent(0.807692289352417), '80.8%');
@@ -42,4 +42,10 @@ test('timeText: elapsed and the estimate left; either alone; null without both',
   assert.equal(timeText({ etaSeconds: 7200 }), '≈ 2 h 00 min left');
   assert.equal(timeText({ elapsedSeconds: 30, etaSeconds: Infinity }), '30 s elapsed');
   assert.equal(timeText({}), null);
+});
+
+test('divergingText: the mean loss, its steps and the threshold as a multiple of ln(classes)', () => {
+  // ln 10 = 2.302585…: the threshold 2 ln 10 = 4.605170… prints as 4.61.
+  const chance = Math.log(10);
+  assert.equal(divergingText({ meanLoss: 7.9061, threshold: 2 * chance, chanceLoss: chance, classes: 10, fromStep: 81, toStep: 100 }), 'diverging: mean loss 7.91 over steps 81–100 > 2 × ln 10 = 4.61');
 });

@@ -4,11 +4,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  type CodeAction,
+  CodeActionRequest,
   CodeLensRefreshRequest,
   CodeLensRequest,
   type CompletionItem,
@@ -34,11 +36,13 @@ import {
   StreamMessageWriter,
   createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { modelShape, parseConfig } from '../trainer/config/index.js';
 import { archIds } from '../trainer/model/architecture.js';
 import { countParameters, parameterSpecs } from '../trainer/model/parameters.js';
 import { readSafetensors } from '../trainer/io/safetensors.js';
 import { latestCheckpointDir } from '../trainer/run/checkpoints.js';
+import { processIdentity } from '../trainer/run/trainerProcess.js';
 import { commands, type CompareRunsArguments, type LaunchSweepArguments, type ResumeLatestArguments } from '../protocol/commands.js';
 import { cliPath, runCli } from './support/cli.js';
 import { repoRoot } from './support/reference.js';
@@ -247,6 +251,99 @@ test('completion inside flow mappings written over several lines: keys (minus th
   assert.deepEqual(await complete(13, 9), ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
 });
 
+test('completion: the few valid numbers of heads (dividing the width), patch (dividing the image) and depth (Table 4 presets)', async () => {
+  const complete = async (uri: string, line: number, character: number) =>
+    ((await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line, character } })) as CompletionItem[]).map((i) => Number(i.label));
+  // Width 100 written; CIFAR-10 images are 32×32. The value being typed is empty, so the config does not resolve.
+  const explicit = uriOf(join(fixtures, 'numbers.crate.yaml'));
+  await client.open(explicit, ['model:', '  arch: crate-alpha', '  width: 100', '  heads: ', '  patch: ', '  depth: ', 'data: {kind: cifar10}', ''].join('\n'));
+  assert.deepEqual(await complete(explicit, 3, 9), [1, 2, 4, 5, 10, 20, 25, 50, 100]);
+  assert.deepEqual(await complete(explicit, 4, 9), [1, 2, 4, 8, 16, 32]);
+  assert.deepEqual(await complete(explicit, 5, 9), [12, 24, 32]);
+  // Width from the size preset (tiny: 192); the synthetic set's image side as written, in a flow mapping.
+  const preset = uriOf(join(fixtures, 'numbers-preset.crate.yaml'));
+  await client.open(preset, ['model: {arch: crate, size: tiny, heads: , patch: }', 'data: {kind: synthetic-subspaces, image: 24, patch: }', ''].join('\n'));
+  assert.deepEqual(await complete(preset, 0, 40), [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 192]);
+  assert.deepEqual(await complete(preset, 0, 49), [1, 2, 3, 4, 6, 8, 12, 24]);
+  assert.deepEqual(await complete(preset, 1, 52), [1, 2, 3, 4, 6, 8, 12, 24]);
+});
+
+test('quick fixes: a divisibility error offers the nearest valid values of each field, and each edit makes the config valid', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'crate-lsp-fix-'));
+  let n = 0;
+  /** The quick fixes of the one error of `text`, each as [title, the text after its edit]. */
+  const fixesOf = async (text: string) => {
+    const file = join(dir, `fix-${++n}.crate.yaml`);
+    const uri = uriOf(file);
+    await client.open(uri, text);
+    const errors = (await client.diagnostics(uri, 1)).filter((d) => d.severity === DiagnosticSeverity.Error);
+    assert.equal(errors.length, 1, JSON.stringify(errors));
+    const actions = ((await client.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: errors[0].range, context: { diagnostics: errors } })) ?? []) as CodeAction[];
+    return actions.map((a) => {
+      assert.equal(a.kind, 'quickfix');
+      assert.deepEqual(a.diagnostics, errors);
+      const edits = a.edit!.changes![uri];
+      const after = TextDocument.applyEdits(TextDocument.create(uri, 'yaml', 1, text), edits);
+      // Each edit gives a config with no error (checked by the config parser, not the server).
+      const errorsAfter = parseConfig(after, file, { files: false }).diagnostics.filter((d) => d.severity === 'error');
+      assert.deepEqual(errorsAfter, [], `${a.title}:\n${after}`);
+      return [a.title, after];
+    });
+  };
+  // Width 100, 3 heads: heads 2 or 4 (nearest divisors of 100), width 99 or 102 (nearest multiples of 3).
+  const block = ['model:', '  arch: crate-alpha', '  depth: 1', '  width: 100', '  heads: 3', 'data: {kind: synthetic-subspaces}', ''].join('\n');
+  assert.deepEqual(await fixesOf(block), [
+    ['Set heads to 2', block.replace('heads: 3', 'heads: 2')],
+    ['Set heads to 4', block.replace('heads: 3', 'heads: 4')],
+    ['Set width to 99', block.replace('width: 100', 'width: 99')],
+    ['Set width to 102', block.replace('width: 100', 'width: 102')],
+  ]);
+  // Width 192 from the size preset, 5 heads: heads 4 or 6; width 190 or 195 is added to the mapping (flow, then block with a comment).
+  const flow = 'model: {arch: crate-alpha, size: tiny, heads: 5}\ndata: {kind: synthetic-subspaces}\n';
+  assert.deepEqual(await fixesOf(flow), [
+    ['Set heads to 4', flow.replace('heads: 5', 'heads: 4')],
+    ['Set heads to 6', flow.replace('heads: 5', 'heads: 6')],
+    ['Set width to 190', flow.replace('heads: 5', 'heads: 5, width: 190')],
+    ['Set width to 195', flow.replace('heads: 5', 'heads: 5, width: 195')],
+  ]);
+  const commented = 'model:\n  arch: crate-alpha\n  size: tiny\n  heads: 5  # five\ndata: {kind: synthetic-subspaces}\n';
+  assert.deepEqual((await fixesOf(commented)).slice(2), [
+    ['Set width to 190', commented.replace('# five\n', '# five\n  width: 190\n')],
+    ['Set width to 195', commented.replace('# five\n', '# five\n  width: 195\n')],
+  ]);
+  // The synthetic images are 16×16, patch 5: patch 4 or 8.
+  const patch = fixture('patch-does-not-divide.crate.yaml').text;
+  assert.deepEqual(await fixesOf(patch), [
+    ['Set patch to 4', patch.replace('patch: 5', 'patch: 4')],
+    ['Set patch to 8', patch.replace('patch: 5', 'patch: 8')],
+  ]);
+  // A sweep member's error lies on the grid value, which the sweep overrides the base with: no fix of the base's field.
+  const sweep = ['model:', '  arch: crate-alpha', '  depth: 1', '  width: 100', '  heads: 2', 'data: {kind: synthetic-subspaces}', 'sweep:', '  grid:', '    model.heads: [2, 3]', ''].join('\n');
+  assert.deepEqual(await fixesOf(sweep), []);
+  // A typo's "did you mean" is a quick fix too.
+  const typo = fixture('unknown-key.crate.yaml').text;
+  assert.deepEqual(await fixesOf(typo), [['Change to "lr"', typo.replace('lrr:', 'lr:')]]);
+});
+
+test('learning rate: a warning outside AdamW’s plausible range (1e-5 to 1e-2) on the value, none inside it', async () => {
+  let n = 0;
+  const warningsOf = async (lr: string) => {
+    const text = `model: {arch: crate-alpha, size: tiny}\ndata: {kind: synthetic-subspaces}\noptim:\n  minLr: 0\n  lr: ${lr}\n`;
+    const uri = uriOf(join(fixtures, `lr-${++n}.crate.yaml`)); // not on disk
+    await client.open(uri, text);
+    const diagnostics = await client.diagnostics(uri, 1);
+    assert.ok(diagnostics.every((d) => d.severity === DiagnosticSeverity.Warning), JSON.stringify(diagnostics));
+    for (const d of diagnostics) assert.deepEqual(d.range, rangeOf(text, 'lr:', lr));
+    return diagnostics.map((d) => [String(d.code), String(d.message)] as const);
+  };
+  const [[code, high]] = await warningsOf('0.05');
+  assert.equal(code, 'lr-range');
+  assert.match(high, /^learning rate 0\.05 is outside AdamW's usual range of 1e-5 to 1e-2: .*diverge/);
+  const [[, low]] = await warningsOf('3.0e-6');
+  assert.match(low, /^learning rate 0\.000003 is outside AdamW's usual range of 1e-5 to 1e-2: .*barely move/);
+  for (const lr of ['0.01', '1.0e-5', '0.002']) assert.deepEqual(await warningsOf(lr), [], lr);
+});
+
 test('hover: every key explains itself; size and arch show Table 4 and this config’s figures', async () => {
   const { uri, text, file } = fixture('valid.crate.yaml');
   await client.open(uri, text);
@@ -271,9 +368,23 @@ test('hover: every key explains itself; size and arch show Table 4 and this conf
   const arch = await hoverAt('arch: crate-alpha', 'crate-alpha');
   assert.match(arch, /\| huge \| 32 \| 1280 \| 16 \| 14 \| 526\.8M \| 159\.8M \|/);
   assert.ok(arch.includes(grouped));
+  // The keys show the same: size its value's row (only), arch the whole table.
+  const sizeKey = await hoverAt('size: tiny', 'size');
+  assert.match(sizeKey, /\| tiny \| 12 \| 192 \| 3 \| 16 \| 4\.8M \| 1\.7M \|/);
+  assert.doesNotMatch(sizeKey, /\| small \|/);
+  assert.ok(sizeKey.includes(grouped), sizeKey);
+  const archKey = await hoverAt('arch: crate-alpha', 'arch');
+  assert.match(archKey, /\| huge \| 32 \| 1280 \| 16 \| 14 \| 526\.8M \| 159\.8M \|/);
+  assert.match(archKey, /\| tiny \| 12 \| 192 \|/);
 });
 
-test('inlay hints: parameter count and FLOPs at the model key', async () => {
+/**
+ * The longest label an inlay hint may have: VS Code cuts longer ones off with "…"
+ * (`editor.inlayHints.maximumLength`, 43 by default), and a margin keeps them whole.
+ */
+const maxHintLabel = 30;
+
+test('inlay hints: parameter count and FLOPs at the model key, in a label VS Code never cuts off', async () => {
   const { uri, text, file } = fixture('valid.crate.yaml');
   await client.open(uri, text);
   const hints = await client.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } } });
@@ -281,8 +392,19 @@ test('inlay hints: parameter count and FLOPs at the model key', async () => {
   const [hint] = hints!;
   assert.deepEqual(hint.position, { line: 2, character: 'model:'.length });
   const parameters = countParameters(modelShape(parseConfig(text, file).config!.model));
-  assert.match(String(hint.label), new RegExp(`^${Number((parameters / 1e6).toPrecision(3))}M params · [\\d.]+[KMG] FLOPs/image$`));
+  assert.match(String(hint.label), new RegExp(`^${Number((parameters / 1e6).toPrecision(3))}M params · [\\d.]+[KMG] FLOPs$`));
+  assert.ok(String(hint.label).length <= maxHintLabel, String(hint.label));
+  // The detail is in the tooltip: the exact count, and that the FLOPs are per image, forward.
   assert.ok(markdown(hint.tooltip).includes(parameters.toLocaleString('en-US')));
+  assert.match(markdown(hint.tooltip), /FLOPs per image \(forward\)/);
+  // A sweep over the member limit (1,000): the count and the limit, shortly; the tooltip says what it means.
+  const sweepUri = uriOf(join(fixtures, 'huge-sweep.crate.yaml'));
+  const sweepText = `${text}sweep:\n  seeds: [${Array.from({ length: 1001 }, (_, i) => i).join(', ')}]\n`;
+  await client.open(sweepUri, sweepText);
+  const sweepHints = (await client.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri: sweepUri }, range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } } })) ?? [];
+  const over = sweepHints.find((h) => h.position.line === sweepText.split('\n').indexOf('sweep:'));
+  assert.equal(over?.label, '1,001 runs (max 1,000)');
+  assert.match(markdown(over.tooltip), /Over the limit of 1,000 members/);
   // A config with errors has no figures to show.
   const broken = fixture('heads-do-not-divide.crate.yaml');
   await client.open(broken.uri, broken.text);
@@ -336,6 +458,44 @@ test('code lenses: Train always; Resume latest and Compare once real runs of the
   for (const lens of two) assert.deepEqual(lens.range.start, { line: 0, character: 0 });
 });
 
+test('code lenses: no "Resume latest" while the latest run is being trained; offered once it has stopped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'crate-lsp-live-'));
+  const file = join(dir, 'live.crate.yaml');
+  const text = ['name: lsp-live', 'model: {arch: crate-alpha, depth: 1, width: 8, heads: 2}', 'data: {kind: synthetic-subspaces}', 'runsDir: runs', ''].join('\n');
+  writeFileSync(file, text);
+  // Two runs of the config as a trainer leaves them: an older stopped one, and a newer one that
+  // this process "trains" (run.json names its pid, so the server finds the trainer alive).
+  const writeRun = (id: string, status: string, createdAt: string) => {
+    mkdirSync(join(dir, 'runs', id), { recursive: true });
+    const now = new Date().toISOString();
+    const info = { id, name: 'lsp-live', configHash: 'x', status, pid: process.pid, trainerIdentity: processIdentity(process.pid), host: hostname(), backend: 'cpu', step: 3, epoch: 0, totalSteps: 10, createdAt, updatedAt: now, heartbeat: now };
+    // Replaced whole, as the trainer replaces it (a reader never sees it half written).
+    writeFileSync(join(dir, 'runs', id, 'run.json.tmp'), JSON.stringify(info));
+    renameSync(join(dir, 'runs', id, 'run.json.tmp'), join(dir, 'runs', id, 'run.json'));
+    return join(dir, 'runs', id);
+  };
+  const older = writeRun('older', 'stopped', '2026-11-30T10:00:00.000Z');
+  const newer = writeRun('newer', 'running', '2026-11-30T11:00:00.000Z');
+  const uri = uriOf(file);
+  await client.open(uri, text);
+  const lenses = async () => ((await client.connection.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) ?? []).map((l) => l.command!);
+  // Once the index has both runs (Compare shows it), there is no Resume for the running one.
+  const live = await waitFor('the runs in the index', async () => {
+    const shown = await lenses();
+    return shown.some((c) => c.command === commands.compareRuns) ? shown : undefined;
+  }, 10_000);
+  assert.deepEqual(live.map((c) => c.command), [commands.train, commands.compareRuns]);
+  assert.deepEqual((live[1].arguments![0] as CompareRunsArguments).runDirs, [newer, older]);
+  // The run stops: Resume latest is offered for it.
+  writeRun('newer', 'stopped', '2026-11-30T11:00:00.000Z');
+  const stopped = await waitFor('Resume latest', async () => {
+    const shown = await lenses();
+    return shown.some((c) => c.command === commands.resumeLatest && (c.arguments![0] as ResumeLatestArguments).runDir === newer) ? shown : undefined;
+  }, 10_000);
+  assert.deepEqual(stopped.map((c) => c.command), [commands.train, commands.resumeLatest, commands.compareRuns]);
+  assert.deepEqual(stopped[1].arguments, [{ configUri: uri, runDir: newer } satisfies ResumeLatestArguments]);
+});
+
 test('inlay hints: time per epoch from the last throughput of a real run of the same model shape and batch size', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'crate-lsp-epoch-'));
   const configText = (model: string, batchSize: number) =>
@@ -346,10 +506,14 @@ test('inlay hints: time per epoch from the last throughput of a real run of the 
     await client.open(uriOf(file), text);
     return { file, uri: uriOf(file) };
   };
+  /** The model line's hints: the figures, then the time per epoch when there is one (each label short enough to show whole). */
   const hintOf = async (uri: string) => {
-    const hints = await client.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } } });
-    assert.equal(hints?.length, 1);
-    return { label: String(hints![0].label), tooltip: markdown(hints![0].tooltip) };
+    const hints = (await client.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } } })) ?? [];
+    assert.ok(hints.length === 1 || hints.length === 2, JSON.stringify(hints));
+    for (const h of hints) assert.ok(String(h.label).length <= maxHintLabel, String(h.label));
+    assert.match(String(hints[0].label), /FLOPs$/);
+    const last = hints.at(-1)!;
+    return { label: String(last.label), tooltip: markdown(last.tooltip) };
   };
   // A shape no other test trains (the index holds every run the server has seen).
   const config = await openConfig('epoch.crate.yaml', configText('width: 12, heads: 2', 16));
@@ -370,7 +534,7 @@ test('inlay hints: time per epoch from the last throughput of a real run of the 
     const hint = await hintOf(config.uri);
     return /epoch/.test(hint.label) ? hint : undefined;
   }, 10_000);
-  const m = /· ≈ ([\d.]+) (s|min|h)\/epoch$/.exec(label);
+  const m = /^≈ ([\d.]+) (s|min|h)\/epoch$/.exec(label);
   assert.ok(m, label);
   const unit = { s: 1, min: 60, h: 3600 }[m[2] as 's' | 'min' | 'h'];
   const decimals = (m[1].split('.')[1] ?? '').length;
@@ -411,6 +575,7 @@ test('sweeps: "▶ Sweep (N runs)" on the sweep: line, the member count and tota
     const hint = hints?.find((h) => h.position.line === sweepLine);
     assert.ok(hint, JSON.stringify(hints));
     assert.deepEqual(hint.position, { line: sweepLine, character: 'sweep:'.length });
+    assert.ok(String(hint.label).length <= maxHintLabel, String(hint.label));
     return { label: String(hint.label), tooltip: markdown(hint.tooltip) };
   };
   // No run of this shape yet: the count, no time.

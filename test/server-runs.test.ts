@@ -26,7 +26,7 @@ import { ErrorCodes } from '../protocol/errorCodes.js';
 import { type EventsAppendedParams, type LaunchErrorData, type RunsChangedParams, type RunSummary, scalarsOfEvent } from '../protocol/runData.js';
 import { configDiff, downsampleMinMax } from '../server/runs/runAnalysis.js';
 import { runsChangedWindowMs } from '../server/runs/watchedRuns.js';
-import { loadConfigFile } from '../trainer/config/index.js';
+import { loadConfigFile, stringifyConfig } from '../trainer/config/index.js';
 import { openDataset } from '../trainer/data/openDataset.js';
 import type { RunEvent, RunInfo } from '../trainer/run/format.js';
 import { openFeed } from '../trainer/train/dataFeed.js';
@@ -661,6 +661,66 @@ test('diagnostics from outcomes: a diverged run of an open config marks optim.lr
   const message = String(found.message);
   assert.ok(message.includes(`at step ${info.step}`) && message.includes(info.error), message);
   assert.match(message, /loss became NaN/);
+});
+
+test('diverging early: a run whose training loss stays above 2 · ln(classes) for its last 20 steps past the warm-up is flagged in its summary and on the config', async () => {
+  const dir = join(work, 'diverging');
+  mkdirSync(join(dir, 'runs'), { recursive: true });
+  const file = join(dir, 'diverging.crate.yaml');
+  // 4 classes: chance is ln 4 ≈ 1.386, the threshold 2 ln 4 ≈ 2.773. Warm-up: 10 steps.
+  const text = ['name: diverging', 'model: {arch: crate-alpha, depth: 1, width: 8, heads: 2}', 'data: {kind: synthetic-subspaces, classes: 4}', 'optim:', '  lr: 0.005', '  warmup: 10', '  maxSteps: 40', 'runsDir: runs', ''].join('\n');
+  writeFileSync(file, text);
+  // config.yaml as the trainer writes it (the resolved config), run.json and events.jsonl lines.
+  const resolved = stringifyConfig(loadConfigFile(file).config);
+  const writeRun = (id: string, name: string, createdAt: string, points: { loss: number; srrLoss?: number }[]) => {
+    const runDir = join(dir, 'runs', id);
+    mkdirSync(runDir);
+    writeFileSync(join(runDir, 'config.yaml'), resolved);
+    const t = new Date().toISOString();
+    const info = { id, name, configHash: 'x', status: 'completed', pid: 1, host: hostname(), backend: 'cpu', step: points.length, epoch: 0, totalSteps: points.length, createdAt, updatedAt: t, heartbeat: t };
+    writeFileSync(join(runDir, 'run.json'), JSON.stringify(info));
+    const lines = points.map((p, i) => JSON.stringify({ type: 'scalars', t, step: i + 1, epoch: 0, ...p, lr: 0.005, imagesPerSecond: 100 }));
+    writeFileSync(join(runDir, 'events.jsonl'), `${lines.join('\n')}\n`);
+    return runDir;
+  };
+  const steps = (n: number, loss: number, srrLoss?: number) => Array.from({ length: n }, () => ({ loss, ...(srrLoss !== undefined ? { srrLoss } : {}) }));
+  // Learning (1.3) for 20 steps, then 20 steps at 3.5: flagged, over steps 21–40.
+  const flagged = writeRun('flagged', 'diverging', '2026-12-01T02:00:00.000Z', [...steps(20, 1.3), ...steps(20, 3.5)]);
+  // Just under the threshold; the same loss but 1.0 of it the SRR term; high only during the warm-up and just after it; too few steps.
+  const under = writeRun('under', 'other', '2026-12-01T01:00:00.000Z', steps(40, 2.7));
+  const srr = writeRun('srr', 'other', '2026-12-01T01:00:01.000Z', steps(40, 3.5, 1.0));
+  const warmup = writeRun('warmup', 'other', '2026-12-01T01:00:02.000Z', steps(29, 3.5));
+  const short = writeRun('short', 'other', '2026-12-01T01:00:03.000Z', steps(19, 3.5));
+  const uri = pathToFileURL(file).href;
+  await client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'yaml', version: 1, text } });
+
+  const expected = { meanLoss: Math.fround(3.5), threshold: 2 * Math.log(4), chanceLoss: Math.log(4), classes: 4, fromStep: 21, toStep: 40 };
+  const listed = await waitFor('the runs of the opened config', async () => {
+    const runs = await client.connection.sendRequest(ListRunsRequest.type, { runsDir: join(dir, 'runs') });
+    return runs.length === 5 ? runs : undefined;
+  }, 10_000);
+  const byDir = (runs: RunSummary[], runDir: string) => runs.find((r) => r.dir === runDir)!;
+  // Indexed from the end of events.jsonl (not loaded yet).
+  assert.deepEqual(byDir(listed, flagged).diverging, expected);
+  for (const runDir of [under, srr, warmup, short]) assert.equal(byDir(listed, runDir).diverging, undefined, runDir);
+  // Loaded in full (a request reads its events): the same verdict.
+  await client.connection.sendRequest(GetScalarsRequest.type, { runDir: flagged, keys: ['loss'] });
+  await client.connection.sendRequest(GetScalarsRequest.type, { runDir: srr, keys: ['loss'] });
+  const loaded = await client.connection.sendRequest(ListRunsRequest.type, { runsDir: join(dir, 'runs') });
+  assert.deepEqual(byDir(loaded, flagged).diverging, expected);
+  assert.equal(byDir(loaded, srr).diverging, undefined);
+
+  // The config's newest run is diverging: a warning on optim.lr with the evidence.
+  const deadline = Date.now() + 10_000;
+  let found;
+  while (!(found = client.diagnostics.filter((p) => p.uri === uri).flatMap((p) => p.diagnostics).find((d) => d.code === 'run-diverging'))) {
+    assert.ok(Date.now() < deadline, `no outcome diagnostic; published: ${JSON.stringify(client.diagnostics.filter((p) => p.uri === uri))}`);
+    await sleep(50);
+  }
+  const line = text.split('\n').indexOf('  lr: 0.005');
+  assert.deepEqual(found.range, { start: { line, character: 2 }, end: { line, character: 4 } });
+  assert.equal(found.severity, 2);
+  assert.equal(found.message, `run flagged is diverging: mean loss 3.50 over steps 21–40 > 2 × ln 4 = ${(2 * Math.log(4)).toFixed(2)}; try a lower optim.lr`);
 });
 
 test("launch: the client's backend and introspection defaults apply only where the config is silent", async () => {

@@ -1,10 +1,12 @@
 // Code lenses on the first line of a run config: "▶ Train" always; "Resume latest" when a run of
-// it exists; "Compare runs of this config" when two or more do; "▶ Sweep (N runs)" on the
+// it exists and is not being trained (a running or stopping run cannot be resumed: its trainer
+// holds it); "Compare runs of this config" when two or more do; "▶ Sweep (N runs)" on the
 // `sweep:` line when the config and every member are valid (within the member limit). The runs come from the run
 // manager's index. The commands are the protocol module's; the client runs them.
 import type { CodeLens } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { type CompareRunsArguments, type LaunchSweepArguments, type ResumeLatestArguments, type TrainArguments, commands } from '../../protocol/commands.js';
+import { isLive } from '../../protocol/runPredicates.js';
 import { analyze } from './documents.js';
 import type { RunIndex } from '../runs/runIndex.js';
 import { keySpan } from './yamlPosition.js';
@@ -27,8 +29,8 @@ export function codeLenses(doc: TextDocument, index: RunIndex): CodeLens[] {
     });
   }
   const runs = index.runsOf(config.runsDir, config.name);
-  if (runs.length >= 1) {
-    const latest = runs[0];
+  const latest = runs[0];
+  if (latest && !isLive(latest)) {
     const resume: ResumeLatestArguments = { configUri: doc.uri, runDir: latest.dir };
     lenses.push({ range, command: { title: `Resume latest (${latest.id}, step ${latest.step}, ${latest.status})`, command: commands.resumeLatest, arguments: [resume] } });
   }

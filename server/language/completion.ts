@@ -1,12 +1,13 @@
-// Completion of keys (those of the mapping the cursor is in, minus the ones already written) and
-// of enumerated values (arch, size, backend, data kind, booleans, "epoch", …), documented from
-// the schema.
+// Completion of keys (those of the mapping the cursor is in, minus the ones already written), of
+// enumerated values (arch, size, backend, data kind, booleans, "epoch", …), documented from the
+// schema, and of numeric values whose valid set is small (numericChoices.ts: heads, patch, depth).
 import { type CompletionItem, CompletionItemKind, InsertTextFormat, MarkupKind, type Position } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { childFields, fieldDoc } from '../../trainer/config/index.js';
 import { dataKindOf } from './documentFacts.js';
 import { analyze } from './documents.js';
 import { enumeratedValues, fieldMarkdown } from './fieldMarkdown.js';
+import { numericChoices } from './numericChoices.js';
 import { completionSite } from './yamlPosition.js';
 
 export function completions(doc: TextDocument, position: Position): CompletionItem[] {
@@ -41,6 +42,19 @@ export function completions(doc: TextDocument, position: Position): CompletionIt
 
   const field = fieldDoc(site.path.join('.'), kind);
   if (!field) return [];
+  const numbers = numericChoices(field.path, yaml);
+  if (numbers) {
+    return numbers.map(
+      ({ value, detail }, i): CompletionItem => ({
+        label: String(value),
+        kind: CompletionItemKind.Value,
+        detail,
+        textEdit: { range, newText: String(value) },
+        // Numeric order, not the text's ("12" before "2").
+        sortText: String(i).padStart(4, '0'),
+      }),
+    );
+  }
   return enumeratedValues(field).map(
     (value, i): CompletionItem => ({
       label: value,

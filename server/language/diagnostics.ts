@@ -1,21 +1,27 @@
-// parseConfig's diagnostics as LSP diagnostics (plus the check of `model.initFrom`'s weights file),
+// parseConfig's diagnostics as LSP diagnostics (plus the check of `model.initFrom`'s weights file
+// and the advice on the learning rate's range),
 // published a short while after the last edit so that typing does not re-check on every keystroke.
 import { type Connection, type Diagnostic, DiagnosticSeverity, type TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Diagnostic as ConfigDiagnostic } from '../../trainer/config/index.js';
+import type { Diagnostic as ConfigDiagnostic, Fix } from '../../trainer/config/index.js';
 import { diagnosticSource } from './diagnosticSource.js';
 import { analyze, isLarge } from './documents.js';
 import { initFromDiagnostics } from './initFrom.js';
+import { learningRateDiagnostics } from './learningRate.js';
 import type { LargeDocuments } from './largeDocuments.js';
 
-/** What a client can use for a quick fix: the field's path and the "did you mean" replacement. */
+/**
+ * What a quick fix (codeActions.ts) needs: the field's path, the "did you mean" replacement, the
+ * values that satisfy a broken divisibility rule.
+ */
 export interface DiagnosticData {
   path: string;
   suggestion?: string;
+  fixes?: Fix[];
 }
 
 export function toLspDiagnostic(d: ConfigDiagnostic): Diagnostic {
-  const data: DiagnosticData = d.suggestion !== undefined ? { path: d.path, suggestion: d.suggestion } : { path: d.path };
+  const data: DiagnosticData = { path: d.path, ...(d.suggestion !== undefined ? { suggestion: d.suggestion } : {}), ...(d.fixes ? { fixes: d.fixes } : {}) };
   return {
     range: d.range,
     severity: d.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
@@ -27,9 +33,9 @@ export function toLspDiagnostic(d: ConfigDiagnostic): Diagnostic {
   };
 }
 
-/** A document's own diagnostics: the config check's and `model.initFrom`'s (on the thread that analyses it). */
+/** A document's own diagnostics: the config check's, `model.initFrom`'s and the learning rate's (on the thread that analyses it). */
 export function diagnosticsOf(doc: TextDocument): Diagnostic[] {
-  return [...analyze(doc).result.diagnostics.map(toLspDiagnostic), ...initFromDiagnostics(doc)];
+  return [...analyze(doc).result.diagnostics.map(toLspDiagnostic), ...initFromDiagnostics(doc), ...learningRateDiagnostics(doc)];
 }
 
 function internalError(e: Error): Diagnostic {

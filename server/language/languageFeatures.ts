@@ -1,14 +1,16 @@
-// The *.crate.yaml language: diagnostics, completion, hover, inlay hints and code lenses, wired to
+// The *.crate.yaml language: diagnostics, quick fixes, completion, hover, inlay hints and code lenses, wired to
 // the connection. Each feature lives in its own module; this one only connects them and guards
 // every handler, so that a bug in one feature answers "nothing" instead of ending the server.
 // When the runs change, the parts that show them (outcome diagnostics, code lenses, the time per
 // epoch hint) are refreshed, each only when what it shows for an open config changed.
 // A large document (documents.ts, largeDocumentChars) is analysed by a worker of its own
-// (largeDocuments.ts): it gets diagnostics, hover and completion, not the run-related features.
+// (largeDocuments.ts): it gets diagnostics, hover and completion, not the run-related features
+// nor quick fixes (their edits need the YAML tree, which only its worker holds).
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   type ClientCapabilities,
+  CodeActionKind,
   type Connection,
   CodeLensRefreshRequest,
   type ServerCapabilities,
@@ -16,6 +18,7 @@ import {
   type TextDocuments,
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { codeActions } from './codeActions.js';
 import { codeLenses } from './codeLenses.js';
 import { completions } from './completion.js';
 import { DiagnosticsPublisher } from './diagnostics.js';
@@ -99,6 +102,10 @@ export function registerLanguageFeatures(connection: Connection, documents: Text
     if (!doc || isLarge(doc)) return []; // inlay hints, code lenses and outcomes are for documents of a config's size
     return guarded('inlay hints', [], () => shownHints.note(doc, inlayHints(doc, runs)).filter((h) => h.position.line >= range.start.line && h.position.line <= range.end.line));
   });
+  connection.onCodeAction(({ textDocument, context: { diagnostics } }) => {
+    const doc = config(textDocument.uri);
+    return doc && !isLarge(doc) ? guarded('code actions', [], () => codeActions(doc, diagnostics)) : [];
+  });
   connection.onCodeLens(({ textDocument }) => {
     const doc = config(textDocument.uri);
     return doc && !isLarge(doc) ? guarded('code lenses', [], () => shownLenses.note(doc, codeLenses(doc, runs))) : [];
@@ -111,6 +118,7 @@ export function registerLanguageFeatures(connection: Connection, documents: Text
       hoverProvider: true,
       inlayHintProvider: true,
       codeLensProvider: { resolveProvider: false },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
     },
     configRunsDirs: () => {
       const dirs = new Set<string>();

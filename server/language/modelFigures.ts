@@ -33,9 +33,9 @@ export function groupedNumber(n: number): string {
   return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-/** The one-line summary of the inlay hint: "4.81M params · 1.26G FLOPs/image". */
+/** The inlay hint's label, short enough never to be cut off: "4.81M params · 1.26G FLOPs" (forward, per image: the tooltip says so). */
 export function figuresLabel(f: ModelFigures): string {
-  return `${compactNumber(f.parameters)} params · ${compactNumber(f.flopsPerImage)} FLOPs/image`;
+  return `${compactNumber(f.parameters)} params · ${compactNumber(f.flopsPerImage)} FLOPs`;
 }
 
 export function figuresMarkdown(config: ResolvedConfig, f: ModelFigures): string {

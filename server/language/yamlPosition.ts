@@ -4,7 +4,7 @@
 // - completionSite reads the text itself (the lines above the cursor; inside a flow mapping, its
 //   brackets, quotes and commas, and its keys after the cursor too), because while a key is being
 //   typed the text is often not valid YAML and the tree does not say which mapping the cursor is in.
-import { type Document, isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
+import { type Document, isMap, isPair, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 
 /** Source offsets [start, end) in the document text. */
 export type Span = [number, number];
@@ -59,6 +59,12 @@ function pairAt(doc: Document, path: readonly string[]): { key: Node; value: unk
     node = pair.value;
   }
   return found;
+}
+
+/** The mapping at `path` ([] for the document's own), when the text has one there. */
+export function mappingAt(doc: Document, path: readonly string[]): YAMLMap | undefined {
+  const node = path.length === 0 ? doc.contents : pairAt(doc, path)?.value;
+  return isMap(node) ? node : undefined;
 }
 
 /** The span of the key of the field at `path`, when the text has it. */

@@ -14,7 +14,9 @@ import { trainerAlive } from '../../trainer/run/trainerProcess.js';
 import { isLiveStatus, type LayerMetricsRecord, type RunEvent, type RunInfo, resumedLogPrefix, runFiles, staleHeartbeatMs } from '../../trainer/run/format.js';
 import { RunInfoError, readRunInfo } from '../../trainer/run/runInfoFile.js';
 import { loadFinishedRun } from './finishedRunLoad.js';
-import { type HeldOutAccuracy, type RunSummary, scalarsOfEvent } from '../../protocol/runData.js';
+import { type DivergingLoss, type HeldOutAccuracy, type RunSummary, scalarsOfEvent } from '../../protocol/runData.js';
+import { warmupSteps } from '../../trainer/train/schedule.js';
+import { type LossPoint, divergenceRule, divergingLoss } from './lossDivergence.js';
 import { ScalarTable } from './scalarTable.js';
 
 /** Where one step's attention maps lie in attention.bin: the attention event without its envelope. */
@@ -56,6 +58,10 @@ export class RunState {
   private peekedSize = 0;
   private peekedLoss: number | null = null;
   private peekedImagesPerSecond: number | null = null;
+  /** The last training steps of an unloaded run's tail (as many as the divergence rule judges), in step order. */
+  private peekedPoints: LossPoint[] = [];
+  /** The divergence verdict and what it was computed from (recomputed only when that changes). */
+  private divergence: { key: string; value: DivergingLoss | undefined } = { key: '', value: undefined };
   /** Whether new events are pushed as `eventsAppended` (not the backlog of runs found at start). */
   announce: boolean;
   /** The summary last sent in runsChanged. */
@@ -171,19 +177,24 @@ export class RunState {
     const lastNewline = text.lastIndexOf('\n');
     this.tornBytes = Buffer.byteLength(text.slice(lastNewline + 1));
     const lines = text.slice(0, lastNewline + 1).split('\n');
-    for (let i = lines.length - 1; i >= (start > 0 ? 1 : 0); i--) {
+    const points: LossPoint[] = [];
+    for (let i = lines.length - 1; i >= (start > 0 ? 1 : 0) && points.length < divergenceRule.steps; i--) {
       if (!lines[i].includes('"scalars"')) continue;
       try {
         const e = JSON.parse(lines[i]) as RunEvent;
         if (e.type !== 'scalars') continue;
-        this.peekedLoss = Math.fround(e.loss);
-        this.peekedImagesPerSecond = Math.fround(e.imagesPerSecond);
-        this.lastStep = Math.max(this.lastStep, e.step);
-        break;
+        if (points.length === 0) {
+          this.peekedLoss = Math.fround(e.loss);
+          this.peekedImagesPerSecond = Math.fround(e.imagesPerSecond);
+          this.lastStep = Math.max(this.lastStep, e.step);
+        }
+        // float32, as a loaded run's table holds them, so both give one verdict.
+        points.push({ step: e.step, loss: Math.fround(e.loss), srrLoss: typeof e.srrLoss === 'number' ? Math.fround(e.srrLoss) : 0 });
       } catch {
         // a bad line: look further back
       }
     }
+    this.peekedPoints = points.reverse();
   }
 
   private refreshInfo(): void {
@@ -333,6 +344,35 @@ export class RunState {
     }
   }
 
+  /** The last training steps, as many as the divergence rule judges, in step order. */
+  private lastLossPoints(): LossPoint[] {
+    if (!this.loaded) return this.peekedPoints;
+    const loss = this.scalars.columns.get('loss');
+    const srr = this.scalars.columns.get('srrLoss');
+    if (!loss) return [];
+    const points: LossPoint[] = [];
+    for (let i = Math.max(0, this.scalars.length - divergenceRule.steps); i < this.scalars.length; i++) {
+      points.push({ step: this.scalars.steps[i], loss: loss[i], srrLoss: srr && !Number.isNaN(srr[i]) ? srr[i] : 0 });
+    }
+    return points;
+  }
+
+  /** Whether the run is diverging (lossDivergence.ts), judged on its classes and warm-up from config.yaml. */
+  private diverging(): DivergingLoss | undefined {
+    const points = this.lastLossPoints();
+    const last = points.at(-1);
+    // run.json changes with every step of a live run; a finished run's verdict is computed once.
+    const key = `${this.loaded}:${points.length}:${last?.step}:${last?.loss}:${this.infoStamp}`;
+    if (key === this.divergence.key) return this.divergence.value;
+    const config = this.config() as { model?: { classes?: unknown }; optim?: { warmup?: unknown } } | undefined;
+    const classes = config?.model?.classes;
+    const warmup = config?.optim?.warmup;
+    const value =
+      typeof classes === 'number' && typeof warmup === 'number' && this.info ? divergingLoss(points, classes, warmupSteps(warmup, this.info.totalSteps)) : undefined;
+    this.divergence = { key, value };
+    return value;
+  }
+
   /** Mean SRR measure over the layers of the last `layers` event. */
   finalSrr(): number | null {
     const last = this.layers.at(-1);
@@ -375,6 +415,7 @@ export class RunState {
       }
     }
     const eta = this.loaded ? this.etaSeconds(status) : undefined;
+    const diverging = this.diverging();
     const errors: string[] = [];
     if (this.infoError) errors.push(this.infoError);
     if (this.readError) errors.push(this.readError);
@@ -402,6 +443,7 @@ export class RunState {
       ...(info?.sweep ? { sweep: { id: info.sweep.id, member: info.sweep.member } } : {}),
       ...(this.loaded ? { heldOutAccuracy: this.heldOutAccuracy(), elapsedSeconds: this.elapsedMs / 1000 } : {}),
       ...(this.loaded && eta !== undefined ? { etaSeconds: eta } : {}),
+      ...(diverging ? { diverging } : {}),
     };
   }
 }

@@ -10,6 +10,7 @@ import type { CrateLabApi } from '../../extension/main.js';
 import { readSettings } from '../../extension/settings.js';
 import { LaunchRequest, StopRequest } from '../../protocol/customMessages.js';
 import type { LaunchResult, LaunchSweepResult, RunSummary, SweepCommandResult } from '../../protocol/runData.js';
+import { loadConfigFile, stringifyConfig } from '../../trainer/config/index.js';
 import { readEventsFrom } from '../../trainer/run/eventsReader.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -240,6 +241,40 @@ test("changing crateLab.trainerNodePath takes effect: the next launch's trainer 
   } finally {
     await settings.update('trainerNodePath', undefined, vscode.ConfigurationTarget.Global);
   }
+});
+
+test('editor and Runs view (issue 16, item 8): quick fixes for a divisibility error; a diverging run reads "⚠ diverging" and marks its config', async (api, folder) => {
+  // The quick fixes VS Code gets from the language server, applied as VS Code applies them.
+  const fixFile = path.join(folder, 'fixes.crate.yaml');
+  writeFileSync(fixFile, 'model:\n  arch: crate-alpha\n  depth: 1\n  width: 100\n  heads: 3\ndata: {kind: synthetic-subspaces}\n');
+  const fixUri = vscode.Uri.file(fixFile);
+  const editor = await vscode.window.showTextDocument(fixUri);
+  const isError = (d: vscode.Diagnostic) => d.severity === vscode.DiagnosticSeverity.Error;
+  const error = await waitFor('the divisibility error', () => vscode.languages.getDiagnostics(fixUri).find(isError), 30_000);
+  const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', fixUri, error.range, vscode.CodeActionKind.QuickFix.value)) ?? [];
+  assert.deepEqual(actions.map((a) => a.title), ['Set heads to 2', 'Set heads to 4', 'Set width to 99', 'Set width to 102']);
+  assert.ok(await vscode.workspace.applyEdit(actions[1].edit!), 'the edit applies');
+  assert.match(editor.document.getText(), /^ {2}heads: 4$/m);
+  await waitFor('no error after the fix', () => !vscode.languages.getDiagnostics(fixUri).some(isError), 30_000);
+
+  // A finished run whose last 20 training losses (3.5) are above 2 · ln 4 ≈ 2.77, written as the trainer writes one.
+  const configFile = path.join(folder, 'diverging.crate.yaml');
+  writeFileSync(configFile, 'name: diverging\nmodel: {arch: crate-alpha, depth: 1, width: 8, heads: 2}\ndata: {kind: synthetic-subspaces, classes: 4}\noptim:\n  lr: 0.005\n  warmup: 10\nrunsDir: diverging-runs\n');
+  const runDir = path.join(folder, 'diverging-runs', 'run-1');
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(path.join(runDir, 'config.yaml'), stringifyConfig(loadConfigFile(configFile).config));
+  const t = new Date().toISOString();
+  writeFileSync(path.join(runDir, 'run.json'), JSON.stringify({ id: 'run-1', name: 'diverging', configHash: 'x', status: 'completed', pid: 1, host: 'h', backend: 'cpu', step: 40, epoch: 0, totalSteps: 40, createdAt: t, updatedAt: t, heartbeat: t }));
+  const lines = Array.from({ length: 40 }, (_, i) => JSON.stringify({ type: 'scalars', t, step: i + 1, epoch: 0, loss: i < 20 ? 1.3 : 3.5, lr: 0.005, imagesPerSecond: 100 }));
+  writeFileSync(path.join(runDir, 'events.jsonl'), `${lines.join('\n')}\n`);
+  // Opening the config has its runs directory watched.
+  const configUri = vscode.Uri.file(configFile);
+  await vscode.window.showTextDocument(configUri);
+  const row = await waitFor('the run in the Runs view', () => api.runsTree().find((n) => n.id === runDir), 30_000);
+  assert.match(row.description, /^completed · ⚠ diverging · step 40\/40/);
+  const warning = await waitFor('the diverging warning on the config', () => vscode.languages.getDiagnostics(configUri).find((d) => d.code === 'run-diverging'), 30_000);
+  assert.equal(warning.message, 'run run-1 is diverging: mean loss 3.50 over steps 21–40 > 2 × ln 4 = 2.77; try a lower optim.lr');
+  assert.equal(warning.range.start.line, 4);
 });
 
 export async function run(): Promise<void> {

@@ -13,6 +13,9 @@ export interface DataResolution {
   folderClasses?: number;
 }
 
+/** The side an image folder's images are resized to when neither data.size nor model.image says. */
+export const defaultImageFolderSize = 32;
+
 /** `model` is the model section as written (or undefined if invalid): the image folder's size and channels follow it. */
 export function resolveData(data: DataValues, model: ConfigValues['model'] | undefined, ctx: RuleContext): DataResolution {
   switch (data.kind) {
@@ -25,7 +28,7 @@ export function resolveData(data: DataValues, model: ConfigValues['model'] | und
     case 'image-folder': {
       const dir = absolute(ctx, data.dir);
       const classes = checkFolder(ctx, data, dir) ? imageFolderClasses(ctx, data, dir) : undefined;
-      const size = data.size ?? model?.image ?? 32;
+      const size = data.size ?? model?.image ?? defaultImageFolderSize;
       const channels = data.channels ?? (model?.channels === 1 ? 1 : 3);
       return { data: { ...data, dir, size, channels }, folderClasses: classes };
     }

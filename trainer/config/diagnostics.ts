@@ -17,6 +17,12 @@ export type ProblemCode =
   | 'rule' // a rule across fields (shape, batch sizes, layer indices, …)
   | 'path'; // a file or folder that does not exist or is of the wrong kind
 
+/** A value that satisfies the broken rule: set the field at `path` (dotted) to `value`. For quick fixes. */
+export interface Fix {
+  path: string;
+  value: number;
+}
+
 export interface Problem {
   path: PathSegment[];
   message: string;
@@ -26,6 +32,8 @@ export interface Problem {
   at: 'key' | 'value';
   /** A replacement for the underlined text (the "did you mean" of a typo), for quick fixes. */
   suggestion?: string;
+  /** Values that would satisfy the rule, nearest first (a divisibility rule's), for quick fixes. */
+  fixes?: Fix[];
 }
 
 export interface Position {
@@ -46,6 +54,7 @@ export interface Diagnostic {
   path: string;
   range: Range;
   suggestion?: string;
+  fixes?: Fix[];
 }
 
 export const dottedPath = (path: readonly PathSegment[]): string => path.join('.');

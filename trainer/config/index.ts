@@ -10,6 +10,7 @@ export { type FileProbe, nodeFileProbe } from './files.js';
 export { datasetGeometry, knownTrainingExamples } from './datasetFacts.js';
 export {
   type Diagnostic,
+  type Fix,
   type Problem,
   type ProblemCode,
   type PathSegment,

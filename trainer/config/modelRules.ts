@@ -1,8 +1,8 @@
 // The model section: fills the shape from the size preset and the dataset, then lets the model
 // zoo's resolveShape judge it. Its ShapeErrors are placed on the field the user can best change.
-import { ShapeError, blockConstants, resolveShape } from '../model/architecture.js';
+import { ShapeError, blockConstants, resolveShape, shapeLimits } from '../model/architecture.js';
 import { datasetGeometry, datasetLabels } from './datasetFacts.js';
-import type { PathSegment } from './diagnostics.js';
+import type { Fix, PathSegment } from './diagnostics.js';
 import type { ResolvedData, ResolvedModel } from './resolved.js';
 import { type RuleContext, absolute, given, report } from './ruleContext.js';
 import type { ConfigValues } from './schema.js';
@@ -99,6 +99,35 @@ function divisors(n: number, limit = 8): string {
   return out.join(', ');
 }
 
+/** The nearest divisor of n below `of` and the nearest above it (up to `max`), nearest first. */
+function nearestDivisors(n: number, of: number, max: number): number[] {
+  let below: number | undefined;
+  for (let d = Math.min(of - 1, max); d >= 1 && below === undefined; d--) if (n % d === 0) below = d;
+  let above: number | undefined;
+  for (let d = of + 1; d <= Math.min(n, max) && above === undefined; d++) if (n % d === 0) above = d;
+  return byDistance(of, [below, above]);
+}
+
+/** The nearest multiple of m below n and the nearest above it (1…max), nearest first. */
+function nearestMultiples(n: number, m: number, max: number): number[] {
+  const below = Math.floor(n / m) * m;
+  const above = Math.ceil(n / m) * m;
+  return byDistance(n, [below >= 1 ? below : undefined, above <= max ? above : undefined]);
+}
+
+const byDistance = (from: number, values: (number | undefined)[]): number[] =>
+  values.filter((v): v is number => v !== undefined && v !== from).sort((a, b) => Math.abs(a - from) - Math.abs(b - from) || a - b);
+
+/**
+ * The nearest values of both fields that satisfy "width divisible by heads" (width 100, heads 3:
+ * heads 2 or 4, width 99 or 102), the field the message blames first.
+ */
+function headsFixes(dim: number, heads: number, blamed: 'heads' | 'width'): Fix[] {
+  const h = nearestDivisors(dim, heads, shapeLimits.heads).map((value) => ({ path: 'model.heads', value }));
+  const w = nearestMultiples(dim, heads, shapeLimits.dim).map((value) => ({ path: 'model.width', value }));
+  return blamed === 'heads' ? [...h, ...w] : [...w, ...h];
+}
+
 /**
  * resolveShape decides; this only picks where to underline and words it in the config's terms
  * (width, not dim). An explicit field is more responsible than a preset's; a preset's value is
@@ -112,12 +141,14 @@ function placeShapeError(e: ShapeError, model: Model, ctx: RuleContext): void {
   const f = e.failed;
   if (f?.rule === 'heads') {
     const from = model.width === undefined ? ` (from size ${model.size})` : '';
-    report(ctx, blame('heads', 'width'), `width ${f.dim}${from} is not divisible by heads ${f.heads}; heads that divide it: 1, ${divisors(f.dim)}`);
+    const at = blame('heads', 'width');
+    report(ctx, at, `width ${f.dim}${from} is not divisible by heads ${f.heads}; heads that divide it: 1, ${divisors(f.dim)}`, 'rule', 'error', headsFixes(f.dim, f.heads, at[1] === 'width' ? 'width' : 'heads'));
     return;
   }
   if (f?.rule === 'patch') {
     const from = !given(ctx, ['model', 'patch']) && model.size !== undefined ? ` (patch from size ${model.size}; set model.patch)` : '';
-    report(ctx, blame('patch'), `image size ${f.image} is not divisible by patch size ${f.patch}${from}; patch sizes that divide it: ${divisors(f.image) || '1'}`);
+    const fixes = nearestDivisors(f.image, f.patch, shapeLimits.patch).map((value) => ({ path: 'model.patch', value }));
+    report(ctx, blame('patch'), `image size ${f.image} is not divisible by patch size ${f.patch}${from}; patch sizes that divide it: ${divisors(f.image) || '1'}`, 'rule', 'error', fixes);
     return;
   }
   report(ctx, ['model'], e.message);

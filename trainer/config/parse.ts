@@ -53,6 +53,7 @@ export function checkYaml(source: YamlSource, file: string, options: ParseOption
         path: dottedPath(p.path),
         range: source.locate(p.path, p.at),
         ...(p.suggestion !== undefined ? { suggestion: p.suggestion } : {}),
+        ...(p.fixes !== undefined ? { fixes: p.fixes } : {}),
       }),
     ),
   ].sort(byPosition);

@@ -1,6 +1,6 @@
 // What the cross-field rules share while one config is resolved.
 import { resolve } from 'node:path';
-import type { PathSegment, Problem, ProblemCode, Severity } from './diagnostics.js';
+import type { Fix, PathSegment, Problem, ProblemCode, Severity } from './diagnostics.js';
 import type { FileProbe } from './files.js';
 import { valueAt } from './schemaIssues.js';
 
@@ -18,6 +18,6 @@ export const given = (ctx: RuleContext, path: readonly PathSegment[]): boolean =
 
 export const absolute = (ctx: RuleContext, path: string): string => resolve(ctx.baseDir, path);
 
-export function report(ctx: RuleContext, path: PathSegment[], message: string, code: ProblemCode = 'rule', severity: Severity = 'error'): void {
-  ctx.problems.push({ path, message, severity, code, at: 'value' });
+export function report(ctx: RuleContext, path: PathSegment[], message: string, code: ProblemCode = 'rule', severity: Severity = 'error', fixes?: Fix[]): void {
+  ctx.problems.push({ path, message, severity, code, at: 'value', ...(fixes?.length ? { fixes } : {}) });
 }

@@ -205,7 +205,8 @@ function placeErrors(axes: Axis[], all: Point[], errors: Problem[][]): Problem[]
   const has = errors.map((list) => new Set(list.map(problemKey)));
   errors.forEach((list, m) => {
     const point = all[m];
-    for (const p of list) {
+    // A member's fixes name the base config's fields, which the sweep overrides: no quick fix there.
+    for (const p of list.map((found): Problem => ({ ...found, fixes: undefined }))) {
       if (p.path[0] === 'sweep') {
         add(p);
         continue;

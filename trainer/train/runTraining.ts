@@ -40,7 +40,7 @@ import { batchGradients, readStatistics } from './gradients.js';
 import { introspect, writeProbeImages } from './introspection.js';
 import { backendMicroBatch } from './microBatch.js';
 import { chooseResumePoint, eventsThroughCheckpoint } from './resumePoint.js';
-import { learningRate } from './schedule.js';
+import { learningRate, warmupSteps } from './schedule.js';
 import { sumTensors } from './sumTensors.js';
 import { TrainingSetupError } from './setupError.js';
 import { writeComplexityMeasures } from '../study/complexityMeasures.js';
@@ -76,11 +76,6 @@ function totalSteps(config: ResolvedConfig, stepsPerEpoch: number): number {
   const total = Math.min(byEpochs, bySteps);
   if (!Number.isFinite(total)) throw new TrainingSetupError('optim.epochs and optim.maxSteps are both 0: the run would never end');
   return total;
-}
-
-function warmupSteps(config: ResolvedConfig, total: number): number {
-  const w = config.optim.warmup;
-  return w >= 1 ? Math.round(w) : Math.round(w * total);
 }
 
 interface Session {
@@ -211,7 +206,7 @@ export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}, swe
   const optimizer = adamW(config, vars, trainable, decays);
   run.log('info', `started on ${backend}: ${shape.arch} depth ${shape.depth} width ${shape.dim}, ${total} steps${config.model.initFrom ? `, weights from ${config.model.initFrom}` : ''}`);
   hooks.onStart?.(run.dir, backend);
-  return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config, total), backend, stop }, 0, hooks);
+  return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config.optim.warmup, total), backend, stop }, 0, hooks);
 }
 
 /**
@@ -270,7 +265,7 @@ async function resumeLocked(runDir: string, config: ResolvedConfig, hooks: RunHo
   run.update({ backend, totalSteps: total, stepsPerEpoch: feed.stepsPerEpoch, configHash: configHash(config), step: ckpt.state.step, epoch: ckpt.state.epoch });
   run.log('info', `${resumedLogPrefix}${point.name} on ${backend}${adapted.changed.length > 0 ? ` with patch ${shape.patch} (resampled ${adapted.changed.join(', ')})` : ''}`, ckpt.state.step);
   hooks.onStart?.(runDir, backend);
-  return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config, total), backend, stop }, ckpt.state.step, hooks);
+  return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config.optim.warmup, total), backend, stop }, ckpt.state.step, hooks);
 }
 
 /** A checkpoint's weights for the resumed shape: only the patch (and so the token grid) may change. */

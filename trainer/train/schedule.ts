@@ -5,3 +5,8 @@ export function learningRate(step: number, s: { lr: number; minLr: number; warmu
   const progress = Math.min(1, (step - s.warmupSteps) / span);
   return s.minLr + 0.5 * (s.lr - s.minLr) * (1 + Math.cos(Math.PI * progress));
 }
+
+/** Steps of the linear warm-up: `optim.warmup` as a number of steps (≥ 1) or a fraction of the run's `total` steps. */
+export function warmupSteps(warmup: number, total: number): number {
+  return warmup >= 1 ? Math.round(warmup) : Math.round(warmup * total);
+}
