@@ -55,6 +55,10 @@ export interface RunSummary {
    * trainer's own estimate. Absent for other runs or without a throughput yet.
    */
   etaSeconds?: number;
+  /** The run's tags (its annotations.json), in the order given; absent when it has none. */
+  tags?: string[];
+  /** The run's note (its annotations.json); absent when it has none. */
+  note?: string;
 }
 
 export interface HeldOutAccuracy {
@@ -316,6 +320,15 @@ export interface LaunchResult {
   pid: number;
   /** The trainer's stdout and stderr. */
   logFile: string;
+}
+
+/** Set a run's tags and/or its note (annotations.json); what is absent stays as it is. */
+export interface AnnotateRunParams {
+  runDir: string;
+  /** The new tags (replacing the old ones); each may itself be a comma- or space-separated list. [] removes them all. */
+  tags?: string[];
+  /** The new note ('' removes it). */
+  note?: string;
 }
 
 export interface RunDirParams {

@@ -2,6 +2,7 @@
 // notifications (protocol/customMessages.ts). Watching starts once the client has initialized.
 import type { Connection } from 'vscode-languageserver';
 import {
+  AnnotateRunRequest,
   CompareRunsRequest,
   EventsAppendedNotification,
   GetAttentionRequest,
@@ -67,6 +68,7 @@ export function registerRunRequests(connection: Connection, onRunsChanged: () =>
   connection.onRequest(LaunchRequest.type, guardedRequest(log, 'launch', (p) => launcher.launch(p)));
   connection.onRequest(StopRequest.type, guardedRequest(log, 'stop', (p) => launcher.stop(p.runDir)));
   connection.onRequest(ResumeRequest.type, guardedRequest(log, 'resume', (p) => launcher.resume(p.runDir)));
+  connection.onRequest(AnnotateRunRequest.type, guardedRequest(log, 'annotateRun', (p) => runs.annotate(p)));
   connection.onRequest(ListSweepsRequest.type, guardedRequest(log, 'listSweeps', (p) => runs.listSweeps(p?.runsDir)));
   connection.onRequest(LaunchSweepRequest.type, guardedRequest(log, 'launchSweep', (p) => sweepLauncher.launch(p)));
   connection.onRequest(StopSweepRequest.type, guardedRequest(log, 'stopSweep', (p) => sweepLauncher.stop(p.sweepDir)));
