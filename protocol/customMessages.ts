@@ -20,6 +20,8 @@ import type {
   LaunchSweepResult,
   ListRunsParams,
   ListSweepsParams,
+  NamesInUseParams,
+  NamesInUseResult,
   RunDirParams,
   RunsChangedParams,
   RunSummary,
@@ -98,6 +100,12 @@ export namespace ResumeRequest {
 export namespace AnnotateRunRequest {
   export const method = 'crateLab/annotateRun';
   export const type = new RequestType<AnnotateRunParams, RunSummary, void>(method);
+}
+
+/** Client → server: the config names of a folder and the run names of a runs directory, read from disk (neither need be watched). */
+export namespace NamesInUseRequest {
+  export const method = 'crateLab/namesInUse';
+  export const type = new RequestType<NamesInUseParams, NamesInUseResult, void>(method);
 }
 
 /** Client → server: every watched sweep (or those of one runs directory), newest first. */

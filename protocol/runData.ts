@@ -331,6 +331,21 @@ export interface AnnotateRunParams {
   note?: string;
 }
 
+/** The names a new config in `folder` would share runs with ("New Run Config" makes its name unique against them). */
+export interface NamesInUseParams {
+  /** Absolute folder the config would be written to. */
+  folder: string;
+  /** Absolute runs directory its runs would go to (absent: a new one, which has none). */
+  runsDir?: string;
+}
+
+export interface NamesInUseResult {
+  /** The name of each *.crate.yaml directly in the folder, as the trainer resolves it (`name:`, else the file name). */
+  configs: string[];
+  /** run.json's name of each run in the runs directory (damaged ones left out). */
+  runs: string[];
+}
+
 export interface RunDirParams {
   runDir: string;
 }

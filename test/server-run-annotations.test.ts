@@ -17,7 +17,7 @@ import {
   StreamMessageWriter,
   createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
-import { AnnotateRunRequest, ListRunsRequest, RunsChangedNotification } from '../protocol/customMessages.js';
+import { AnnotateRunRequest, ListRunsRequest, NamesInUseRequest, RunsChangedNotification } from '../protocol/customMessages.js';
 import { ErrorCodes } from '../protocol/errorCodes.js';
 import type { RunsChangedParams, RunSummary } from '../protocol/runData.js';
 import { cliPath } from './support/cli.js';
@@ -75,8 +75,8 @@ let client: Client;
 const children: ChildProcess[] = [];
 
 /** A finished run as the trainer leaves one (run.json only: its annotations are what is tested). */
-function handRun(name: string, annotations?: string): string {
-  const dir = join(runs, name);
+function handRun(name: string, annotations?: string, parent = runs): string {
+  const dir = join(parent, name);
   mkdirSync(dir, { recursive: true });
   const t = new Date().toISOString();
   writeFileSync(join(dir, 'run.json'), JSON.stringify({ id: name, name, configHash: 'x', status: 'completed', pid: 1, host: hostname(), backend: 'cpu', step: 2, epoch: 0, totalSteps: 2, createdAt: t, updatedAt: t, heartbeat: t }));
@@ -167,6 +167,31 @@ test('a damaged annotations.json is one error naming the file and the field; the
   await assert.rejects(client.connection.sendRequest(AnnotateRunRequest.type, { runDir: plain, tags: Array.from({ length: 33 }, (_, i) => `t${i}`) }), { code: ErrorCodes.BadAnnotations, message: /33 tags: a run takes at most 32/ });
   await assert.rejects(client.connection.sendRequest(AnnotateRunRequest.type, { runDir: join(work, 'nowhere'), tags: ['a'] }), { code: ErrorCodes.NotARunDirectory });
   assert.equal(client.child.exitCode, null);
+});
+
+test('namesInUse: the names of the configs of a folder, resolved as the trainer does, and of the runs of a runs directory, watched or not', async () => {
+  const folder = join(work, 'configs');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'a.crate.yaml'), 'name: alpha\nmodel: {arch: crate}\n');
+  writeFileSync(join(folder, 'b.crate.yaml'), 'model: {arch: crate}\n');
+  writeFileSync(join(folder, 'broken.crate.yaml'), 'name: [unclosed\n');
+  writeFileSync(join(folder, 'notes.yaml'), 'name: not-a-config\n');
+  // A FIFO would block whoever opens it for reading: counted by its file name, never opened.
+  assert.equal(spawnSync('mkfifo', [join(folder, 'pipe.crate.yaml')]).status, 0);
+  const unwatched = join(work, 'unwatched-runs');
+  handRun('r1', undefined, unwatched);
+  const renamed = handRun('r2', undefined, unwatched);
+  writeFileSync(join(renamed, 'run.json'), readFileSync(join(renamed, 'run.json'), 'utf8').replace('"name":"r2"', '"name":"from-an-old-config"'));
+  mkdirSync(join(unwatched, 'damaged'));
+  writeFileSync(join(unwatched, 'damaged', 'run.json'), '{"name": ');
+  const answer = await client.connection.sendRequest(NamesInUseRequest.type, { folder, runsDir: unwatched });
+  assert.deepEqual([[...answer.configs].sort(), [...answer.runs].sort()], [['alpha', 'b', 'broken', 'pipe'], ['from-an-old-config', 'r1']]);
+  // Without a runs directory (a new one): only the configs.
+  assert.deepEqual((await client.connection.sendRequest(NamesInUseRequest.type, { folder })).runs, []);
+  // Folders that do not exist have no names.
+  assert.deepEqual(await client.connection.sendRequest(NamesInUseRequest.type, { folder: join(work, 'none'), runsDir: join(work, 'none') }), { configs: [], runs: [] });
+  // Nothing of it became a watched run.
+  assert.equal((await client.connection.sendRequest(ListRunsRequest.type, {})).filter((r) => r.dir.startsWith(unwatched)).length, 0);
 });
 
 test("crate-lab train --tag/--note tags a run from the terminal; annotating it while it trains never touches run.json, and the tags outlive the trainer's stop", async () => {
