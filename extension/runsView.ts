@@ -40,6 +40,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsItem>, vscode.Dispo
       }),
     ];
     this.describeFilter();
+    void vscode.commands.executeCommand('setContext', filteredContext, isFiltering(this.runsFilter));
   }
 
   filter(): RunsFilter {
@@ -50,15 +51,14 @@ export class RunsView implements vscode.TreeDataProvider<RunsItem>, vscode.Dispo
   async setFilter(f: RunsFilter): Promise<void> {
     this.runsFilter = normalFilter(f);
     await this.state?.update(filterKey, isFiltering(this.runsFilter) ? this.runsFilter : undefined);
+    await vscode.commands.executeCommand('setContext', filteredContext, isFiltering(this.runsFilter));
     this.describeFilter();
     this.changed.fire();
   }
 
   /** The filter in the view's description, and in its message how many runs it hides. */
   private describeFilter(): void {
-    const on = isFiltering(this.runsFilter);
-    void vscode.commands.executeCommand('setContext', filteredContext, on);
-    if (!on) {
+    if (!isFiltering(this.runsFilter)) {
       this.view.description = undefined;
       this.view.message = undefined;
       return;
@@ -75,8 +75,9 @@ export class RunsView implements vscode.TreeDataProvider<RunsItem>, vscode.Dispo
   getChildren(element?: RunsItem): RunsItem[] {
     const shown = this.runs.all().filter((r) => passes(this.runsFilter, r));
     if (!element) {
-      const filtering = isFiltering(this.runsFilter);
-      const sweeps = this.runs.sweeps().filter((s) => !filtering || shown.some((r) => this.runs.sweepOf(r)?.dir === s.dir));
+      // A sweep shows while one of its runs does.
+      const shownSweeps = isFiltering(this.runsFilter) ? new Set(shown.map((r) => this.runs.sweepOf(r)?.dir)) : undefined;
+      const sweeps = this.runs.sweeps().filter((s) => !shownSweeps || shownSweeps.has(s.dir));
       const top: RunsItem[] = [...sweeps, ...shown.filter((r) => !this.runs.sweepOf(r))];
       return top.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.dir.localeCompare(b.dir));
     }

@@ -256,6 +256,26 @@ test('Launch Sweep: the Runs view groups the members under their sweep, collapse
   assert.match(resumed?.output ?? '', /4 completed/, cliLogs());
 });
 
+test('Filter Runs with sweeps: a sweep shows with its runs that pass, and not at all when none does', async (api) => {
+  const sweep = api.runsTree().find((n) => n.contextValue.startsWith('sweep.'));
+  assert.ok(sweep && sweep.children.length === 4, 'the sweep of the step before, with its four members');
+  try {
+    await vscode.commands.executeCommand('crateLab.filterRuns', { statuses: ['completed'] });
+    const completed = api.runsTree();
+    assert.deepEqual(completed.find((n) => n.id === sweep.id)?.children.map((c) => c.id), sweep.children.map((c) => c.id));
+    assert.ok(completed.every((n) => n.id === sweep.id || n.contextValue === 'run.completed'), JSON.stringify(completed.map((n) => n.contextValue)));
+    // Tag one member: filtered by that tag, the sweep shows with that member only.
+    await vscode.commands.executeCommand('crateLab.editRunTags', { runDir: sweep.children[2].id, tags: ['pick-me'] });
+    await waitFor('the member tagged', () => api.runs().find((r) => r.dir === sweep.children[2].id)?.tags?.includes('pick-me'), 30_000);
+    await vscode.commands.executeCommand('crateLab.filterRuns', { tags: ['pick-me'] });
+    assert.deepEqual(api.runsTree().map((n) => [n.id, n.children.map((c) => c.id)]), [[sweep.id, [sweep.children[2].id]]]);
+    await vscode.commands.executeCommand('crateLab.filterRuns', { statuses: ['stopped'] });
+    assert.ok(!api.runsTree().some((n) => n.id === sweep.id), 'no member is stopped: no sweep');
+  } finally {
+    await vscode.commands.executeCommand('crateLab.clearRunsFilter');
+  }
+});
+
 test("a workspace's settings cannot name the trainer's Node.js (the executable the extension spawns)", async (_api, folder) => {
   // A folder's .vscode/settings.json setting both: the resource setting applies (so the file was
   // read), the machine one is ignored.
