@@ -194,14 +194,14 @@ export class RunState {
 
   /** Re-reads annotations.json when it changed (another window, a hand edit, `crate-lab train --tag`). */
   refreshAnnotations(): void {
-    const file = join(this.dir, runFiles.annotations);
-    let stamp = '';
+    // Most runs have none: asked without an exception (one each rescan would cost more than the stat).
+    let s;
     try {
-      const s = statSync(file);
-      stamp = `${s.ino}:${s.mtimeMs}:${s.size}`;
+      s = statSync(join(this.dir, runFiles.annotations), { throwIfNoEntry: false });
     } catch {
-      // absent (or gone): no annotations
+      s = undefined; // not a folder any more (the rescan removes the run)
     }
+    const stamp = s ? `${s.ino}:${s.mtimeMs}:${s.size}` : '';
     if (stamp === this.annotationsStamp) return;
     this.annotationsStamp = stamp;
     this.annotations = undefined;
