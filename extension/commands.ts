@@ -7,12 +7,24 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CommandArgs } from './commandCalls.js';
 import type { ServerConnection } from './serverConnection.js';
-import { type CommandName, commands, type ExportArguments, type LaunchSweepArguments, type NewConfigArguments, type RunArgument as AnyRunArgument, type SweepArgument, type TrainArguments } from '../protocol/commands.js';
-import { GetScalarsRequest, LaunchRequest, LaunchSweepRequest, ResumeRequest, ResumeSweepRequest, StopRequest, StopSweepRequest } from '../protocol/customMessages.js';
+import {
+  type CommandName,
+  commands,
+  type EditRunNoteArguments,
+  type EditRunTagsArguments,
+  type ExportArguments,
+  type LaunchSweepArguments,
+  type NewConfigArguments,
+  type RunArgument as AnyRunArgument,
+  type RunsFilter,
+  type SweepArgument,
+  type TrainArguments,
+} from '../protocol/commands.js';
+import { AnnotateRunRequest, GetScalarsRequest, NamesInUseRequest, LaunchRequest, LaunchSweepRequest, ResumeRequest, ResumeSweepRequest, StopRequest, StopSweepRequest } from '../protocol/customMessages.js';
 import type { PanelKind } from '../protocol/panelMessages.js';
 import type { LaunchErrorData, LaunchResult, LaunchSweepResult, RunSummary, SweepCommandResult, SweepSummary } from '../protocol/runData.js';
-import { configGlob, isLive, isResumable, isRunConfig } from '../protocol/runPredicates.js';
-import { configTemplates, createFromTemplate } from './configTemplates.js';
+import { annotationLimits, configGlob, isLive, isResumable, isRunConfig, tagProblem } from '../protocol/runPredicates.js';
+import { cleanName, configNameProblem, configTemplates, createFromTemplate, defaultName, freeName, templateRunsDir } from './configTemplates.js';
 import type { PanelHost } from './panels/panelHost.js';
 import { pngBytes, scalarsCsv } from './runExport.js';
 import { RunExportFailed, runExportProcess } from './runExportProcess.js';
@@ -306,9 +318,115 @@ export function createCommands(c: CommandContext) {
     }
     const folder = arg?.folder ? vscode.Uri.file(arg.folder) : vscode.workspace.workspaceFolders?.[0]?.uri;
     if (!folder) throw new UserError('open a folder first: run configs and their runs live in the workspace');
-    const created = await createFromTemplate(c.context.extensionUri, template, folder);
+    // The names in use, asked once (the server reads the folder's configs and the runs directory's runs).
+    const runsDir = templateRunsDir(template, folder, readSettings().runsDirectory);
+    const inUse = await c.server.sendRequest(NamesInUseRequest.type, { folder: folder.fsPath, ...(runsDir ? { runsDir: runsDir.fsPath } : {}) });
+    const taken = new Set([...inUse.configs, ...inUse.runs]);
+    const unique = (wanted: string) => freeName(template, folder, wanted, taken);
+    // Given (tests, other extensions): no question; else asked, offering a free name.
+    let wanted = arg?.name ?? (arg?.template ? defaultName(template) : undefined);
+    if (wanted === undefined) {
+      const typed = await vscode.window.showInputBox({
+        title: `CRATE Lab: New Run Config (${template.label}): name`,
+        prompt: template.files.length > 1 ? 'The folder’s name; its configs and their runs are named NAME-<config>' : 'The config’s file name and the name of its runs',
+        value: await unique(defaultName(template)),
+        validateInput: async (value) => {
+          const name = cleanName(value);
+          const problem = configNameProblem(name);
+          if (problem) return { message: problem, severity: vscode.InputBoxValidationSeverity.Error };
+          const free = await unique(name);
+          return free === name ? undefined : { message: `“${name}” is taken by a config or a run here: it will be “${free}”`, severity: vscode.InputBoxValidationSeverity.Info };
+        },
+      });
+      if (typed === undefined) return undefined;
+      wanted = typed;
+    }
+    const name = cleanName(wanted);
+    const problem = configNameProblem(name);
+    if (problem) throw new UserError(`"${name}" cannot name a run config: ${problem}`);
+    const created = await createFromTemplate(c.context.extensionUri, template, folder, await unique(name));
     await vscode.window.showTextDocument(created[0]);
     return created.map((u) => u.fsPath);
+  };
+
+  /** Sets a run's tags or note through the server (annotations.json); the run as the server then describes it. */
+  const annotate = async (run: RunSummary, change: { tags?: string[]; note?: string }): Promise<RunSummary> => {
+    try {
+      return await c.server.sendRequest(AnnotateRunRequest.type, { runDir: run.dir, ...change });
+    } catch (e) {
+      // A bad tag or a damaged annotations.json: the server's message says which.
+      throw new UserError(e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  const editRunTags = async (arg?: RunArgument | EditRunTagsArguments): Promise<RunSummary | undefined> => {
+    const run = await chooseRun(arg, 'Edit Run Tags');
+    if (!run) return undefined;
+    // `{ runDir, tags }` gives them; a Runs view item (a RunSummary, which has `tags` too) does not.
+    const given = arg && !(arg instanceof vscode.Uri) && 'runDir' in arg && 'tags' in arg ? arg.tags : undefined;
+    const tags =
+      given ??
+      (await vscode.window.showInputBox({
+        title: `CRATE Lab: tags of ${runLabel(run)}`,
+        prompt: 'Tags separated by spaces or commas (empty removes them); the Runs view can be filtered by them',
+        value: (run.tags ?? []).join(' '),
+        validateInput: (value) => {
+          const tags = value.split(/[\s,]+/).filter((t) => t.length > 0);
+          const bad = tags.find((t) => tagProblem(t));
+          if (bad) return `the tag "${bad.length > 20 ? `${bad.slice(0, 20)}…` : bad}" ${tagProblem(bad)}`;
+          if (new Set(tags).size > annotationLimits.tags) return `at most ${annotationLimits.tags} tags`;
+          return undefined;
+        },
+      }))?.split(/[\s,]+/);
+    if (tags === undefined) return undefined;
+    return annotate(run, { tags: tags.filter((t) => t.length > 0) });
+  };
+
+  const editRunNote = async (arg?: RunArgument | EditRunNoteArguments): Promise<RunSummary | undefined> => {
+    const run = await chooseRun(arg, 'Edit Run Note');
+    if (!run) return undefined;
+    const given = arg && !(arg instanceof vscode.Uri) && 'runDir' in arg && 'note' in arg ? arg.note : undefined;
+    const note =
+      given ??
+      (await vscode.window.showInputBox({
+        title: `CRATE Lab: note of ${runLabel(run)}`,
+        prompt: 'What this run is for or what it showed (empty removes the note); shown in its tooltip and in Compare',
+        value: run.note ?? '',
+        validateInput: (value) => (value.trim().length > annotationLimits.noteLength ? `at most ${annotationLimits.noteLength} characters` : undefined),
+      }));
+    if (note === undefined) return undefined;
+    return annotate(run, { note });
+  };
+
+  /** Filter Runs…: the statuses and tags the runs have, those of the current filter picked. */
+  const filterRuns = async (arg?: RunsFilter): Promise<RunsFilter | undefined> => {
+    if (arg) {
+      await c.view.setFilter(arg);
+      return c.view.filter();
+    }
+    const runs = c.runs.all();
+    const current = c.view.filter();
+    const count = (n: number) => `${n} run${n === 1 ? '' : 's'}`;
+    const statuses = [...new Set(runs.map((r) => r.status))].sort();
+    const tags = [...new Set(runs.flatMap((r) => r.tags ?? []))].sort();
+    type Item = vscode.QuickPickItem & { status?: RunSummary['status']; tag?: string };
+    const items: Item[] = [
+      { label: 'Status', kind: vscode.QuickPickItemKind.Separator },
+      ...statuses.map((status) => ({ label: status, description: count(runs.filter((r) => r.status === status).length), status, picked: current.statuses?.includes(status) })),
+      { label: 'Tags', kind: vscode.QuickPickItemKind.Separator },
+      ...tags.map((tag) => ({ label: `#${tag}`, description: count(runs.filter((r) => r.tags?.includes(tag)).length), tag, picked: current.tags?.includes(tag) })),
+    ];
+    // Tags not on any run any more stay offered while the filter has them.
+    for (const tag of current.tags ?? []) if (!tags.includes(tag)) items.push({ label: `#${tag}`, description: count(0), tag, picked: true });
+    const picked = await vscode.window.showQuickPick(items, {
+      title: 'CRATE Lab: Filter Runs',
+      placeHolder: tags.length ? 'Show runs of the picked statuses with any of the picked tags (none picked: all)' : 'Show runs of the picked statuses (none picked: all); tag runs from their context menu',
+      canPickMany: true,
+      matchOnDescription: true,
+    });
+    if (!picked) return undefined;
+    await c.view.setFilter({ statuses: picked.flatMap((p) => (p.status ? [p.status] : [])), tags: picked.flatMap((p) => (p.tag ? [p.tag] : [])) });
+    return c.view.filter();
   };
 
   const exportRun = async (arg?: RunArgument | ExportArguments): Promise<string | undefined> => {
@@ -419,6 +537,13 @@ export function createCommands(c: CommandContext) {
     stopSweep: sweepCommand('Stop'),
     resumeSweep: sweepCommand('Resume'),
     compareSweep,
+    editRunTags,
+    editRunNote,
+    filterRuns,
+    clearRunsFilter: async () => {
+      await c.view.setFilter({});
+      return c.view.filter();
+    },
   } satisfies CommandTable;
 }
 

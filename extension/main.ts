@@ -25,6 +25,8 @@ export interface CrateLabApi {
   openPanels(): string[];
   /** The Runs view as VS Code gets it from the tree's provider: each top item and, for a group, its children. */
   runsTree(): RunsTreeNode[];
+  /** The Runs view's description and message (they name its filter). */
+  runsViewText(): { description?: string; message?: string };
   server: ServerConnection;
 }
 
@@ -60,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): CrateLabApi {
   const output = vscode.window.createOutputChannel('CRATE Lab', { log: true });
   server = new ServerConnection(() => createLanguageClient(context, output));
   const runs = new RunsModel(server);
-  const view = new RunsView(runs);
+  const view = new RunsView(runs, context.workspaceState);
   const statusBar = new RunStatusBar(runs);
   const logs = new Map<string, string>();
   let panels: PanelHost | undefined;
@@ -79,7 +81,7 @@ export function activate(context: vscode.ExtensionContext): CrateLabApi {
   });
   const ready = server.started.then(() => runs.refresh());
   ready.catch((e) => output.appendLine(`crate-lab: the language server did not start: ${e instanceof Error ? e.message : String(e)}`));
-  return { ready, runs: () => runs.all(), openPanels: () => panels?.keys() ?? [], runsTree: () => treeOf(view), server };
+  return { ready, runs: () => runs.all(), openPanels: () => panels?.keys() ?? [], runsTree: () => treeOf(view), runsViewText: () => ({ description: view.view.description, message: view.view.message }), server };
 }
 
 export async function deactivate(): Promise<void> {

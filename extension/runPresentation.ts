@@ -44,10 +44,17 @@ export function runLabel(run: RunSummary): string {
   return `${run.name} ${today ? time : `${t.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`}`;
 }
 
+/** `#baseline #lr-sweep` */
+export function tagsText(tags: readonly string[]): string {
+  return tags.map((t) => `#${t}`).join(' ');
+}
+
 export function runTooltip(run: RunSummary): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${run.name}** — ${run.status}\n\n`);
   md.appendText(`${run.id}\n\n`);
+  if (run.tags?.length) md.appendText(`${tagsText(run.tags)}\n\n`);
+  if (run.note) md.appendText(`${run.note}\n\n`);
   md.appendMarkdown(`${progressText(run)}\n\n`);
   if (run.device) md.appendText(`on ${run.device}\n\n`);
   md.appendMarkdown(`backend ${run.backend} · started ${new Date(run.createdAt).toLocaleString()}\n\n`);
@@ -59,7 +66,7 @@ export function runTooltip(run: RunSummary): vscode.MarkdownString {
 }
 
 export function runQuickPickItem(run: RunSummary): vscode.QuickPickItem & { run: RunSummary } {
-  return { label: `$(${icons[run.status][0].replace('~spin', '')}) ${runLabel(run)}`, description: run.status, detail: progressText(run), run };
+  return { label: `$(${icons[run.status][0].replace('~spin', '')}) ${runLabel(run)}`, description: run.tags?.length ? `${run.status} · ${tagsText(run.tags)}` : run.status, detail: progressText(run), run };
 }
 
 /** A member run by what varies: `#3 model.arch=crate-c seed=1` (the sweep's name is its group's). */

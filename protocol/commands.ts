@@ -37,6 +37,13 @@ export const commands = {
   resumeSweep: 'crateLab.resumeSweep',
   /** Open "Compare runs" on a sweep's members. */
   compareSweep: 'crateLab.compareSweep',
+  /** Set a run's tags (its annotations.json, through the server). */
+  editRunTags: 'crateLab.editRunTags',
+  /** Set a run's note (its annotations.json, through the server). */
+  editRunNote: 'crateLab.editRunNote',
+  /** Show only the runs with some of the given tags and statuses in the Runs view. */
+  filterRuns: 'crateLab.filterRuns',
+  clearRunsFilter: 'crateLab.clearRunsFilter',
 } as const;
 
 export type CommandName = keyof typeof commands;
@@ -85,10 +92,38 @@ export interface ExportArguments {
   force?: boolean;
 }
 
-/** "New Run Config" without questions: the template's id and the folder to write into. */
+/** "New Run Config" without questions: the template's id, the folder to write into and the name. */
 export interface NewConfigArguments {
   template?: string;
   folder?: string;
+  /**
+   * The config's name (its file name and its runs' name; for a template of several configs the
+   * folder's, and each config is `NAME-<file>`), made unique as the question's answer is: `NAME-2`,
+   * `NAME-3`, … when a config in the folder or a run in its runs directory has it. The template's
+   * file name when absent.
+   */
+  name?: string;
+}
+
+/** "Edit Run Tags" without questions: the run and its new tags ([] removes them). */
+export interface EditRunTagsArguments {
+  runDir: string;
+  tags?: string[];
+}
+
+/** "Edit Run Note" without questions: the run and its new note ('' removes it). */
+export interface EditRunNoteArguments {
+  runDir: string;
+  note?: string;
+}
+
+/**
+ * The Runs view's filter: a run is shown when it has one of `tags` (any run when none are given)
+ * and one of `statuses` (any status when none are given); a sweep when one of its runs is.
+ */
+export interface RunsFilter {
+  tags?: string[];
+  statuses?: RunSummary['status'][];
 }
 
 /** The arguments of each command; without any, a command asks (pick lists, the selection). */
@@ -113,4 +148,10 @@ export interface CommandArguments<Uri> {
   stopSweep: [arg?: SweepArgument];
   resumeSweep: [arg?: SweepArgument];
   compareSweep: [arg?: SweepArgument];
+  /** A Runs view item (VS Code passes the selection too, which is ignored), `{ runDir }`, or `{ runDir, tags }` without questions. */
+  editRunTags: [arg?: RunArgument<Uri> | EditRunTagsArguments];
+  editRunNote: [arg?: RunArgument<Uri> | EditRunNoteArguments];
+  /** Without an argument, a pick list of the statuses and tags the runs have. `{}` clears the filter. */
+  filterRuns: [filter?: RunsFilter];
+  clearRunsFilter: [];
 }

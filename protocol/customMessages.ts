@@ -4,6 +4,7 @@
 // vscode-languageserver-protocol is the only runtime import (no tfjs, nothing Node-only).
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 import type {
+  AnnotateRunParams,
   CompareRunsParams,
   CompareRunsResult,
   EventsAppendedParams,
@@ -19,6 +20,8 @@ import type {
   LaunchSweepResult,
   ListRunsParams,
   ListSweepsParams,
+  NamesInUseParams,
+  NamesInUseResult,
   RunDirParams,
   RunsChangedParams,
   RunSummary,
@@ -87,6 +90,22 @@ export namespace StopRequest {
 export namespace ResumeRequest {
   export const method = 'crateLab/resume';
   export const type = new RequestType<RunDirParams, LaunchResult, void>(method);
+}
+
+/**
+ * Client → server: set a run's tags and/or note (its annotations.json, written atomically; run.json
+ * is never touched, so a training run can be annotated); answers the run's summary. Fails with
+ * BadAnnotations for a bad tag or note, AnnotationsUnreadable when the file is damaged.
+ */
+export namespace AnnotateRunRequest {
+  export const method = 'crateLab/annotateRun';
+  export const type = new RequestType<AnnotateRunParams, RunSummary, void>(method);
+}
+
+/** Client → server: the config names of a folder and the run names of a runs directory, read from disk (neither need be watched). */
+export namespace NamesInUseRequest {
+  export const method = 'crateLab/namesInUse';
+  export const type = new RequestType<NamesInUseParams, NamesInUseResult, void>(method);
 }
 
 /** Client → server: every watched sweep (or those of one runs directory), newest first. */

@@ -25,6 +25,10 @@ export enum ErrorCodes {
   SweepCommandFailed = 11,
   /** The folder has no sweep.json. */
   NotASweepFolder = 12,
+  /** A run's annotations.json is damaged or unreadable: it is not overwritten (the message names the file and the field). */
+  AnnotationsUnreadable = 13,
+  /** annotateRun's tags or note are not valid (the message names the tag). */
+  BadAnnotations = 14,
   /** A bug in the server (JSON-RPC's InternalError), logged with its stack there. */
   InternalError = -32603,
 }

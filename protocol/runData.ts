@@ -60,6 +60,10 @@ export interface RunSummary {
    * loss becomes NaN (server/runs/lossDivergence.ts has the rule). Absent otherwise.
    */
   diverging?: DivergingLoss;
+  /** The run's tags (its annotations.json), in the order given; absent when it has none. */
+  tags?: string[];
+  /** The run's note (its annotations.json); absent when it has none. */
+  note?: string;
 }
 
 /** The evidence that a run is diverging: its recent training loss against the loss of a uniform guess. */
@@ -334,6 +338,30 @@ export interface LaunchResult {
   pid: number;
   /** The trainer's stdout and stderr. */
   logFile: string;
+}
+
+/** Set a run's tags and/or its note (annotations.json); what is absent stays as it is. */
+export interface AnnotateRunParams {
+  runDir: string;
+  /** The new tags (replacing the old ones); each may itself be a comma- or space-separated list. [] removes them all. */
+  tags?: string[];
+  /** The new note ('' removes it). */
+  note?: string;
+}
+
+/** The names a new config in `folder` would share runs with ("New Run Config" makes its name unique against them). */
+export interface NamesInUseParams {
+  /** Absolute folder the config would be written to. */
+  folder: string;
+  /** Absolute runs directory its runs would go to (absent: a new one, which has none). */
+  runsDir?: string;
+}
+
+export interface NamesInUseResult {
+  /** The name of each *.crate.yaml directly in the folder, as the trainer resolves it (`name:`, else the file name). */
+  configs: string[];
+  /** run.json's name of each run in the runs directory (damaged ones left out). */
+  runs: string[];
 }
 
 export interface RunDirParams {

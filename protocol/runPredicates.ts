@@ -4,6 +4,8 @@
 // this module builds the run-summary predicates on it, so the protocol depends on the trainer's
 // run format and never the other way round. No runtime imports besides that tfjs-free module.
 import { isLiveStatus } from '../trainer/run/format.js';
+// What a run tag may be (annotations.json), so that an input box checks tags as the server does.
+export { annotationLimits, tagProblem } from '../trainer/run/format.js';
 import type { RunSummary } from './runData.js';
 
 /** The file name suffix of a run config. */

@@ -2,6 +2,7 @@
 // notifications (protocol/customMessages.ts). Watching starts once the client has initialized.
 import type { Connection } from 'vscode-languageserver';
 import {
+  AnnotateRunRequest,
   CompareRunsRequest,
   EventsAppendedNotification,
   GetAttentionRequest,
@@ -12,6 +13,7 @@ import {
   LaunchSweepRequest,
   ListRunsRequest,
   ListSweepsRequest,
+  NamesInUseRequest,
   ResumeRequest,
   ResumeSweepRequest,
   RunsChangedNotification,
@@ -22,6 +24,7 @@ import {
 import { guardedRequest } from '../handlerGuard.js';
 import type { RunIndex } from './runIndex.js';
 import { compareRuns, getAttention, getScalars } from './runQueries.js';
+import { namesInUse } from './namesInUse.js';
 import { study } from './studyQuery.js';
 import { StudyRunCache } from './studyRunCache.js';
 import { SweepLauncher } from './sweepLaunch.js';
@@ -67,6 +70,8 @@ export function registerRunRequests(connection: Connection, onRunsChanged: () =>
   connection.onRequest(LaunchRequest.type, guardedRequest(log, 'launch', (p) => launcher.launch(p)));
   connection.onRequest(StopRequest.type, guardedRequest(log, 'stop', (p) => launcher.stop(p.runDir)));
   connection.onRequest(ResumeRequest.type, guardedRequest(log, 'resume', (p) => launcher.resume(p.runDir)));
+  connection.onRequest(AnnotateRunRequest.type, guardedRequest(log, 'annotateRun', (p) => runs.annotate(p)));
+  connection.onRequest(NamesInUseRequest.type, guardedRequest(log, 'namesInUse', (p) => namesInUse(p)));
   connection.onRequest(ListSweepsRequest.type, guardedRequest(log, 'listSweeps', (p) => runs.listSweeps(p?.runsDir)));
   connection.onRequest(LaunchSweepRequest.type, guardedRequest(log, 'launchSweep', (p) => sweepLauncher.launch(p)));
   connection.onRequest(StopSweepRequest.type, guardedRequest(log, 'stopSweep', (p) => sweepLauncher.stop(p.sweepDir)));

@@ -11,8 +11,9 @@ import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { readEventsFrom } from '../../trainer/run/eventsReader.js';
 import { trainerAlive } from '../../trainer/run/trainerProcess.js';
-import { isLiveStatus, type LayerMetricsRecord, type RunEvent, type RunInfo, resumedLogPrefix, runFiles, staleHeartbeatMs } from '../../trainer/run/format.js';
+import { isLiveStatus, type LayerMetricsRecord, type RunAnnotations, type RunEvent, type RunInfo, resumedLogPrefix, runFiles, staleHeartbeatMs } from '../../trainer/run/format.js';
 import { RunInfoError, readRunInfo } from '../../trainer/run/runInfoFile.js';
+import { RunAnnotationsError, readRunAnnotations } from '../../trainer/run/annotationsFile.js';
 import { loadFinishedRun } from './finishedRunLoad.js';
 import { type DivergingLoss, type HeldOutAccuracy, type RunSummary, scalarsOfEvent } from '../../protocol/runData.js';
 import { warmupSteps } from '../../trainer/train/schedule.js';
@@ -76,6 +77,10 @@ export class RunState {
 
   private configStamp = '';
   private configValue: unknown;
+  private annotationsStamp = '';
+  annotations: RunAnnotations | undefined;
+  /** Why annotations.json cannot be read (the run is listed all the same, without tags or note). */
+  annotationsError: string | undefined;
 
   /**
    * config.yaml, parsed (the fully resolved config the trainer runs with); undefined when it is
@@ -123,6 +128,7 @@ export class RunState {
    */
   refresh(load = false): RunEvent[] {
     this.refreshInfo();
+    this.refreshAnnotations();
     const live = isLiveStatus(this.info?.status);
     if (!this.loaded && (load || live)) {
       this.loaded = true;
@@ -195,6 +201,29 @@ export class RunState {
       }
     }
     this.peekedPoints = points.reverse();
+  }
+
+  /** Re-reads annotations.json when it changed (another window, a hand edit, `crate-lab train --tag`). */
+  refreshAnnotations(): void {
+    // Most runs have none: asked without an exception (one each rescan would cost more than the stat).
+    let s;
+    try {
+      s = statSync(join(this.dir, runFiles.annotations), { throwIfNoEntry: false });
+    } catch {
+      s = undefined; // not a folder any more (the rescan removes the run)
+    }
+    const stamp = s ? `${s.ino}:${s.mtimeMs}:${s.size}` : '';
+    if (stamp === this.annotationsStamp) return;
+    this.annotationsStamp = stamp;
+    this.annotations = undefined;
+    this.annotationsError = undefined;
+    if (!stamp) return;
+    try {
+      this.annotations = readRunAnnotations(this.dir);
+    } catch (e) {
+      if (!(e instanceof RunAnnotationsError)) throw e;
+      this.annotationsError = e.message;
+    }
   }
 
   private refreshInfo(): void {
@@ -419,6 +448,7 @@ export class RunState {
     const errors: string[] = [];
     if (this.infoError) errors.push(this.infoError);
     if (this.readError) errors.push(this.readError);
+    if (this.annotationsError) errors.push(this.annotationsError);
     if (this.badLines > 0) errors.push(`${this.badLines} line(s) of ${runFiles.events} are not JSON`);
     // A torn last line is normal while a trainer writes; once it is gone, the line stays torn.
     if (this.tornBytes > 0 && !isLiveStatus(status)) errors.push(`${runFiles.events} ends with an incomplete line (${this.tornBytes} bytes)`);
@@ -444,6 +474,8 @@ export class RunState {
       ...(this.loaded ? { heldOutAccuracy: this.heldOutAccuracy(), elapsedSeconds: this.elapsedMs / 1000 } : {}),
       ...(this.loaded && eta !== undefined ? { etaSeconds: eta } : {}),
       ...(diverging ? { diverging } : {}),
+      ...(this.annotations?.tags.length ? { tags: this.annotations.tags } : {}),
+      ...(this.annotations?.note ? { note: this.annotations.note } : {}),
     };
   }
 }

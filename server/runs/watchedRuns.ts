@@ -9,7 +9,8 @@ import { isLiveStatus, type RunEvent } from '../../trainer/run/format.js';
 import { runFolderNames } from '../../trainer/run/runsFolder.js';
 import type { InitializationOptions } from '../../protocol/customMessages.js';
 import { ErrorCodes } from '../../protocol/errorCodes.js';
-import type { RunSummary, SweepSummary } from '../../protocol/runData.js';
+import type { AnnotateRunParams, RunSummary, SweepSummary } from '../../protocol/runData.js';
+import { BadAnnotations, RunAnnotationsError, updateRunAnnotations } from '../../trainer/run/annotationsFile.js';
 import { newestFirst } from '../../protocol/runPredicates.js';
 import { guarded, type ServerLog } from '../handlerGuard.js';
 import { type CostShape, hasCostShape, type MeasuredThroughput, type RunIndex } from './runIndex.js';
@@ -313,6 +314,12 @@ export class WatchedRuns implements RunIndex {
 
   /** A run by directory, its events loaded and up to date; one outside the watched directories is tracked from now on. */
   run(runDir: string): RunState {
+    const run = this.tracked(runDir);
+    this.refreshRun(run, true);
+    return run;
+  }
+
+  private tracked(runDir: string): RunState {
     const dir = resolve(runDir);
     let run = this.runs.get(dir);
     if (!run) {
@@ -320,8 +327,25 @@ export class WatchedRuns implements RunIndex {
       if (!run.exists()) throw new ResponseError(ErrorCodes.NotARunDirectory, `${dir} is not a run directory`);
       this.runs.set(dir, run);
     }
-    this.refreshRun(run, true);
     return run;
+  }
+
+  /**
+   * Sets a run's tags and/or note (annotations.json, atomically; never run.json, which its trainer
+   * may be rewriting) and tells every client at once; answers the run's summary.
+   */
+  annotate(p: AnnotateRunParams): RunSummary {
+    const run = this.tracked(p.runDir);
+    try {
+      updateRunAnnotations(run.dir, { tags: p.tags, note: p.note });
+    } catch (e) {
+      if (e instanceof BadAnnotations) throw new ResponseError(ErrorCodes.BadAnnotations, `${run.dir}: ${e.message}`);
+      if (e instanceof RunAnnotationsError) throw new ResponseError(ErrorCodes.AnnotationsUnreadable, `${e.message}; fix or delete it to annotate the run`);
+      throw e;
+    }
+    this.refreshRun(run);
+    this.publishChanges([]);
+    return this.summaryOf(run, Date.now());
   }
 }
 

@@ -115,6 +115,86 @@ test('Compare Runs opens a compare panel of the given runs', async (api, folder)
   assert.ok(api.openPanels().includes(`compare:${[launched!.runDir, second.runDir].sort().join('|')}`));
 });
 
+test('New Run Config asks for a name and makes it unique against the configs of the folder and the runs of its runs directory', async (_api, folder) => {
+  const newConfig = (args?: { template: string; folder: string; name: string }) => vscode.commands.executeCommand<string[] | undefined>('crateLab.newConfig', args);
+  // quickstart.crate.yaml and quickstart-2.crate.yaml exist (and have runs): the next is -3, its name inside too.
+  const third = (await newConfig({ template: 'quickstart', folder, name: 'quickstart' }))!;
+  assert.equal(path.basename(third[0]), 'quickstart-3.crate.yaml');
+  assert.match(readFileSync(third[0], 'utf8'), /^name: quickstart-3$/m);
+  // A name no file has but a run of the runs directory has (a config since renamed or deleted).
+  const handmade = path.join(folder, 'runs', 'tuned-by-hand');
+  mkdirSync(handmade, { recursive: true });
+  const t = new Date().toISOString();
+  writeFileSync(path.join(handmade, 'run.json'), JSON.stringify({ id: 'tuned-by-hand', name: 'tuned', configHash: 'x', status: 'completed', pid: 1, host: 'here', backend: 'cpu', step: 1, epoch: 0, totalSteps: 1, createdAt: t, updatedAt: t, heartbeat: t }));
+  // A config whose file name differs from its name: the name is what its runs are called.
+  writeFileSync(path.join(folder, 'renamed.crate.yaml'), 'name: picked  # its runs are "picked"\nmodel: {arch: crate-alpha, depth: 1, width: 8, heads: 2}\n');
+  try {
+    assert.equal(path.basename((await newConfig({ template: 'quickstart', folder, name: 'tuned' }))![0]), 'tuned-2.crate.yaml');
+    assert.equal(path.basename((await newConfig({ template: 'quickstart', folder, name: 'picked.crate.yaml' }))![0]), 'picked-2.crate.yaml');
+    // Several configs: a folder of that name, each config named NAME-<file>.
+    const study = (await newConfig({ template: 'ablation', folder, name: 'my study' }))!;
+    assert.deepEqual(study.map((f) => path.relative(folder, f)).sort(), ['crate', 'decoupled', 'overcomplete', 'residual'].map((f) => path.join('my study', `${f}.crate.yaml`)));
+    assert.match(readFileSync(path.join(folder, 'my study', 'residual.crate.yaml'), 'utf8'), /^name: "my study-residual"$/m);
+    // A name that cannot be a file name is refused (an error message, no file).
+    assert.equal(await newConfig({ template: 'quickstart', folder, name: 'a/b' }), undefined);
+    assert.ok(!existsSync(path.join(folder, 'a')));
+    // Asked: the pick list of templates, then the name, offered free (accepted as offered here).
+    const asked = vscode.commands.executeCommand<string[] | undefined>('crateLab.newConfig');
+    let answered: string[] | undefined | null = null;
+    void asked.then((r) => (answered = r));
+    await waitFor('the questions answered', async () => {
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      await new Promise((r) => setTimeout(r, 300));
+      return answered !== null;
+    }, 30_000);
+    assert.equal(path.basename(answered![0]), 'quickstart-4.crate.yaml');
+  } finally {
+    rmSync(handmade, { recursive: true });
+    rmSync(path.join(folder, 'renamed.crate.yaml'));
+  }
+});
+
+test('Edit Run Tags and Edit Run Note write the run’s annotations.json through the server; the Runs view shows them', async (api) => {
+  const dir = launched!.runDir;
+  const tagged = await vscode.commands.executeCommand<RunSummary>('crateLab.editRunTags', { runDir: dir, tags: ['baseline', 'seed-0,quick'] });
+  assert.deepEqual(tagged?.tags, ['baseline', 'seed-0', 'quick']);
+  const noted = await vscode.commands.executeCommand<RunSummary>('crateLab.editRunNote', { runDir: dir, note: 'the first quickstart' });
+  assert.deepEqual([noted?.tags, noted?.note], [['baseline', 'seed-0', 'quick'], 'the first quickstart']);
+  assert.deepEqual(JSON.parse(readFileSync(path.join(dir, 'annotations.json'), 'utf8')), { version: 1, tags: ['baseline', 'seed-0', 'quick'], note: 'the first quickstart' });
+  const item = await waitFor('the tags in the Runs view', () => api.runsTree().find((n) => n.id === dir && n.description.startsWith('#baseline #seed-0 #quick · stopped · ')), 30_000);
+  assert.equal(item.contextValue, 'run.stopped');
+  // A bad tag is refused with a message; the run keeps its tags.
+  assert.equal(await vscode.commands.executeCommand('crateLab.editRunTags', { runDir: dir, tags: ['x'.repeat(65)] }), undefined);
+  assert.deepEqual(runIn(api, dir)?.tags, ['baseline', 'seed-0', 'quick']);
+  // Edited on disk (another window, a hand edit): the view follows.
+  writeFileSync(path.join(dir, 'annotations.json'), JSON.stringify({ version: 1, tags: ['baseline', 'by-hand'], note: 'the first quickstart' }));
+  await waitFor('the hand edit in the Runs view', () => api.runsTree().find((n) => n.id === dir && n.description.startsWith('#baseline #by-hand · stopped')), 30_000);
+});
+
+test('Filter Runs by tag and by status: the view shows only those runs and names the filter; Clear Runs Filter shows them all', async (api) => {
+  const top = () => api.runsTree().map((n) => n.id);
+  const all = top();
+  assert.ok(all.length >= 2, `runs to filter: ${all.join(', ')}`);
+  try {
+    await vscode.commands.executeCommand('crateLab.filterRuns', { tags: ['by-hand'] });
+    assert.deepEqual(top(), [launched!.runDir]);
+    assert.deepEqual(api.runsViewText(), { description: 'Filter: #by-hand', message: `Showing 1 of ${api.runs().length} runs: filter #by-hand.` });
+    await vscode.commands.executeCommand('crateLab.filterRuns', { statuses: ['stopped'] });
+    const stopped = api.runs().filter((r) => r.status === 'stopped').map((r) => r.dir);
+    assert.ok(stopped.length >= 2);
+    assert.deepEqual([...top()].sort(), [...stopped].sort());
+    assert.equal(api.runsViewText().description, 'Filter: stopped');
+    // Both: a run must pass each; none here is completed and tagged by-hand.
+    await vscode.commands.executeCommand('crateLab.filterRuns', { tags: ['by-hand'], statuses: ['completed'] });
+    assert.deepEqual(top(), []);
+    assert.match(api.runsViewText().message ?? '', /^No run matches the filter #by-hand · completed/);
+  } finally {
+    await vscode.commands.executeCommand('crateLab.clearRunsFilter');
+  }
+  assert.deepEqual(top(), all);
+  assert.deepEqual(api.runsViewText(), { description: undefined, message: undefined });
+});
+
 test('Delete Run removes a stopped run and the Runs model forgets it', async (api) => {
   const target = api.runs().find((r) => r.dir !== launched!.runDir && r.status === 'stopped')!;
   assert.ok(target, 'a stopped run to delete');
@@ -175,6 +255,26 @@ test('Launch Sweep: the Runs view groups the members under their sweep, collapse
   assert.match(stopped?.output ?? '', /4 completed/, cliLogs());
   const resumed = await vscode.commands.executeCommand<SweepCommandResult>('crateLab.resumeSweep', { sweepDir: launched.sweepDir });
   assert.match(resumed?.output ?? '', /4 completed/, cliLogs());
+});
+
+test('Filter Runs with sweeps: a sweep shows with its runs that pass, and not at all when none does', async (api) => {
+  const sweep = api.runsTree().find((n) => n.contextValue.startsWith('sweep.'));
+  assert.ok(sweep && sweep.children.length === 4, 'the sweep of the step before, with its four members');
+  try {
+    await vscode.commands.executeCommand('crateLab.filterRuns', { statuses: ['completed'] });
+    const completed = api.runsTree();
+    assert.deepEqual(completed.find((n) => n.id === sweep.id)?.children.map((c) => c.id), sweep.children.map((c) => c.id));
+    assert.ok(completed.every((n) => n.id === sweep.id || n.contextValue === 'run.completed'), JSON.stringify(completed.map((n) => n.contextValue)));
+    // Tag one member: filtered by that tag, the sweep shows with that member only.
+    await vscode.commands.executeCommand('crateLab.editRunTags', { runDir: sweep.children[2].id, tags: ['pick-me'] });
+    await waitFor('the member tagged', () => api.runs().find((r) => r.dir === sweep.children[2].id)?.tags?.includes('pick-me'), 30_000);
+    await vscode.commands.executeCommand('crateLab.filterRuns', { tags: ['pick-me'] });
+    assert.deepEqual(api.runsTree().map((n) => [n.id, n.children.map((c) => c.id)]), [[sweep.id, [sweep.children[2].id]]]);
+    await vscode.commands.executeCommand('crateLab.filterRuns', { statuses: ['stopped'] });
+    assert.ok(!api.runsTree().some((n) => n.id === sweep.id), 'no member is stopped: no sweep');
+  } finally {
+    await vscode.commands.executeCommand('crateLab.clearRunsFilter');
+  }
 });
 
 test("a workspace's settings cannot name the trainer's Node.js (the executable the extension spawns)", async (_api, folder) => {

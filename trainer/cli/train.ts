@@ -8,6 +8,7 @@ import { NotARegularFile, readRegularFile } from '../io/regularFile.js';
 import { loadConfigFile, parseConfig, ConfigError, type ResolvedConfig, resolveConfig } from '../config/index.js';
 import { isLiveStatus, runFiles, type RunInfo, type RunSweep } from '../run/format.js';
 import { RunInfoError, readRunInfo as readCheckedRunInfo } from '../run/runInfoFile.js';
+import { BadAnnotations, checkedNote, checkedTags, updateRunAnnotations } from '../run/annotationsFile.js';
 import { trainerAlive } from '../run/trainerProcess.js';
 import { runLockedMessage } from '../run/trainerGuard.js';
 import { requestStop, StopRefusedError, stoppedRun } from '../run/stopRun.js';
@@ -18,7 +19,7 @@ import { useDevice } from './backendFlag.js';
 import { activeDevice } from '../backend/activeDevice.js';
 import { type CliIo, processIo } from './cliIo.js';
 
-export const trainUsage = 'train CONFIG.crate.yaml [--runs-dir DIR] [--max-steps N] [--name NAME] [--backend B] [--device N|NAME] [--introspect-every N] [--sweep-member SWEEP_ID:INDEX] [--json]';
+export const trainUsage = 'train CONFIG.crate.yaml [--runs-dir DIR] [--max-steps N] [--name NAME] [--tag TAG]... [--note TEXT] [--backend B] [--device N|NAME] [--introspect-every N] [--sweep-member SWEEP_ID:INDEX] [--json]';
 export const resumeUsage = 'resume RUN_DIR [--max-steps N] [--patch P] [--device N|NAME] [--json]';
 export const stopUsage = 'stop RUN_DIR [--timeout SECONDS]';
 
@@ -96,6 +97,8 @@ export async function train(argv: string[], io: CliIo): Promise<number> {
       'runs-dir': { type: 'string' },
       'max-steps': { type: 'string' },
       name: { type: 'string' },
+      tag: { type: 'string', multiple: true },
+      note: { type: 'string' },
       backend: { type: 'string' },
       device: { type: 'string' },
       'introspect-every': { type: 'string' },
@@ -118,7 +121,31 @@ export async function train(argv: string[], io: CliIo): Promise<number> {
   // Before the trainer starts its backend.
   useDevice(values.device ?? config.device, config.backend);
   const sweep = sweepMember(values['sweep-member']);
-  return report('train', await startRun(config, hooks(values.json ?? false, io), sweep), values.json ?? false, io);
+  const annotations = annotationFlags(values.tag, values.note);
+  const runHooks = hooks(values.json ?? false, io);
+  if (annotations) {
+    const announce = runHooks.onStart;
+    // The run directory exists (run.json written) when onStart is called; annotations.json is its own file.
+    runHooks.onStart = (runDir, backend) => {
+      updateRunAnnotations(runDir, annotations);
+      announce?.(runDir, backend);
+    };
+  }
+  return report('train', await startRun(config, runHooks, sweep), values.json ?? false, io);
+}
+
+/** `--tag` (repeatable; each may be a comma-separated list) and `--note`, checked before any work. */
+function annotationFlags(tags: string[] | undefined, note: string | undefined): { tags?: string[]; note?: string } | undefined {
+  if (tags === undefined && note === undefined) return undefined;
+  const checked = <T>(flag: string, check: () => T): T => {
+    try {
+      return check();
+    } catch (e) {
+      if (e instanceof BadAnnotations) throw new UsageError(`--${flag}: ${e.message}`);
+      throw e;
+    }
+  };
+  return { ...(tags ? { tags: checked('tag', () => checkedTags(tags)) } : {}), ...(note !== undefined ? { note: checked('note', () => checkedNote(note)) } : {}) };
 }
 
 function readRunInfo(runDir: string): RunInfo {

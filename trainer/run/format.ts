@@ -50,6 +50,27 @@ export interface RunInfo {
   sweep?: RunSweep;
 }
 
+/** annotations.json: what a researcher says about a run (editable at any time, also while it trains). */
+export interface RunAnnotations {
+  version: 1;
+  /** Short labels, each at most annotationLimits.tagLength characters, no spaces or commas; in the order given, no repeats. */
+  tags: string[];
+  /** Free text ('' for none). */
+  note: string;
+}
+
+export const annotationLimits = { tags: 32, tagLength: 64, noteLength: 10_000 } as const;
+
+/** What is wrong with `tag` as a run tag (a phrase), or undefined when it is one. */
+export function tagProblem(tag: string): string | undefined {
+  if (tag.length === 0) return 'is empty';
+  if (tag.length > annotationLimits.tagLength) return `is longer than ${annotationLimits.tagLength} characters`;
+  // Tags are typed as a comma- or space-separated list and shown as `#tag`.
+  if (/[\s,]/.test(tag)) return 'has a space or a comma';
+  if (/[\u0000-\u001f\u007f]/.test(tag)) return 'has a control character';
+  return undefined;
+}
+
 export interface RunSweep {
   id: string;
   member: number;
@@ -158,6 +179,12 @@ export const runFiles = {
    * `crate-lab study` for a finished run without one.
    */
   measures: 'measures.json',
+  /**
+   * The researcher's tags and note of the run (RunAnnotations; reader and writer in
+   * run/annotationsFile.ts): a file of its own, so that writing it never races the trainer's
+   * rewrites of run.json. Replaced atomically; absent until a run is first tagged or noted.
+   */
+  annotations: 'annotations.json',
   checkpoints: 'checkpoints',
   /** Text file naming the newest complete checkpoint directory (its name only, step-NNNNNNNN); written last. */
   latest: join('checkpoints', 'latest'),

@@ -16,6 +16,7 @@ import { chartTheme, onThemeChange, runColor } from '../shared/theme.js';
 import { type ScatterPoint, drawScatter, tauCaption } from './scatter.js';
 import { PanelBanners, heading, note } from '../shared/pageParts.js';
 import { StudyView } from './studyView.js';
+import { RunIdentityView } from './runIdentity.js';
 
 const curveTitles: Record<string, string> = {
   loss: 'Training loss (mini-batch)',
@@ -58,6 +59,10 @@ tau.className = 'tau';
 tau.setAttribute('aria-live', 'polite');
 const study = new StudyView((m) => host.post(m));
 app.append(title, banners.error, banners.removed, waiting, curves, diffTitle, diffTable, finalTitle, finalTable, scatterTitle, scatter, scatterReadout, tau, study.element);
+
+// What each run is for (its tags and note), before the curves.
+const identity = new RunIdentityView();
+waiting.after(identity.element);
 
 /** The scatter's points as last drawn (by SRR) and the run the read-out describes. */
 let scatterPoints: ScatterPoint[] = [];
@@ -165,6 +170,7 @@ function render(): void {
   if (!r) return;
   renderCurves(r);
   renderTables(r);
+  identity.show(r.runDirs.map((dir, i) => ({ name: runName(dir, i), color: runColor(i), run: summaries.get(dir) })));
   renderScatter(r);
   scatter.setAttribute('aria-label', `Scatter of SRR measure against generalization gap for ${r.final.length} runs; ${tauCaption(r.kendallTau)}`);
   tau.textContent = tauCaption(r.kendallTau);
