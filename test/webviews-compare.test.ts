@@ -13,6 +13,7 @@ import { PNG } from 'pngjs';
 import type { Browser } from 'playwright-core';
 import type { CompareRunsResult } from '../protocol/runData.js';
 import { compareRuns } from '../server/runs/runQueries.js';
+import { study } from '../server/runs/studyQuery.js';
 import { WatchedRuns } from '../server/runs/watchedRuns.js';
 import { repoRoot } from './support/reference.js';
 import { runSummary } from './support/runMessages.js';
@@ -163,9 +164,14 @@ test('a member run deleted: the banner names it, its curves, row and legend entr
   assert.deepEqual(after.missing, [dirs[2]]);
   assert.deepEqual(after.runDirs, dirs.slice(0, 2));
   assert.deepEqual(compareRuns(runIndex(), { runDirs: dirs }).missing, [dirs[2]]);
+  // The study of the panel's 3 runs goes on without it too, and names it among the runs left out.
+  const studyAfter = study({ runDirs: dirs });
+  assert.deepEqual(studyAfter.leftOut[0], { runDir: dirs[2], reason: 'the directory does not exist (deleted?)' });
   await p.send({ type: 'runRemoved', runDir: dirs[2] });
   await p.send({ type: 'compare', result: after });
+  await p.send({ type: 'study', result: studyAfter });
   await nextFrames(p);
+  assert.equal(await p.page.locator('.left-out li').first().innerText(), `Left out: ${dirs[2]}: the directory does not exist (deleted?)`);
   assert.equal(await p.page.locator('.banner-warning').innerText(), `Run directory deleted: lowest-lr (${dirs[2]}). What the panel had of it stays shown.`);
   assert.deepEqual(await p.page.locator('.run-legend li').allInnerTexts(), ['baseline', 'higher-lr', 'lowest-lr (deleted)']);
   assert.equal(await p.page.locator('[data-table=final-metrics] tr').nth(3).innerText(), thirdRow.replace('completed', 'completed (deleted)'));
