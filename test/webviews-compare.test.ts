@@ -426,6 +426,15 @@ test('a sweep of 50 runs: every run listed and drawn in its own colour, labels a
   const k = loss.step.indexOf(Number(said[1]));
   const run = runs.findIndex((r) => r.name === said[2]);
   assert.equal(said[3], four(loss.values[run][k]!));
+  // A status update of the runs (they arrive every second or so while a sweep trains) redraws
+  // nothing when no name changed; a rename does.
+  await p.page.evaluate(`document.querySelector('[data-chart=loss] canvas').dataset.mark = '1'`);
+  await p.send({ type: 'runs', runs: dirs.map(runSummary) });
+  await nextFrames(p);
+  assert.equal(await p.page.locator('[data-chart=loss] canvas[data-mark="1"]').count(), 1, 'the charts were not redrawn');
+  await p.send({ type: 'runs', runs: [{ ...runSummary(dirs[0]), name: 'renamed' }] });
+  await nextFrames(p);
+  assert.equal(await p.page.locator('.run-legend li').first().innerText(), 'renamed');
   console.log(`compare panel, 50 runs × 200 steps: server compareRuns ${serverMs.toFixed(0)} ms, render ${renderMs.toFixed(0)} ms, scatter key ${scatterKeyMs.toFixed(0)} ms, chart key ${chartKeyMs.toFixed(0)} ms`);
   // Generous bounds for a loaded CI machine; the figures are printed above.
   assert.ok(renderMs < 5_000, `render ${renderMs} ms`);

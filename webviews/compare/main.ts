@@ -277,9 +277,10 @@ function renderRemoved(styles: ReturnType<typeof runStyles>): void {
   const gone = allRuns().filter((d) => deleted.has(d));
   if (gone.length === 0) return banners.showRemoved('');
   const named = gone.map((d) => `${styles.get(d)?.label ?? d} (${d})`).join(', ');
+  const [it, is] = gone.length > 1 ? ['them', 'are'] : ['it', 'is'];
   const keptAll = gone.every((d) => shown?.result.runDirs.includes(d));
-  const what = !shown ? '' : keptAll ? ' What the panel had of it stays shown.' : ' The panel had no data for it: it is left out, the other runs are shown.';
-  banners.showRemoved(`Run directory deleted: ${named}.${gone.length > 1 ? what.replace(/of it/, 'of them') : what}`);
+  const what = !shown ? '' : keptAll ? ` What the panel had of ${it} stays shown.` : ` The panel had no data for ${it}: ${it === 'it' ? 'it' : 'they'} ${is} left out, the other runs are shown.`;
+  banners.showRemoved(`Run directory deleted: ${named}.${what}`);
 }
 
 function render(): void {
@@ -347,10 +348,14 @@ function onMessage(message: HostToPanelMessage): void {
       for (const s of message.runs) summaries.set(s.dir, s);
       render();
       break;
-    case 'runs':
+    case 'runs': {
+      // Status changes arrive often while a sweep trains; only a renamed run changes what is drawn.
+      const labels = () => JSON.stringify(shortRunLabels(allRuns().map(identity)));
+      const before = labels();
       for (const s of message.runs) summaries.set(s.dir, s);
-      render();
+      if (labels() !== before) render();
       break;
+    }
     case 'compare':
       banners.clearError();
       for (const d of message.result.missing ?? []) deleted.add(d);
