@@ -223,6 +223,13 @@ test('short run labels with colour swatches, one line each; the swatch is the co
   for (const c of swatches) assert.ok(countColour(px, c, 30) > 30, `colour ${c} drawn`);
   // uPlot's legend under each chart names the runs by the same labels.
   assert.deepEqual(await p.page.locator('[data-chart=loss] .u-legend .u-series .u-label').allInnerTexts(), ['step', ...labels]);
+  // A theme switch recolours swatches and curves without a reload.
+  await p.setTheme('light');
+  await nextFrames(p);
+  const lightBlue = hexRgb(themeVariables('light')['--vscode-charts-blue']);
+  assert.deepEqual((await swatchColours(p))[0], lightBlue);
+  const lightPx = await p.pixels('[data-chart=loss] canvas', 0, 0, box.width, box.height);
+  assert.ok(countColour(lightPx, lightBlue, 30) > 30 && countColour(lightPx, swatches[0], 10) === 0, 'the first run in the light theme\'s blue');
   assert.deepEqual(p.problems, []);
   await p.page.close();
 });
