@@ -314,6 +314,8 @@ export interface CompareRunsResult {
    * when undefined: fewer than two, ties throughout, or `refused`); `stillTraining` runs are left out.
    */
   kendallTau: { tau: number | null; runs: number; stillTraining: number; refused?: string };
+  /** Requested runs whose directory is gone (deleted since the comparison was opened): left out of everything above. */
+  missing?: string[];
 }
 
 export interface LaunchParams {

@@ -83,12 +83,12 @@ function finalMetricsFromEvents(runDir: string): Record<string, string> {
   };
 }
 
-/** The compare panel's final-metrics table: per run row, the cell of each column (by header), numbers as their exact tooltip. */
+/** The compare panel's final-metrics table: per run row, the cell of each column (by header), numbers as their exact tooltip, the run as its tooltip's "name (id)" (the cell shows a short label). */
 function finalMetricsTable(compare: FrameLocator): Promise<Array<Record<string, string>>> {
   return compare.locator('[data-table=final-metrics] tr').evaluateAll((rows) => {
     const [header, ...body] = rows as HTMLTableRowElement[];
     const columns = Array.from(header.cells).map((c) => c.textContent!.trim());
-    return body.map((r) => Object.fromEntries(Array.from(r.cells).map((c, i) => [columns[i], c.classList.contains('num') ? c.title : c.textContent!.trim()])));
+    return body.map((r) => Object.fromEntries(Array.from(r.cells).map((c, i) => [columns[i], c.classList.contains('num') ? c.title : c.classList.contains('run-label') ? c.title.split('\n')[0] : c.textContent!.trim()])));
   });
 }
 

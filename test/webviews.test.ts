@@ -95,11 +95,6 @@ function short(v: number): string {
   return String(Number(Math.fround(v).toPrecision(4)));
 }
 
-/** The rule the panels use for tables (6 significant digits). */
-function six(v: number): string {
-  return String(Number(v.toPrecision(6)));
-}
-
 /** Screenshots in VS Code's dark, light and high-contrast themes (switched live, as VS Code does). */
 async function shoot(p: PanelPage, name: string): Promise<void> {
   await p.page.screenshot({ path: join(shots, `${name}-dark.png`), fullPage: true });
@@ -1048,6 +1043,8 @@ describe('compare', () => {
     return { runDirs: dirs, series, configDiff: configDiff(configs), final, kendallTau: { tau: kendallTauB(final.map((f) => f.srr), final.map((f) => f.generalizationGap)), runs: dirs.length, stillTraining: 0 } };
   }
 
+  const four = (v: number | null) => (v === null ? '—' : String(Number(v.toPrecision(4))));
+
   test('curves of both runs, only the differing config keys, exact final numbers, scatter and τ', async () => {
     const p = await openPanel(browser, server, 'compare');
     await p.waitForPosted('ready');
@@ -1060,17 +1057,18 @@ describe('compare', () => {
     const canvas = (await p.page.locator('[data-chart=loss] canvas').boundingBox())!;
     const px = await p.pixels('[data-chart=loss] canvas', 0, 0, canvas.width, canvas.height);
     assert.ok(countColour(px, darkBlue) > 50 && countColour(px, darkOrange) > 50);
-    // Config diff: exactly the keys that differ (name, lr, introspection interval, runsDir).
-    const diffRows = await p.page.locator('[data-table=config-diff] tr').allInnerTexts();
-    assert.deepEqual(diffRows.slice(1).map((r) => r.split('\t')[0]), result.configDiff.map((d) => d.path));
-    assert.ok(result.configDiff.some((d) => d.path === 'optim.lr'));
-    const lrRow = diffRows.find((r) => r.startsWith('optim.lr'))!;
-    assert.deepEqual(lrRow.split('\t').map((c) => c.trim()), ['optim.lr', '0.002', '0.005']);
-    // Final metrics: the numbers given, to six significant digits, the full value in the tooltip.
+    // Config diff: a row per run, a column per key that differs (name, lr, introspection interval, runsDir).
+    const diffRows = (await p.page.locator('[data-table=config-diff] tr').allInnerTexts()).map((r) => r.split('\t').map((c) => c.trim()));
+    assert.deepEqual(diffRows[0].slice(1), result.configDiff.map((d) => d.path));
+    const lrColumn = diffRows[0].indexOf('optim.lr');
+    assert.ok(lrColumn > 0);
+    assert.deepEqual(diffRows.slice(1).map((r) => r[lrColumn]), ['0.002', '0.005']);
+    // Final metrics: the numbers given, to four significant digits (accuracies in %), the full value in the tooltip.
     const rows = await p.page.locator('[data-table=final-metrics] tr').allInnerTexts();
+    const pct = (v: number) => `${four(v * 100)}%`;
     result.final.forEach((f, i) => {
       const cells = rows[i + 1].split('\t').map((c) => c.trim());
-      assert.deepEqual(cells.slice(1), [f.status, String(f.step), six(f.trainLoss!), six(f.trainSubsetLoss!), six(f.validationLoss!), six(f.validationAccuracy!), six(f.testLoss!), six(f.testAccuracy!), six(f.srr!), six(f.generalizationGap!), six(f.accuracyGap!)]);
+      assert.deepEqual(cells.slice(1), [f.status, String(f.step), four(f.trainLoss!), four(f.trainSubsetLoss!), four(f.validationLoss!), pct(f.validationAccuracy!), four(f.testLoss!), pct(f.testAccuracy!), four(f.srr!), four(f.generalizationGap!), pct(f.accuracyGap!)]);
     });
     assert.equal(await p.page.getAttribute('[data-table=final-metrics] tr:nth-child(2) td:nth-child(4)', 'title'), String(result.final[0].trainLoss));
     // τ as given; the scatter has each run's point in its colour where its values put it.
@@ -1097,7 +1095,7 @@ describe('compare', () => {
     await nextFrames(p);
     const readout = () => p.page.locator('.scatter-readout').innerText();
     const names = await p.page.locator('[data-table=final-metrics] tr td:first-child').allInnerTexts();
-    const expectReadout = (k: number) => `${names[bySrr[k].i].trim()}: SRR measure ${six(bySrr[k].f.srr!)}, generalization gap ${six(bySrr[k].f.generalizationGap!)}`;
+    const expectReadout = (k: number) => `${names[bySrr[k].i].trim()}: SRR measure ${four(bySrr[k].f.srr!)}, generalization gap ${four(bySrr[k].f.generalizationGap!)}`;
     assert.equal(await readout(), expectReadout(0));
     assert.ok((await ringBelow(bySrr[0].f)) > 0, 'a ring around the picked run');
     await p.page.keyboard.press('End');
@@ -1106,7 +1104,6 @@ describe('compare', () => {
     assert.equal(await ringBelow(bySrr[0].f), 0, 'the ring moved');
     // The curves' read-out: Home and End put the cursor on the first and last step, the legend
     // shows each run's value there.
-    const four = (v: number | null) => (v === null ? '—' : String(Number(v.toPrecision(4))));
     const loss = result.series.loss!;
     await p.page.focus('[data-chart=loss] .chart-plot');
     for (const [key, index] of [['Home', 0], ['End', loss.step.length - 1]] as const) {

@@ -1,7 +1,7 @@
 // The run requests that read: scalars (downsampled), attention maps with their probe images, and
 // the comparison of several runs. Each loads the runs it needs from the index (WatchedRuns.run).
 import { closeSync, readFileSync, readSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ResponseError } from 'vscode-languageserver';
 import { NotARegularFile, openRegularFile } from '../../trainer/io/regularFile.js';
 import { ErrorCodes } from '../../protocol/errorCodes.js';
@@ -66,7 +66,14 @@ export function getAttention(runs: WatchedRuns, runDir: string, step: number): G
 }
 
 export function compareRuns(index: WatchedRuns, { runDirs, maxPoints }: CompareRunsParams): CompareRunsResult {
-  const runs = runDirs.map((d) => index.run(d));
+  // A member deleted since the panel opened is named in `missing`, not an error: the others are still compared.
+  const runs: RunState[] = [];
+  const missing: string[] = [];
+  for (const d of runDirs) {
+    const run = presentRun(index, d);
+    if (run) runs.push(run);
+    else missing.push(resolve(d));
+  }
   const series: CompareRunsResult['series'] = {};
   for (const key of ['loss', 'accuracy', 'train.loss', 'train.accuracy', 'validation.loss', 'validation.accuracy', 'gap.loss']) {
     const per = runs.map((r) => {
@@ -97,7 +104,18 @@ export function compareRuns(index: WatchedRuns, { runDirs, maxPoints }: CompareR
       accuracyGap: r.evals.last('gap.accuracy'),
     };
   });
-  return { runDirs: runs.map((r) => r.dir), series, configDiff: configDiff(configs), final, kendallTau: tauOf(final, configs) };
+  return { runDirs: runs.map((r) => r.dir), series, configDiff: configDiff(configs), final, kendallTau: tauOf(final, configs), missing };
+}
+
+/** The run of `runDir`, or undefined when its directory is gone (deleted, or never a run). */
+function presentRun(index: WatchedRuns, runDir: string): RunState | undefined {
+  try {
+    const run = index.run(runDir);
+    return run.exists() ? run : undefined;
+  } catch (e) {
+    if (e instanceof ResponseError && e.code === ErrorCodes.NotARunDirectory) return undefined;
+    throw e;
+  }
 }
 
 /**

@@ -1,7 +1,9 @@
 // crateLab/study: the SRR study's table (docs/study.md) over the runs of a Compare panel, built by
 // trainer/study from what the run directories hold. The server never loads tfjs, so it only reads
 // each run's measures.json; a completed run without one is left out with the reason (crate-lab
-// study computes it). Runs on different data sets or image sizes are answered with the reason.
+// study computes it). Runs on different data sets or image sizes are answered with the reason. A
+// run whose directory is gone (deleted while its Compare panel is open) is left out, named.
+import { existsSync } from 'node:fs';
 import { ErrorCodes, ResponseError } from 'vscode-languageserver';
 import type { StudyParams, StudyResult } from '../../protocol/studyData.js';
 import { defaultBootstrap } from '../../trainer/study/bootstrap.js';
@@ -17,15 +19,16 @@ export function study({ runDirs }: StudyParams, cache?: StudyRunCache): StudyRes
   if (!Array.isArray(runDirs) || runDirs.some((d) => typeof d !== 'string')) throw new ResponseError(ErrorCodes.InvalidParams, 'crateLab/study: runDirs must be a list of run directories');
   let expanded: ReturnType<typeof expandStudyArguments>;
   let collected: ReturnType<typeof collectStudyRuns>;
+  const gone = runDirs.filter((d) => !existsSync(d));
   try {
-    expanded = expandStudyArguments(runDirs);
+    expanded = expandStudyArguments(runDirs.filter((d) => !gone.includes(d)));
     collected = collectStudyRuns(expanded.runDirs, cache?.read);
   } catch (e) {
     if (e instanceof StudyInputError || e instanceof SweepFileError) throw new ResponseError(ErrorCodes.InvalidParams, e.message);
     throw e;
   }
   const columns = studyColumns.map((c) => ({ id: c.id, label: c.label }));
-  const leftOut = [...expanded.leftOut, ...collected.leftOut];
+  const leftOut = [...gone.map((dir) => ({ dir, reason: 'the directory does not exist (deleted?)' })), ...expanded.leftOut, ...collected.leftOut];
   const asProtocol = () => leftOut.map((l) => ({ runDir: l.dir, reason: l.reason }));
   const refused = incomparability(collected.runs);
   if (refused) return { columns, rows: [], bootstrap: defaultBootstrap, points: [], leftOut: asProtocol(), refused, regularizer: null, exports: null };
