@@ -122,10 +122,10 @@ async function legendOf(p: PanelPage, selector: string): Promise<Record<string, 
   return (await p.page.evaluate(`Object.fromEntries([...document.querySelectorAll('${selector} .u-legend .u-series')].map((s) => [s.querySelector('.u-label').textContent, s.querySelector('.u-value').textContent]))`)) as Record<string, string>;
 }
 
-/** The tick labels a chart drew (its data-x-ticks / data-y-ticks), empty labels left out. */
+/** The tick labels a chart drew (its data-x-ticks / data-y-ticks), one per tick ('' for a tick drawn without one). */
 async function ticksOf(p: PanelPage, selector: string, axis: 'xTicks' | 'yTicks'): Promise<string[]> {
   const text = (await p.page.evaluate(`document.querySelector('${selector}').dataset.${axis} ?? ''`)) as string;
-  return text.split('|').filter(Boolean);
+  return text.split('|');
 }
 
 /** How a tick label is written: 'f<decimals>' (fixed) or 'e<mantissa decimals>'; "0" is written alike in both. */
