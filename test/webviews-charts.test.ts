@@ -403,10 +403,15 @@ describe('dashboard charts', () => {
 // The layers panel's per-layer lines and its export.
 // ------------------------------------------------------------------------------------------------
 
+/**
+ * Two introspection steps of three layers. The values are chosen for the axes, not derived from
+ * each other: the SRR measure spans 5e-4 to 2e-3, where formatShort would write "5.00e-4" beside
+ * "0.001".
+ */
 function layerPoints(): GetLayerMetricsResult['points'] {
   return [5, 10].map((step) => ({
     step,
-    layers: [0, 1, 2].map((layer) => ({ layer, R: 40 + 5 * layer + step, Rc: 30 - 2 * layer, codeZeroFraction: 0.2 + 0.1 * layer, density: 0.8 - 0.1 * layer, srr: 0.8 - 0.1 * layer + 30 - 2 * layer - (40 + 5 * layer + step) })),
+    layers: [0, 1, 2].map((layer) => ({ layer, R: 40 + 5 * layer + step, Rc: 30 - 2 * layer, codeZeroFraction: 0.2 + 0.1 * layer, density: 0.8 - 0.1 * layer, srr: 5e-4 + layer * 7.5e-4 })),
   }));
 }
 
@@ -443,7 +448,8 @@ describe('layers charts', () => {
     assert.ok(countColour(crop(rates, 0, 60 * exportScale, 22 * exportScale, 200 * exportScale), darkFg, 90) > 40, 'the y axis title');
     // Under the line charts: the heatmaps in viridis (its yellow end: the largest R).
     const heatmaps = crop(image, 0, (28 + 2 * exportCell.height) * exportScale, image.width, image.height - (28 + 2 * exportCell.height) * exportScale);
-    assert.ok(countColour(heatmaps, [253, 231, 37]) > 200, 'the heatmaps are in the export');
+    // (A yellow cell is about 250 × 22 CSS px: 22,000 px at 2×; the colour bars' yellow ends are far fewer.)
+    assert.ok(countColour(heatmaps, [253, 231, 37]) > 8000, `the heatmaps are in the export (${countColour(heatmaps, [253, 231, 37])} px)`);
     assertClean(p);
     await saveExports(p, 'layers-export');
     await shoot(p, 'layers-charts');
@@ -459,7 +465,8 @@ describe('attention export', () => {
   test('Export PNG: the map shown at 2×, with its caption and ticked colour bar', async () => {
     const p = await openPanel(browser, server, 'attention', { viewport: { width: 900, height: 900 } });
     await p.waitForPosted('ready');
-    await p.send({ type: 'init', state: { kind: 'attention', runDirs: [runDir] }, runs: [summary()] });
+    // The patch grid (nearest neighbour): each patch a flat block, so its edges show the resolution.
+    await p.send({ type: 'init', state: { kind: 'attention', runDirs: [runDir], ui: { nearest: true } }, runs: [summary()] });
     const grid = 4;
     // One layer, one image, one head: all the weight on patch (row 0, column 0) and a little elsewhere.
     const maps = new Float32Array(grid * grid).fill(0.02);
@@ -476,9 +483,18 @@ describe('attention export', () => {
     const patch = (row: number, column: number) => crop(image, (16 + (column + 0.5) * (shown / grid)) * exportScale - 4, (52 + (row + 0.5) * (shown / grid)) * exportScale - 4, 8, 8);
     assert.ok(countColour(patch(0, 0), [252, 255, 164], 30) > 40, 'the strongest patch in the colormap’s top colour');
     assert.ok(countColour(patch(3, 3), [0, 0, 4], 30) > 40, 'a weak patch in its bottom colour');
-    // The caption and the colour bar's tick labels: text under the map.
-    const under = crop(image, 0, (52 + shown + 24) * exportScale, image.width, 50 * exportScale);
-    assert.ok(countColour(under, darkFg, 90) > 100, 'tick labels and the scale title under the bar');
+    // Painted at 2×, not enlarged: across the edge between patch (0, 0) and (0, 1) at most one
+    // device pixel is neither colour.
+    const edge = Math.round((16 + shown / grid) * exportScale);
+    const across = crop(image, edge - 6, Math.round((52 + shown / (2 * grid)) * exportScale), 12, 1);
+    let between = 0;
+    for (let i = 0; i < 12; i++) if (!near(across, i, [252, 255, 164], 30) && !near(across, i, [0, 0, 4], 30)) between++;
+    assert.ok(between <= 1, `a sharp patch edge (${between} px between)`);
+    // The colour bar's tick labels under it, and the scale's title under them.
+    const tickLabels = crop(image, 0, (52 + shown + 8 + 17) * exportScale, image.width, 13 * exportScale);
+    assert.ok(countColour(tickLabels, darkFg, 90) > 60, 'tick labels under the bar');
+    const scaleTitle = crop(image, 0, (52 + shown + 8 + 31) * exportScale, image.width, 14 * exportScale);
+    assert.ok(countColour(scaleTitle, darkFg, 90) > 60, 'the scale title');
     assertClean(p);
     await saveExports(p, 'attention-exported');
     await shoot(p, 'attention-export');
