@@ -496,8 +496,8 @@ describe('attention export', () => {
     const scaleTitle = crop(image, 0, (52 + shown + 8 + 31) * exportScale, image.width, 14 * exportScale);
     assert.ok(countColour(scaleTitle, darkFg, 90) > 60, 'the scale title');
     assertClean(p);
-    await saveExports(p, 'attention-exported');
-    await shoot(p, 'attention-export');
+    await saveExports(p, 'attention-export');
+    await shoot(p, 'attention-charts');
     await p.page.close();
   });
 });
