@@ -163,15 +163,6 @@ export class TimeChart {
     this.render();
   }
 
-  /** The plot canvas (axes included; the legend is HTML). */
-  get canvas(): HTMLCanvasElement | undefined {
-    return this.plot?.ctx.canvas;
-  }
-
-  get title(): string {
-    return this.o.title;
-  }
-
   /** The steps of the unzoomed view: the shared range, else the steps of this chart's series. */
   fullRange(): StepRange | null {
     if (this.o.sharedRange) return this.o.sharedRange();
