@@ -356,6 +356,8 @@ describe('dashboard charts', () => {
       live = (await p.page.evaluate(`document.querySelector('[data-chart=loss]').dataset.marks`)) as string;
     }
     assert.equal(live, 'epoch@10 epoch@20 epoch@30 epoch@40 resume@25 resume@35', 'step 41 came: epoch 5 begins after step 40');
+    // On every chart alike, though only the loss has step 41.
+    assert.equal(await p.page.evaluate(`document.querySelector('[data-chart=accuracy]').dataset.marks`), live);
 
     // Theme switch without a reload: the lines take the light theme's colours.
     const accuracy = await settle(p, 'accuracy');

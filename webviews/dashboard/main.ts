@@ -174,15 +174,16 @@ function stepMarks(): StepMarks {
     for (const step of run.resumedAt) resumes.push({ step, color });
     if (run.stepsPerEpoch) perEpoch.add(run.stepsPerEpoch);
   });
-  return { resumes, stepsPerEpoch: [...perEpoch] };
+  return { resumes, stepsPerEpoch: [...perEpoch], lastStep: allSteps(false)?.[1] ?? -Infinity };
 }
 
 /**
  * The steps covered by every series of every run: all charts share this axis. While a run is
  * live the axis ends at a round step past the data, so appended points land inside it and the
- * other runs' downsampled points stay valid (they are recomputed only when the axis grows).
+ * other runs' downsampled points stay valid (they are recomputed only when the axis grows);
+ * `headroom: false` gives the data's own steps.
  */
-function allSteps(): StepRange | null {
+function allSteps(headroom = true): StepRange | null {
   let min = Infinity;
   let max = -Infinity;
   let live = false;
@@ -195,7 +196,7 @@ function allSteps(): StepRange | null {
     }
   }
   if (!(min <= max)) return null;
-  if (!live) return [min, max];
+  if (!live || !headroom) return [min, max];
   const unit = Math.max(1, 10 ** Math.floor(Math.log10(Math.max(1, max - min))) / 10);
   return [min, (Math.floor(max / unit) + 1) * unit];
 }

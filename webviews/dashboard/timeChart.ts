@@ -34,6 +34,8 @@ export interface StepMarks {
   resumes: { step: number; color: string }[];
   /** The distinct steps-per-epoch of the runs shown: epoch k starts at k × each. */
   stepsPerEpoch: number[];
+  /** The last step of any series shown: no epoch begins there or later (every chart alike). */
+  lastStep: number;
 }
 
 /** Epoch boundaries are thinned to every 1, 2, 5, 10, … epochs so that they stay this far apart (CSS px). */
@@ -300,17 +302,11 @@ export class TimeChart {
       const first = Math.max(1, Math.ceil(xMin / (spe * stride))) * stride;
       const labelled = (cssWidth * stride) / count >= 56;
       // Boundaries inside the data only: the last step of the last epoch starts nothing.
-      const end = Math.min(xMax, this.lastDataStep() - 1);
+      const end = Math.min(xMax, marks.lastStep - 1);
       for (let k = first; k * spe <= end; k += stride) out.push({ x: k * spe, color: epochColor, dash: [2, 3], label: labelled ? `epoch ${k + 1}` : undefined });
     }
     for (const r of marks.resumes) if (r.step >= xMin && r.step <= xMax) out.push({ x: r.step, color: r.color, dash: [6, 2, 2, 2], label: 'resumed' });
     return out;
-  }
-
-  private lastDataStep(): number {
-    let last = -Infinity;
-    for (const s of this.sources) if (s.buffer.length > 0) last = Math.max(last, s.buffer.lastStep);
-    return last;
   }
 
   private drawMarks(u: uPlot, theme: ChartTheme): void {
