@@ -27,6 +27,15 @@ export interface ScalarArrays {
   value: Float32Array;
 }
 
+/**
+ * Where a run's time axis is marked (getScalars' `resumedAt`, `stepsPerEpoch`). With `replace`:
+ * all of them; with an increment: resumes to add.
+ */
+export interface StepMarks {
+  resumedAt: number[];
+  stepsPerEpoch?: number;
+}
+
 /** Probe images (the first validation images, normalized as the model saw them). */
 export interface ProbeImages {
   images: number;
@@ -44,7 +53,7 @@ export type HostToPanelMessage =
   /** Run summaries changed (status, step, loss); only the panel's runs. */
   | { type: 'runs'; runs: RunSummary[] }
   /** Scalar series of a run: `replace` drops what the panel had for it, else points are appended. */
-  | { type: 'scalars'; runDir: string; replace: boolean; series: Record<string, ScalarArrays> }
+  | { type: 'scalars'; runDir: string; replace: boolean; series: Record<string, ScalarArrays>; marks?: StepMarks }
   /** Per-layer metrics of a run: `replace` as above; points in step order. */
   | { type: 'layers'; runDir: string; replace: boolean; points: GetLayerMetricsResult['points'] }
   /** Attention maps of one introspection step ([layers, images, heads, grid, grid]). */

@@ -1,6 +1,6 @@
 // The data of the run manager's requests and notifications (protocol/customMessages.ts): what the
 // language server says about runs, as the extension and the panels receive it. Types only, apart
-// from scalarsOfEvent, so that a browser bundle can `import type` them. Record types come from
+// from scalarsOfEvent and resumedAtStep, so that a browser bundle can `import type` them. Record types come from
 // trainer/run/format.ts (type-only imports: nothing of it reaches a browser bundle).
 import type { LayerMetricsRecord, RunEvent, RunStatus } from '../trainer/run/format.js';
 
@@ -192,6 +192,8 @@ export interface ListRunsParams {
  * with it, so both sides name and pick the values the same way (so does the trainer's scalars.bin).
  */
 export { scalarsOfEvent } from '../trainer/run/scalarPoints.js';
+/** The step a resumed trainer session starts from, for the event that opens it: a client marks resumes in pushed events with it. */
+export { resumedAtStep } from '../trainer/run/format.js';
 
 /**
  * Scalar keys: those of scalarsOfEvent. Values are kept as float32 in memory, so they equal
@@ -217,6 +219,10 @@ export interface GetScalarsResult {
   /** The run's last step seen by the server: the next `since`. */
   lastStep: number;
   series: Record<string, ScalarSeries>;
+  /** The steps at which the run was stopped and resumed (each resumed session's checkpoint step), in order: charts mark them. */
+  resumedAt: number[];
+  /** Optimiser steps per epoch (run.json's; absent in runs from before it): epoch k starts at step k × stepsPerEpoch. */
+  stepsPerEpoch?: number;
 }
 
 export interface GetLayerMetricsParams {

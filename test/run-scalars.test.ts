@@ -311,3 +311,30 @@ test('resuming a run whose scalars.bin is version 1 writes it anew in this versi
   assert.equal(readFileSync(join(old, 'scalars.bin')).readUInt32LE(4), scalarsLayout.version);
   assert.deepEqual(decodedSidecar(old), expectedSidecar(old));
 });
+
+test('getScalars names the steps where a run was stopped and resumed, and its steps per epoch (the charts mark them), from scalars.bin and from events.jsonl', async () => {
+  const resumedDir = join(tmp, 'resumed');
+  const twice = join(resumedDir, 'twice');
+  cpSync(runDir, twice, { recursive: true });
+  // The run completed at step 36 with a checkpoint there; each resume continues from the latest checkpoint.
+  for (const steps of ['40', '44']) {
+    const resumed = await exited(spawnCli(['resume', twice, '--max-steps', steps]));
+    assert.equal(resumed.code, 0, resumed.stderr);
+  }
+  assert.equal(runInfo(twice).step, 44);
+  const json = join(resumedDir, 'json');
+  cpSync(twice, json, { recursive: true });
+  rmSync(join(json, 'scalars.bin'));
+  const stepsPerEpoch = runInfo(twice).stepsPerEpoch;
+  assert.ok(typeof stepsPerEpoch === 'number' && stepsPerEpoch > 0, 'run.json records steps per epoch');
+  const answers = await withServer(resumedDir, async (c) => ({
+    twice: await c.sendRequest(GetScalarsRequest.type, { runDir: twice, keys: ['loss'] }),
+    json: await c.sendRequest(GetScalarsRequest.type, { runDir: json, keys: ['loss'] }),
+    original: await c.sendRequest(GetScalarsRequest.type, { runDir, keys: ['loss'] }),
+  }));
+  for (const name of ['twice', 'json'] as const) {
+    assert.deepEqual(answers[name].resumedAt, [36, 40], name);
+    assert.equal(answers[name].stepsPerEpoch, stepsPerEpoch, name);
+  }
+  assert.deepEqual(answers.original.resumedAt, [], 'a run never resumed has no marks');
+});

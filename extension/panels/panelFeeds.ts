@@ -4,7 +4,7 @@ import type { ServerConnection } from '../serverConnection.js';
 import { CompareRunsRequest, GetAttentionRequest, GetLayerMetricsRequest, GetScalarsRequest } from '../../protocol/customMessages.js';
 import type { HostToPanelMessage, PanelState, ScalarArrays, StudyTableId } from '../../protocol/panelMessages.js';
 import { studyFeed, type StudyExport } from './studyFeed.js';
-import { type EventsAppendedParams, type ScalarSeries, scalarsOfEvent } from '../../protocol/runData.js';
+import { type EventsAppendedParams, resumedAtStep, type ScalarSeries, scalarsOfEvent } from '../../protocol/runData.js';
 
 /** Points per series the dashboard gets at first (min/max per bucket); exports read full fidelity. */
 const dashboardPoints = 20_000;
@@ -52,7 +52,7 @@ function dashboardFeed(runDirs: string[], server: ServerConnection, post: Post):
     const r = await server.sendRequest(GetScalarsRequest.type, { runDir, maxPoints: dashboardPoints });
     const series: Record<string, ScalarArrays> = {};
     for (const [key, s] of Object.entries(r.series)) series[key] = toArrays(s);
-    post({ type: 'scalars', runDir, replace: true, series });
+    post({ type: 'scalars', runDir, replace: true, series, marks: { resumedAt: r.resumedAt, ...(r.stepsPerEpoch ? { stepsPerEpoch: r.stepsPerEpoch } : {}) } });
   };
   return {
     start: async () => void (await Promise.all(runDirs.map(sendAll))),
@@ -60,7 +60,10 @@ function dashboardFeed(runDirs: string[], server: ServerConnection, post: Post):
       if (!runDirs.includes(runDir)) return;
       if (reset) return sendAll(runDir);
       const columns = new Map<string, { step: number[]; value: number[] }>();
+      const resumedAt: number[] = [];
       for (const e of events) {
+        const resumed = resumedAtStep(e);
+        if (resumed !== undefined) resumedAt.push(resumed);
         for (const [key, value] of Object.entries(scalarsOfEvent(e))) {
           let c = columns.get(key);
           if (!c) columns.set(key, (c = { step: [], value: [] }));
@@ -68,8 +71,9 @@ function dashboardFeed(runDirs: string[], server: ServerConnection, post: Post):
           c.value.push(value);
         }
       }
-      if (columns.size === 0) return;
-      post({ type: 'scalars', runDir, replace: false, series: Object.fromEntries([...columns].map(([k, s]) => [k, toArrays(s)])) });
+      if (columns.size === 0 && resumedAt.length === 0) return;
+      const series = Object.fromEntries([...columns].map(([k, s]) => [k, toArrays(s)]));
+      post({ type: 'scalars', runDir, replace: false, series, ...(resumedAt.length ? { marks: { resumedAt } } : {}) });
     },
   };
 }

@@ -26,7 +26,8 @@ export function getScalars(runs: WatchedRuns, { runDir, keys, since, maxPoints }
     }
   }
   for (const key of keys ?? []) series[key] ??= { step: [], value: [] };
-  return { runDir: run.dir, lastStep: run.lastStep, series };
+  const stepsPerEpoch = run.info?.stepsPerEpoch;
+  return { runDir: run.dir, lastStep: run.lastStep, series, resumedAt: [...run.resumedAt], ...(stepsPerEpoch ? { stepsPerEpoch } : {}) };
 }
 
 export function getAttention(runs: WatchedRuns, runDir: string, step: number): GetAttentionResult | null {

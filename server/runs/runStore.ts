@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { readEventsFrom } from '../../trainer/run/eventsReader.js';
 import { trainerAlive } from '../../trainer/run/trainerProcess.js';
-import { isLiveStatus, type LayerMetricsRecord, type RunAnnotations, type RunEvent, type RunInfo, resumedLogPrefix, runFiles, staleHeartbeatMs } from '../../trainer/run/format.js';
+import { isLiveStatus, type LayerMetricsRecord, type RunAnnotations, type RunEvent, type RunInfo, resumedAtStep, runFiles, staleHeartbeatMs } from '../../trainer/run/format.js';
 import { RunInfoError, readRunInfo } from '../../trainer/run/runInfoFile.js';
 import { RunAnnotationsError, readRunAnnotations } from '../../trainer/run/annotationsFile.js';
 import { loadFinishedRun } from './finishedRunLoad.js';
@@ -45,6 +45,8 @@ export class RunState {
   layers: { step: number; layers: LayerMetricsRecord[] }[] = [];
   attention: AttentionRef[] = [];
   lastStep = 0;
+  /** The steps at which a stopped run was resumed (each resumed session's checkpoint step), in order. */
+  resumedAt: number[] = [];
   /** Training time so far (ms): the spans between consecutive events, without a resume's gap (trainingTime). */
   private elapsedMs = 0;
   private lastEventMs: number | undefined;
@@ -314,6 +316,7 @@ export class RunState {
     this.layers = [];
     this.attention = [];
     this.lastStep = 0;
+    this.resumedAt = [];
     this.elapsedMs = 0;
     this.lastEventMs = undefined;
     this.elapsedMsAtCheckpoint = 0;
@@ -332,7 +335,7 @@ export class RunState {
     if (this.lastEventMs !== undefined && ms > this.lastEventMs) this.elapsedMs += ms - this.lastEventMs;
     this.lastEventMs = ms;
     if (e.type === 'checkpoint') this.elapsedMsAtCheckpoint = this.elapsedMs;
-    else if (e.type === 'log' && typeof e.message === 'string' && e.message.startsWith(resumedLogPrefix)) this.elapsedMs = this.elapsedMsAtCheckpoint;
+    else if (e.type === 'log' && resumedAtStep(e) !== undefined) this.elapsedMs = this.elapsedMsAtCheckpoint;
   }
 
   /** The trainer's own estimate for a running run: steps left × batch size / images per second. */
@@ -357,6 +360,7 @@ export class RunState {
         if (this.scalars.length > 0 && e.step <= this.scalars.steps[this.scalars.length - 1]) {
           this.scalars.dropFrom(e.step);
           this.evals.dropFrom(e.step);
+          this.resumedAt = this.resumedAt.filter((s) => s < e.step);
         }
         this.scalars.append(e.step, scalarsOfEvent(e));
         break;
@@ -364,6 +368,12 @@ export class RunState {
         if (this.evals.length > 0 && e.step < this.evals.steps[this.evals.length - 1]) this.evals.dropFrom(e.step);
         this.evals.append(e.step, scalarsOfEvent(e));
         break;
+      case 'log': {
+        const resumed = resumedAtStep(e);
+        // A later resume from an earlier checkpoint replaces those past it (their sessions were cut).
+        if (resumed !== undefined) this.resumedAt = [...this.resumedAt.filter((s) => s < resumed), resumed];
+        break;
+      }
       case 'layers':
         if (Array.isArray(e.layers)) this.layers.push({ step: e.step, layers: e.layers });
         break;

@@ -17,6 +17,11 @@ export function isLiveStatus(status: string | undefined): boolean {
  */
 export const resumedLogPrefix = 'resumed from ';
 
+/** The step a resumed trainer session starts from (its checkpoint's), for the log event that opens it; else undefined. */
+export function resumedAtStep(e: RunEvent): number | undefined {
+  return e.type === 'log' && typeof e.message === 'string' && e.message.startsWith(resumedLogPrefix) && typeof e.step === 'number' ? e.step : undefined;
+}
+
 /** run.json, replaced atomically on every change. */
 export interface RunInfo {
   id: string;

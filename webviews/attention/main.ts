@@ -11,7 +11,9 @@ import '../shared/panel.css';
 import './attention.css';
 import type { HostToPanelMessage } from '../../protocol/panelMessages.js';
 import { colormapBar, colormapNames, isColormapName, type ColormapName } from '../shared/colormaps.js';
-import { checkboxControl, rangeControl, selectControl } from '../shared/controls.js';
+import { button, checkboxControl, rangeControl, selectControl } from '../shared/controls.js';
+import { chartTheme } from '../shared/theme.js';
+import { attentionPng } from './pngExport.js';
 import { connectToHost } from '../shared/hostBridge.js';
 import { formatShort } from '../shared/numberFormat.js';
 import { drawOverlay } from './overlay.js';
@@ -52,7 +54,7 @@ const nearestBox = checkboxControl('Patch grid (nearest neighbour)', 'nearest', 
 const opacity = rangeControl('Opacity', 'opacity', { min: 0, max: 1, step: 0.05, value: host.ui.opacity, show: (v) => `${Math.round(v * 100)}%` }, (v) => choose({ opacity: v }));
 const toolbar = document.createElement('div');
 toolbar.className = 'toolbar';
-toolbar.append(stepSelect.element, layerSelect.element, headSelect.element, imageSelect.element, colormapSelect.element, scaleSelect.element, opacity.element, nearestBox);
+toolbar.append(stepSelect.element, layerSelect.element, headSelect.element, imageSelect.element, colormapSelect.element, scaleSelect.element, opacity.element, nearestBox, button('Export PNG', exportPng));
 
 const mainCanvas = document.createElement('canvas');
 mainCanvas.className = 'overlay-main';
@@ -220,6 +222,31 @@ function renderLegend(m: AttentionMessage, [lo, hi]: [number, number], size: num
   legend.replaceChildren(track, title);
   legend.dataset.lo = String(lo);
   legend.dataset.hi = String(hi);
+}
+
+/** The map shown, with its caption and colour bar, as one PNG at 2× (pngExport.ts). */
+function exportPng(): void {
+  const m = current;
+  if (!m) return;
+  const ui = host.ui;
+  const layer = Math.min(ui.layer, m.layers - 1);
+  const head = Math.min(ui.head, m.heads - 1);
+  const image = Math.min(ui.image, m.images - 1);
+  const map = mapOf(m, layer, image, head);
+  const scale = colourScale(ui.scale, m.maps)(map);
+  const dataUrl = attentionPng(
+    {
+      overlay: { probe: m.probe, image, map, grid: m.grid, colormap: ui.colormap, opacity: ui.opacity, nearest: ui.nearest, scale },
+      // The size shown, at most 512 CSS px (1024 px in the file).
+      size: Math.min(512, mainSize()),
+      heading: `CLS attention · step ${m.step} · layer ${layer} · head ${head}`,
+      caption: caption.textContent ?? '',
+      scaleTitle: `CLS attention weight (${(scaleModes.find((s) => s.mode === ui.scale) ?? scaleModes[0]).title}); the mark: uniform 1/N = ${formatShort(uniformWeight(m))}`,
+      uniform: uniformWeight(m),
+    },
+    chartTheme(),
+  );
+  host.post({ type: 'exportPng', name: `attention-step${m.step}-layer${layer}-head${head}-image${image}.png`, dataUrl });
 }
 
 function renderPatchReadout(): void {

@@ -55,9 +55,8 @@ function nearestCell(map: Float32Array, grid: number, u: number, v: number): num
   return map[Math.min(grid - 1, Math.floor(v * grid)) * grid + Math.min(grid - 1, Math.floor(u * grid))];
 }
 
-/** Renders into `canvas` at size×size CSS pixels. */
-export function drawOverlay(canvas: HTMLCanvasElement, size: number, o: OverlayInput): void {
-  const dpr = devicePixelRatio;
+/** Renders into `canvas` at size×size CSS pixels, `dpr` device pixels each (the screen's, or an export's 2). */
+export function drawOverlay(canvas: HTMLCanvasElement, size: number, o: OverlayInput, dpr = devicePixelRatio): void {
   const px = Math.round(size * dpr);
   if (canvas.width !== px) {
     canvas.width = px;

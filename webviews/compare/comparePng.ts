@@ -2,7 +2,7 @@
 // (whatever the screen's), with what a figure needs to stand alone: the runs' legend (swatch and
 // short label), each chart's title, axis titles with units and ticks, and the SRR scatter.
 import type { AlignedSeries, CompareRunsResult } from '../../protocol/runData.js';
-import { axisTickLabels } from '../shared/axisFormat.js';
+import { axisTickLabels, percentTickLabels } from '../shared/axisFormat.js';
 import type { ChartTheme } from '../shared/theme.js';
 import { niceTicks } from '../shared/ticks.js';
 import type { CurveAxes } from './curveAxes.js';
@@ -58,7 +58,7 @@ function drawLineChart(ctx: CanvasRenderingContext2D, theme: ChartTheme, at: { x
   axisTickLabels(xTicks).forEach((label, i) => ctx.fillText(label, xs(xTicks[i]), top + plotHeight + 15));
   ctx.fillText(chart.axes.x, left + plotWidth / 2, at.y + height - 6);
   ctx.textAlign = 'right';
-  axisTickLabels(yTicks, chart.axes.percent).forEach((label, i) => ctx.fillText(label, left - 6, ys(yTicks[i]) + 4));
+  (chart.axes.percent ? percentTickLabels(yTicks) : axisTickLabels(yTicks)).forEach((label, i) => ctx.fillText(label, left - 6, ys(yTicks[i]) + 4));
   ctx.save();
   ctx.translate(at.x + 14, top + plotHeight / 2);
   ctx.rotate(-Math.PI / 2);

@@ -12,7 +12,7 @@ import 'uplot/dist/uPlot.min.css';
 import type { HostToPanelMessage } from '../../protocol/panelMessages.js';
 import type { AlignedSeries, CompareRunsResult, RunSummary } from '../../protocol/runData.js';
 import { connectToHost } from '../shared/hostBridge.js';
-import { axisTickLabels, integerIncrs } from '../shared/axisFormat.js';
+import { axisTickLabels, integerIncrements, percentTickLabels } from '../shared/axisFormat.js';
 import { cursorKeysHelp, moveCursorByKey } from '../shared/chartKeys.js';
 import { button } from '../shared/controls.js';
 import { formatNumber, formatShort } from '../shared/numberFormat.js';
@@ -195,8 +195,8 @@ function renderCurves(r: CompareRunsResult, styles: ReturnType<typeof runStyles>
         legend: { show: !many },
         hooks: many ? { setCursor: [(u: uPlot) => (readout.textContent = nearestRun(u, r.runDirs.map((d) => styles.get(d)!.label), axes.percent))] } : {},
         axes: [
-          { ...axis, label: axes.x, labelSize: 20, incrs: integerIncrs, values: (_u, splits) => published(section, 'xTicks', axisTickLabels(splits)) },
-          { ...axis, label: axes.y, labelSize: 20, size: 56, values: (_u, splits) => published(section, 'yTicks', axisTickLabels(splits, axes.percent)) },
+          { ...axis, label: axes.x, labelSize: 20, incrs: integerIncrements, values: (_u, splits) => published(section, 'xTicks', axisTickLabels(splits)) },
+          { ...axis, label: axes.y, labelSize: 20, size: 56, values: (_u, splits) => published(section, 'yTicks', (axes.percent ? percentTickLabels(splits) : axisTickLabels(splits))) },
         ],
         series: [
           { label: 'step', value: (_u, v) => (v == null ? '—' : String(v)) },

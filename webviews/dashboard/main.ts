@@ -4,42 +4,63 @@
 // summary changes, `runRemoved`, `error`. Posts `uiState`, `exportPng`, `exportCsv`, `openLog`.
 import '../shared/panel.css';
 import './dashboard.css';
-import type { HostToPanelMessage, ScalarArrays } from '../../protocol/panelMessages.js';
+import type { HostToPanelMessage, ScalarArrays, StepMarks as StepMarksMessage } from '../../protocol/panelMessages.js';
 import type { RunSummary } from '../../protocol/runData.js';
 import { button, checkboxControl, rangeControl } from '../shared/controls.js';
 import { FrameScheduler } from '../shared/frameScheduler.js';
 import { connectToHost } from '../shared/hostBridge.js';
 import { chartTheme, onThemeChange, runColor } from '../shared/theme.js';
+import { mixColors } from '../shared/colorMix.js';
 import { renderRunStatus } from './runStatus.js';
 import { SeriesBuffer } from './seriesBuffer.js';
-import { type ChartSource, type StepRange, TimeChart } from './timeChart.js';
+import { type ChartSource, type StepMarks, type StepRange, TimeChart } from './timeChart.js';
 import { composeChartsPng } from './pngExport.js';
 import { PanelBanners, heading } from '../shared/pageParts.js';
 
 interface ChartSpec {
   id: string;
   title: string;
+  /** The y axis's title, with its unit. */
+  yTitle: string;
   keys: string[];
   /** The log-scale toggle applies to this chart (quantities spanning decades). */
   logAllowed: boolean;
+  /** Fractions shown in percent. */
+  percent?: boolean;
 }
 
 const chartSpecs: ChartSpec[] = [
-  { id: 'loss', title: 'Loss', keys: ['loss', 'train.loss', 'validation.loss', 'test.loss'], logAllowed: true },
-  { id: 'accuracy', title: 'Accuracy', keys: ['accuracy', 'train.accuracy', 'validation.accuracy', 'test.accuracy'], logAllowed: false },
-  { id: 'lr', title: 'Learning rate', keys: ['lr'], logAllowed: true },
-  { id: 'throughput', title: 'Throughput (images/s)', keys: ['imagesPerSecond'], logAllowed: false },
+  { id: 'loss', title: 'Loss', yTitle: 'cross-entropy (nats)', keys: ['loss', 'train.loss', 'validation.loss', 'test.loss'], logAllowed: true },
+  { id: 'accuracy', title: 'Accuracy', yTitle: 'accuracy (%)', keys: ['accuracy', 'train.accuracy', 'validation.accuracy', 'test.accuracy'], logAllowed: false, percent: true },
+  { id: 'lr', title: 'Learning rate', yTitle: 'learning rate', keys: ['lr'], logAllowed: true },
+  { id: 'throughput', title: 'Throughput (images/s)', yTitle: 'images / s', keys: ['imagesPerSecond'], logAllowed: false },
 ];
+
+interface KeyStyle {
+  label: string;
+  dash?: number[];
+  points?: boolean;
+  swatch: 'solid' | 'dashed' | 'dotted' | 'double';
+  /** Smoothing applies: the dense training series, never the learning rate or the evaluations. */
+  smooth: boolean;
+  /** Evaluated at checkpoints of the run on examples it does not train on (or on the training subset). */
+  evaluation: boolean;
+  /** With one run, the series' own colour: the index in the run palette. */
+  hue: number;
+}
 
 /**
  * How each key is named in the legend and drawn: the training mini-batches solid, the fixed
- * training subset dash-dotted, validation dashed, test dotted (the evaluations with points).
+ * training subset dash-dotted, validation dashed, test dotted (the evaluations with points). With
+ * one run each kind has its own colour; with several, colour tells the runs apart and the
+ * held-out series take a second shade of their run's colour.
  */
-function keyStyle(key: string): { label: string; dash?: number[]; points?: boolean } {
-  if (key.startsWith('train.')) return { label: 'train subset', dash: [8, 3, 2, 3], points: true };
-  if (key.startsWith('validation.')) return { label: 'validation', dash: [6, 3], points: true };
-  if (key.startsWith('test.')) return { label: 'test', dash: [2, 3], points: true };
-  return { label: key === 'loss' || key === 'accuracy' ? 'train batch' : '' };
+function keyStyle(key: string): KeyStyle {
+  if (key.startsWith('train.')) return { label: 'train subset', dash: [8, 3, 2, 3], points: true, swatch: 'double', smooth: false, evaluation: true, hue: 2 };
+  if (key.startsWith('validation.')) return { label: 'validation', dash: [6, 3], points: true, swatch: 'dashed', smooth: false, evaluation: true, hue: 1 };
+  if (key.startsWith('test.')) return { label: 'test', dash: [2, 3], points: true, swatch: 'dotted', smooth: false, evaluation: true, hue: 3 };
+  const training = key === 'loss' || key === 'accuracy';
+  return { label: training ? 'train batch' : '', swatch: 'solid', smooth: key !== 'lr', evaluation: false, hue: 0 };
 }
 
 interface RunData {
@@ -47,6 +68,9 @@ interface RunData {
   summary: RunSummary | undefined;
   series: Map<string, SeriesBuffer>;
   removed: boolean;
+  /** Steps where the run was stopped and resumed, and its steps per epoch (the charts' markers). */
+  resumedAt: number[];
+  stepsPerEpoch?: number;
 }
 
 const host = connectToHost('dashboard', { smoothing: 0, logScale: false, zoom: null as StepRange | null });
@@ -65,6 +89,9 @@ const charts: TimeChart[] = chartSpecs.map(
     new TimeChart({
       id: spec.id,
       title: spec.title,
+      yTitle: spec.yTitle,
+      percent: spec.percent,
+      marks: stepMarks,
       logScale: spec.logAllowed && host.ui.logScale,
       smoothing: () => host.ui.smoothing,
       onZoomRequest: (range) => setZoom(range, i),
@@ -113,6 +140,7 @@ const frames = new FrameScheduler(() => {
 
 function sourcesFor(spec: ChartSpec): ChartSource[] {
   const multi = order.length > 1;
+  const foreground = chartTheme().foreground;
   const sources: ChartSource[] = [];
   order.forEach((dir, runIndex) => {
     const run = runs.get(dir);
@@ -121,20 +149,41 @@ function sourcesFor(spec: ChartSpec): ChartSource[] {
       const buffer = run.series.get(key);
       if (!buffer) continue;
       const style = keyStyle(key);
-      const name = run.summary?.name ?? dir.split(/[\\/]/).pop() ?? dir;
+      const name = runName(dir);
       const label = [multi || !style.label ? name : '', style.label].filter(Boolean).join(' · ') || name;
-      sources.push({ label, color: runColor(runIndex), dash: style.dash, points: style.points, buffer });
+      const color = !multi ? runColor(style.hue) : style.evaluation ? mixColors(runColor(runIndex), foreground, 0.45) : runColor(runIndex);
+      sources.push({ label, color, dash: style.dash, points: style.points, swatch: style.swatch, smooth: style.smooth, buffer });
     }
   });
   return sources;
 }
 
+function runName(dir: string): string {
+  return runs.get(dir)?.summary?.name ?? dir.split(/[\\/]/).pop() ?? dir;
+}
+
+/** Resumes (in the run's colour, or the text colour for a lone run: its series use the palette) and epoch starts. */
+function stepMarks(): StepMarks {
+  const multi = order.length > 1;
+  const resumes: StepMarks['resumes'] = [];
+  const perEpoch = new Set<number>();
+  order.forEach((dir, i) => {
+    const run = runs.get(dir);
+    if (!run) return;
+    const color = multi ? runColor(i) : chartTheme().foreground;
+    for (const step of run.resumedAt) resumes.push({ step, color });
+    if (run.stepsPerEpoch) perEpoch.add(run.stepsPerEpoch);
+  });
+  return { resumes, stepsPerEpoch: [...perEpoch], lastStep: allSteps(false)?.[1] ?? -Infinity };
+}
+
 /**
  * The steps covered by every series of every run: all charts share this axis. While a run is
  * live the axis ends at a round step past the data, so appended points land inside it and the
- * other runs' downsampled points stay valid (they are recomputed only when the axis grows).
+ * other runs' downsampled points stay valid (they are recomputed only when the axis grows);
+ * `headroom: false` gives the data's own steps.
  */
-function allSteps(): StepRange | null {
+function allSteps(headroom = true): StepRange | null {
   let min = Infinity;
   let max = -Infinity;
   let live = false;
@@ -147,7 +196,7 @@ function allSteps(): StepRange | null {
     }
   }
   if (!(min <= max)) return null;
-  if (!live) return [min, max];
+  if (!live || !headroom) return [min, max];
   const unit = Math.max(1, 10 ** Math.floor(Math.log10(Math.max(1, max - min))) / 10);
   return [min, (Math.floor(max / unit) + 1) * unit];
 }
@@ -155,7 +204,7 @@ function allSteps(): StepRange | null {
 function runData(dir: string): RunData {
   let run = runs.get(dir);
   if (!run) {
-    run = { dir, summary: undefined, series: new Map(), removed: false };
+    run = { dir, summary: undefined, series: new Map(), removed: false, resumedAt: [] };
     runs.set(dir, run);
     if (!order.includes(dir)) order.push(dir);
     structureChanged = true;
@@ -163,9 +212,13 @@ function runData(dir: string): RunData {
   return run;
 }
 
-function acceptScalars(runDir: string, replace: boolean, series: Record<string, ScalarArrays>): void {
+function acceptScalars(runDir: string, replace: boolean, series: Record<string, ScalarArrays>, marks: StepMarksMessage | undefined): void {
   const run = runData(runDir);
   if (replace) for (const buffer of run.series.values()) buffer.clear();
+  if (replace) {
+    run.resumedAt = [...(marks?.resumedAt ?? [])];
+    run.stepsPerEpoch = marks?.stepsPerEpoch;
+  } else if (marks) run.resumedAt.push(...marks.resumedAt);
   for (const [key, arrays] of Object.entries(series)) {
     let buffer = run.series.get(key);
     if (!buffer) {
@@ -221,7 +274,7 @@ function showStatus(): void {
 }
 
 function exportPng(): void {
-  const dataUrl = composeChartsPng(charts, chartTheme(), order.map((dir, i) => ({ name: runs.get(dir)?.summary?.name ?? dir, color: runColor(i) })));
+  const dataUrl = composeChartsPng(charts, chartTheme(), order.map(runName));
   const first = runs.get(order[0])?.summary;
   host.post({ type: 'exportPng', name: `${first?.id ?? 'dashboard'}-charts.png`, dataUrl });
 }
@@ -251,7 +304,7 @@ function onMessage(message: HostToPanelMessage): void {
       break;
     case 'scalars':
       banners.clearError();
-      acceptScalars(message.runDir, message.replace, message.series);
+      acceptScalars(message.runDir, message.replace, message.series, message.marks);
       if (structureChanged) frames.now();
       else frames.live();
       if (message.replace) warmUpWhenIdle();

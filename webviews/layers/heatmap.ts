@@ -47,6 +47,7 @@ export class Heatmap {
   private data: HeatmapData = { rows: [], cols: [], values: new Float64Array(0) };
   private selected = { row: 0, col: -1 };
   private range: [number, number] = [0, 1];
+  private readonly scaleTitle: string;
 
   constructor(
     readonly id: string,
@@ -54,6 +55,7 @@ export class Heatmap {
     o: { explanation: string; scaleTitle: string },
     private readonly colormap: ColormapName = 'viridis',
   ) {
+    this.scaleTitle = o.scaleTitle;
     this.element = document.createElement('section');
     this.element.className = 'heatmap';
     this.element.dataset.heatmap = id;
@@ -93,16 +95,25 @@ export class Heatmap {
   }
 
   draw(): void {
+    this.paint(this.canvas, Math.max(200, this.element.clientWidth || 400), devicePixelRatio, true);
+  }
+
+  /** The heatmap drawn anew for export: `width` CSS px at `scale` device pixels each, no selection. */
+  exportCanvas(width: number, scale: number): { canvas: HTMLCanvasElement; title: string; range: [number, number]; colormap: ColormapName; scaleTitle: string } {
+    const canvas = document.createElement('canvas');
+    this.paint(canvas, width, scale, false);
+    return { canvas, title: this.title, range: this.range, colormap: this.colormap, scaleTitle: this.scaleTitle };
+  }
+
+  private paint(canvas: HTMLCanvasElement, width: number, dpr: number, live: boolean): void {
     const { rows, cols, values } = this.data;
-    const width = Math.max(200, this.element.clientWidth || 400);
     const plotHeight = Math.max(1, rows.length) * rowHeight;
     const height = plotHeight + axisHeight;
-    const dpr = devicePixelRatio;
-    this.canvas.width = Math.round(width * dpr);
-    this.canvas.height = Math.round(height * dpr);
-    this.canvas.style.width = `${width}px`;
-    this.canvas.style.height = `${height}px`;
-    const ctx = this.canvas.getContext('2d')!;
+    canvas.width = Math.round(width * dpr);
+    canvas.height = Math.round(height * dpr);
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+    const ctx = canvas.getContext('2d')!;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const theme = chartTheme();
     ctx.clearRect(0, 0, width, height);
@@ -110,9 +121,10 @@ export class Heatmap {
     const edges = columnEdges(cols);
     const [first, last] = [edges[0], edges[edges.length - 1]];
     const xOf = (step: number) => labelWidth + ((step - first) / (last - first)) * plotWidth;
-    this.edgesPx = edges.map(xOf);
+    const edgesPx = edges.map(xOf);
     const ticks = cols.length ? niceTicks(cols[0], cols[cols.length - 1], Math.max(1, Math.floor(plotWidth / 60)), true) : [];
-    Object.assign(this.canvas.dataset, {
+    if (live) this.edgesPx = edgesPx;
+    if (live) Object.assign(this.canvas.dataset, {
       plotLeft: String(labelWidth), plotTop: '0', plotWidth: String(plotWidth), cellHeight: String(rowHeight),
       rows: String(rows.length), cols: String(cols.length), stepMin: String(first), stepMax: String(last), stepTicks: ticks.join(','),
     });
@@ -124,7 +136,7 @@ export class Heatmap {
         const i = colormapIndex(v, this.range[0], this.range[1]) * 3;
         ctx.fillStyle = `rgb(${table[i]},${table[i + 1]},${table[i + 2]})`;
         // Cells overlap by a pixel fraction so no seams show between them.
-        ctx.fillRect(this.edgesPx[c], r * rowHeight, this.edgesPx[c + 1] - this.edgesPx[c] + 0.5, rowHeight);
+        ctx.fillRect(edgesPx[c], r * rowHeight, edgesPx[c + 1] - edgesPx[c] + 0.5, rowHeight);
       }
     }
     ctx.fillStyle = theme.foreground;
@@ -143,7 +155,7 @@ export class Heatmap {
     }
     ctx.textAlign = 'right';
     ctx.fillText('step', labelWidth - 6, plotHeight + 6);
-    if (this.selected.col >= 0 && document.activeElement === this.canvas) {
+    if (live && this.selected.col >= 0 && document.activeElement === this.canvas) {
       const [x0, x1] = [this.edgesPx[this.selected.col], this.edgesPx[this.selected.col + 1]];
       ctx.strokeStyle = theme.foreground;
       ctx.lineWidth = 2;

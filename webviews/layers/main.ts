@@ -8,10 +8,11 @@ import './layers.css';
 import type { HostToPanelMessage } from '../../protocol/panelMessages.js';
 import type { GetLayerMetricsResult, RunSummary } from '../../protocol/runData.js';
 import type { LayerMetricsRecord } from '../../protocol/runData.js';
-import { rangeControl, selectControl } from '../shared/controls.js';
+import { button, rangeControl, selectControl } from '../shared/controls.js';
 import { FrameScheduler } from '../shared/frameScheduler.js';
 import { connectToHost } from '../shared/hostBridge.js';
-import { onThemeChange } from '../shared/theme.js';
+import { chartTheme, onThemeChange } from '../shared/theme.js';
+import { layersPng } from './pngExport.js';
 import { Heatmap, type HeatmapData } from './heatmap.js';
 import { LayerLines } from './layerLines.js';
 import { PanelBanners, heading, note } from '../shared/pageParts.js';
@@ -60,7 +61,7 @@ const scaleSelect = selectControl('Colour scale', 'scale', (scale) => {
 });
 const toolbar = document.createElement('div');
 toolbar.className = 'toolbar';
-toolbar.append(runSelect.element, stepSlider.element, scaleSelect.element);
+toolbar.append(runSelect.element, stepSlider.element, scaleSelect.element, button('Export PNG', exportPng));
 
 const heatmaps = metrics.map((m) => new Heatmap(m.key, m.title, { explanation: layerMetricExplanations[m.key], scaleTitle: m.scaleTitle }));
 const heatmapGrid = document.createElement('div');
@@ -69,9 +70,9 @@ heatmapGrid.append(...heatmaps.map((h) => h.element));
 const linesTitle = document.createElement('h2');
 linesTitle.className = 'lines-title';
 const lines = [
-  new LayerLines({ id: 'rates', title: 'R and Rc', explanation: `${layerMetricExplanations.R}\n${layerMetricExplanations.Rc}`, keys: [{ key: 'R', label: 'R' }, { key: 'Rc', label: 'Rc' }] }),
-  new LayerLines({ id: 'srr', title: 'SRR measure', explanation: layerMetricExplanations.srr, keys: [{ key: 'srr', label: 'SRR' }] }),
-  new LayerLines({ id: 'sparsity', title: 'Code sparsity', explanation: layerMetricExplanations.codeZeroFraction, keys: [{ key: 'codeZeroFraction', label: 'zero fraction' }] }),
+  new LayerLines({ id: 'rates', title: 'R and Rc', yTitle: 'coding rate (nats)', explanation: `${layerMetricExplanations.R}\n${layerMetricExplanations.Rc}`, keys: [{ key: 'R', label: 'R' }, { key: 'Rc', label: 'Rc', dash: [6, 3] }] }),
+  new LayerLines({ id: 'srr', title: 'SRR measure', yTitle: 'density + Rc − R (nats)', explanation: layerMetricExplanations.srr, keys: [{ key: 'srr', label: 'SRR' }] }),
+  new LayerLines({ id: 'sparsity', title: 'Code sparsity', yTitle: 'zero fraction of the codes', explanation: layerMetricExplanations.codeZeroFraction, keys: [{ key: 'codeZeroFraction', label: 'zero fraction' }] }),
 ];
 const linesGrid = document.createElement('div');
 linesGrid.className = 'grid';
@@ -139,6 +140,15 @@ function render(): void {
 }
 
 const frames = new FrameScheduler(render, 100);
+
+/** The heatmaps and the per-layer lines as one PNG at 2× (pngExport.ts). */
+function exportPng(): void {
+  const run = currentRun();
+  const summary = summaries.get(run);
+  const name = summary?.name ?? run.split(/[\\/]/).pop() ?? 'run';
+  const dataUrl = layersPng(lines, heatmaps, chartTheme(), `Layer metrics · ${name} · ${linesTitle.textContent ?? ''}`);
+  host.post({ type: 'exportPng', name: `${summary?.id ?? 'layers'}-layers.png`, dataUrl });
+}
 
 function acceptLayers(runDir: string, replace: boolean, points: Points): void {
   const had = replace ? [] : (data.get(runDir) ?? []);

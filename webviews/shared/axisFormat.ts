@@ -1,37 +1,70 @@
-// One number format per axis: every tick label of an axis gets the same notation and the same
-// decimals, chosen from the spacing of its ticks (never "5.00e-4" beside "0.002"), and steps get
-// whole-number ticks only. Used by the Compare panel's charts (uPlot `values`/`incrs`) and scatters.
+// How the ticks of one chart axis read: one number format for all of them (never "5.00e-4" beside
+// "0.002"), with just enough decimals to tell neighbouring ticks apart, so a column of ticks
+// reads like a ruler. Accuracies read in percent; steps as whole numbers.
 
-/** uPlot `incrs` for a step axis: whole steps only (1, 2, 5 × 10^k). */
-export const integerIncrs: number[] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000];
+/** Decimals that tell ticks `spacing` apart (0.25 → 2, 0.5 → 1, 20 → 0). */
+function decimalsFor(spacing: number): number {
+  for (let d = 0; d <= 12; d++) if (Math.abs(Math.round(spacing * 10 ** d) - spacing * 10 ** d) < 1e-6 * spacing * 10 ** d) return d;
+  return 12;
+}
+
+/** The smallest gap between consecutive ticks (their spacing). */
+function spacingOf(ticks: readonly number[]): number {
+  let spacing = Infinity;
+  for (let i = 1; i < ticks.length; i++) {
+    const d = Math.abs(ticks[i] - ticks[i - 1]);
+    if (d > 0 && d < spacing) spacing = d;
+  }
+  return spacing;
+}
 
 /**
- * Labels for the tick values of one axis, in one notation: fixed with the decimals the spacing
- * needs, or, when the largest tick is ≥ 1e6 or below 1e-3, exponential with one mantissa
- * precision. `percent` shows fractions (0.25) as percentages (25%).
+ * The labels of one axis's ticks in one format: fixed decimals (all ticks the same number of
+ * them) when that takes at most four and the largest tick is below 10⁶, else scientific notation
+ * with the same mantissa digits for all ("0", "5.0e-4", "1.0e-3", "1.5e-3").
  */
-export function axisTickLabels(values: readonly number[], percent = false): string[] {
-  const shown = values.map((v) => (percent ? v * 100 : v));
-  const finite = shown.filter((v) => Number.isFinite(v));
-  if (finite.length === 0) return shown.map(() => '');
+export function axisTickLabels(ticks: readonly number[]): string[] {
+  const finite = ticks.filter((v) => Number.isFinite(v));
+  if (finite.length === 0) return ticks.map(() => '');
+  const spacing = spacingOf(finite);
   const largest = Math.max(...finite.map(Math.abs));
-  const sorted = [...new Set(finite)].sort((a, b) => a - b);
-  let spacing = Infinity;
-  for (let i = 1; i < sorted.length; i++) spacing = Math.min(spacing, sorted[i] - sorted[i - 1]);
-  if (!Number.isFinite(spacing)) spacing = largest || 1;
-  const suffix = percent ? '%' : '';
-  if (largest !== 0 && (largest >= 1e6 || largest < 1e-3)) {
-    // Enough mantissa digits to tell neighbouring ticks apart, the same for all.
-    const digits = Math.min(6, Math.max(1, Math.ceil(Math.log10(largest / spacing) + 1e-9)));
-    return shown.map((v) => (Number.isFinite(v) ? v.toExponential(digits - 1) + suffix : ''));
-  }
-  // The fewest decimals that write every tick exactly (0.25 needs 2 where its spacing alone says 1).
-  let decimals = Math.max(0, -Math.floor(Math.log10(spacing) + 1e-9));
-  while (decimals < 10 && finite.some((v) => Math.abs(Number(v.toFixed(decimals)) - v) > spacing * 1e-3)) decimals++;
-  return shown.map((v) => (Number.isFinite(v) ? minusSign(v.toFixed(decimals)) + suffix : ''));
+  if (!Number.isFinite(spacing)) return ticks.map((v) => plain(v));
+  const decimals = decimalsFor(spacing);
+  if (decimals <= 4 && largest < 1e6) return ticks.map((v) => (Number.isFinite(v) ? fixed(v, decimals) : ''));
+  // Mantissa digits that tell the ticks apart at the largest tick's exponent.
+  const exponent = Math.floor(Math.log10(largest));
+  const digits = Math.min(6, decimalsFor(spacing / 10 ** exponent));
+  return ticks.map((v) => (!Number.isFinite(v) ? '' : v === 0 ? '0' : v.toExponential(digits)));
 }
 
-/** "-0.5" with a real minus sign, and no "-0". */
-function minusSign(text: string): string {
-  return /^-0(\.0*)?$/.test(text) ? text.slice(1) : text.replace(/^-/, '−');
+/** Percent tick labels of fractions (0.25 → "25%"), in one format as axisTickLabels. */
+export function percentTickLabels(ticks: readonly number[]): string[] {
+  return axisTickLabels(ticks.map((v) => v * 100)).map((s) => (s ? `${s}%` : s));
 }
+
+/** Whole-number tick labels (steps, layers); ticks that are not whole numbers get none. */
+export function integerTickLabels(ticks: readonly number[]): string[] {
+  return ticks.map((v) => (Number.isInteger(v) ? String(v) : ''));
+}
+
+/** A fraction as a percentage with four significant digits (0.8125 → "81.25%"), for read-outs. */
+export function formatPercent(value: number | null | undefined): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '—';
+  return `${Number((value * 100).toPrecision(4))}%`;
+}
+
+function fixed(v: number, decimals: number): string {
+  const s = v.toFixed(decimals);
+  // "-0.00" reads as 0.
+  return Number(s) === 0 ? (0).toFixed(decimals) : s;
+}
+
+function plain(v: number): string {
+  return Number.isFinite(v) ? String(Number(v.toPrecision(4))) : '';
+}
+
+/**
+ * Step increments for uPlot's x axes: whole numbers only (1, 2, 5 × 10ⁿ), so a short run's axis
+ * never shows step 2.5.
+ */
+export const integerIncrements: number[] = [1, 2, 5].flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8].map((p) => m * p)).sort((a, b) => a - b);
