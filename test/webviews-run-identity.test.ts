@@ -66,8 +66,8 @@ function compareResult(dirs: string[]): CompareRunsResult {
   };
 }
 
-/** The table's rows as [run, tags, note] and each row's swatch colour. */
-async function identityRows(p: PanelPage): Promise<{ cells: string[][]; colours: string[]; hidden: boolean }> {
+/** The table's rows as [run, tags, note], each row's swatch colour and its run cell's tooltip. */
+async function identityRows(p: PanelPage): Promise<{ cells: string[][]; colours: string[]; titles: string[]; hidden: boolean }> {
   return (await p.page.evaluate(`(() => {
     const section = document.querySelector('[data-section=run-identity]');
     const rows = [...section.querySelectorAll('tr')].slice(1);
@@ -75,8 +75,9 @@ async function identityRows(p: PanelPage): Promise<{ cells: string[][]; colours:
       hidden: section.hidden || section.offsetParent === null,
       cells: rows.map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent.trim())),
       colours: rows.map((r) => getComputedStyle(r.querySelector('.swatch')).backgroundColor),
+      titles: rows.map((r) => r.querySelector('td').title),
     };
-  })()`)) as { cells: string[][]; colours: string[]; hidden: boolean };
+  })()`)) as { cells: string[][]; colours: string[]; titles: string[]; hidden: boolean };
 }
 
 function rgbOf(hex: string): string {
@@ -90,9 +91,11 @@ test("Compare shows each run's tags and note in the run's colour, follows a tag 
   const dirs = [tagged, plain];
   await p.send({ type: 'init', state: { kind: 'compare', runDirs: dirs }, runs: dirs.map(summaryOf) });
   await p.send({ type: 'compare', result: compareResult(dirs) });
-  const names = dirs.map((d) => `${runSummary(d).name} (${runSummary(d).id})`);
+  // Runs by their short labels, as the legend and tables name them (the names differ: the name alone); the full name and id in the tooltip.
+  const names = dirs.map((d) => runSummary(d).name);
   let shown = await identityRows(p);
   assert.equal(shown.hidden, false);
+  assert.deepEqual(shown.titles, dirs.map((d) => `${runSummary(d).name} (${runSummary(d).id})`));
   assert.deepEqual(shown.cells, [
     [names[0], '#baseline #seed-0', 'the reference run\nlr 0.002'],
     [names[1], '', ''],

@@ -1,7 +1,7 @@
 // "Export PNG" of the attention panel: the map shown (probe image with the head's CLS attention)
 // painted anew at 2×, with what it is (step, layer, head, image, label and prediction) above it
 // and its colour bar under it: ticks in one format, the scale's title, the uniform 1/N marked.
-import { exportScale } from '../shared/chartImage.js';
+import { exportCanvas, exportScale } from '../shared/chartImage.js';
 import { axisTickLabels } from '../shared/axisFormat.js';
 import { colormapBar } from '../shared/colormaps.js';
 import type { ChartTheme } from '../shared/theme.js';
@@ -25,13 +25,7 @@ export function attentionPng(f: AttentionFigure, theme: ChartTheme): string {
   const width = f.size + 2 * margin;
   const top = 52;
   const height = top + f.size + 80;
-  const canvas = document.createElement('canvas');
-  canvas.width = width * exportScale;
-  canvas.height = height * exportScale;
-  const ctx = canvas.getContext('2d')!;
-  ctx.scale(exportScale, exportScale);
-  ctx.fillStyle = theme.background;
-  ctx.fillRect(0, 0, width, height);
+  const { canvas, ctx } = exportCanvas(width, height, theme);
   const family = theme.font.replace(/^\d+px\s*/, '');
   ctx.fillStyle = theme.foreground;
   ctx.textBaseline = 'middle';

@@ -3,12 +3,12 @@
 // short label), each chart's title, axis titles with units and ticks, and the SRR scatter.
 import type { AlignedSeries, CompareRunsResult } from '../../protocol/runData.js';
 import { axisTickLabels, percentTickLabels } from '../shared/axisFormat.js';
+import { exportCanvas, exportScale } from '../shared/chartImage.js';
 import type { ChartTheme } from '../shared/theme.js';
 import { niceTicks } from '../shared/ticks.js';
 import type { CurveAxes } from './curveAxes.js';
 import { drawScatter } from './scatter.js';
 
-export const exportScale = 2;
 const chartSize = { width: 480, height: 240, pad: { left: 64, right: 16, top: 28, bottom: 40 } };
 
 export interface ExportChart {
@@ -124,13 +124,7 @@ export function composeComparePng(r: CompareRunsResult, charts: ExportChart[], l
   drawScatter(scatterCanvas, r.final, labels, colors, null, exportScale);
   const scatterHeight = scatterCanvas.height / exportScale + 24;
   const height = legendHeight + rows * chartSize.height + scatterHeight;
-  const out = document.createElement('canvas');
-  out.width = width * exportScale;
-  out.height = height * exportScale;
-  const ctx = out.getContext('2d')!;
-  ctx.scale(exportScale, exportScale);
-  ctx.fillStyle = theme.background;
-  ctx.fillRect(0, 0, width, height);
+  const { canvas: out, ctx } = exportCanvas(width, height, theme);
   ctx.font = theme.font;
   ctx.textBaseline = 'alphabetic';
   legend.forEach((at, i) => {

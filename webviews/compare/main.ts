@@ -288,6 +288,12 @@ function renderRemoved(styles: ReturnType<typeof runStyles>): void {
   banners.showRemoved(`Run directory deleted: ${named}.${what}`);
 }
 
+/** The "Tags and notes" table of the runs shown. */
+function renderIdentity(styles = runStyles()): void {
+  const dirs = shown?.result.runDirs ?? [];
+  runIdentity.show(dirs.map((dir) => ({ name: styles.get(dir)!.label, title: styles.get(dir)!.full, color: styles.get(dir)!.color, run: summaries.get(dir) })));
+}
+
 function render(): void {
   const r = shown?.result;
   const styles = runStyles();
@@ -298,7 +304,7 @@ function render(): void {
   renderLegend(r, styles);
   renderCurves(r, styles);
   renderTables(r, styles);
-  runIdentity.show(r.runDirs.map((dir) => ({ name: styles.get(dir)!.label, color: styles.get(dir)!.color, run: summaries.get(dir) })));
+  renderIdentity(styles);
   renderScatter(r, styles);
   scatter.setAttribute('aria-label', `Scatter of SRR measure against generalization gap for ${r.final.length} runs; ${tauCaption(r.kendallTau)}`);
   tau.textContent = tauCaption(r.kendallTau);
@@ -360,6 +366,7 @@ function onMessage(message: HostToPanelMessage): void {
       const before = labels();
       for (const s of message.runs) summaries.set(s.dir, s);
       if (labels() !== before) render();
+      else renderIdentity(); // a tag or note edited: that table alone
       break;
     }
     case 'compare':

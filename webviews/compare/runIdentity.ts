@@ -5,7 +5,9 @@ import type { RunSummary } from '../../protocol/runData.js';
 
 /** A compared run as the panel labels it. */
 export interface IdentityRow {
+  /** The run's short label, as the legend and tables show it; `title` its full name and id. */
   name: string;
+  title: string;
   color: string;
   run: RunSummary | undefined;
 }
@@ -27,12 +29,13 @@ export class RunIdentityView {
     const head = document.createElement('tr');
     for (const text of ['run', 'tags', 'note']) head.append(Object.assign(document.createElement('th'), { textContent: text }));
     this.table.replaceChildren(head);
-    for (const { name, color, run } of rows) {
+    for (const { name, title, color, run } of rows) {
       const tr = document.createElement('tr');
       const nameCell = document.createElement('td');
       const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
       swatch.style.background = color;
       nameCell.append(swatch, name);
+      nameCell.title = title;
       const tags = document.createElement('td');
       tags.className = 'run-tags';
       for (const tag of run?.tags ?? []) tags.append(Object.assign(document.createElement('span'), { className: 'run-tag', textContent: `#${tag}` }), ' ');

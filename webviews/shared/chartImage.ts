@@ -51,6 +51,18 @@ export interface ChartImage {
 
 /** Exported images are drawn at this many device pixels per CSS pixel. */
 export const exportScale = 2;
+
+/** A canvas of `width` × `height` CSS pixels at exportScale, filled with the theme's background. */
+export function exportCanvas(width: number, height: number, theme: ChartTheme): { canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D } {
+  const canvas = document.createElement('canvas');
+  canvas.width = width * exportScale;
+  canvas.height = height * exportScale;
+  const ctx = canvas.getContext('2d')!;
+  ctx.scale(exportScale, exportScale);
+  ctx.fillStyle = theme.background;
+  ctx.fillRect(0, 0, width, height);
+  return { canvas, ctx };
+}
 /** One chart's cell in an exported image, CSS px. */
 export const exportCell = { width: 520, height: 340 };
 
@@ -218,13 +230,7 @@ export function chartsPng(charts: ChartImage[], theme: ChartTheme, o: { columns:
   const rows = Math.ceil(charts.length / columns);
   const width = columns * exportCell.width;
   const height = headingHeight + rows * exportCell.height + (o.extra?.height ?? 0);
-  const canvas = document.createElement('canvas');
-  canvas.width = width * exportScale;
-  canvas.height = height * exportScale;
-  const ctx = canvas.getContext('2d')!;
-  ctx.scale(exportScale, exportScale);
-  ctx.fillStyle = theme.background;
-  ctx.fillRect(0, 0, width, height);
+  const { canvas, ctx } = exportCanvas(width, height, theme);
   if (o.heading) {
     ctx.fillStyle = theme.foreground;
     ctx.font = `bold 15px ${theme.font.replace(/^\d+px\s*/, '')}`;
