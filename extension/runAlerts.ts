@@ -2,7 +2,7 @@
 // whether it started in this window or elsewhere.
 import * as vscode from 'vscode';
 import type { RunSummary } from '../protocol/runData.js';
-import { endedBadly } from '../protocol/runPredicates.js';
+import { endReason, endedBadly } from '../protocol/runPredicates.js';
 import { runCommand } from './commandCalls.js';
 import { runLabel } from './runPresentation.js';
 import type { RunsModel } from './runsModel.js';
@@ -16,7 +16,7 @@ export function watchRunOutcomes(runs: RunsModel): vscode.Disposable {
       if (before === run.status || !endedBadly(run)) continue;
       // A run first seen already ended (when the window opened) stays quiet unless it just ended.
       if (before === undefined && Date.parse(run.updatedAt) < Date.now() - 60_000) continue;
-      const reason = run.error ?? run.statusReason ?? run.status;
+      const reason = endReason(run);
       void vscode.window.showErrorMessage(`CRATE Lab: ${runLabel(run)} ${run.status} at step ${run.step}: ${reason}`, 'Open Log', 'Open Dashboard').then((action) => {
         if (action === 'Open Log') void runCommand('openLog', run);
         if (action === 'Open Dashboard') void runCommand('openDashboard', run);

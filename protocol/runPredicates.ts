@@ -33,6 +33,14 @@ export function endedBadly(run: Pick<RunSummary, 'status'>): boolean {
   return run.status === 'failed' || run.status === 'diverged';
 }
 
+/**
+ * Why a run that ended badly ended: run.json's reason (or the server's, for a trainer gone without
+ * a word) first; a damaged file of the run (its `error`) only when there is none.
+ */
+export function endReason(run: Pick<RunSummary, 'status' | 'statusReason' | 'error'>): string {
+  return run.statusReason ?? run.error ?? run.status;
+}
+
 /** The order runs are listed in everywhere: newest first, then by directory. */
 export function newestFirst(a: Pick<RunSummary, 'createdAt' | 'dir'>, b: Pick<RunSummary, 'createdAt' | 'dir'>): number {
   return b.createdAt.localeCompare(a.createdAt) || a.dir.localeCompare(b.dir);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { commands } from '../protocol/commands.js';
 import { ErrorCodes } from '../protocol/errorCodes.js';
+import { endReason } from '../protocol/runPredicates.js';
 import { repoRoot } from './support/reference.js';
 
 interface Manifest {
@@ -50,4 +51,11 @@ test('protocol/ imports only itself, the run format and the LSP protocol (no tfj
     for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/^(?:import|export)\b[^;]*?from '([^']+)'/gm)) if (!allowed.test(m[1])) found.push(`${file}: ${m[1]}`);
   }
   assert.deepEqual(found, []);
+});
+
+test("endReason: why a run ended badly is run.json's reason, not a damaged file of the run, which shows only when there is no reason", () => {
+  const failed = { status: 'failed' as const, statusReason: 'data: no images in ./empty', error: 'annotations.json: tags must be a list' };
+  assert.equal(endReason(failed), 'data: no images in ./empty');
+  assert.equal(endReason({ status: 'failed', error: 'run.json is not JSON' }), 'run.json is not JSON');
+  assert.equal(endReason({ status: 'diverged' }), 'diverged');
 });
