@@ -37,6 +37,7 @@ const debianPackages = {
   'libgl1-mesa-dri': 'llvmpipe software rasteriser (webgpu backend)',
   'dataset-fashion-mnist': 'Fashion-MNIST in /usr/share/datasets/fashion-mnist (examples, quality benchmark)',
   'python3-torch': 'PyTorch, the peer of the benchmarks (scripts/crate_alpha_torch.py; its test checks the same logits)',
+  'libopenblas0-openmp': 'OpenBLAS\'s OpenMP build, PyTorch\'s fastest BLAS on the CPU, for `npm run bench -- vs-torch` (installed beside the pthread build, which stays the system default)',
   'slurm-wlm': 'Slurm (slurmctld, slurmd, sbatch, squeue, sacct, scancel): the sweep tests start a one-node cluster (test/support/slurmCluster.ts)',
   'munge': 'munged, the authentication Slurm\'s daemons and clients share (the test cluster runs its own)',
   ...(skipVscode ? {} : VSCODE_DEBIAN_PACKAGES),
