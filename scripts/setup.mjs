@@ -122,7 +122,7 @@ function installNpmPackages() {
 function buildNativeGemm() {
   const dir = join(root, 'trainer', 'native');
   const stamp = join(dir, 'build', '.crate-lab-setup');
-  const sources = ['binding.gyp', 'gemm.c'].map((f) => join(dir, f));
+  const sources = ['binding.gyp', 'gemm.c', 'elementwise.c', 'elementwise.h'].map((f) => join(dir, f));
   const want = hashFiles(sources) + process.version;
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return;
   log('building the native GEMM addon');
