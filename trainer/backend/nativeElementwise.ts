@@ -1,8 +1,8 @@
 // Elementwise wasm kernels run by the OpenBLAS addon (trainer/native/elementwise.c) in place on
 // the wasm heap, for the cases that tfjs-backend-wasm 4.22 runs slowly (issue 17's profile):
 // Add, Sub, Multiply and RealDiv where one operand repeats along the rows or the columns of the
-// other (LayerNorm's mean, scale and bias and their gradients; ~25× the time of equal shapes
-// there), and Neg, Relu, Square (one thread there). Each element is one float32 operation, as
+// other (LayerNorm's mean, scale and bias and their gradients; ~10× the time of equal shapes
+// there), and Neg, Relu, Square (3–4× the addon's threaded loops). Each element is one float32 operation, as
 // in tfjs, so the results are the same bits; every other case runs the library's kernel.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf.js';

@@ -1,7 +1,7 @@
 // Elementwise kernels on the wasm heap, for the cases tfjs-backend-wasm 4.22 runs slowly: binary
 // ops where one operand repeats along rows or columns (LayerNorm's mean, scale and bias, and
-// their gradients: ~3 ms a call there against ~0.1 ms for equal shapes) and the unary kernels of
-// the ODL block's [tokens, 4d] codes (Neg, Relu, Square: one thread there).
+// their gradients: ~1 ms a call there against ~0.1 ms for equal shapes) and the unary kernels of
+// the ODL block's [tokens, 4d] codes (Neg, Relu, Square: 3–4× slower there).
 //
 // Each element is one IEEE single-precision operation, the same as tfjs's, so results are the
 // same bits (binding.gyp turns off FMA contraction).
