@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Benchmarks (not timed tests): `npm run bench [-- NAME…]`, NAME in model, quality, ablation,
-// introspection. Each prints its figures; docs/performance.md records them with this command.
+// introspection; or `npm run bench -- vs-torch [options]` (scripts/bench-vs-torch.mjs). Each
+// prints its figures; docs/performance.md records them with this command.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { vsTorch } from './bench-vs-torch.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'trainer', 'cli.js');
@@ -60,6 +62,10 @@ function introspection() {
 }
 
 const all = { model, quality, ablation, introspection };
+if (process.argv[2] === 'vs-torch') {
+  vsTorch(process.argv.slice(3));
+  process.exit(0);
+}
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const name of chosen.length > 0 ? chosen : ['model']) {
   if (!all[name]) throw new Error(`unknown benchmark ${name}; one of ${Object.keys(all).join(', ')}`);

@@ -13,6 +13,7 @@ Each command prints one JSON line. Only torch and the standard library are neede
 """
 import argparse
 import json
+import resource
 import struct
 import sys
 import time
@@ -190,7 +191,7 @@ def bench(args):
         sync()
         return args.batch * args.steps / (time.perf_counter() - t0)
 
-    result = {'batch': args.batch, 'steps': args.steps}
+    result = {'batch': args.batch, 'steps': args.steps, 'threads': torch.get_num_threads()}
     if args.mode in ('train', 'both'):
         result['trainImagesPerSecond'] = images_per_second(train_step, True)
     if args.mode in ('infer', 'both'):
@@ -199,6 +200,7 @@ def bench(args):
         'device': torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu',
         'torch': torch.__version__, 'shape': {**shape, 'image': args.image, 'classes': args.classes},
         'peakMemoryMiB': torch.cuda.max_memory_allocated(device) / 2**20 if device.type == 'cuda' else None,
+        'peakRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # Linux: KiB
     })
     print(json.dumps(result))
 

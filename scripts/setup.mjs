@@ -37,6 +37,7 @@ const debianPackages = {
   'libgl1-mesa-dri': 'llvmpipe software rasteriser (webgpu backend)',
   'dataset-fashion-mnist': 'Fashion-MNIST in /usr/share/datasets/fashion-mnist (examples, quality benchmark)',
   'python3-torch': 'PyTorch, the peer of the benchmarks (scripts/crate_alpha_torch.py; its test checks the same logits)',
+  'libopenblas0-openmp': 'OpenBLAS\'s OpenMP build, PyTorch\'s fastest BLAS on the CPU, for `npm run bench -- vs-torch` (installed beside the pthread build, which stays the system default)',
   'slurm-wlm': 'Slurm (slurmctld, slurmd, sbatch, squeue, sacct, scancel): the sweep tests start a one-node cluster (test/support/slurmCluster.ts)',
   'munge': 'munged, the authentication Slurm\'s daemons and clients share (the test cluster runs its own)',
   ...(skipVscode ? {} : VSCODE_DEBIAN_PACKAGES),
@@ -121,7 +122,7 @@ function installNpmPackages() {
 function buildNativeGemm() {
   const dir = join(root, 'trainer', 'native');
   const stamp = join(dir, 'build', '.crate-lab-setup');
-  const sources = ['binding.gyp', 'gemm.c'].map((f) => join(dir, f));
+  const sources = ['binding.gyp', 'gemm.c', 'elementwise.c', 'elementwise.h'].map((f) => join(dir, f));
   const want = hashFiles(sources) + process.version;
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return;
   log('building the native GEMM addon');

@@ -1,8 +1,10 @@
 // Installs the wasm backend's matmul kernels: OpenBLAS (nativeGemm.ts) when the addon loads,
-// else the XNNPACK route (xnnpackMatMul.ts); the library's own kernels stay restorable.
+// else the XNNPACK route (xnnpackMatMul.ts); with the addon, also its elementwise kernels
+// (nativeElementwise.ts). The library's own kernels stay restorable.
 import { availableParallelism } from 'node:os';
 import { tf } from '../tf.js';
 import type { KernelConfig } from './matMulShared.js';
+import { BINARY_OPS, nativeBinary, nativeUnary, UNARY_OPS } from './nativeElementwise.js';
 import { type MatMulPath, type NativeGemmLoad, nativeBatchMatMul, nativeFusedMatMul } from './nativeGemm.js';
 import { xnnpackBatchMatMul, xnnpackFusedMatMul } from './xnnpackMatMul.js';
 
@@ -33,7 +35,7 @@ function override(name: string, kernelFunc: KernelConfig['kernelFunc']): void {
 }
 
 /**
- * Replaces BatchMatMul and _FusedMatMul on 'wasm'. Call before tf.setBackend('wasm') so their
+ * Replaces BatchMatMul and _FusedMatMul (and with the addon, the elementwise kernels above) on 'wasm'. Call before tf.setBackend('wasm') so their
  * setup functions run. `threads` sizes the addon's pool (default: all logical cores).
  */
 export function installMatMulKernels(gemm: NativeGemmLoad, threads = availableParallelism()): MatMulPath {
@@ -43,6 +45,8 @@ export function installMatMulKernels(gemm: NativeGemmLoad, threads = availablePa
     const used = gemm.addon.setThreads(threads);
     override(tf.BatchMatMul, nativeBatchMatMul(gemm.addon, batchMatMul));
     override(tf._FusedMatMul, nativeFusedMatMul(gemm.addon, fusedMatMul));
+    for (const name of Object.keys(BINARY_OPS)) override(name, nativeBinary(gemm.addon, name, originalKernel(name)));
+    for (const name of Object.keys(UNARY_OPS)) override(name, nativeUnary(gemm.addon, name, originalKernel(name)));
     return { native: true, detail: `OpenBLAS GEMM on ${used} thread${used === 1 ? '' : 's'}` };
   }
   const fallback = xnnpackBatchMatMul(batchMatMul);

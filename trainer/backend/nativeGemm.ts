@@ -28,6 +28,10 @@ export interface NativeGemmAddon {
     preluLength: number,
     leakyAlpha: number,
   ): void;
+  /** out = op(big, small) (op(small, big) when smallFirst) over rows × n; small holds one value per row or per column (nativeElementwise.ts). */
+  binaryBroadcast(heap: Uint8Array, op: number, bigOffset: number, smallOffset: number, outOffset: number, rows: number, n: number, smallPerRow: boolean, smallFirst: boolean): void;
+  /** out = op(in) over count floats (nativeElementwise.ts). */
+  unary(heap: Uint8Array, op: number, inOffset: number, outOffset: number, count: number): void;
   /** Resizes the addon's thread pool; returns the number of threads now in use. */
   setThreads(threads: number): number;
   /** OpenBLAS build configuration and thread count. */

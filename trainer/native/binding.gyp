@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "gemm",
-      "sources": ["gemm.c"],
-      "cflags": ["-std=c11", "-Wall", "-Wextra", "-pthread"],
+      "sources": ["gemm.c", "elementwise.c"],
+      "cflags": ["-std=c11", "-Wall", "-Wextra", "-pthread", "-ffp-contract=off"],
       "include_dirs": ["/usr/include/openblas"],
       "libraries": ["-lopenblas", "-lpthread", "-lm"]
     }

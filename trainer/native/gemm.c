@@ -1,4 +1,5 @@
-// Node-API addon: single-precision GEMM through OpenBLAS, run IN PLACE on the tfjs wasm heap.
+// Node-API addon: single-precision GEMM through OpenBLAS, run IN PLACE on the tfjs wasm heap,
+// and the elementwise kernels of elementwise.c on the same heap and thread pool.
 //
 // The wasm backend keeps every tensor in one WebAssembly.Memory (a SharedArrayBuffer when wasm
 // threads are on). JS passes a typed array over that memory plus byte offsets of A, B and C for
@@ -11,6 +12,7 @@
 // small attention product on one thread (89 against 165 GFLOP/s for 192 x 50x64x50).
 #include <node_api.h>
 #include <cblas.h>
+#include "elementwise.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -378,6 +380,75 @@ static napi_value bias_activation(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// Below this many elements a thread hand-off costs more than the loop.
+#define ELEMENTWISE_SERIAL_BELOW 32768
+
+// binaryBroadcast(heap, op, bigOffset, smallOffset, outOffset, rows, n, smallPerRow, smallFirst)
+static napi_value binary_broadcast(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 9) {
+    throw_error(env, "binaryBroadcast(heap, op, bigOffset, smallOffset, outOffset, rows, n, smallPerRow, smallFirst)");
+    return NULL;
+  }
+  uint8_t *heap;
+  size_t heap_bytes;
+  double big_offset, small_offset, out_offset;
+  int rows, n;
+  broadcast_job j;
+  if (!get_heap(env, argv[0], &heap, &heap_bytes) || !get_int(env, argv[1], 0, &j.op) ||
+      !get_double(env, argv[2], &big_offset) || !get_double(env, argv[3], &small_offset) ||
+      !get_double(env, argv[4], &out_offset) || !get_int(env, argv[5], 0, &rows) || !get_int(env, argv[6], 0, &n) ||
+      !get_flag(env, argv[7], &j.small_per_row) || !get_flag(env, argv[8], &j.small_first))
+    return NULL;
+  if (j.op >= BIN_OP_COUNT) {
+    throw_error(env, "unknown binary op code");
+    return NULL;
+  }
+  j.rows = (size_t)rows;
+  j.n = (size_t)n;
+  size_t count = j.rows * j.n;
+  if (!check_region(env, big_offset, count, heap_bytes) || !check_region(env, out_offset, count, heap_bytes) ||
+      !check_region(env, small_offset, j.small_per_row ? j.rows : j.n, heap_bytes))
+    return NULL;
+  j.big = (const float *)(heap + (size_t)big_offset);
+  j.small = (const float *)(heap + (size_t)small_offset);
+  j.out = (float *)(heap + (size_t)out_offset);
+  if (count > 0) pool_run(broadcast_part, &j, count < ELEMENTWISE_SERIAL_BELOW);
+  return NULL;
+}
+
+// unary(heap, op, inOffset, outOffset, count)
+static napi_value unary(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5) {
+    throw_error(env, "unary(heap, op, inOffset, outOffset, count)");
+    return NULL;
+  }
+  uint8_t *heap;
+  size_t heap_bytes;
+  double in_offset, out_offset, count;
+  unary_job j;
+  if (!get_heap(env, argv[0], &heap, &heap_bytes) || !get_int(env, argv[1], 0, &j.op) ||
+      !get_double(env, argv[2], &in_offset) || !get_double(env, argv[3], &out_offset) || !get_double(env, argv[4], &count))
+    return NULL;
+  if (j.op >= UN_OP_COUNT) {
+    throw_error(env, "unknown unary op code");
+    return NULL;
+  }
+  if (!(count >= 0) || count != floor(count)) {
+    throw_error(env, "bad element count");
+    return NULL;
+  }
+  j.count = (size_t)count;
+  if (!check_region(env, in_offset, j.count, heap_bytes) || !check_region(env, out_offset, j.count, heap_bytes)) return NULL;
+  j.in = (const float *)(heap + (size_t)in_offset);
+  j.out = (float *)(heap + (size_t)out_offset);
+  if (j.count > 0) pool_run(unary_part, &j, j.count < ELEMENTWISE_SERIAL_BELOW);
+  return NULL;
+}
+
 // setThreads(n): number of threads now in use
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -410,6 +481,8 @@ NAPI_MODULE_INIT() {
   openblas_set_num_threads(1);
   if (!export_function(env, exports, "sgemmBatch", sgemm_batch) ||
       !export_function(env, exports, "biasActivation", bias_activation) ||
+      !export_function(env, exports, "binaryBroadcast", binary_broadcast) ||
+      !export_function(env, exports, "unary", unary) ||
       !export_function(env, exports, "setThreads", set_threads) ||
       !export_function(env, exports, "describe", describe))
     return NULL;
