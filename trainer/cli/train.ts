@@ -13,6 +13,7 @@ import { trainerAlive } from '../run/trainerProcess.js';
 import { runLockedMessage } from '../run/trainerGuard.js';
 import { requestStop, StopRefusedError, stoppedRun } from '../run/stopRun.js';
 import { type Progress, type RunHooks, type RunOutcome, resumeRun, startRun } from '../train/runTraining.js';
+import { TrainingSetupError } from '../train/setupError.js';
 import { positiveInt } from './shapeFlags.js';
 import { UsageError } from './usageError.js';
 import { useDevice } from './backendFlag.js';
@@ -184,7 +185,15 @@ export async function resume(argv: string[]): Promise<number> {
   const config = withOverrides(parsed.config, configFile, { maxSteps: positiveInt('max-steps', values['max-steps']), patch: positiveInt('patch', values.patch) });
   // The run may resume on another GPU than it started on (run.json then names the new one).
   useDevice(values.device ?? config.device, config.backend);
-  return report('resume', await resumeRun(runDir, config, hooks(values.json ?? false)), values.json ?? false);
+  let result;
+  try {
+    result = await resumeRun(runDir, config, hooks(values.json ?? false));
+  } catch (e) {
+    // The run's own config cannot start (its data shrank, a damaged config.yaml read as another): say which run.
+    if (e instanceof TrainingSetupError && !e.message.includes(runDir)) throw new TrainingSetupError(`${runDir}: ${e.message}`);
+    throw e;
+  }
+  return report('resume', result, values.json ?? false);
 }
 
 export async function stop(argv: string[]): Promise<number> {
