@@ -27,7 +27,8 @@ export interface CliProcess {
 }
 
 /** Starts `node CLI ...args --json` detached (no shell), output to `<runsDir>/.logs/<time>-<args[0]>-<rand>.log`. */
-export function spawnCli(node: string, args: string[], runsDir: string): CliProcess {
+/** `json`: the CLI's machine-readable lines (launches read them); off where its text is what the client shows. */
+export function spawnCli(node: string, args: string[], runsDir: string, { json = true } = {}): CliProcess {
   const logs = join(runsDir, '.logs');
   mkdirSync(logs, { recursive: true });
   // Written by the CLI: never through a link (a linked .logs or log file could lead anywhere).
@@ -36,7 +37,7 @@ export function spawnCli(node: string, args: string[], runsDir: string): CliProc
   const fd = openSync(logFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o666);
   let child;
   try {
-    child = spawn(node, [trainerCliPath(), ...args, '--json'], { detached: true, stdio: ['ignore', fd, fd], shell: false, windowsHide: true });
+    child = spawn(node, [trainerCliPath(), ...args, ...(json ? ['--json'] : [])], { detached: true, stdio: ['ignore', fd, fd], shell: false, windowsHide: true });
   } finally {
     closeSync(fd);
   }

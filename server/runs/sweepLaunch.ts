@@ -66,14 +66,15 @@ export class SweepLauncher {
     const sweepDir = resolve(sweepDirParam);
     if (!existsSync(join(sweepDir, sweepFiles.record))) throw new ResponseError(ErrorCodes.NotASweepFolder, `${sweepDir} is not a sweep folder (no ${sweepFiles.record})`);
     this.runs.addSweep(sweepDir);
-    const cli = await this.run(['sweep', command, sweepDir], dirname(sweepDir));
+    // Its status lines are the answer's `output`: the text, not --json.
+    const cli = await this.run(['sweep', command, sweepDir], dirname(sweepDir), { json: false });
     this.runs.changed(dirname(sweepDir));
     return { sweepDir, output: cli.output().trim(), logFile: cli.logFile };
   }
 
   /** Runs the CLI to its end; a non-zero exit is answered with its own message (`crate-lab sweep: …`, or the config's `file:line:col: …`). */
-  private async run(args: string[], runsDir: string): Promise<CliProcess> {
-    const cli = spawnCli(this.node, args, runsDir);
+  private async run(args: string[], runsDir: string, o?: { json: boolean }): Promise<CliProcess> {
+    const cli = spawnCli(this.node, args, runsDir, o);
     while (cli.exited() === undefined) await new Promise((r) => setTimeout(r, 50));
     if (cli.exited() !== 0) throw new ResponseError<LaunchErrorData>(ErrorCodes.SweepCommandFailed, failureOf(cli), { logFile: cli.logFile });
     return cli;
