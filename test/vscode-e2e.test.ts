@@ -373,4 +373,85 @@ describe('CRATE Lab in VS Code (packaged .vsix)', { skip: gate.skip }, () => {
       spawnSync(process.execPath, [join(root, 'dist', 'trainer', 'cli.js'), 'sweep', 'stop', sweepDir], { encoding: 'utf8' });
     }
   });
+
+  step('a tagged run, the Runs view filtered by its tag, the status bar, and a quick fix, in light, dark and high-contrast themes', 150_000, async () => {
+    const { page } = wb;
+    const runsDir = join(folder!, 'runs');
+    const [runDir] = runDirs(runsDir).filter((d) => existsSync(join(d, 'run.json')) && runInfo(d).name === 'quickstart');
+    await showViewContainer(page, 'CRATE Lab');
+    // Tag the quickstart run through the command's pick list and input box.
+    await commandWithPick(page, 'CRATE Lab: Edit Run Tags…', /quickstart/);
+    await page.locator('.quick-input-widget').filter({ hasText: 'tags of' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await page.keyboard.type('e2e-tag', { delay: 5 });
+    await page.keyboard.press('Enter');
+    // The row shows the tag as the user reads it: "#e2e-tag · stopped · …".
+    const row = await waitForTreeItem(page, /quickstart/, { view: 'Runs', timeoutMs: 30_000 });
+    await until('the tag in the run\'s row', () => row.innerText(), (t) => /#e2e-tag · stopped/.test(t), 30_000);
+    // Filter by it: the sweep's rows go, and the view says what it hides. (Runs is its
+    // container's only view, so its header, with the description "Filter: #e2e-tag", is hidden:
+    // the view's message is what the user sees.)
+    await commandWithPick(page, 'CRATE Lab: Filter Runs…', /#e2e-tag/);
+    await page.keyboard.press('Enter');
+    await page.locator('.part.sidebar').getByText(/^Showing 1 of \d+ runs: filter #e2e-tag\.$/).first().waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await page.locator('.part.sidebar .pane-header .description').first().textContent(), 'Filter: #e2e-tag');
+    const rows = page.locator('.part.sidebar .monaco-list-row[role="treeitem"]');
+    await until('only the tagged run in the Runs view', () => rows.allInnerTexts(), (t) => t.length === 1 && /quickstart/.test(t[0]), 30_000);
+    // The run's row opens its dashboard and the status bar names it: "quickstart STEP/TOTAL".
+    await row.click();
+    const info = runInfo(runDir);
+    const status = page.locator('.part.statusbar .statusbar-item').filter({ hasText: /quickstart \d+\/\d+/ }).first();
+    await until('the focused run in the status bar', () => status.innerText().then((t) => t.trim()), (t) => t === `quickstart ${info.step}/${info.totalSteps}`, 30_000);
+    // A config whose width 3 heads do not divide: the error, then the quick fixes at it (Ctrl+.).
+    writeFileSync(join(folder!, 'heads.crate.yaml'), ['name: heads', 'model:', '  arch: crate-alpha', '  depth: 1', '  width: 100', '  heads: 3', 'data: {kind: synthetic-subspaces}', ''].join('\n'));
+    await runCommand(page, 'Go to File...');
+    await page.keyboard.type('heads.crate.yaml', { delay: 5 });
+    await pick(page, /heads\.crate\.yaml/);
+    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'attached', timeout: 60_000 });
+    // F8 moves the cursor to the error and shows its message.
+    await page.keyboard.press('F8');
+    const marker = page.locator('.marker-widget').first();
+    await marker.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await marker.innerText(), /width 100 is not divisible by heads 3/);
+    await page.keyboard.press('Escape');
+    const menu = page.locator('.action-widget').first();
+    const fixes = ['Set heads to 2', 'Set heads to 4', 'Set width to 99', 'Set width to 102'];
+    const openQuickFixes = async () => {
+      if (!(await menu.isVisible())) await page.keyboard.press('Control+Period');
+      return until('the quick-fix menu', () => menu.innerText(), (t) => fixes.every((f) => t.includes(f)), 30_000);
+    };
+    await openQuickFixes();
+    // The colour themes, picked with Preferences: Color Theme as a user would (the pick closes
+    // the menu: it is opened again); the workbench's class says which theme applies.
+    // [name, what to type, the picker's row (VS Code dropped the "Default " prefix), the workbench's class]
+    const themes = [
+      ['light', 'Light Modern', /^(Default )?Light Modern$/, 'vs'],
+      ['dark', 'Dark Modern', /^(Default )?Dark Modern$/, 'vs-dark'],
+      ['high-contrast', 'High Contrast', /^(Default|Dark) High Contrast$/, 'hc-black'],
+    ] as const;
+    const workbenchClasses = async () => ((await page.locator('.monaco-workbench').first().getAttribute('class')) ?? '').split(/\s+/);
+    const pickTheme = async (typed: string, theme: RegExp) => {
+      await runCommand(page, 'Preferences: Color Theme');
+      // The list fills once the themes are loaded; typing before that filters nothing.
+      const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+      await rows.first().waitFor({ state: 'visible', timeout: 30_000 });
+      await page.keyboard.type(typed, { delay: 5 });
+      const row = rows.filter({ has: page.getByText(theme) }).first();
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
+      await row.click();
+    };
+    const initial = await workbenchClasses();
+    try {
+      for (const [name, typed, theme, themeClass] of themes) {
+        await pickTheme(typed, theme);
+        await until(`the ${name} theme`, workbenchClasses, (c) => c.includes(themeClass), 30_000);
+        await openQuickFixes();
+        await screenshot(page, `e2e-identity-editor-${name}`);
+      }
+    } finally {
+      await page.keyboard.press('Escape');
+      const back = themes.find(([, , , themeClass]) => initial.includes(themeClass));
+      // A failed restore must not hide the step's own failure.
+      if (back) await pickTheme(back[1], back[2]).catch(() => {});
+    }
+  });
 });
