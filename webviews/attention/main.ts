@@ -130,13 +130,17 @@ const mark = (correct: boolean | undefined) => (correct === undefined ? '' : cor
 /** The patch under the pointer, kept so the read-out follows head, layer and step changes. */
 let hovered: { row: number; column: number } | undefined;
 
+/** The layer, head and image chosen, within what the step's maps have (a run with fewer than chosen). */
+function shownMap(m: NonNullable<typeof current>): { layer: number; head: number; image: number } {
+  const ui = host.ui;
+  return { layer: Math.min(ui.layer, m.layers - 1), head: Math.min(ui.head, m.heads - 1), image: Math.min(ui.image, m.images - 1) };
+}
+
 function render(): void {
   const m = current;
   if (!m) return;
   const ui = host.ui;
-  const layer = Math.min(ui.layer, m.layers - 1);
-  const head = Math.min(ui.head, m.heads - 1);
-  const image = Math.min(ui.image, m.images - 1);
+  const { layer, head, image } = shownMap(m);
   stepSelect.setOptions(m.steps.map((s) => ({ value: String(s), label: `step ${s}` })), String(m.step));
   layerSelect.setOptions(numbered(m.layers, 'layer'), String(layer));
   headSelect.setOptions(numbered(m.heads, 'head'), String(head));
@@ -229,9 +233,7 @@ function exportPng(): void {
   const m = current;
   if (!m) return;
   const ui = host.ui;
-  const layer = Math.min(ui.layer, m.layers - 1);
-  const head = Math.min(ui.head, m.heads - 1);
-  const image = Math.min(ui.image, m.images - 1);
+  const { layer, head, image } = shownMap(m);
   const map = mapOf(m, layer, image, head);
   const scale = colourScale(ui.scale, m.maps)(map);
   const dataUrl = attentionPng(
@@ -255,8 +257,8 @@ function renderPatchReadout(): void {
     patchReadout.textContent = 'Point at a patch for its weight.';
     return;
   }
-  const ui = host.ui;
-  const map = mapOf(m, Math.min(ui.layer, m.layers - 1), Math.min(ui.image, m.images - 1), Math.min(ui.head, m.heads - 1));
+  const { layer, head, image } = shownMap(m);
+  const map = mapOf(m, layer, image, head);
   const w = map[hovered.row * m.grid + hovered.column];
   patchReadout.textContent = `patch row ${hovered.row}, column ${hovered.column}: ${formatShort(w)} = ${formatShort(w / uniformWeight(m))} × uniform 1/N`;
 }
