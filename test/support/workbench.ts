@@ -109,7 +109,7 @@ const quickInput = '.quick-input-widget';
  * Runs a palette command by its title ("Category: Title" or the bare title, as the palette shows
  * it): F1, typed with keyboard.type, Enter on the row whose label is the title. While the
  * extension has not registered the command the palette says "No matching commands" and does not
- * refresh: Escape and retry until `timeoutMs`.
+ * refresh, and a webview still loading may swallow F1: retry until `timeoutMs`.
  */
 export async function runCommand(page: Page, title: string, options: { timeoutMs?: number } = {}): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
@@ -118,7 +118,14 @@ export async function runCommand(page: Page, title: string, options: { timeoutMs
     await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
     const input = page.locator(`${quickInput} .quick-input-box input`);
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    if (!(await input.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false))) {
+      // A webview still loading can hold the keyboard and swallow F1: give it back to the
+      // workbench (a click on the side bar's title, which does nothing else) and try again.
+      last = 'F1 opened no command palette';
+      if (Date.now() > deadline) throw new Error(`runCommand: "${title}": ${last} after ${attempt + 1} attempts`);
+      await page.locator('.part.sidebar .composite.title .title-label').first().click({ timeout: 5_000 }).catch(() => {});
+      continue;
+    }
     await page.keyboard.type(title, { delay: 5 });
     // Rows or the "no results" message, whichever comes first.
     const state = await page
