@@ -15,7 +15,7 @@
 // the real-VS-Code suites, saying so at the end of the run).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VSCODE_DEBIAN_PACKAGES, setupVscodeEnv, vscodeEnv } from './vscodeEnv.mjs';
@@ -122,7 +122,7 @@ function installNpmPackages() {
 function buildNativeGemm() {
   const dir = join(root, 'trainer', 'native');
   const stamp = join(dir, 'build', '.crate-lab-setup');
-  const sources = ['binding.gyp', 'gemm.c', 'elementwise.c', 'elementwise.h'].map((f) => join(dir, f));
+  const sources = readdirSync(dir).filter((f) => f === 'binding.gyp' || /\.[ch]$/.test(f)).sort().map((f) => join(dir, f));
   const want = hashFiles(sources) + process.version;
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return;
   log('building the native GEMM addon');

@@ -6,6 +6,7 @@
 // Each element is one IEEE single-precision operation, the same as tfjs's, so results are the
 // same bits (binding.gyp turns off FMA contraction).
 #include "elementwise.h"
+#include "pool.h"
 
 static inline float apply(int op, float x, float y) {
   switch (op) {
@@ -47,7 +48,8 @@ static void broadcast_scalar(int op, int small_first, const float *big, float s,
 
 void broadcast_part(void *ctx, int part, int parts) {
   const broadcast_job *j = (const broadcast_job *)ctx;
-  size_t from = j->rows * (size_t)part / (size_t)parts, to = j->rows * (size_t)(part + 1) / (size_t)parts;
+  size_t from, to;
+  pool_share(j->rows, part, parts, &from, &to);
   for (size_t r = from; r < to; r++) {
     const float *big = j->big + r * j->n;
     float *out = j->out + r * j->n;
@@ -58,7 +60,8 @@ void broadcast_part(void *ctx, int part, int parts) {
 
 void unary_part(void *ctx, int part, int parts) {
   const unary_job *j = (const unary_job *)ctx;
-  size_t from = j->count * (size_t)part / (size_t)parts, to = j->count * (size_t)(part + 1) / (size_t)parts;
+  size_t from, to;
+  pool_share(j->count, part, parts, &from, &to);
   const float *in = j->in;
   float *out = j->out;
   switch (j->op) {

@@ -13,8 +13,10 @@
 #include <node_api.h>
 #include <cblas.h>
 #include "elementwise.h"
+#include "gemm.h"
+#include "napi_args.h"
+#include "pool.h"
 #include <math.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,102 +24,6 @@
 // Declared here rather than relied on from <cblas.h>: on Debian that header can be the netlib one.
 void openblas_set_num_threads(int num_threads);
 char *openblas_get_config(void);
-
-#define MAX_THREADS 64
-
-// ---------------------------------------------------------------------------------------------
-// A minimal fork-join pool: the calling thread runs part 0, workers run parts 1..threads-1.
-
-typedef void (*part_fn)(void *ctx, int part, int parts);
-
-static pthread_mutex_t pool_mutex = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t pool_start = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t pool_done = PTHREAD_COND_INITIALIZER;
-// Serialises jobs when the addon is used from several JS threads (worker_threads).
-static pthread_mutex_t pool_busy = PTHREAD_MUTEX_INITIALIZER;
-static pthread_t pool_workers[MAX_THREADS];
-static int pool_threads = 1;
-static unsigned long pool_generation = 0;
-static int pool_pending = 0;
-static int pool_stopping = 0;
-// Generation at which the current workers were started; they wait for the next one.
-static unsigned long pool_born = 0;
-static part_fn pool_fn = NULL;
-static void *pool_ctx = NULL;
-
-static void *pool_worker(void *arg) {
-  int part = (int)(intptr_t)arg;
-  pthread_mutex_lock(&pool_mutex);
-  unsigned long seen = pool_born;
-  for (;;) {
-    while (pool_generation == seen && !pool_stopping) pthread_cond_wait(&pool_start, &pool_mutex);
-    if (pool_stopping) break;
-    seen = pool_generation;
-    part_fn fn = pool_fn;
-    void *ctx = pool_ctx;
-    int parts = pool_threads;
-    pthread_mutex_unlock(&pool_mutex);
-    fn(ctx, part, parts);
-    pthread_mutex_lock(&pool_mutex);
-    if (--pool_pending == 0) pthread_cond_signal(&pool_done);
-  }
-  pthread_mutex_unlock(&pool_mutex);
-  return NULL;
-}
-
-static void pool_stop(void) {
-  pthread_mutex_lock(&pool_mutex);
-  pool_stopping = 1;
-  pthread_cond_broadcast(&pool_start);
-  pthread_mutex_unlock(&pool_mutex);
-  for (int i = 1; i < pool_threads; i++) pthread_join(pool_workers[i], NULL);
-  pool_stopping = 0;
-  pool_threads = 1;
-}
-
-// Returns the number of threads actually running (fewer if pthread_create fails).
-static int pool_resize(int threads) {
-  if (threads < 1) threads = 1;
-  if (threads > MAX_THREADS) threads = MAX_THREADS;
-  pthread_mutex_lock(&pool_busy);
-  if (threads != pool_threads) {
-    pool_stop();
-    int started = 1;
-    pthread_mutex_lock(&pool_mutex);
-    pool_born = pool_generation;
-    for (int i = 1; i < threads; i++) {
-      if (pthread_create(&pool_workers[i], NULL, pool_worker, (void *)(intptr_t)i) != 0) break;
-      started++;
-    }
-    pool_threads = started;
-    pthread_mutex_unlock(&pool_mutex);
-  }
-  int now = pool_threads;
-  pthread_mutex_unlock(&pool_busy);
-  return now;
-}
-
-static void pool_run(part_fn fn, void *ctx, int serial) {
-  pthread_mutex_lock(&pool_busy);
-  if (serial || pool_threads == 1) {
-    fn(ctx, 0, 1);
-    pthread_mutex_unlock(&pool_busy);
-    return;
-  }
-  pthread_mutex_lock(&pool_mutex);
-  pool_fn = fn;
-  pool_ctx = ctx;
-  pool_pending = pool_threads - 1;
-  pool_generation++;
-  pthread_cond_broadcast(&pool_start);
-  int parts = pool_threads;
-  pthread_mutex_unlock(&pool_mutex);
-  fn(ctx, 0, parts);
-  pthread_mutex_lock(&pool_mutex);
-  while (pool_pending > 0) pthread_cond_wait(&pool_done, &pool_mutex);
-  pthread_mutex_unlock(&pool_mutex);
-  pthread_mutex_unlock(&pool_busy);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Batched GEMM: C_i = op(A_i) op(B_i), op(A_i) is m x k, op(B_i) is k x n, all row-major.
@@ -163,7 +69,8 @@ static void gemm_slice(const gemm_job *j, size_t index, int slice) {
 static void gemm_part(void *ctx, int part, int parts) {
   const gemm_job *j = (const gemm_job *)ctx;
   size_t units = j->batch * (size_t)j->splits;
-  size_t from = units * (size_t)part / (size_t)parts, to = units * (size_t)(part + 1) / (size_t)parts;
+  size_t from, to;
+  pool_share(units, part, parts, &from, &to);
   for (size_t u = from; u < to; u++) gemm_slice(j, u / (size_t)j->splits, (int)(u % (size_t)j->splits));
 }
 
@@ -186,6 +93,47 @@ static void plan_splits(gemm_job *j, int threads) {
   // Slices thinner than 16 rows/columns cost more in OpenBLAS overhead than they save.
   while (want > 1 && (size_t)extent < want * 16) want--;
   j->splits = (int)want;
+}
+
+// One product for the fused blocks (gemm.h), cut into row or column blocks of C over the pool.
+
+typedef struct {
+  int trans_a, trans_b, m, n, k, lda, ldb, ldc;
+  float alpha, beta;
+  const float *a, *b;
+  float *c;
+  int split_rows;
+} product_job;
+
+static void product_part(void *ctx, int part, int parts) {
+  const product_job *p = (const product_job *)ctx;
+  size_t from, to;
+  pool_share((size_t)(p->split_rows ? p->m : p->n), part, parts, &from, &to);
+  if (to <= from) return;
+  const float *a = p->a, *b = p->b;
+  float *c = p->c;
+  int m = p->m, n = p->n;
+  if (p->split_rows) {
+    a += p->trans_a ? from : from * (size_t)p->lda;
+    c += from * (size_t)p->ldc;
+    m = (int)(to - from);
+  } else {
+    b += p->trans_b ? from * (size_t)p->ldb : from;
+    c += from;
+    n = (int)(to - from);
+  }
+  cblas_sgemm(CblasRowMajor, p->trans_a ? CblasTrans : CblasNoTrans, p->trans_b ? CblasTrans : CblasNoTrans, m, n,
+              p->k, p->alpha, a, p->lda, b, p->ldb, p->beta, c, p->ldc);
+}
+
+void gemm_parallel(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+                   int ldb, float beta, float *c, int ldc) {
+  if (m == 0 || n == 0) return;
+  product_job p = {trans_a, trans_b, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c, m >= n};
+  // Slices thinner than 16 rows/columns, or products under ~64k multiply-adds, cost more split than whole.
+  int extent = p.split_rows ? m : n;
+  int serial = (double)m * n * (k > 0 ? k : 1) < 65536.0 || extent < 16 * pool_threads;
+  pool_run(product_part, &p, serial);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,7 +167,8 @@ static inline float activate(int act, float x, float alpha) {
 
 static void epilogue_part(void *ctx, int part, int parts) {
   const epilogue_job *e = (const epilogue_job *)ctx;
-  size_t from = e->rows * (size_t)part / (size_t)parts, to = e->rows * (size_t)(part + 1) / (size_t)parts;
+  size_t from, to;
+  pool_share(e->rows, part, parts, &from, &to);
   for (size_t r = from; r < to; r++) {
     float *row = e->c + r * (size_t)e->n;
     for (int col = 0; col < e->n; col++) {
@@ -229,68 +178,6 @@ static void epilogue_part(void *ctx, int part, int parts) {
       row[col] = activate(e->act, x, alpha);
     }
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Argument helpers. Each returns 0 after throwing a JS error.
-
-static int throw_error(napi_env env, const char *message) {
-  napi_throw_error(env, "ERR_NATIVE_GEMM", message);
-  return 0;
-}
-
-static int get_heap(napi_env env, napi_value value, uint8_t **data, size_t *bytes) {
-  napi_typedarray_type type;
-  size_t length, offset;
-  void *ptr;
-  napi_value buffer;
-  if (napi_get_typedarray_info(env, value, &type, &length, &ptr, &buffer, &offset) != napi_ok || ptr == NULL)
-    return throw_error(env, "heap must be a typed array over the wasm memory");
-  if (type != napi_uint8_array && type != napi_float32_array)
-    return throw_error(env, "heap must be a Uint8Array or Float32Array");
-  *data = (uint8_t *)ptr;
-  *bytes = type == napi_uint8_array ? length : length * sizeof(float);
-  return 1;
-}
-
-static int get_float64s(napi_env env, napi_value value, const double **data, size_t *length) {
-  napi_typedarray_type type;
-  size_t offset;
-  void *ptr;
-  napi_value buffer;
-  if (napi_get_typedarray_info(env, value, &type, length, &ptr, &buffer, &offset) != napi_ok ||
-      type != napi_float64_array)
-    return throw_error(env, "offsets must be a Float64Array");
-  *data = (const double *)ptr;
-  return 1;
-}
-
-static int get_int(napi_env env, napi_value value, int min, int *out) {
-  int32_t v;
-  if (napi_get_value_int32(env, value, &v) != napi_ok || v < min) return throw_error(env, "bad integer argument");
-  *out = v;
-  return 1;
-}
-
-static int get_double(napi_env env, napi_value value, double *out) {
-  if (napi_get_value_double(env, value, out) != napi_ok) return throw_error(env, "bad number argument");
-  return 1;
-}
-
-static int get_flag(napi_env env, napi_value value, int *out) {
-  bool b;
-  if (napi_get_value_bool(env, value, &b) != napi_ok) return throw_error(env, "bad boolean argument");
-  *out = b ? 1 : 0;
-  return 1;
-}
-
-// A float region [offset, offset + count*4) must lie inside the heap and be 4-byte aligned.
-static int check_region(napi_env env, double offset, size_t count, size_t heap_bytes) {
-  if (!(offset >= 0) || offset != floor(offset) || ((size_t)offset & 3) != 0)
-    return throw_error(env, "misaligned or negative tensor offset");
-  if ((size_t)offset > heap_bytes || count > (heap_bytes - (size_t)offset) / sizeof(float))
-    return throw_error(env, "tensor lies outside the wasm heap");
-  return 1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -468,12 +355,6 @@ static napi_value describe(napi_env env, napi_callback_info info) {
   napi_value result;
   napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &result);
   return result;
-}
-
-static int export_function(napi_env env, napi_value exports, const char *name, napi_callback cb) {
-  napi_value fn;
-  return napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn) == napi_ok &&
-         napi_set_named_property(env, exports, name, fn) == napi_ok;
 }
 
 NAPI_MODULE_INIT() {
