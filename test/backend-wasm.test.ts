@@ -258,6 +258,41 @@ describe('wasm backend with the OpenBLAS GEMM addon', () => {
     assert.ok(gemm.ok, `native GEMM addon unavailable: ${gemm.ok ? '' : gemm.reason}`);
   });
 
+  // The addon cuts products into row blocks for its threads; where the cut falls must not change
+  // a bit (OpenBLAS orders an element's sum by the kernel's panel: exact resume and the study's
+  // measures recomputed with another --threads depend on this). Wide products (n > m) included:
+  // the addon used to cut those between columns, which changed about half of the elements.
+  test('products are the same bits on 1, 2, 3 and 4 threads, for every transpose and shape', () => {
+    assert.ok(gemm.ok, 'native GEMM addon unavailable (see the test above)');
+    const addon = gemm.addon;
+    const shapes = [[750, 192, 768], [750, 768, 192], [192, 750, 768], [390, 384, 1536], [777, 100, 37], [37, 100, 777], [200, 64, 200]];
+    let seed = 7;
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5;
+    try {
+      for (const [m, k, n] of shapes) {
+        const heap = new Float32Array(m * k + k * n + m * n);
+        for (let i = 0; i < m * k + k * n; i++) heap[i] = random();
+        for (const transA of [false, true]) {
+          for (const transB of [false, true]) {
+            const product = (threads: number) => {
+              addon.setThreads(threads);
+              addon.sgemmBatch(new Uint8Array(heap.buffer), Float64Array.from([0, m * k * 4, (m * k + k * n) * 4]), m, n, k, transA, transB);
+              return heap.slice(m * k + k * n);
+            };
+            const one = product(1);
+            for (const threads of [2, 3, 4]) {
+              const many = product(threads);
+              const differing = one.filter((x, i) => !Object.is(x, many[i])).length;
+              assert.equal(differing, 0, `${m}×${k}·${k}×${n} (transA ${transA}, transB ${transB}) on ${threads} threads: ${differing} elements differ from 1 thread`);
+            }
+          }
+        }
+      }
+    } finally {
+      addon.setThreads(2);
+    }
+  });
+
   describe('kernels', () => {
     before(async () => {
       assert.ok(gemm.ok, 'native GEMM addon unavailable (see the test above)');

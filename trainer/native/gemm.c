@@ -7,7 +7,7 @@
 // tensor data crosses the JS boundary.
 //
 // Threads: OpenBLAS is pinned to one thread and this file splits the work itself, over the batch
-// for batched matmuls (attention: 192 small products) and over rows or columns of C otherwise.
+// for batched matmuls (attention: 192 small products) and over row blocks of C otherwise.
 // Measured on 2 cores, OpenBLAS's own threading matches this on large products but runs each
 // small attention product on one thread (89 against 165 GFLOP/s for 192 x 50x64x50).
 #include <node_api.h>
@@ -28,13 +28,28 @@ char *openblas_get_config(void);
 // ---------------------------------------------------------------------------------------------
 // Batched GEMM: C_i = op(A_i) op(B_i), op(A_i) is m x k, op(B_i) is k x n, all row-major.
 
+// Products are cut into row blocks of C that start at multiples of SPLIT_ALIGN rows, so that
+// results do not depend on the thread count. Measured on Zen (OpenBLAS's Haswell kernels): a cut
+// at a row not a multiple of 24 changed 10-30 % of the elements' last bits, a cut at a multiple of
+// 24 none (96 is a multiple of the x86 kernels' unrolls, 16, 24 and 32); a cut between columns changed about half of
+// them wherever it fell (OpenBLAS orders the sums by the width of the whole product), so columns
+// are never cut.
+#define SPLIT_ALIGN 96
+
+// The row block `part` of `parts` of `rows` rows, [from, to), cut at multiples of SPLIT_ALIGN.
+static void aligned_share(int rows, int part, int parts, int *from, int *to) {
+  int blocks = (rows + SPLIT_ALIGN - 1) / SPLIT_ALIGN;
+  int first = (int)((long long)blocks * part / parts), last = (int)((long long)blocks * (part + 1) / parts);
+  *from = first * SPLIT_ALIGN < rows ? first * SPLIT_ALIGN : rows;
+  *to = last * SPLIT_ALIGN < rows ? last * SPLIT_ALIGN : rows;
+}
+
 typedef struct {
   uint8_t *heap;
   const double *offsets;  // [a0, b0, c0, a1, b1, c1, ...] byte offsets into heap
   size_t batch;
   int m, n, k, trans_a, trans_b;
-  int splits;      // each product is cut into this many slices of C
-  int split_rows;  // slices are row blocks (else column blocks)
+  int splits;  // each product is cut into this many row blocks of C
 } gemm_job;
 
 static void gemm_slice(const gemm_job *j, size_t index, int slice) {
@@ -44,19 +59,12 @@ static void gemm_slice(const gemm_job *j, size_t index, int slice) {
   int m = j->m, n = j->n, k = j->k;
   int lda = j->trans_a ? m : k, ldb = j->trans_b ? k : n, ldc = n;
   if (j->splits > 1) {
-    int extent = j->split_rows ? m : n;
-    int from = (int)((long long)extent * slice / j->splits);
-    int to = (int)((long long)extent * (slice + 1) / j->splits);
+    int from, to;
+    aligned_share(m, slice, j->splits, &from, &to);
     if (to <= from) return;
-    if (j->split_rows) {
-      a += j->trans_a ? (size_t)from : (size_t)from * k;
-      c += (size_t)from * n;
-      m = to - from;
-    } else {
-      b += j->trans_b ? (size_t)from * k : (size_t)from;
-      c += from;
-      n = to - from;
-    }
+    a += j->trans_a ? (size_t)from : (size_t)from * k;
+    c += (size_t)from * n;
+    m = to - from;
   }
   if (k == 0) {
     for (int r = 0; r < m; r++) memset(c + (size_t)r * ldc, 0, sizeof(float) * (size_t)n);
@@ -86,53 +94,38 @@ static size_t gcd(size_t x, size_t y) {
 // Slices per product so that batch * slices spreads evenly over the threads.
 static void plan_splits(gemm_job *j, int threads) {
   j->splits = 1;
-  j->split_rows = j->m >= j->n;
   if (threads <= 1) return;
   size_t want = (size_t)threads / gcd(j->batch, (size_t)threads);
-  int extent = j->split_rows ? j->m : j->n;
-  // Slices thinner than 16 rows/columns cost more in OpenBLAS overhead than they save.
-  while (want > 1 && (size_t)extent < want * 16) want--;
+  while (want > 1 && (size_t)j->m < want * SPLIT_ALIGN) want--;
   j->splits = (int)want;
 }
 
-// One product for the fused blocks (gemm.h), cut into row or column blocks of C over the pool.
+// One product for the fused blocks (gemm.h), cut into row blocks of C over the pool.
 
 typedef struct {
   int trans_a, trans_b, m, n, k, lda, ldb, ldc;
   float alpha, beta;
   const float *a, *b;
   float *c;
-  int split_rows;
 } product_job;
 
 static void product_part(void *ctx, int part, int parts) {
   const product_job *p = (const product_job *)ctx;
-  size_t from, to;
-  pool_share((size_t)(p->split_rows ? p->m : p->n), part, parts, &from, &to);
+  int from, to;
+  aligned_share(p->m, part, parts, &from, &to);
   if (to <= from) return;
-  const float *a = p->a, *b = p->b;
-  float *c = p->c;
-  int m = p->m, n = p->n;
-  if (p->split_rows) {
-    a += p->trans_a ? from : from * (size_t)p->lda;
-    c += from * (size_t)p->ldc;
-    m = (int)(to - from);
-  } else {
-    b += p->trans_b ? from * (size_t)p->ldb : from;
-    c += from;
-    n = (int)(to - from);
-  }
-  cblas_sgemm(CblasRowMajor, p->trans_a ? CblasTrans : CblasNoTrans, p->trans_b ? CblasTrans : CblasNoTrans, m, n,
-              p->k, p->alpha, a, p->lda, b, p->ldb, p->beta, c, p->ldc);
+  const float *a = p->trans_a ? p->a + from : p->a + (size_t)from * p->lda;
+  float *c = p->c + (size_t)from * p->ldc;
+  cblas_sgemm(CblasRowMajor, p->trans_a ? CblasTrans : CblasNoTrans, p->trans_b ? CblasTrans : CblasNoTrans, to - from,
+              p->n, p->k, p->alpha, a, p->lda, p->b, p->ldb, p->beta, c, p->ldc);
 }
 
 void gemm_parallel(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
                    int ldb, float beta, float *c, int ldc) {
   if (m == 0 || n == 0) return;
-  product_job p = {trans_a, trans_b, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c, m >= n};
-  // Slices thinner than 16 rows/columns, or products under ~64k multiply-adds, cost more split than whole.
-  int extent = p.split_rows ? m : n;
-  int serial = (double)m * n * (k > 0 ? k : 1) < 65536.0 || extent < 16 * pool_threads;
+  product_job p = {trans_a, trans_b, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c};
+  // Products under ~64k multiply-adds cost more split than whole.
+  int serial = (double)m * n * (k > 0 ? k : 1) < 65536.0 || m < 2 * SPLIT_ALIGN;
   pool_run(product_part, &p, serial);
 }
 
