@@ -70,15 +70,12 @@ export async function bench(argv: string[], io: CliIo): Promise<void> {
       statistics.dispose();
       await vars[trainable[0]].data();
     };
-    // Inference in micro-batch chunks too: the wasm heap keeps its high-water mark.
+    // Inference as the trainer evaluates: the whole batch at once (the forward pass frees each
+    // layer's intermediates as it goes, so it needs far less memory than a training micro-batch).
     const inferStep = async (): Promise<void> => {
-      for (let start = 0; start < batch; start += microBatch) {
-        const n = Math.min(microBatch, batch - start);
-        const chunk = images.slice(start, n);
-        const { logits } = forward(chunk, vars, shape);
-        await logits.data();
-        tf.dispose([chunk, logits]);
-      }
+      const { logits } = forward(images, vars, shape);
+      await logits.data();
+      logits.dispose();
     };
     const timeIt = async (step: () => Promise<void>): Promise<number> => {
       for (let i = 0; i < warmup; i++) await step();

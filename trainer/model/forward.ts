@@ -75,7 +75,17 @@ export function forward(images: Tensor, p: Params, s: ModelShape, opts: { trace?
     const trace: LayerTrace[] | undefined = opts.trace ? [] : undefined;
     const drop = dropFor(s, opts.dropout);
     let x = drop(embedPatches(images, p, s), 'embedding');
-    for (let i = 0; i < s.depth; i++) x = layer(x, p, s, i, trace, drop);
+    for (let i = 0; i < s.depth; i++) {
+      // A scope per layer frees its intermediates as the pass goes rather than at its end (the
+      // tape keeps what backward needs): inference then holds about one layer's tensors.
+      const input = x;
+      const out = tf.tidy(() => {
+        const layerTrace: LayerTrace[] = [];
+        return { x: layer(input, p, s, i, trace && layerTrace, drop), trace: layerTrace };
+      });
+      x = out.x;
+      trace?.push(...out.trace);
+    }
     const cls = x.slice([0, 0, 0], [x.shape[0], 1, s.dim]).reshape([x.shape[0], s.dim]);
     const logits = linear(norm(cls, p, 'mlp_head.0', blockConstants.headLayerNormEps), p, 'mlp_head.1');
     return { logits, layers: trace ?? [] };
