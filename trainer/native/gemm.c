@@ -14,6 +14,7 @@
 #include <cblas.h>
 #include "elementwise.h"
 #include "gemm.h"
+#include "layerNorm.h"
 #include "napi_args.h"
 #include "pool.h"
 #include <math.h>
@@ -364,6 +365,8 @@ NAPI_MODULE_INIT() {
       !export_function(env, exports, "biasActivation", bias_activation) ||
       !export_function(env, exports, "binaryBroadcast", binary_broadcast) ||
       !export_function(env, exports, "unary", unary) ||
+      !export_function(env, exports, "layerNorm", layer_norm) ||
+      !export_function(env, exports, "layerNormGrad", layer_norm_grad) ||
       !export_function(env, exports, "setThreads", set_threads) ||
       !export_function(env, exports, "describe", describe))
     return NULL;
