@@ -144,9 +144,9 @@ describe('LayerNorm as one fused kernel on wasm (CrateLayerNorm, CrateLayerNormG
   test('n = 1: y is the bias and every input gradient is zero; the bias gradient sums dy', () => {
     const c = { shape: [5, 1], eps: EPS[0] };
     const [y, dx, dw, db] = forwardAndGradients(c, 3);
-    const { b, dy } = tf.tidy(() => {
+    const [b, dy] = tf.tidy(() => {
       const o = operands(c, 3);
-      return { b: o.b.dataSync(), dy: o.dy.dataSync() };
+      return [o.b, o.dy].map((t) => Float32Array.from(t.dataSync()));
     });
     assert.deepEqual(Array.from(y), Array(5).fill(b[0]));
     assert.deepEqual(Array.from(dx), [0, 0, 0, 0, 0]);
