@@ -10,9 +10,14 @@ import { loadNativeGemm, type NativeGemmAddon } from '../trainer/backend/nativeG
 import { registerLayerNorm, unregisterLayerNorm } from '../trainer/backend/nativeLayerNorm.js';
 import { restoreOriginalMatMulKernels } from '../trainer/backend/matMulKernels.js';
 import { memoryOffset, wasmHeap } from '../trainer/backend/matMulShared.js';
-import { blockConstants } from '../trainer/model/architecture.js';
+import { blockConstants, resolveShape } from '../trainer/model/architecture.js';
+import { forward } from '../trainer/model/forward.js';
 import { hasFusedKernel } from '../trainer/model/fusedBlock.js';
+import { initializeParameters } from '../trainer/model/initialize.js';
 import { layerNorm } from '../trainer/model/layerNorm.js';
+import { toParams } from '../trainer/model/params.js';
+import { rateReductionGap } from '../trainer/metrics/srrRegularizer.js';
+import { Rng } from '../trainer/random/rng.js';
 
 /** Deterministic values in [lo, lo + 4), so a failure reproduces. */
 function values(count: number, seed: number, lo = -2): Float32Array {
@@ -169,6 +174,35 @@ describe('LayerNorm as one fused kernel on wasm (CrateLayerNorm, CrateLayerNormG
     const want = composed(grads);
     for (let k = 0; k < 3; k++) assertClose(fused[k], want[k], 1e-5, NAMES[k + 1]);
   });
+
+  for (const arch of ['crate-alpha', 'crate'] as const) {
+    test(`a whole ${arch} model (every layer's and the head's LayerNorm, and crate's patch embedding's) with the SRR term on the traced MSSA inputs: the same loss and gradients as composed`, () => {
+      const shape = resolveShape(arch, undefined, { image: 8, patch: 4, channels: 1, dim: 12, depth: 2, heads: 2, classes: 3 });
+      const rng = new Rng(17);
+      const host = initializeParameters(shape, rng);
+      const images = rng.fill(new Float32Array(3 * 64), () => rng.normal());
+      const names = ['transformer.layers.0.0.norm.weight', 'transformer.layers.1.1.norm.bias', 'mlp_head.0.weight', 'transformer.layers.0.0.fn.qkv.weight'];
+      if (arch === 'crate') names.push('to_patch_embedding.1.weight', 'to_patch_embedding.3.bias');
+      const run = (): Float32Array[] =>
+        tf.tidy(() => {
+          const p = toParams(host);
+          const x = tf.tensor(images, [3, 1, 8, 8]);
+          const f = (...ts: Tensor[]): Tensor => {
+            const q = { ...p };
+            names.forEach((name, i) => (q[name] = ts[i]));
+            const r = forward(x, q, shape, { trace: true });
+            const srr = rateReductionGap(r.layers[0].mssaInput, q['transformer.layers.0.0.fn.qkv.weight'], shape.heads).mean();
+            return r.logits.square().sum().add(srr.mul(0.1));
+          };
+          const { value, grads } = tf.valueAndGrads(f)(names.map((name) => p[name]));
+          return [value, ...grads].map((t) => Float32Array.from(t.dataSync()));
+        });
+      const fused = run();
+      const want = composed(run);
+      assertClose(fused[0], want[0], 1e-5, 'loss');
+      names.forEach((name, i) => assertClose(fused[i + 1], want[i + 1], 1e-4, name));
+    });
+  }
 
   test('gradients against central differences of a float64 LayerNorm', () => {
     for (const c of [{ shape: [3, 5, 11], eps: EPS[0] }, { shape: [2, 8], eps: EPS[1] }]) {
