@@ -1,5 +1,7 @@
 // Node-API addon: single-precision GEMM through OpenBLAS, run IN PLACE on the tfjs wasm heap,
-// and the elementwise kernels of elementwise.c on the same heap and thread pool.
+// and the elementwise kernels of elementwise.c on the same heap and thread pool. Fused blocks
+// keep their exported functions in their own files and are registered in NAPI_MODULE_INIT below
+// (layerNorm.c: LayerNorm and its gradient).
 //
 // The wasm backend keeps every tensor in one WebAssembly.Memory (a SharedArrayBuffer when wasm
 // threads are on). JS passes a typed array over that memory plus byte offsets of A, B and C for
