@@ -44,7 +44,7 @@ typedef struct {
 // Rows [r, r + k), k ≤ ROWS_AT_ONCE: their means and rstds, then y.
 static void forward_rows(const forward_job *j, size_t r, size_t k) {
   const size_t n = j->n;
-  const float *x = j->x + r * n;
+  const float *x = j->x + r * n, *w = j->w, *b = j->b;
   float sum[ROWS_AT_ONCE] = {0}, squares[ROWS_AT_ONCE] = {0}, mu[ROWS_AT_ONCE], rstd[ROWS_AT_ONCE];
   for (size_t c = 0; c < n; c++)
     for (size_t i = 0; i < k; i++) sum[i] += x[i * n + c];
@@ -60,7 +60,7 @@ static void forward_rows(const forward_job *j, size_t r, size_t k) {
     j->rstd[r + i] = rstd[i];
     const float *xi = x + i * n;
     float *y = j->y + (r + i) * n;
-    for (size_t c = 0; c < n; c++) y[c] = (xi[c] - mu[i]) * rstd[i] * j->w[c] + j->b[c];
+    for (size_t c = 0; c < n; c++) y[c] = (xi[c] - mu[i]) * rstd[i] * w[c] + b[c];
   }
 }
 
