@@ -32,6 +32,10 @@ export interface NativeGemmAddon {
   binaryBroadcast(heap: Uint8Array, op: number, bigOffset: number, smallOffset: number, outOffset: number, rows: number, n: number, smallPerRow: boolean, smallFirst: boolean): void;
   /** out = op(in) over count floats (nativeElementwise.ts). */
   unary(heap: Uint8Array, op: number, inOffset: number, outOffset: number, count: number): void;
+  /** LayerNorm of `rows` rows of n (nativeLayerNorm.ts): y, and each row's mean and 1/√(σ² + eps). */
+  layerNorm(heap: Uint8Array, xOffset: number, weightOffset: number, biasOffset: number, yOffset: number, meanOffset: number, rstdOffset: number, rows: number, n: number, eps: number): void;
+  /** LayerNorm's gradient from dy and the forward's x, weight, mean and rstd: dx, dweight, dbias. */
+  layerNormGrad(heap: Uint8Array, dyOffset: number, xOffset: number, weightOffset: number, meanOffset: number, rstdOffset: number, dxOffset: number, dwOffset: number, dbOffset: number, rows: number, n: number): void;
   /** Resizes the addon's thread pool; returns the number of threads now in use. */
   setThreads(threads: number): number;
   /** OpenBLAS build configuration and thread count. */

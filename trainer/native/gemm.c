@@ -1,5 +1,7 @@
 // Node-API addon: single-precision GEMM through OpenBLAS, run IN PLACE on the tfjs wasm heap,
-// and the elementwise kernels of elementwise.c on the same heap and thread pool.
+// and the elementwise kernels of elementwise.c on the same heap and thread pool. Fused blocks
+// keep their exported functions in their own files and are registered in NAPI_MODULE_INIT below
+// (layerNorm.c: LayerNorm and its gradient).
 //
 // The wasm backend keeps every tensor in one WebAssembly.Memory (a SharedArrayBuffer when wasm
 // threads are on). JS passes a typed array over that memory plus byte offsets of A, B and C for
@@ -14,6 +16,7 @@
 #include <cblas.h>
 #include "elementwise.h"
 #include "gemm.h"
+#include "layerNorm.h"
 #include "napi_args.h"
 #include "pool.h"
 #include <math.h>
@@ -357,6 +360,8 @@ NAPI_MODULE_INIT() {
       !export_function(env, exports, "biasActivation", bias_activation) ||
       !export_function(env, exports, "binaryBroadcast", binary_broadcast) ||
       !export_function(env, exports, "unary", unary) ||
+      !export_function(env, exports, "layerNorm", layer_norm) ||
+      !export_function(env, exports, "layerNormGrad", layer_norm_grad) ||
       !export_function(env, exports, "setThreads", set_threads) ||
       !export_function(env, exports, "describe", describe))
     return NULL;
