@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { tf } from '../tf.js';
 import type { KernelConfig } from './matMulShared.js';
+import { registerAttentionKernels, unregisterAttentionKernels } from './nativeAttention.js';
 import { BINARY_OPS, nativeBinary, nativeUnary, UNARY_OPS } from './nativeElementwise.js';
 import { type MatMulPath, type NativeGemmLoad, nativeBatchMatMul, nativeFusedMatMul } from './nativeGemm.js';
 import { xnnpackBatchMatMul, xnnpackFusedMatMul } from './xnnpackMatMul.js';
@@ -47,6 +48,7 @@ export function installMatMulKernels(gemm: NativeGemmLoad, threads = availablePa
     override(tf._FusedMatMul, nativeFusedMatMul(gemm.addon, fusedMatMul));
     for (const name of Object.keys(BINARY_OPS)) override(name, nativeBinary(gemm.addon, name, originalKernel(name)));
     for (const name of Object.keys(UNARY_OPS)) override(name, nativeUnary(gemm.addon, name, originalKernel(name)));
+    registerAttentionKernels(gemm.addon);
     return { native: true, detail: `OpenBLAS GEMM on ${used} thread${used === 1 ? '' : 's'}` };
   }
   const fallback = xnnpackBatchMatMul(batchMatMul);
@@ -61,4 +63,5 @@ export function restoreOriginalMatMulKernels(): void {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(config);
   }
+  unregisterAttentionKernels();
 }

@@ -32,6 +32,10 @@ export interface NativeGemmAddon {
   binaryBroadcast(heap: Uint8Array, op: number, bigOffset: number, smallOffset: number, outOffset: number, rows: number, n: number, smallPerRow: boolean, smallFirst: boolean): void;
   /** out = op(in) over count floats (nativeElementwise.ts). */
   unary(heap: Uint8Array, op: number, inOffset: number, outOffset: number, count: number): void;
+  /** MSSA's attention core per example and head (nativeAttention.ts): heads and weights from the projections [B, N, K·p]. */
+  subspaceAttention(heap: Uint8Array, wOffset: number, headsOffset: number, attentionOffset: number, batch: number, tokens: number, heads: number, headDim: number, scale: number): void;
+  /** Its gradient with respect to the projections, from the weights and the gradients of both outputs. */
+  subspaceAttentionGrad(heap: Uint8Array, wOffset: number, attentionOffset: number, dHeadsOffset: number, dAttentionOffset: number, dwOffset: number, batch: number, tokens: number, heads: number, headDim: number, scale: number): void;
   /** Resizes the addon's thread pool; returns the number of threads now in use. */
   setThreads(threads: number): number;
   /** OpenBLAS build configuration and thread count. */

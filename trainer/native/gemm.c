@@ -12,6 +12,7 @@
 // small attention product on one thread (89 against 165 GFLOP/s for 192 x 50x64x50).
 #include <node_api.h>
 #include <cblas.h>
+#include "attention.h"
 #include "elementwise.h"
 #include "gemm.h"
 #include "napi_args.h"
@@ -364,6 +365,8 @@ NAPI_MODULE_INIT() {
       !export_function(env, exports, "biasActivation", bias_activation) ||
       !export_function(env, exports, "binaryBroadcast", binary_broadcast) ||
       !export_function(env, exports, "unary", unary) ||
+      !export_function(env, exports, "subspaceAttention", subspace_attention) ||
+      !export_function(env, exports, "subspaceAttentionGrad", subspace_attention_grad) ||
       !export_function(env, exports, "setThreads", set_threads) ||
       !export_function(env, exports, "describe", describe))
     return NULL;
