@@ -18,7 +18,7 @@ import { resolveShape } from '../trainer/model/architecture.js';
 import { initializeParameters } from '../trainer/model/initialize.js';
 import { parameterSpecs } from '../trainer/model/parameters.js';
 import { layerNorm } from '../trainer/model/layerNorm.js';
-import { mssa, subspaceAttention, splitHeads } from '../trainer/model/mssa.js';
+import { mssa, multiHeadAttention } from '../trainer/model/mssa.js';
 import { odl } from '../trainer/model/odl.js';
 import { Rng } from '../trainer/random/rng.js';
 import { batchGradients } from '../trainer/train/gradients.js';
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   const blocks: Record<string, () => tf.Tensor> = {
     LayerNorm: () => layerNorm(x, v(`${layer}.0.norm.weight`), v(`${layer}.0.norm.bias`), 1e-6),
     MSSA: () => mssa(x, vars, `${layer}.0.fn`, shape).out,
-    'MSSA attention core (w wᵀ, softmax, ·w)': () => subspaceAttention(splitHeads(x, shape.heads), (shape.dim / shape.heads) ** -0.5).heads,
+    'MSSA attention core (w wᵀ, softmax, ·w)': () => multiHeadAttention(x, shape.heads, (shape.dim / shape.heads) ** -0.5).heads,
     ODL: () => odl(x.reshape([microBatch * tokens, shape.dim]), vars, `${layer}.1.fn`).out,
   };
   const blockRows: string[] = [];

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { tf } from '../tf.js';
 import type { KernelConfig } from './matMulShared.js';
+import { registerAttentionKernels, unregisterAttentionKernels } from './nativeAttention.js';
 import { BINARY_OPS, nativeBinary, nativeUnary, UNARY_OPS } from './nativeElementwise.js';
 import { registerLayerNorm, unregisterLayerNorm } from './nativeLayerNorm.js';
 import { type MatMulPath, type NativeGemmLoad, nativeBatchMatMul, nativeFusedMatMul } from './nativeGemm.js';
@@ -50,9 +51,11 @@ export function installMatMulKernels(gemm: NativeGemmLoad, threads = availablePa
     for (const name of Object.keys(BINARY_OPS)) override(name, nativeBinary(gemm.addon, name, originalKernel(name)));
     for (const name of Object.keys(UNARY_OPS)) override(name, nativeUnary(gemm.addon, name, originalKernel(name)));
     registerLayerNorm(gemm.addon);
+    registerAttentionKernels(gemm.addon);
     return { native: true, detail: `OpenBLAS GEMM on ${used} thread${used === 1 ? '' : 's'}` };
   }
   unregisterLayerNorm();
+  unregisterAttentionKernels();
   const fallback = xnnpackBatchMatMul(batchMatMul);
   override(tf.BatchMatMul, fallback);
   override(tf._FusedMatMul, xnnpackFusedMatMul(fusedMatMul, fallback));
@@ -66,4 +69,5 @@ export function restoreOriginalMatMulKernels(): void {
     tf.registerKernel(config);
   }
   unregisterLayerNorm();
+  unregisterAttentionKernels();
 }

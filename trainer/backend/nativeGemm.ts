@@ -36,6 +36,10 @@ export interface NativeGemmAddon {
   layerNorm(heap: Uint8Array, xOffset: number, weightOffset: number, biasOffset: number, yOffset: number, meanOffset: number, rstdOffset: number, rows: number, n: number, eps: number): void;
   /** LayerNorm's gradient from dy and the forward's x, weight, mean and rstd: dx, dweight, dbias. */
   layerNormGrad(heap: Uint8Array, dyOffset: number, xOffset: number, weightOffset: number, meanOffset: number, rstdOffset: number, dxOffset: number, dwOffset: number, dbOffset: number, rows: number, n: number): void;
+  /** MSSA's attention core per example and head (nativeAttention.ts): heads and weights from the projections [B, N, K·p]. */
+  subspaceAttention(heap: Uint8Array, wOffset: number, headsOffset: number, attentionOffset: number, batch: number, tokens: number, heads: number, headDim: number, scale: number): void;
+  /** Its gradient with respect to the projections, from the weights and the gradients of both outputs. */
+  subspaceAttentionGrad(heap: Uint8Array, wOffset: number, attentionOffset: number, dHeadsOffset: number, dAttentionOffset: number, dwOffset: number, batch: number, tokens: number, heads: number, headDim: number, scale: number): void;
   /** Resizes the addon's thread pool; returns the number of threads now in use. */
   setThreads(threads: number): number;
   /** OpenBLAS build configuration and thread count. */

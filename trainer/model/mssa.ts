@@ -6,8 +6,9 @@
 // official code's p^-½ scale instead, which eq. (5) leaves out. Dropout, while training, sits where
 // the official code has it (the table layerBlocks): on the attention weights and after the output map.
 import { tf, type Tensor } from '../tf.js';
-import { type ModelShape, mssaOutput } from './architecture.js';
+import { layerBlocks, type ModelShape, mssaOutput } from './architecture.js';
 import { type Drop, noDrop } from './dropout.js';
+import { hasFusedKernel, runFusedKernel } from './fusedBlock.js';
 import { linear, type Params } from './params.js';
 
 export interface MssaResult {
@@ -36,12 +37,30 @@ export function subspaceAttention(w: Tensor, scale: number, drop: Drop = noDrop)
   return { heads: tf.matMul(drop(attention, 'attention-weights'), w), attention };
 }
 
+/**
+ * subspaceAttention over the K heads of the projections w [B, N, K·p], the heads joined back into
+ * [B, N, K·p]. Where the backend registers the fused kernel CrateSubspaceAttention (wasm with the
+ * addon, backend/nativeAttention.ts) it runs as one kernel that also reads and writes the heads in
+ * place of splitHeads/joinHeads; it has no dropout mask, so dropout on the weights runs the ops above.
+ */
+export function multiHeadAttention(w: Tensor, heads: number, scale: number, drop: Drop = noDrop): { heads: Tensor; attention: Tensor } {
+  if (drop === noDrop && hasFusedKernel('CrateSubspaceAttention')) {
+    const [joined, attention] = runFusedKernel('CrateSubspaceAttention', { projections: w }, { heads, scale });
+    return { heads: joined, attention };
+  }
+  const split = subspaceAttention(splitHeads(w, heads), scale, drop);
+  return { heads: joinHeads(split.heads).reshape(w.shape), attention: split.attention };
+}
+
 export function mssa(y: Tensor, p: Params, layer: string, s: ModelShape, drop: Drop = noDrop): MssaResult {
   const [b, n, d] = y.shape;
   const wqkv = p[`${layer}.qkv.weight`];
-  const w = splitHeads(tf.matMul(y.reshape([b * n, d]), wqkv, false, true).reshape([b, n, d]), s.heads);
-  const { heads, attention } = subspaceAttention(w, (d / s.heads) ** -0.5, drop);
-  const joined = joinHeads(heads);
+  const w = tf.matMul(y.reshape([b * n, d]), wqkv, false, true).reshape([b, n, d]);
+  // Dropout on the attention weights only where the architecture has it (layerBlocks): crate-alpha
+  // has none, so its training keeps the fused kernel; crate and the SRR variants train composed.
+  const weightsDrop = layerBlocks[s.arch].dropout.includes('attention-weights') ? drop : noDrop;
+  const { heads, attention } = multiHeadAttention(w, s.heads, (d / s.heads) ** -0.5, weightsDrop);
+  const joined = heads.reshape([b * n, d]);
   // The output map [U_1 … U_K] of eq. (5), learned or tied to the subspaces (the SRR study's variants, Hu, Zou & Xu 2024).
   let out: Tensor;
   switch (mssaOutput(s.arch)) {

@@ -1,7 +1,7 @@
 // Node-API addon: single-precision GEMM through OpenBLAS, run IN PLACE on the tfjs wasm heap,
 // and the elementwise kernels of elementwise.c on the same heap and thread pool. Fused blocks
 // keep their exported functions in their own files and are registered in NAPI_MODULE_INIT below
-// (layerNorm.c: LayerNorm and its gradient).
+// (layerNorm.c: LayerNorm and its gradient; attention.c: MSSA's attention core and its gradient).
 //
 // The wasm backend keeps every tensor in one WebAssembly.Memory (a SharedArrayBuffer when wasm
 // threads are on). JS passes a typed array over that memory plus byte offsets of A, B and C for
@@ -14,6 +14,7 @@
 // small attention product on one thread (89 against 165 GFLOP/s for 192 x 50x64x50).
 #include <node_api.h>
 #include <cblas.h>
+#include "attention.h"
 #include "elementwise.h"
 #include "gemm.h"
 #include "layerNorm.h"
@@ -362,6 +363,8 @@ NAPI_MODULE_INIT() {
       !export_function(env, exports, "unary", unary) ||
       !export_function(env, exports, "layerNorm", layer_norm) ||
       !export_function(env, exports, "layerNormGrad", layer_norm_grad) ||
+      !export_function(env, exports, "subspaceAttention", subspace_attention) ||
+      !export_function(env, exports, "subspaceAttentionGrad", subspace_attention_grad) ||
       !export_function(env, exports, "setThreads", set_threads) ||
       !export_function(env, exports, "describe", describe))
     return NULL;
