@@ -13,6 +13,7 @@ import {
   InitializeRequest,
   type InitializeResult,
   InitializedNotification,
+  type NotificationType,
   type ProtocolConnection,
   ShutdownRequest,
   StreamMessageReader,
@@ -54,6 +55,16 @@ export class LanguageServer {
     const result = await this.connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities, initializationOptions });
     await this.connection.sendNotification(InitializedNotification.type, {});
     return result;
+  }
+
+  /**
+   * Every notification of `type` the server sends from now on, in order: the array fills as they
+   * come. The connection has one handler a method, so one array a type.
+   */
+  notifications<P>(type: NotificationType<P>): P[] {
+    const received: P[] = [];
+    this.connection.onNotification(type, (params) => void received.push(params));
+    return received;
   }
 
   /** Shutdown, exit, and resolves once the process has ended. */
