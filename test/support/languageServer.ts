@@ -1,10 +1,11 @@
 // The real language server as a separate process, spoken to as an editor does: `node
 // dist/server/server.js --stdio` (or another command line, such as the CLI's `crate-lab lsp
 // --stdio`), real JSON-RPC over its stdin and stdout, its stderr kept for the tests' messages.
-// initialize() and stop() are the LSP handshake and the orderly end (shutdown, exit, the process
-// gone), so that a server that does not end when told to hangs the test instead of being killed.
-// Tests that follow notifications register their handlers right after the constructor (or in a
-// subclass's constructor): the server sends none before initialize.
+// initialize() and stop() are the LSP handshake and the orderly end (shutdown, exit, then the
+// process gone); stop() kills nothing, so a server that does not end when told to fails its test
+// (the file runs out of time) rather than being ended quietly. Tests that follow notifications
+// register their handlers right after the constructor, or in a subclass's constructor or fields
+// (notifications()): the server sends none before initialize.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import {
