@@ -3,25 +3,17 @@
 // it falls back to when the file is missing, torn or does not match the events.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ExitNotification,
-  InitializeRequest,
-  InitializedNotification,
-  type ProtocolConnection,
-  ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
-  createProtocolConnection,
-} from 'vscode-languageserver-protocol/node';
+import type { ProtocolConnection } from 'vscode-languageserver-protocol/node';
 import { GetAttentionRequest, GetLayerMetricsRequest, GetScalarsRequest, ListRunsRequest } from '../protocol/customMessages.js';
 import type { GetScalarsResult } from '../protocol/runData.js';
 import { type RunEvent, scalarsLayout } from '../trainer/run/format.js';
 import { encodeScalarsRecords, scalarsFileHeader } from '../trainer/run/scalarsFile.js';
+import { LanguageServer } from './support/languageServer.js';
 import { repoRoot } from './support/reference.js';
 import { exited, onlyRun, runInfo, spawnCli } from './support/runs.js';
 import { decodedSidecar, expectedSidecar, versionOneFile, withoutTrainingSubset } from './support/scalarsSidecar.js';
@@ -70,21 +62,13 @@ test('a trainer run writes scalars.bin: one record per scalars/eval line, its po
 // ------------------------------------------------------------------------------------------------
 
 async function withServer<T>(runsDir: string, f: (c: ProtocolConnection) => Promise<T>): Promise<T> {
-  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'server', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-  connection.listen();
+  const server = new LanguageServer();
   try {
-    await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { runsDirs: [runsDir] } });
-    await connection.sendNotification(InitializedNotification.type, {});
-    return await f(connection);
+    await server.initialize({ runsDirs: [runsDir] });
+    return await f(server.connection);
   } finally {
-    await connection.sendRequest(ShutdownRequest.type);
-    await connection.sendNotification(ExitNotification.type);
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.on('exit', resolve)));
-    connection.dispose();
-    assert.doesNotMatch(stderr, /failed/, stderr);
+    await server.stop();
+    assert.doesNotMatch(server.stderr, /failed/, server.stderr);
   }
 }
 

@@ -3,7 +3,7 @@
 // Expected ranges are found in the fixture texts by the test itself, not copied from the server.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
@@ -19,22 +19,14 @@ import {
   DiagnosticSeverity,
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
-  ExitNotification,
   HoverRequest,
-  InitializeRequest,
-  InitializedNotification,
   type InitializeResult,
   InlayHintRefreshRequest,
   InlayHintRequest,
   type MarkupContent,
-  type ProtocolConnection,
   PublishDiagnosticsNotification,
   type PublishDiagnosticsParams,
   type Range,
-  ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
-  createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { modelShape, parseConfig } from '../trainer/config/index.js';
@@ -48,23 +40,20 @@ import { cliPath, runCli } from './support/cli.js';
 import { repoRoot } from './support/reference.js';
 import { events } from './support/runs.js';
 import { hostileConfigs } from './support/hostileConfigs.js';
+import { LanguageServer, type LanguageServerOptions, serverPath } from './support/languageServer.js';
 import { waitFor } from './support/waitFor.js';
 
-const serverPath = join(repoRoot, 'dist', 'server', 'server.js');
 const fixtures = join(repoRoot, 'test', 'fixtures', 'lsp');
 
-/** A client over a child process's stdio. */
-class Client {
-  readonly connection: ProtocolConnection;
+/** The server as VS Code uses it: it keeps the published diagnostics and answers refresh requests. */
+class Client extends LanguageServer {
   private readonly published: PublishDiagnosticsParams[] = [];
   private readonly waiters: (() => void)[] = [];
-  private stderr = '';
   /** How many times the server asked to refresh code lenses / inlay hints. */
   readonly refreshes = { codeLens: 0, inlayHint: 0 };
 
-  constructor(readonly child: ChildProcess) {
-    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  constructor(options?: LanguageServerOptions) {
+    super(options);
     this.connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
       this.published.push(p);
       for (const wake of this.waiters.splice(0)) wake();
@@ -75,7 +64,6 @@ class Client {
     this.connection.onRequest(InlayHintRefreshRequest.type, () => {
       this.refreshes.inlayHint++;
     });
-    this.connection.listen();
   }
 
   /** Waits until the server asks to refresh `kind` more than `seen` times in all. */
@@ -87,12 +75,9 @@ class Client {
     }
   }
 
-  async initialize(initializationOptions: object = {}): Promise<InitializeResult> {
+  override initialize(initializationOptions: object = {}): Promise<InitializeResult> {
     // A client like VS Code: it refreshes code lenses and inlay hints when the server asks.
-    const capabilities = { workspace: { codeLens: { refreshSupport: true }, inlayHint: { refreshSupport: true } } };
-    const result = await this.connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities, initializationOptions });
-    await this.connection.sendNotification(InitializedNotification.type, {});
-    return result;
+    return super.initialize(initializationOptions, { workspace: { codeLens: { refreshSupport: true }, inlayHint: { refreshSupport: true } } });
   }
 
   /** The diagnostics published for `uri` at `version`. */
@@ -112,17 +97,6 @@ class Client {
   async open(uri: string, text: string, version = 1): Promise<void> {
     await this.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'yaml', version, text } });
   }
-
-  async stop(): Promise<void> {
-    await this.connection.sendRequest(ShutdownRequest.type);
-    await this.connection.sendNotification(ExitNotification.type);
-    await new Promise((resolve) => (this.child.exitCode !== null ? resolve(undefined) : this.child.on('exit', resolve)));
-    this.connection.dispose();
-  }
-}
-
-function startServer(args: string[] = [serverPath, '--stdio'], nodeOptions: string[] = []): Client {
-  return new Client(spawn(process.execPath, [...nodeOptions, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }));
 }
 
 const uriOf = (file: string): string => pathToFileURL(file).href;
@@ -148,7 +122,7 @@ let client: Client;
 before(async () => {
   const built = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs')], { encoding: 'utf8' });
   assert.equal(built.status, 0, built.stderr);
-  client = startServer();
+  client = new Client();
   // No wait after an edit: the fuzz test checks every version, one after another.
   const init = await client.initialize({ diagnosticsDelayMs: 0 });
   assert.ok(init.capabilities.hoverProvider);
@@ -717,9 +691,7 @@ test('crate-lab lsp --stdio answers initialize without evaluating tfjs', async (
   const tripped = spawnSync(process.execPath, ['--require', trap, cliPath, 'infer', '--help'], { encoding: 'utf8', timeout: 60_000 });
   assert.match(tripped.stderr, /TFJS EVALUATED/);
 
-  const cli = startServer([cliPath, 'lsp', '--stdio'], ['--require', trap]);
-  let stderr = '';
-  cli.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const cli = new Client({ args: [cliPath, 'lsp', '--stdio'], nodeOptions: ['--require', trap] });
   const init = await cli.initialize();
   assert.equal(init.serverInfo?.name, 'crate-lab');
   assert.ok(init.capabilities.completionProvider);
@@ -732,7 +704,7 @@ test('crate-lab lsp --stdio answers initialize without evaluating tfjs', async (
   assert.match(String((await cli.diagnostics(large, 1))[0]?.message), /greater than 0, got -1/);
   await cli.stop();
   assert.equal(cli.child.exitCode, 0);
-  assert.doesNotMatch(stderr, /TFJS EVALUATED/);
+  assert.doesNotMatch(cli.stderr, /TFJS EVALUATED/);
   assert.doesNotMatch(readFileSync(serverPath, 'utf8'), /node_modules\/@tensorflow/);
 });
 

@@ -7,41 +7,21 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ExitNotification,
-  InitializeRequest,
-  InitializedNotification,
-  type ProtocolConnection,
-  ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
-  createProtocolConnection,
-} from 'vscode-languageserver-protocol/node';
 import { AnnotateRunRequest, ListRunsRequest, NamesInUseRequest, RunsChangedNotification } from '../protocol/customMessages.js';
 import { ErrorCodes } from '../protocol/errorCodes.js';
-import type { RunsChangedParams, RunSummary } from '../protocol/runData.js';
+import type { RunSummary } from '../protocol/runData.js';
 import { cliPath } from './support/cli.js';
+import { LanguageServer } from './support/languageServer.js';
 import { repoRoot } from './support/reference.js';
 import { waitFor } from './support/waitFor.js';
 
-const serverPath = join(repoRoot, 'dist', 'server', 'server.js');
-
-class Client {
-  readonly connection: ProtocolConnection;
-  readonly changes: RunsChangedParams[] = [];
-  stderr = '';
-
-  constructor(readonly child: ChildProcess) {
-    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-    this.connection.onNotification(RunsChangedNotification.type, (p: RunsChangedParams) => void this.changes.push(p));
-    this.connection.listen();
-  }
+/** The server with the runs lists it pushed. */
+class Client extends LanguageServer {
+  readonly changes = this.notifications(RunsChangedNotification.type);
 
   static async start(runsDirs: string[]): Promise<Client> {
-    const client = new Client(spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] }));
-    await client.connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { runsDirs, rescanMs: 300 } });
-    await client.connection.sendNotification(InitializedNotification.type, {});
+    const client = new Client();
+    await client.initialize({ runsDirs, rescanMs: 300 });
     return client;
   }
 
@@ -59,13 +39,6 @@ class Client {
 
   async list(dir: string): Promise<RunSummary | undefined> {
     return (await this.connection.sendRequest(ListRunsRequest.type, {})).find((r) => r.dir === dir);
-  }
-
-  async stop(): Promise<void> {
-    await this.connection.sendRequest(ShutdownRequest.type);
-    await this.connection.sendNotification(ExitNotification.type);
-    await new Promise((resolve) => (this.child.exitCode !== null ? resolve(undefined) : this.child.on('exit', resolve)));
-    this.connection.dispose();
   }
 }
 

@@ -10,16 +10,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   DidOpenTextDocumentNotification,
-  ExitNotification,
-  InitializeRequest,
-  InitializedNotification,
-  type ProtocolConnection,
   PublishDiagnosticsNotification,
   type PublishDiagnosticsParams,
-  ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
-  createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
 import { CompareRunsRequest, EventsAppendedNotification, GetAttentionRequest, GetLayerMetricsRequest, GetScalarsRequest, LaunchRequest, ListRunsRequest, RunsChangedNotification, ResumeRequest, StopRequest } from '../protocol/customMessages.js';
 import { ErrorCodes } from '../protocol/errorCodes.js';
@@ -36,10 +28,9 @@ import { loadWeightsForShape } from '../trainer/model/loadCheckpoint.js';
 import { toParams } from '../trainer/model/params.js';
 import { tf } from '../trainer/tf.js';
 import { cliPath } from './support/cli.js';
+import { LanguageServer } from './support/languageServer.js';
 import { repoRoot } from './support/reference.js';
 import { waitFor } from './support/waitFor.js';
-
-const serverPath = join(repoRoot, 'dist', 'server', 'server.js');
 
 // ------------------------------------------------------------------------------------------------
 // Pure helpers, against values computed by hand.
@@ -79,16 +70,14 @@ interface Notice<T> {
   params: T;
 }
 
-class Client {
-  readonly connection: ProtocolConnection;
+/** The server with the notifications it pushed, each with when it came. */
+class Client extends LanguageServer {
   readonly changes: Notice<RunsChangedParams>[] = [];
   readonly appended: Notice<EventsAppendedParams>[] = [];
   readonly diagnostics: PublishDiagnosticsParams[] = [];
-  stderr = '';
 
-  constructor(readonly child: ChildProcess) {
-    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  constructor() {
+    super();
     this.connection.onNotification(RunsChangedNotification.type, (params: RunsChangedParams) => {
       this.changes.push({ at: Date.now(), params });
     });
@@ -98,12 +87,6 @@ class Client {
     this.connection.onNotification(PublishDiagnosticsNotification.type, (params: PublishDiagnosticsParams) => {
       this.diagnostics.push(params);
     });
-    this.connection.listen();
-  }
-
-  async initialize(initializationOptions: object): Promise<void> {
-    await this.connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions });
-    await this.connection.sendNotification(InitializedNotification.type, {});
   }
 
   /** Waits for a pushed runs list in which `predicate` holds for some run. */
@@ -115,13 +98,6 @@ class Client {
       if (Date.now() > deadline) throw new Error(`never pushed: ${what}; server stderr: ${this.stderr}`);
       await sleep(50);
     }
-  }
-
-  async stop(): Promise<void> {
-    await this.connection.sendRequest(ShutdownRequest.type);
-    await this.connection.sendNotification(ExitNotification.type);
-    await new Promise((resolve) => (this.child.exitCode !== null ? resolve(undefined) : this.child.on('exit', resolve)));
-    this.connection.dispose();
   }
 }
 
@@ -202,7 +178,7 @@ before(async () => {
   mkdirSync(join(plainRuns, 'finished'));
   writeFileSync(join(plainRuns, 'finished', 'run.json'), JSON.stringify({ ...info, id: 'finished' }));
 
-  client = new Client(spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  client = new Client();
   await client.initialize({ runsDirs: [preRuns, terminalRuns, burstRuns, plainRuns], rescanMs: 500 });
 });
 
@@ -743,7 +719,7 @@ test("launch: the client's backend and introspection defaults apply only where t
 });
 
 test('launch with a trainer Node.js that does not exist: one error naming it, with the log file in its data', async () => {
-  const other = new Client(spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  const other = new Client();
   try {
     await other.initialize({ trainerNodePath: join(work, 'no-such-node') });
     const config = writeConfig(work, 'nonode.crate.yaml', ['optim: {batchSize: 32, maxSteps: 4}']);

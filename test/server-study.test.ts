@@ -4,21 +4,11 @@
 // the server must answer them; the refusal of runs on other image sizes; the regularizer's table.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ExitNotification,
-  InitializeRequest,
-  InitializedNotification,
-  type ProtocolConnection,
-  ResponseError,
-  ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
-  createProtocolConnection,
-} from 'vscode-languageserver-protocol/node';
+import { ResponseError } from 'vscode-languageserver-protocol/node';
 import { StudyRequest } from '../protocol/customMessages.js';
 import type { HostToPanelMessage } from '../protocol/panelMessages.js';
 import type { StudyParams, StudyResult } from '../protocol/studyData.js';
@@ -26,30 +16,21 @@ import { studyFeed } from '../extension/panels/studyFeed.js';
 import type { ServerConnection } from '../extension/serverConnection.js';
 import { bruteTauB } from './support/bruteKendall.js';
 import { type HandRun, handRun } from './support/handRuns.js';
+import { LanguageServer } from './support/languageServer.js';
 import { repoRoot } from './support/reference.js';
 
-const serverPath = join(repoRoot, 'dist', 'server', 'server.js');
-let child: ChildProcess;
-let connection: ProtocolConnection;
-let stderr = '';
+let languageServer: LanguageServer;
 const tmp = mkdtempSync(join(tmpdir(), 'crate-server-study-'));
 
 before(async () => {
   const built = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs')], { encoding: 'utf8' });
   assert.equal(built.status, 0, built.stderr);
-  child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-  connection.listen();
-  await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { runsDirs: [] } });
-  await connection.sendNotification(InitializedNotification.type, {});
+  languageServer = new LanguageServer();
+  await languageServer.initialize({ runsDirs: [] });
 });
 
 after(async () => {
-  await connection.sendRequest(ShutdownRequest.type);
-  await connection.sendNotification(ExitNotification.type);
-  await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.on('exit', resolve)));
-  connection.dispose();
+  await languageServer.stop();
 });
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -68,7 +49,7 @@ test('crateLab/study: each cell worked out independently, the left-out runs with
   // Completed but never measured (the server cannot compute measures), and one still training.
   const unmeasured = handRun(parent, { name: 'unmeasured', heldOut: 1, train: [0.5] });
   const training = handRun(parent, { name: 'training', heldOut: 1, train: [0.5], status: 'running', pid: process.pid, measures: {} });
-  const r: StudyResult = await connection.sendRequest(StudyRequest.type, { runDirs: [...dirs, unmeasured, training] });
+  const r: StudyResult = await languageServer.connection.sendRequest(StudyRequest.type, { runDirs: [...dirs, unmeasured, training] });
 
   assert.deepEqual(r.columns.map((c) => c.id), ['batchSize', 'learningRate', 'dropout', 'modelType', 'psi', 'overall']);
   assert.deepEqual(r.rows.map((x) => x.measure), ['l2', 'pathNorm', 'sumOfSpec', 'logProdOfSpec', 'inverseMargin', 'srr']);
@@ -107,7 +88,7 @@ test('crateLab/study: each cell worked out independently, the left-out runs with
   // The server keeps the runs it read; a run whose events change (here: a later evaluation) is read again.
   const t = '2026-12-01T00:00:01.000Z';
   appendFileSync(join(dirs[0], 'events.jsonl'), [{ type: 'scalars', t, step: 3, epoch: 0, loss: 0.25, lr: 0.001, imagesPerSecond: 1 }, { type: 'eval', t, step: 3, epoch: 0, split: 'validation', loss: 3.25, accuracy: 0.5 }].map((e) => `${JSON.stringify(e)}\n`).join(''));
-  const again: StudyResult = await connection.sendRequest(StudyRequest.type, { runDirs: [...dirs, unmeasured, training] });
+  const again: StudyResult = await languageServer.connection.sendRequest(StudyRequest.type, { runDirs: [...dirs, unmeasured, training] });
   assert.equal(again.points[0].runDir, dirs[0]);
   assert.equal(again.points[0].gap, 3.25 - 0.25, 'the new last evaluation less the mean of the steps since the one before');
   assert.deepEqual(again.points.slice(1), r.points.slice(1));
@@ -117,14 +98,14 @@ test('crateLab/study: runs on other image sizes are answered with the reason, un
   const parent = join(tmp, 'mixed');
   const a = handRun(parent, { name: 'a', heldOut: 1, train: [0.5], measures: {}, accuracy: 0.6 });
   const big = handRun(parent, { name: 'big', heldOut: 1, train: [0.4], measures: {}, image: 32 });
-  const refused: StudyResult = await connection.sendRequest(StudyRequest.type, { runDirs: [a, big] });
+  const refused: StudyResult = await languageServer.connection.sendRequest(StudyRequest.type, { runDirs: [a, big] });
   assert.equal(refused.refused, `runs on different image sizes cannot be compared: model.image is 16 in ${a} but 32 in ${big}`);
   assert.deepEqual([refused.rows, refused.points, refused.exports], [[], [], null]);
 
   const nowhere = join(tmp, 'not-a-run');
   mkdirSync(nowhere);
   writeFileSync(join(nowhere, 'notes.txt'), 'x');
-  await assert.rejects(connection.sendRequest(StudyRequest.type, { runDirs: [a, nowhere] }), (e: unknown) => {
+  await assert.rejects(languageServer.connection.sendRequest(StudyRequest.type, { runDirs: [a, nowhere] }), (e: unknown) => {
     assert.ok(e instanceof ResponseError);
     assert.equal(e.code, -32602);
     assert.match(e.message, /not-a-run is neither a run directory \(with run\.json\) nor a sweep folder/);
@@ -134,7 +115,7 @@ test('crateLab/study: runs on other image sizes are answered with the reason, un
   // The regularizer: the runs without measures.json count too (accuracy needs no measures).
   const b = handRun(parent, { name: 'b', heldOut: 1, train: [0.4], accuracy: 0.7, srr: { weight: 0.5 } });
   const c = handRun(parent, { name: 'c', heldOut: 1, train: [0.3], measures: {}, accuracy: 0.5, srr: { weight: 0.5, layers: [0] } });
-  const r: StudyResult = await connection.sendRequest(StudyRequest.type, { runDirs: [a, b, c] });
+  const r: StudyResult = await languageServer.connection.sendRequest(StudyRequest.type, { runDirs: [a, b, c] });
   const t = r.regularizer!;
   assert.deepEqual(t.settings.map((s) => s.label), ['off', 'layers 0, weight 0.5', 'random layer, weight 0.5']);
   assert.equal(t.rows.length, 1);
@@ -144,7 +125,7 @@ test('crateLab/study: runs on other image sizes are answered with the reason, un
   assert.match(r.exports!.regularizerCsv!, /^model type,off accuracy,off change,off runs,/);
   assert.match(r.exports!.regularizerLatex!, /^\\begin\{tabular\}\{lccc\}/);
   assert.deepEqual(r.points.map((p) => [p.name, p.regularizer]), [['a', 'off'], ['c', 'layers 0, weight 0.5']]);
-  assert.equal(stderr.includes('Error'), false, stderr);
+  assert.equal(languageServer.stderr.includes('Error'), false, languageServer.stderr);
 });
 
 test('the Compare panel feed of 3+ runs: `study` from the server, asked again when a run ends; the exports are its texts', async () => {
@@ -152,7 +133,7 @@ test('the Compare panel feed of 3+ runs: `study` from the server, asked again wh
   const dirs = ['x', 'y', 'z'].map((name, i) => handRun(parent, { name, lr: 0.001 * (i + 1), heldOut: 1, train: [0.1 * (i + 1)], measures: { srr: i }, accuracy: 0.5, srr: i === 2 ? { weight: 1 } : undefined }));
   const posted: HostToPanelMessage[] = [];
   // The feed's only use of the extension's ServerConnection is sendRequest: here it goes to the real server over stdio.
-  const server = { sendRequest: (type: typeof StudyRequest.type, params: StudyParams) => connection.sendRequest(type, params) } as unknown as ServerConnection;
+  const server = { sendRequest: (type: typeof StudyRequest.type, params: StudyParams) => languageServer.connection.sendRequest(type, params) } as unknown as ServerConnection;
   const feed = studyFeed(dirs, server, (m) => posted.push(m));
   assert.equal(feed.exportText('measures', 'csv'), undefined, 'nothing to export before the first answer');
   await feed.start();

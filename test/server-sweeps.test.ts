@@ -3,28 +3,17 @@
 // set. What is checked comes from the disk (sweep.json, run.json), read here, not from the server.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ExitNotification,
-  InitializeRequest,
-  InitializedNotification,
-  type ProtocolConnection,
-  ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
-  createProtocolConnection,
-} from 'vscode-languageserver-protocol/node';
 import { CompareRunsRequest, LaunchSweepRequest, ListRunsRequest, ListSweepsRequest, ResumeSweepRequest, RunsChangedNotification, StopSweepRequest } from '../protocol/customMessages.js';
 import { ErrorCodes } from '../protocol/errorCodes.js';
-import type { RunsChangedParams, SweepSummary } from '../protocol/runData.js';
+import type { SweepSummary } from '../protocol/runData.js';
 import { slurmFlags } from '../server/runs/sweepLaunch.js';
+import { LanguageServer } from './support/languageServer.js';
 import { repoRoot } from './support/reference.js';
 import { waitFor } from './support/waitFor.js';
-
-const serverPath = join(repoRoot, 'dist', 'server', 'server.js');
 
 test('slurmFlags: the Slurm settings as crate-lab sweep flags, each only when set, one --sbatch-arg per extra argument', () => {
   assert.deepEqual(slurmFlags({ partition: 'gpu', account: 'lab', time: '2:00:00', sbatchArgs: ['--qos=short', '--mem=8G'] }), [
@@ -34,26 +23,9 @@ test('slurmFlags: the Slurm settings as crate-lab sweep flags, each only when se
   assert.deepEqual(slurmFlags(undefined), []);
 });
 
-class Client {
-  readonly connection: ProtocolConnection;
-  readonly changes: RunsChangedParams[] = [];
-  stderr = '';
-
-  constructor(readonly child: ChildProcess) {
-    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-    this.connection.onNotification(RunsChangedNotification.type, (p: RunsChangedParams) => {
-      this.changes.push(p);
-    });
-    this.connection.listen();
-  }
-
-  async stop(): Promise<void> {
-    await this.connection.sendRequest(ShutdownRequest.type);
-    await this.connection.sendNotification(ExitNotification.type);
-    await new Promise((resolve) => (this.child.exitCode !== null ? resolve(undefined) : this.child.on('exit', resolve)));
-    this.connection.dispose();
-  }
+/** The server with the runs lists it pushed. */
+class Client extends LanguageServer {
+  readonly changes = this.notifications(RunsChangedNotification.type);
 }
 
 let client: Client;
@@ -92,9 +64,8 @@ before(async () => {
   const built = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs')], { encoding: 'utf8' });
   assert.equal(built.status, 0, built.stderr);
   work = mkdtempSync(join(tmpdir(), 'crate-server-sweeps-'));
-  client = new Client(spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] }));
-  await client.connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { rescanMs: 300 } });
-  await client.connection.sendNotification(InitializedNotification.type, {});
+  client = new Client();
+  await client.initialize({ rescanMs: 300 });
 });
 
 after(async () => {

@@ -5,25 +5,16 @@
 // a member Slurm requeues (preemption) continues from its checkpoint by itself. Slurm's own errors
 // reach the user verbatim with the command line; sbatch missing and Slurm down are one line each.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import {
-  ExitNotification,
-  InitializeRequest,
-  InitializedNotification,
-  ShutdownRequest,
-  StreamMessageReader,
-  StreamMessageWriter,
-  createProtocolConnection,
-} from 'vscode-languageserver-protocol/node';
 import { ListRunsRequest } from '../protocol/customMessages.js';
 import type { RunSummary } from '../protocol/runData.js';
 import { readSweep } from '../trainer/sweep/sweepFile.js';
 import { runCli } from './support/cli.js';
-import { repoRoot } from './support/reference.js';
+import { LanguageServer } from './support/languageServer.js';
 import { runInfo } from './support/runs.js';
 import { type SlurmCluster, startSlurmCluster } from './support/slurmCluster.js';
 import {
@@ -73,19 +64,11 @@ function scontrol(...args: string[]): void {
 
 /** The real language server (dist/server/server.js over stdio) watching `runsDir`: its listRuns, and its end. */
 async function languageServer(runsDir: string): Promise<{ listRuns: () => Promise<RunSummary[]>; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'server', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
-  connection.listen();
-  await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { runsDirs: [runsDir], rescanMs: 300 } });
-  await connection.sendNotification(InitializedNotification.type, {});
+  const server = new LanguageServer();
+  await server.initialize({ runsDirs: [runsDir], rescanMs: 300 });
   return {
-    listRuns: () => connection.sendRequest(ListRunsRequest.type, { runsDir }),
-    async stop() {
-      await connection.sendRequest(ShutdownRequest.type);
-      await connection.sendNotification(ExitNotification.type);
-      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
-      connection.dispose();
-    },
+    listRuns: () => server.connection.sendRequest(ListRunsRequest.type, { runsDir }),
+    stop: () => server.stop(),
   };
 }
 
