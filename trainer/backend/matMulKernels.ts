@@ -1,10 +1,12 @@
 // Installs the wasm backend's matmul kernels: OpenBLAS (nativeGemm.ts) when the addon loads,
 // else the XNNPACK route (xnnpackMatMul.ts); with the addon, also its elementwise kernels
-// (nativeElementwise.ts). The library's own kernels stay restorable.
+// (nativeElementwise.ts) and the fused blocks (nativeOdl.ts). The library's own kernels stay
+// restorable.
 import { availableParallelism } from 'node:os';
 import { tf } from '../tf.js';
 import type { KernelConfig } from './matMulShared.js';
 import { BINARY_OPS, nativeBinary, nativeUnary, UNARY_OPS } from './nativeElementwise.js';
+import { registerNativeOdl, unregisterNativeOdl } from './nativeOdl.js';
 import { type MatMulPath, type NativeGemmLoad, nativeBatchMatMul, nativeFusedMatMul } from './nativeGemm.js';
 import { xnnpackBatchMatMul, xnnpackFusedMatMul } from './xnnpackMatMul.js';
 
@@ -47,8 +49,10 @@ export function installMatMulKernels(gemm: NativeGemmLoad, threads = availablePa
     override(tf._FusedMatMul, nativeFusedMatMul(gemm.addon, fusedMatMul));
     for (const name of Object.keys(BINARY_OPS)) override(name, nativeBinary(gemm.addon, name, originalKernel(name)));
     for (const name of Object.keys(UNARY_OPS)) override(name, nativeUnary(gemm.addon, name, originalKernel(name)));
+    registerNativeOdl(gemm.addon);
     return { native: true, detail: `OpenBLAS GEMM on ${used} thread${used === 1 ? '' : 's'}` };
   }
+  unregisterNativeOdl();
   const fallback = xnnpackBatchMatMul(batchMatMul);
   override(tf.BatchMatMul, fallback);
   override(tf._FusedMatMul, xnnpackFusedMatMul(fusedMatMul, fallback));
@@ -61,4 +65,5 @@ export function restoreOriginalMatMulKernels(): void {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(config);
   }
+  unregisterNativeOdl();
 }

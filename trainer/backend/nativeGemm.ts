@@ -32,6 +32,10 @@ export interface NativeGemmAddon {
   binaryBroadcast(heap: Uint8Array, op: number, bigOffset: number, smallOffset: number, outOffset: number, rows: number, n: number, smallPerRow: boolean, smallFirst: boolean): void;
   /** out = op(in) over count floats (nativeElementwise.ts). */
   unary(heap: Uint8Array, op: number, inOffset: number, outOffset: number, count: number): void;
+  /** The ODL block's forward pass (nativeOdl.ts): offsets of y, D, D̂, out, a2, a1, r. */
+  crateOdl(heap: Uint8Array, offsets: Float64Array, rows: number, d: number, m: number, eta: number, lambda: number): void;
+  /** Its gradient (nativeOdl.ts): offsets of dy, dcode, y, D, D̂, a1, r, a2, and the outputs gy, gD, gD̂. */
+  crateOdlGrad(heap: Uint8Array, offsets: Float64Array, rows: number, d: number, m: number, eta: number): void;
   /** Resizes the addon's thread pool; returns the number of threads now in use. */
   setThreads(threads: number): number;
   /** OpenBLAS build configuration and thread count. */

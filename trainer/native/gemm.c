@@ -15,6 +15,7 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "napi_args.h"
+#include "odl.h"
 #include "pool.h"
 #include <math.h>
 #include <stdint.h>
@@ -364,6 +365,8 @@ NAPI_MODULE_INIT() {
       !export_function(env, exports, "biasActivation", bias_activation) ||
       !export_function(env, exports, "binaryBroadcast", binary_broadcast) ||
       !export_function(env, exports, "unary", unary) ||
+      !export_function(env, exports, "crateOdl", crate_odl) ||
+      !export_function(env, exports, "crateOdlGrad", crate_odl_grad) ||
       !export_function(env, exports, "setThreads", set_threads) ||
       !export_function(env, exports, "describe", describe))
     return NULL;
