@@ -55,8 +55,9 @@ static void pass_part(void *ctx, int part, int parts) {
   float *x = j->x;
   const float *u = j->u, *v = j->v;
   const float shift = j->shift;
-  // ReLU as tfjs's: x <= 0 gives +0, NaN passes through; its gradient passes where the input > 0,
-  // which is where the output > 0.
+  // ReLU as tfjs's: x <= 0 gives +0, NaN passes through. Its gradient passes where the input is
+  // > 0, which is where the output is > 0 (tfjs multiplies by that step; a select differs from it
+  // only in the sign of a zero and where the gradient is infinite or NaN).
   switch (j->pass) {
     case PASS_FIRST_STEP:
       for (size_t i = from; i < to; i++) {
@@ -71,7 +72,14 @@ static void pass_part(void *ctx, int part, int parts) {
       }
       break;
     case PASS_SECOND_MASK:
-      for (size_t i = from; i < to; i++) x[i] = u[i] > 0.0f ? x[i] + v[i] : 0.0f;
+      // In blocks that stay in cache: GCC vectorises neither a select of a sum nor a product by a
+      // mask (the FP operation would become unconditional under -ftrapping-math), and a
+      // mispredicted branch per element took 3 ms here against 0.2 ms for FIRST_MASK.
+      for (size_t block = from; block < to; block += 1024) {
+        size_t end = block + 1024 < to ? block + 1024 : to;
+        for (size_t i = block; i < end; i++) x[i] += v[i];
+        for (size_t i = block; i < end; i++) x[i] = u[i] > 0.0f ? x[i] : 0.0f;
+      }
       break;
     default:
       for (size_t i = from; i < to; i++) x[i] = u[i] > 0.0f ? x[i] : 0.0f;
