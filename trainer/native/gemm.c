@@ -1,5 +1,6 @@
 // Node-API addon: single-precision GEMM through OpenBLAS, run IN PLACE on the tfjs wasm heap,
-// and the elementwise kernels of elementwise.c on the same heap and thread pool.
+// the elementwise kernels of elementwise.c and the fused blocks (odl.c: CRATE-α's ODL block) on
+// the same heap and thread pool.
 //
 // The wasm backend keeps every tensor in one WebAssembly.Memory (a SharedArrayBuffer when wasm
 // threads are on). JS passes a typed array over that memory plus byte offsets of A, B and C for
