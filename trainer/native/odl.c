@@ -97,7 +97,8 @@ static void run_pass(int pass, size_t count, float *x, const float *u, const flo
 
 typedef struct {
   int rows, d, m;  // M, d, m
-  float eta, lambda;
+  float eta;
+  float shift;  // ηλ, the product of the doubles rounded once, as tfjs's scalar eta * lambda
 } odl_shape;
 
 // Writes out [M, d], a2 [M, m], and what the gradient keeps: a1 [M, m], r [M, d].
@@ -107,13 +108,13 @@ static void odl_forward(const odl_shape *s, const float *y, const float *D, cons
   const size_t codes = (size_t)M * m;
   // eq. (9) from A₀ = 0: a1 = ReLU(η y D − ηλ)
   gemm_parallel(0, 0, M, m, d, s->eta, y, d, D, m, 0.0f, a1, m);
-  run_pass(PASS_FIRST_STEP, codes, a1, NULL, NULL, s->eta * s->lambda);
+  run_pass(PASS_FIRST_STEP, codes, a1, NULL, NULL, s->shift);
   // the residual of the first code: r = a1 Dᵀ − y
   memcpy(r, y, (size_t)M * d * sizeof(float));
   gemm_parallel(0, 1, M, d, m, 1.0f, a1, m, D, m, -1.0f, r, d);
   // eq. (9) from A₁: a2 = ReLU(a1 − η r D − ηλ), η r D computed into a2 first
   gemm_parallel(0, 0, M, m, d, s->eta, r, d, D, m, 0.0f, a2, m);
-  run_pass(PASS_SECOND_STEP, codes, a2, a1, NULL, s->eta * s->lambda);
+  run_pass(PASS_SECOND_STEP, codes, a2, a1, NULL, s->shift);
   // eqs. (10)–(11): out = a2 D̂ᵀ
   gemm_parallel(0, 1, M, d, m, 1.0f, a2, m, Dhat, m, 0.0f, out, d);
 }
@@ -168,7 +169,7 @@ static int odl_args(napi_env env, napi_value *argv, const char *kinds, int with_
   size_t count = strlen(kinds);
   if (length != count) return throw_error(env, "wrong number of tensor offsets");
   s->eta = (float)eta;
-  s->lambda = (float)lambda;
+  s->shift = (float)(eta * lambda);
   const size_t M = (size_t)s->rows, d = (size_t)s->d, m = (size_t)s->m;
   for (size_t i = 0; i < count; i++) {
     char k = kinds[i];
