@@ -11,6 +11,7 @@ import { initWasmBackend } from '../trainer/backend/wasm.js';
 import { loadNativeGemm, type NativeGemmAddon } from '../trainer/backend/nativeGemm.js';
 import { CRATE_ODL, registerNativeOdl, unregisterNativeOdl } from '../trainer/backend/nativeOdl.js';
 import { memoryOffset, wasmHeap } from '../trainer/backend/matMulShared.js';
+import { installMatMulKernels, restoreOriginalMatMulKernels } from '../trainer/backend/matMulKernels.js';
 import { blockConstants } from '../trainer/model/architecture.js';
 import type { Drop } from '../trainer/model/dropout.js';
 import { odl } from '../trainer/model/odl.js';
@@ -230,6 +231,16 @@ describe('the ODL block as one native kernel (CrateOdl)', () => {
     const second = runBlock(c, x);
     assert.deepEqual(second.out, first.out);
     assert.deepEqual(second.grads, first.grads);
+  });
+
+  test('restoreOriginalMatMulKernels leaves the block to its tfjs ops; installMatMulKernels brings the kernel back', () => {
+    restoreOriginalMatMulKernels();
+    try {
+      assert.equal(hasFusedKernel(CRATE_ODL), false);
+    } finally {
+      installMatMulKernels(loadNativeGemm(), 2);
+    }
+    assert.equal(hasFusedKernel(CRATE_ODL), true);
   });
 
   test('the addon rejects offsets outside the heap, misaligned or miscounted', () => {
