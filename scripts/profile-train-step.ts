@@ -84,6 +84,8 @@ async function main(): Promise<void> {
   const groups: Record<string, string> = {
     BatchMatMul: 'GEMM (OpenBLAS addon)',
     _FusedMatMul: 'GEMM (OpenBLAS addon)',
+    CrateOdl: 'fused ODL block (addon: its products and passes)',
+    CrateOdlGrad: 'fused ODL block (addon: its products and passes)',
     Conv2D: 'patch embedding (Conv2D)',
     Conv2DBackpropFilter: 'patch embedding (Conv2D)',
     Softmax: 'softmax',

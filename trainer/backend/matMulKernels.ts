@@ -1,13 +1,14 @@
 // Installs the wasm backend's matmul kernels: OpenBLAS (nativeGemm.ts) when the addon loads,
 // else the XNNPACK route (xnnpackMatMul.ts); with the addon, also its elementwise kernels
-// (nativeElementwise.ts) and the fused LayerNorm (nativeLayerNorm.ts). The library's own kernels
-// stay restorable.
+// (nativeElementwise.ts) and the fused blocks (nativeLayerNorm.ts, nativeAttention.ts,
+// nativeOdl.ts). The library's own kernels stay restorable.
 import { availableParallelism } from 'node:os';
 import { tf } from '../tf.js';
 import type { KernelConfig } from './matMulShared.js';
 import { registerAttentionKernels, unregisterAttentionKernels } from './nativeAttention.js';
 import { BINARY_OPS, nativeBinary, nativeUnary, UNARY_OPS } from './nativeElementwise.js';
 import { registerLayerNorm, unregisterLayerNorm } from './nativeLayerNorm.js';
+import { registerNativeOdl, unregisterNativeOdl } from './nativeOdl.js';
 import { type MatMulPath, type NativeGemmLoad, nativeBatchMatMul, nativeFusedMatMul } from './nativeGemm.js';
 import { xnnpackBatchMatMul, xnnpackFusedMatMul } from './xnnpackMatMul.js';
 
@@ -30,6 +31,13 @@ function originalKernel(name: string): KernelConfig {
   return config;
 }
 
+/** The model's blocks the addon computes as one kernel each way (model/fusedBlock.ts). */
+const fusedBlocks = [
+  { register: registerLayerNorm, unregister: unregisterLayerNorm },
+  { register: registerAttentionKernels, unregister: unregisterAttentionKernels },
+  { register: registerNativeOdl, unregister: unregisterNativeOdl },
+];
+
 function override(name: string, kernelFunc: KernelConfig['kernelFunc']): void {
   const original = originalKernel(name);
   tf.unregisterKernel(name, 'wasm');
@@ -50,12 +58,10 @@ export function installMatMulKernels(gemm: NativeGemmLoad, threads = availablePa
     override(tf._FusedMatMul, nativeFusedMatMul(gemm.addon, fusedMatMul));
     for (const name of Object.keys(BINARY_OPS)) override(name, nativeBinary(gemm.addon, name, originalKernel(name)));
     for (const name of Object.keys(UNARY_OPS)) override(name, nativeUnary(gemm.addon, name, originalKernel(name)));
-    registerLayerNorm(gemm.addon);
-    registerAttentionKernels(gemm.addon);
+    for (const block of fusedBlocks) block.register(gemm.addon);
     return { native: true, detail: `OpenBLAS GEMM on ${used} thread${used === 1 ? '' : 's'}` };
   }
-  unregisterLayerNorm();
-  unregisterAttentionKernels();
+  for (const block of fusedBlocks) block.unregister();
   const fallback = xnnpackBatchMatMul(batchMatMul);
   override(tf.BatchMatMul, fallback);
   override(tf._FusedMatMul, xnnpackFusedMatMul(fusedMatMul, fallback));
@@ -68,6 +74,5 @@ export function restoreOriginalMatMulKernels(): void {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(config);
   }
-  unregisterLayerNorm();
-  unregisterAttentionKernels();
+  for (const block of fusedBlocks) block.unregister();
 }

@@ -40,6 +40,10 @@ export interface NativeGemmAddon {
   subspaceAttention(heap: Uint8Array, wOffset: number, headsOffset: number, attentionOffset: number, batch: number, tokens: number, heads: number, headDim: number, scale: number): void;
   /** Its gradient with respect to the projections, from the weights and the gradients of both outputs. */
   subspaceAttentionGrad(heap: Uint8Array, wOffset: number, attentionOffset: number, dHeadsOffset: number, dAttentionOffset: number, dwOffset: number, batch: number, tokens: number, heads: number, headDim: number, scale: number): void;
+  /** The ODL block's forward pass (nativeOdl.ts): offsets of y, D, D̂, out, a2, a1, r. */
+  crateOdl(heap: Uint8Array, offsets: Float64Array, rows: number, d: number, m: number, eta: number, lambda: number): void;
+  /** Its gradient (nativeOdl.ts): offsets of dy, dcode, y, D, D̂, a1, r, a2, and the outputs gy, gD, gD̂. */
+  crateOdlGrad(heap: Uint8Array, offsets: Float64Array, rows: number, d: number, m: number, eta: number): void;
   /** Resizes the addon's thread pool; returns the number of threads now in use. */
   setThreads(threads: number): number;
   /** OpenBLAS build configuration and thread count. */

@@ -1,7 +1,8 @@
 // Node-API addon: single-precision GEMM through OpenBLAS, run IN PLACE on the tfjs wasm heap,
 // and the elementwise kernels of elementwise.c on the same heap and thread pool. Fused blocks
 // keep their exported functions in their own files and are registered in NAPI_MODULE_INIT below
-// (layerNorm.c: LayerNorm and its gradient; attention.c: MSSA's attention core and its gradient).
+// (layerNorm.c: LayerNorm; attention.c: MSSA's attention core; odl.c: CRATE-α's ODL block; each
+// with its gradient).
 //
 // The wasm backend keeps every tensor in one WebAssembly.Memory (a SharedArrayBuffer when wasm
 // threads are on). JS passes a typed array over that memory plus byte offsets of A, B and C for
@@ -19,6 +20,7 @@
 #include "gemm.h"
 #include "layerNorm.h"
 #include "napi_args.h"
+#include "odl.h"
 #include "pool.h"
 #include <math.h>
 #include <stdint.h>
@@ -365,6 +367,8 @@ NAPI_MODULE_INIT() {
       !export_function(env, exports, "layerNormGrad", layer_norm_grad) ||
       !export_function(env, exports, "subspaceAttention", subspace_attention) ||
       !export_function(env, exports, "subspaceAttentionGrad", subspace_attention_grad) ||
+      !export_function(env, exports, "crateOdl", crate_odl) ||
+      !export_function(env, exports, "crateOdlGrad", crate_odl_grad) ||
       !export_function(env, exports, "setThreads", set_threads) ||
       !export_function(env, exports, "describe", describe))
     return NULL;
