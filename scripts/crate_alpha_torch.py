@@ -167,11 +167,17 @@ def bench(args):
     model = model.to(device)
     images = torch.randn(args.batch, args.channels, args.image, args.image, device=device)
     labels = torch.randint(0, args.classes, (args.batch,), device=device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+    # The step crate-lab's trainer takes by default (its bench does the same): AdamW with decoupled
+    # weight decay 0.05 on the weight matrices (not norms, biases, embeddings), global gradient
+    # norm clipped to 1.
+    matrices = [p for p in model.parameters() if p.dim() >= 2]
+    others = [p for p in model.parameters() if p.dim() < 2]
+    optimizer = torch.optim.AdamW([{'params': matrices, 'weight_decay': 0.05}, {'params': others, 'weight_decay': 0.0}], lr=1e-4)
 
     def train_step():
         optimizer.zero_grad(set_to_none=True)
         F.cross_entropy(model(images), labels).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
 
     def infer_step():

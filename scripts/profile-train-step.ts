@@ -21,7 +21,9 @@ import { layerNorm } from '../trainer/model/layerNorm.js';
 import { mssa, multiHeadAttention } from '../trainer/model/mssa.js';
 import { odl } from '../trainer/model/odl.js';
 import { Rng } from '../trainer/random/rng.js';
-import { batchGradients } from '../trainer/train/gradients.js';
+import { configSchema } from '../trainer/config/schema.js';
+import { AdamW, scaleToNorm } from '../trainer/train/adamw.js';
+import { batchGradients, readStatistics } from '../trainer/train/gradients.js';
 import { backendMicroBatch } from '../trainer/train/microBatch.js';
 
 /** Binary kernels apart by operand shapes: tfjs-backend-wasm takes other paths for broadcasts. */
@@ -55,14 +57,17 @@ async function main(): Promise<void> {
   const trainable = specs.filter((p) => p.trainable).map((p) => p.name);
   const images = tf.randomNormal([batch, shape.channels, shape.image, shape.image], 0, 1, 'float32', 1);
   const labels = tf.tensor(Float32Array.from({ length: batch }, (_, i) => i % 10), [batch]);
-  const optimizer = tf.train.adam(1e-4);
+  // The trainer's step with the config's defaults, as `crate-lab bench` takes it: AdamW, clipping.
+  const optim = configSchema.shape.optim.parse({});
+  const decays = new Set(specs.filter((p) => p.decay).map((p) => p.name));
+  const optimizer = new AdamW(vars, trainable, decays, { beta1: optim.betas[0], beta2: optim.betas[1], eps: optim.eps, weightDecay: optim.weightDecay });
 
   async function step(): Promise<void> {
-    const { grads, statistics } = await batchGradients(vars, trainable, images, labels, shape, microBatch, 0);
-    optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
-    tf.dispose(Object.values(grads));
-    await statistics.data();
-    statistics.dispose();
+    const computed = await batchGradients(vars, trainable, images, labels, shape, microBatch, 0, undefined, optim.gradClip > 0);
+    const { gradNorm } = await readStatistics(computed, batch, false);
+    if (gradNorm !== undefined) scaleToNorm(computed.grads, gradNorm, optim.gradClip);
+    optimizer.apply(computed.grads, 1e-4);
+    tf.dispose(Object.values(computed.grads));
   }
 
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];

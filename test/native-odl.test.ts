@@ -9,13 +9,13 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf, type Tensor } from '../trainer/tf.js';
 import { initWasmBackend } from '../trainer/backend/wasm.js';
 import { loadNativeGemm, type NativeGemmAddon } from '../trainer/backend/nativeGemm.js';
-import { CRATE_ODL, registerNativeOdl, unregisterNativeOdl } from '../trainer/backend/nativeOdl.js';
+import { registerNativeOdl, unregisterNativeOdl } from '../trainer/backend/nativeOdl.js';
 import { memoryOffset, wasmHeap } from '../trainer/backend/matMulShared.js';
 import { installMatMulKernels, restoreOriginalMatMulKernels } from '../trainer/backend/matMulKernels.js';
 import { blockConstants } from '../trainer/model/architecture.js';
 import type { Drop } from '../trainer/model/dropout.js';
 import { odl } from '../trainer/model/odl.js';
-import { hasFusedKernel } from '../trainer/model/fusedBlock.js';
+import { fusedKernels, hasFusedKernel } from '../trainer/model/fusedBlock.js';
 import { Rng } from '../trainer/random/rng.js';
 
 const LAYER = 'layer';
@@ -170,7 +170,7 @@ describe('the ODL block as one native kernel (CrateOdl)', () => {
     assert.ok(loadNativeGemm().ok, 'native GEMM addon unavailable (node scripts/setup.mjs builds it)');
     await initWasmBackend({ threads: 2, nativeGemm: true });
     await tf.setBackend('wasm');
-    assert.ok(hasFusedKernel(CRATE_ODL), 'installMatMulKernels registered CrateOdl');
+    assert.ok(hasFusedKernel(fusedKernels.odl), 'installMatMulKernels registered CrateOdl');
   });
   after(() => registerNativeOdl(addon()));
 
@@ -236,11 +236,11 @@ describe('the ODL block as one native kernel (CrateOdl)', () => {
   test('restoreOriginalMatMulKernels leaves the block to its tfjs ops; installMatMulKernels brings the kernel back', () => {
     restoreOriginalMatMulKernels();
     try {
-      assert.equal(hasFusedKernel(CRATE_ODL), false);
+      assert.equal(hasFusedKernel(fusedKernels.odl), false);
     } finally {
       installMatMulKernels(loadNativeGemm(), 2);
     }
-    assert.equal(hasFusedKernel(CRATE_ODL), true);
+    assert.equal(hasFusedKernel(fusedKernels.odl), true);
   });
 
   test('the addon rejects offsets outside the heap, misaligned or miscounted', () => {

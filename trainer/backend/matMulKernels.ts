@@ -1,7 +1,8 @@
 // Installs the wasm backend's matmul kernels: OpenBLAS (nativeGemm.ts) when the addon loads,
 // else the XNNPACK route (xnnpackMatMul.ts); with the addon, also its elementwise kernels
 // (nativeElementwise.ts) and the fused blocks (nativeLayerNorm.ts, nativeAttention.ts,
-// nativeOdl.ts). The library's own kernels stay restorable.
+// nativeOdl.ts); with or without it, an Identity that shares its input's data (sharedIdentity.ts).
+// The library's own kernels stay restorable.
 import { availableParallelism } from 'node:os';
 import { tf } from '../tf.js';
 import type { KernelConfig } from './matMulShared.js';
@@ -9,6 +10,7 @@ import { registerAttentionKernels, unregisterAttentionKernels } from './nativeAt
 import { BINARY_OPS, nativeBinary, nativeUnary, UNARY_OPS } from './nativeElementwise.js';
 import { registerLayerNorm, unregisterLayerNorm } from './nativeLayerNorm.js';
 import { registerNativeOdl, unregisterNativeOdl } from './nativeOdl.js';
+import { sharedIdentity } from './sharedIdentity.js';
 import { type MatMulPath, type NativeGemmLoad, nativeBatchMatMul, nativeFusedMatMul } from './nativeGemm.js';
 import { xnnpackBatchMatMul, xnnpackFusedMatMul } from './xnnpackMatMul.js';
 
@@ -52,6 +54,7 @@ function override(name: string, kernelFunc: KernelConfig['kernelFunc']): void {
 export function installMatMulKernels(gemm: NativeGemmLoad, threads = availableParallelism()): MatMulPath {
   const batchMatMul = originalKernel(tf.BatchMatMul);
   const fusedMatMul = originalKernel(tf._FusedMatMul);
+  override(tf.Identity, sharedIdentity(originalKernel(tf.Identity)));
   if (gemm.ok) {
     const used = gemm.addon.setThreads(threads);
     override(tf.BatchMatMul, nativeBatchMatMul(gemm.addon, batchMatMul));

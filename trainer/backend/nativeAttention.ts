@@ -9,11 +9,12 @@
 //   CrateSubspaceAttention      projections [B, N, K·p] → heads [B, N, K·p], attention [B, K, N, N]
 //   CrateSubspaceAttentionGrad  projections, attention, dHeads, dAttention → dProjections [B, N, K·p]
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { fusedKernels } from '../model/fusedBlock.js';
 import { tf, type Tensor } from '../tf.js';
 import { type KernelArgs, memoryOffset, type TensorInfo, wasmHeap } from './matMulShared.js';
 import type { NativeGemmAddon } from './nativeGemm.js';
 
-export const ATTENTION_KERNELS = ['CrateSubspaceAttention', 'CrateSubspaceAttentionGrad'] as const;
+const ATTENTION_KERNELS = [fusedKernels.attention, fusedKernels.attentionGrad] as const;
 
 interface AttentionAttrs {
   heads: number;
@@ -40,7 +41,7 @@ function input(inputs: KernelArgs['inputs'], name: string): TensorInfo {
 export function registerAttentionKernels(addon: NativeGemmAddon): void {
   unregisterAttentionKernels();
   tf.registerKernel({
-    kernelName: 'CrateSubspaceAttention',
+    kernelName: fusedKernels.attention,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const wasm = backend as BackendWasm;
@@ -54,7 +55,7 @@ export function registerAttentionKernels(addon: NativeGemmAddon): void {
     },
   });
   tf.registerKernel({
-    kernelName: 'CrateSubspaceAttentionGrad',
+    kernelName: fusedKernels.attentionGrad,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const wasm = backend as BackendWasm;
@@ -67,15 +68,15 @@ export function registerAttentionKernels(addon: NativeGemmAddon): void {
     },
   });
   // Gradients are kept per kernel name, not per backend: registered once.
-  if (tf.getGradient('CrateSubspaceAttention') == null) {
+  if (tf.getGradient(fusedKernels.attention) == null) {
     tf.registerGradient({
-      kernelName: 'CrateSubspaceAttention',
+      kernelName: fusedKernels.attention,
       inputsToSave: ['projections'],
       outputsToSave: [false, true],
       gradFunc: (dy, saved, attrs) => {
         const [dHeads, dAttention] = dy as Tensor[];
         const [projections, attention] = saved;
-        return { projections: () => tf.engine().runKernel('CrateSubspaceAttentionGrad', { projections, attention, dHeads, dAttention }, attrs) as Tensor };
+        return { projections: () => tf.engine().runKernel(fusedKernels.attentionGrad, { projections, attention, dHeads, dAttention }, attrs) as Tensor };
       },
     });
   }

@@ -8,12 +8,13 @@
 // for the gradient, each row's mean and 1/√(σ² + ε) (x's shape without its last axis). Only y is
 // differentiable: the gradient ignores the other two outputs' dy (layerNorm returns y alone).
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { fusedKernels } from '../model/fusedBlock.js';
 import { tf, type Tensor } from '../tf.js';
 import { type KernelConfig, memoryOffset, sizeOf, type TensorInfo, wasmHeap } from './matMulShared.js';
 import type { NativeGemmAddon } from './nativeGemm.js';
 
-export const LAYER_NORM = 'CrateLayerNorm';
-export const LAYER_NORM_GRAD = 'CrateLayerNormGrad';
+const LAYER_NORM = fusedKernels.layerNorm;
+const LAYER_NORM_GRAD = fusedKernels.layerNormGrad;
 
 /** Rows and row length of x [..., n], after checking the operands' types and sizes. */
 function geometry(kernel: string, x: TensorInfo, ...perColumn: TensorInfo[]): { rows: number; n: number } {

@@ -13,12 +13,12 @@
 // gradient needs besides the inputs. CrateOdlGrad: the gradients of y, D and Dhat.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf.js';
-import { runFusedKernel } from '../model/fusedBlock.js';
+import { fusedKernels, runFusedKernel } from '../model/fusedBlock.js';
 import { type KernelConfig, memoryOffset, type TensorInfo, wasmHeap } from './matMulShared.js';
 import type { NativeGemmAddon } from './nativeGemm.js';
 
-export const CRATE_ODL = 'CrateOdl';
-export const CRATE_ODL_GRAD = 'CrateOdlGrad';
+const CRATE_ODL = fusedKernels.odl;
+const CRATE_ODL_GRAD = fusedKernels.odlGrad;
 
 interface OdlAttrs {
   eta: number;

@@ -8,7 +8,9 @@ import { initializeParameters } from '../model/initialize.js';
 import { forward } from '../model/forward.js';
 import { parameterSpecs } from '../model/parameters.js';
 import { Rng } from '../random/rng.js';
-import { batchGradients, crossEntropy } from '../train/gradients.js';
+import { configSchema } from '../config/schema.js';
+import { AdamW, scaleToNorm } from '../train/adamw.js';
+import { batchGradients, crossEntropy, readStatistics } from '../train/gradients.js';
 import { backendMicroBatch } from '../train/microBatch.js';
 import { backendOptions, useBackend } from './backendFlag.js';
 import { nonNegativeInt, parseArch, parseSize, positiveInt, shapeOptions, shapeOverrides } from './shapeFlags.js';
@@ -53,7 +55,12 @@ export async function bench(argv: string[], io: CliIo): Promise<void> {
   const vars: Record<string, tf.Variable> = {};
   for (const spec of specs) vars[spec.name] = tf.variable(tf.tensor(host.get(spec.name)!.data, spec.shape), spec.trainable, spec.name);
   const trainable = specs.filter((p) => p.trainable).map((p) => p.name);
-  const optimizer = tf.train.adam(1e-4);
+  // The step the trainer takes with the config's defaults: AdamW with decoupled weight decay,
+  // the global gradient norm clipped (scripts/crate_alpha_torch.py's bench takes the same).
+  const optim = configSchema.shape.optim.parse({});
+  const decays = new Set(specs.filter((p) => p.decay).map((p) => p.name));
+  const optimizer = new AdamW(vars, trainable, decays, { beta1: optim.betas[0], beta2: optim.betas[1], eps: optim.eps, weightDecay: optim.weightDecay });
+  const lr = 1e-4;
 
   // Everything this bench made goes when it ends, however it ends: a caller may run another in
   // the same process (tfjs names variables globally).
@@ -62,12 +69,12 @@ export async function bench(argv: string[], io: CliIo): Promise<void> {
   let inferImagesPerSecond: number | undefined;
   try {
     const trainStep = async (): Promise<void> => {
-      const { grads, statistics } = await batchGradients(vars, trainable, images, labels, shape, microBatch, 0);
-      optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
-      tf.dispose(Object.values(grads));
-      // The trainer's one read per step (loss, accuracy), then wait for the device.
-      await statistics.data();
-      statistics.dispose();
+      const step = await batchGradients(vars, trainable, images, labels, shape, microBatch, 0, undefined, optim.gradClip > 0);
+      // The trainer's one read per step (loss, accuracy, gradient norm), then wait for the device.
+      const { gradNorm } = await readStatistics(step, batch, false);
+      if (gradNorm !== undefined) scaleToNorm(step.grads, gradNorm, optim.gradClip);
+      optimizer.apply(step.grads, lr);
+      tf.dispose(Object.values(step.grads));
       await vars[trainable[0]].data();
     };
     // Inference as the trainer evaluates: the whole batch at once (the forward pass frees each
@@ -92,7 +99,7 @@ export async function bench(argv: string[], io: CliIo): Promise<void> {
       if (only !== 'infer') {
         profile.train = await profileKernels(() => {
           const { value, grads } = tf.variableGrads(() => crossEntropy(forward(images, vars, shape).logits, labels, shape.classes) as tf.Scalar, varList);
-          optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+          optimizer.apply(grads, lr);
           tf.dispose([value, ...Object.values(grads)]);
         });
       }

@@ -1,6 +1,7 @@
 // Analytical cost of one image through the forward pass, counted from the matmuls of the
 // blocks (elementwise ops, softmax and norms are O(N·d) and left out), 2 FLOPs per multiply-add.
 import { type ModelShape, mssaOutput, tokenCount } from './architecture.js';
+import { countParameters } from './parameters.js';
 
 export function forwardFlopsPerImage(s: ModelShape): number {
   const n = tokenCount(s);
@@ -38,15 +39,34 @@ export function activationBytesPerImage(s: ModelShape): number {
 }
 
 /**
- * Training holds about 4× the forward activations per image (the tape keeps inputs and outputs
- * of every op, and gradients of the same size): measured 62 MB per image for CRATE-α d=192,
- * depth 12, 50 tokens, whose forward activations are 16 MiB (docs/performance.md).
+ * Training holds about 4× the forward activations per image when the model runs as tfjs ops (the
+ * tape keeps inputs and outputs of every op, and gradients of the same size): measured 62 MB per
+ * image for CRATE-α d=192, depth 12, 50 tokens, whose forward activations are 16 MiB.
  */
 const trainingBytesPerActivationByte = 4;
 
-/** Estimated bytes one image takes in training (micro-batches and bench:gpu's batches are sized by it). */
-export function trainingBytesPerImage(s: ModelShape): number {
-  return trainingBytesPerActivationByte * activationBytesPerImage(s);
+/**
+ * With its blocks fused (model/fusedBlock.ts: the wasm backend with the addon), CRATE-α keeps about
+ * what the kernels save for backward: measured 17.3 MB per image at d 192 (activations 16.8 MB)
+ * and 42 MB at d 384 (44.4 MB), so 1×; planned at 1.25× for a margin (docs/performance.md).
+ */
+const fusedTrainingBytesPerActivationByte = 1.25;
+
+/**
+ * Estimated bytes one image takes in training (micro-batches and bench:gpu's batches are sized by
+ * it); `fusedBlocks` when the backend runs the model's fused kernels.
+ */
+export function trainingBytesPerImage(s: ModelShape, fusedBlocks = false): number {
+  const perActivationByte = fusedBlocks && s.arch === 'crate-alpha' ? fusedTrainingBytesPerActivationByte : trainingBytesPerActivationByte;
+  return perActivationByte * activationBytesPerImage(s);
+}
+
+/**
+ * Bytes training holds whatever the micro-batch: the weights, AdamW's two moments, the batch's
+ * summed gradients and one micro-batch's (float32).
+ */
+export function trainingStateBytes(s: ModelShape): number {
+  return 5 * 4 * countParameters(s);
 }
 
 /**

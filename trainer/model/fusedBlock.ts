@@ -4,6 +4,16 @@
 // tfjs ops, which every other backend runs and which the tests compare the fused kernels with.
 import { tf, type Tensor } from '../tf.js';
 
+/** The fused kernels' names: the model runs them, the backend registers them (one of each way). */
+export const fusedKernels = {
+  layerNorm: 'CrateLayerNorm',
+  layerNormGrad: 'CrateLayerNormGrad',
+  attention: 'CrateSubspaceAttention',
+  attentionGrad: 'CrateSubspaceAttentionGrad',
+  odl: 'CrateOdl',
+  odlGrad: 'CrateOdlGrad',
+} as const;
+
 /** True when the active backend has a kernel registered under `name`. */
 export function hasFusedKernel(name: string): boolean {
   return tf.getKernel(name, tf.getBackend()) !== undefined;

@@ -8,7 +8,7 @@
 import { tf, type Tensor } from '../tf.js';
 import { layerBlocks, type ModelShape, mssaOutput } from './architecture.js';
 import { type Drop, noDrop } from './dropout.js';
-import { hasFusedKernel, runFusedKernel } from './fusedBlock.js';
+import { fusedKernels, hasFusedKernel, runFusedKernel } from './fusedBlock.js';
 import { linear, type Params } from './params.js';
 
 export interface MssaResult {
@@ -44,8 +44,8 @@ export function subspaceAttention(w: Tensor, scale: number, drop: Drop = noDrop)
  * place of splitHeads/joinHeads; it has no dropout mask, so dropout on the weights runs the ops above.
  */
 export function multiHeadAttention(w: Tensor, heads: number, scale: number, drop: Drop = noDrop): { heads: Tensor; attention: Tensor } {
-  if (drop === noDrop && hasFusedKernel('CrateSubspaceAttention')) {
-    const [joined, attention] = runFusedKernel('CrateSubspaceAttention', { projections: w }, { heads, scale });
+  if (drop === noDrop && hasFusedKernel(fusedKernels.attention)) {
+    const [joined, attention] = runFusedKernel(fusedKernels.attention, { projections: w }, { heads, scale });
     return { heads: joined, attention };
   }
   const split = subspaceAttention(splitHeads(w, heads), scale, drop);

@@ -6,7 +6,7 @@
 import { tf, type Tensor } from '../tf.js';
 import { blockConstants } from './architecture.js';
 import { type Drop, noDrop } from './dropout.js';
-import { hasFusedKernel, runFusedKernel } from './fusedBlock.js';
+import { fusedKernels, hasFusedKernel, runFusedKernel } from './fusedBlock.js';
 import type { Params } from './params.js';
 
 export interface SparseCodingResult {
@@ -28,7 +28,7 @@ function prox(a: Tensor | undefined, D: Tensor, z: Tensor): Tensor {
 export function odl(y: Tensor, p: Params, layer: string, drop: Drop = noDrop): SparseCodingResult {
   const D = p[`${layer}.D`];
   const Dhat = p[`${layer}.D1`] ?? D; // without the decoupled switch, D̂ = D
-  const [decoded, a2] = hasFusedKernel('CrateOdl') ? fusedOdl(y, D, Dhat) : composedOdl(y, D, Dhat);
+  const [decoded, a2] = hasFusedKernel(fusedKernels.odl) ? fusedOdl(y, D, Dhat) : composedOdl(y, D, Dhat);
   return { out: drop(decoded, 'sparse-coding-output'), code: a2 };
 }
 
@@ -42,7 +42,7 @@ function composedOdl(y: Tensor, D: Tensor, Dhat: Tensor): [Tensor, Tensor] {
 
 /** The same as one kernel (backend/nativeOdl.ts, native/odl.c); its other outputs are for its gradient. */
 function fusedOdl(y: Tensor, D: Tensor, Dhat: Tensor): [Tensor, Tensor] {
-  const [out, a2, a1, r] = runFusedKernel('CrateOdl', { y, D, Dhat }, { eta: blockConstants.eta, lambda: blockConstants.lambda });
+  const [out, a2, a1, r] = runFusedKernel(fusedKernels.odl, { y, D, Dhat }, { eta: blockConstants.eta, lambda: blockConstants.lambda });
   tf.dispose([a1, r]);
   return [out, a2];
 }

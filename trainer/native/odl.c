@@ -192,7 +192,7 @@ napi_value crate_odl(napi_env env, napi_callback_info info) {
   uint8_t *heap;
   const double *offsets;
   odl_shape s;
-  if (!odl_args(env, argv, "yDDycyc", 1, &heap, &offsets, &s)) return NULL;
+  if (!odl_args(env, argv, "yDDyccy", 1, &heap, &offsets, &s)) return NULL;
   odl_forward(&s, AT(0), AT(1), AT(2), AT(3), AT(4), AT(5), AT(6));
   return NULL;
 }
