@@ -303,6 +303,41 @@ describe('wasm backend with the OpenBLAS GEMM addon', () => {
   });
 });
 
+describe('wasm backend: Identity', () => {
+  before(async () => {
+    await initWasmBackend({ threads: 2, nativeGemm: gemm.ok });
+  });
+
+  // tf.clone, and every tensor the tape keeps for a gradient, is an Identity: it shares the data
+  // (as on the cpu backend) instead of copying it (tfjs-backend-wasm's own kernel copies).
+  test('a clone shares its input\'s data, outlives it, and the tape keeps no copies', async () => {
+    const buffers = () => (tf.engine() as unknown as { state: { numDataBuffers: number } }).state.numDataBuffers;
+    const x = tf.tensor1d([1, 2, 3, 4]);
+    const start = buffers();
+    const y = tf.clone(x);
+    const backend = tf.backend() as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } } };
+    assert.equal(backend.dataIdMap.get(y.dataId).memoryOffset, backend.dataIdMap.get(x.dataId).memoryOffset);
+    assert.equal(buffers(), start, 'the clone has no buffer of its own');
+    x.dispose();
+    assert.deepEqual(Array.from(await y.data()), [1, 2, 3, 4]);
+    y.dispose();
+    // A forward pass whose ops save tensors for the gradient (matMul its two inputs, relu and
+    // square their input: 7 saved): only the 6 ops' outputs are new buffers. With copies the
+    // tape's 7 saved tensors would add 7 more.
+    const w = tf.variable(tf.randomNormal([64, 64], 0, 1, 'float32', 3));
+    const a = tf.randomNormal([32, 64], 0, 1, 'float32', 4);
+    let added = -1;
+    const { value, grads } = tf.variableGrads(() => {
+      const before = buffers();
+      const loss = tf.relu(tf.matMul(tf.relu(tf.matMul(a, w)), w)).square().sum() as tf.Scalar;
+      added = buffers() - before;
+      return loss;
+    }, [w]);
+    tf.dispose([value, ...Object.values(grads), w, a]);
+    assert.equal(added, 6);
+  });
+});
+
 describe('wasm backend with the XNNPACK fallback', () => {
   before(async () => {
     const { detail } = await initWasmBackend({ threads: 2, nativeGemm: false });

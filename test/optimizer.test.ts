@@ -37,6 +37,27 @@ test('AdamW matches torch.optim.AdamW step by step, with decay only where asked'
   assert.equal(opt.step, 2);
 });
 
+test('AdamW holds one parameter\'s temporaries at a time, not the whole model\'s', async () => {
+  tf.setBackend('cpu');
+  // Eight parameters of 256k floats (1 MiB each): a step makes a dozen temporaries per parameter.
+  const names = Array.from({ length: 8 }, (_, i) => `p${i}`);
+  const size = 1 << 18;
+  const vars = Object.fromEntries(names.map((n) => [n, tf.variable(tf.fill([size], 0.5))]));
+  const grads = Object.fromEntries(names.map((n) => [n, tf.fill([size], 0.01)]));
+  const opt = new AdamW(vars, names, new Set(names), { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05 });
+  try {
+    const before = tf.memory().numBytes;
+    const info = await tf.profile(() => opt.apply(grads, 1e-3));
+    const perParameter = size * 4;
+    // One scope around all parameters peaked at ~8 × 12 MiB here; one per parameter stays near 12 MiB.
+    assert.ok(info.peakBytes - before < 16 * perParameter, `peak ${(info.peakBytes - before) / 2 ** 20} MiB above the start`);
+    assert.equal(tf.memory().numBytes, before, 'no temporaries left after the step');
+  } finally {
+    opt.dispose();
+    tf.dispose([...Object.values(vars), ...Object.values(grads)]);
+  }
+});
+
 test('global-norm clipping scales all gradients together, only above the limit', async () => {
   tf.setBackend('cpu');
   const grads = { a: tf.tensor1d([3, 0]), b: tf.tensor1d([0, 4]) };
