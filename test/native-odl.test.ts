@@ -36,9 +36,8 @@ function inputs(c: Case, seed: number) {
     y: normal(c.rows * c.d, 1),
     D: normal(c.d * c.m, 1 / Math.sqrt(c.d)),
     Dhat: normal(c.d * c.m, 1 / Math.sqrt(c.m)),
-    // weights of the objective Σ w ⊙ out + Σ v ⊙ code, so that both outputs carry a gradient
+    // weights of the objective Σ w ⊙ out (the fused block's code has no gradient: model/odl.ts)
     w: normal(c.rows * c.d, 1),
-    v: normal(c.rows * c.m, 1),
     // dropout's mask after the block, scaled by 1/(1 − p) as in the model
     mask: Float32Array.from({ length: c.rows * c.d }, () => (rng.next() < 0.3 ? 0 : 1 / 0.7)),
   };
@@ -61,7 +60,6 @@ function runBlock(c: Case, x: Inputs): Result {
   const D = tf.tensor(x.D, [c.d, c.m]);
   const Dhat = tf.tensor(x.Dhat, [c.d, c.m]);
   const w = tf.tensor(x.w, [c.rows, c.d]);
-  const v = tf.tensor(x.v, [c.rows, c.m]);
   const mask = tf.tensor(x.mask, [c.rows, c.d]);
   const drop: Drop = c.dropout ? (t) => t.mul(mask) : (t) => t;
   const block = (yy: Tensor, DD: Tensor, DDhat: Tensor) => odl(yy, { [`${LAYER}.D`]: DD, ...(c.decoupled ? { [`${LAYER}.D1`]: DDhat } : {}) }, LAYER, drop);
@@ -71,7 +69,7 @@ function runBlock(c: Case, x: Inputs): Result {
   });
   const objective = (yy: Tensor, DD: Tensor, DDhat: Tensor) => {
     const r = block(yy, DD, DDhat);
-    return r.out.mul(w).sum().add(r.code.mul(v).sum()) as tf.Scalar;
+    return r.out.mul(w).sum() as tf.Scalar;
   };
   const grads = tf.grads(objective)(c.decoupled ? [y, D, Dhat] : [y, D]);
   const result = {
@@ -80,7 +78,7 @@ function runBlock(c: Case, x: Inputs): Result {
     grads: { y: grads[0].dataSync() as Float32Array, D: grads[1].dataSync() as Float32Array, Dhat: (grads[2]?.dataSync() ?? new Float32Array()) as Float32Array },
     tensorsKept: 0,
   };
-  tf.dispose([y, D, Dhat, w, v, mask, out, code, ...grads]);
+  tf.dispose([y, D, Dhat, w, mask, out, code, ...grads]);
   result.tensorsKept = tf.memory().numTensors - before;
   return result;
 }
@@ -198,10 +196,9 @@ describe('the ODL block as one native kernel (CrateOdl)', () => {
       const fused = runBlock(c, x);
       const host = { y: Float64Array.from(x.y), D: Float64Array.from(x.D), Dhat: Float64Array.from(x.Dhat) };
       const objective = (): number => {
-        const { out, code } = odl64(c, host.y, host.D, decoupled ? host.Dhat : host.D);
+        const { out } = odl64(c, host.y, host.D, decoupled ? host.Dhat : host.D);
         let s = 0;
         for (let i = 0; i < out.length; i++) s += x.w[i] * x.mask[i] * out[i];
-        for (let i = 0; i < code.length; i++) s += x.v[i] * code[i];
         return s;
       };
       for (const name of ['y', 'D', ...(decoupled ? ['Dhat' as const] : [])] as const) {
@@ -221,6 +218,19 @@ describe('the ODL block as one native kernel (CrateOdl)', () => {
           assert.ok(Math.abs(ad - fd) <= 1e-3 * Math.max(1, Math.abs(fd)), `${name}${decoupled ? '' : ' (D̂ = D)'}: fused gradient ${ad} vs finite differences ${fd}`);
         }
       }
+    }
+  });
+
+  test('a loss through the fused block\'s code is an error, not a silent zero gradient', () => {
+    const c: Case = { rows: 4, d: 6, m: 12, decoupled: false, dropout: false };
+    const x = inputs(c, 41);
+    const y = tf.tensor(x.y, [c.rows, c.d]);
+    const D = tf.tensor(x.D, [c.d, c.m]);
+    try {
+      const throughCode = (yy: Tensor) => odl(yy, { [`${LAYER}.D`]: D }, LAYER).code.sum() as tf.Scalar;
+      assert.throws(() => tf.grad(throughCode)(y), /the fused ODL block gives its code no gradient/);
+    } finally {
+      tf.dispose([y, D]);
     }
   });
 

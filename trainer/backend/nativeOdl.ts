@@ -10,10 +10,11 @@
 // CrateOdl: inputs y [M, d], D [d, m], Dhat [d, m] (the same tensor as D where the model has no
 // decoupled D̂: tfjs then adds the two gradients of that tensor); attrs eta, lambda; outputs
 // [out [M, d], a2 [M, m], a1 [M, m], r [M, d]]: the block's output, its code, and what the
-// gradient needs besides the inputs. CrateOdlGrad: the gradients of y, D and Dhat.
+// gradient needs besides the inputs. CrateOdlGrad: from dy (and optionally dcode, a gradient of
+// the code) and those, the gradients of y, D and Dhat.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf.js';
-import { fusedKernels, runFusedKernel } from '../model/fusedBlock.js';
+import { fusedKernels } from '../model/fusedBlock.js';
 import { type KernelConfig, memoryOffset, type TensorInfo, wasmHeap } from './matMulShared.js';
 import type { NativeGemmAddon } from './nativeGemm.js';
 
@@ -60,38 +61,22 @@ function gradientKernel(addon: NativeGemmAddon): KernelConfig['kernelFunc'] {
     const { eta } = attrs as unknown as OdlAttrs;
     const { rows, d, m } = odlShape(y, D, Dhat);
     const wasm = backend as BackendWasm;
-    for (const t of [dy, dcode, a1, r, a2]) if (t?.dtype !== 'float32') throw new Error('CrateOdlGrad needs float32 dy, dcode, a1, r, a2');
+    for (const t of [dy, a1, r, a2]) if (t?.dtype !== 'float32') throw new Error('CrateOdlGrad needs float32 dy, a1, r, a2');
+    if (dcode != null && dcode.dtype !== 'float32') throw new Error('CrateOdlGrad needs a float32 dcode, or none');
     const outputs = [[rows, d], [d, m], [d, m]].map((shape) => wasm.makeOutput(shape, 'float32'));
     const at = (t: TensorInfo | undefined) => memoryOffset(wasm, t!);
-    const offsets = Float64Array.of(at(dy), at(dcode), at(y), at(D), at(Dhat), at(a1), at(r), at(a2), ...outputs.map(at));
+    // dcode, a gradient of the code, is optional: the model's gradient of the block has none (model/odl.ts).
+    const offsets = Float64Array.of(at(dy), dcode == null ? -1 : at(dcode), at(y), at(D), at(Dhat), at(a1), at(r), at(a2), ...outputs.map(at));
     addon.crateOdlGrad(wasmHeap(wasm), offsets, rows, d, m, eta);
     return outputs;
   };
 }
 
-/**
- * The gradient of CrateOdl: the dy of out and of the code a2 (zeros when the loss does not use the
- * code; the dy of a1 and r, outputs kept for this only, are unused) into CrateOdlGrad.
- */
-const odlGradient: tf.GradConfig = {
-  kernelName: CRATE_ODL,
-  inputsToSave: ['y', 'D', 'Dhat'],
-  outputsToSave: [false, true, true, true],
-  gradFunc: (dys, saved, attrs) => {
-    const [dy, dcode] = dys as tf.Tensor[];
-    const [y, D, Dhat, a2, a1, r] = saved;
-    const inputs = { dy, dcode, y, D, Dhat, a1, r, a2 };
-    const [gy, gD, gDhat] = runFusedKernel(CRATE_ODL_GRAD, inputs, { eta: (attrs as unknown as OdlAttrs).eta });
-    return { y: () => gy, D: () => gD, Dhat: () => gDhat };
-  },
-};
-
-/** Registers CrateOdl, CrateOdlGrad and CrateOdl's gradient on 'wasm'. */
+/** Registers CrateOdl and CrateOdlGrad on 'wasm' (model/odl.ts gives CrateOdl its gradient). */
 export function registerNativeOdl(addon: NativeGemmAddon): void {
   unregisterNativeOdl();
   tf.registerKernel({ kernelName: CRATE_ODL, backendName: 'wasm', kernelFunc: forwardKernel(addon) });
   tf.registerKernel({ kernelName: CRATE_ODL_GRAD, backendName: 'wasm', kernelFunc: gradientKernel(addon) });
-  tf.registerGradient(odlGradient);
 }
 
 /** Leaves ODL to its tfjs ops (tests compare both paths). */

@@ -40,9 +40,39 @@ function composedOdl(y: Tensor, D: Tensor, Dhat: Tensor): [Tensor, Tensor] {
   return [tf.matMul(a2, Dhat, false, true), a2];
 }
 
-/** The same as one kernel (backend/nativeOdl.ts, native/odl.c); its other outputs are for its gradient. */
+/**
+ * The same as one kernel each way (backend/nativeOdl.ts, native/odl.c). Its gradient is a custom
+ * one rather than one registered for the kernel: tfjs would give each of the kernel's other outputs
+ * (the code, and A₁ and R kept for the gradient) a dy of zeros built in host memory and copied in,
+ * ≈ 1.4 s of a d-384 training step. The code leaves beside the value, outside the gradient: nothing
+ * differentiates it (it is read by the introspection metrics).
+ */
 function fusedOdl(y: Tensor, D: Tensor, Dhat: Tensor): [Tensor, Tensor] {
-  const [out, a2, a1, r] = runFusedKernel(fusedKernels.odl, { y, D, Dhat }, { eta: blockConstants.eta, lambda: blockConstants.lambda });
-  tf.dispose([a1, r]);
+  const { eta, lambda } = blockConstants;
+  let code: Tensor | undefined;
+  const block = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
+    const [y, D, Dhat, save] = args as [Tensor, Tensor, Tensor, tf.GradSaveFunc];
+    const [out, a2, a1, r] = runFusedKernel(fusedKernels.odl, { y, D, Dhat }, { eta, lambda });
+    save([y, D, Dhat, a1, r, a2]);
+    code = tf.keep(a2); // past customGrad's scope, which disposes all but the value
+    const gradFunc = (dy: Tensor, saved: Tensor[]) => {
+      const [y, D, Dhat, a1, r, a2] = saved;
+      return runFusedKernel(fusedKernels.odlGrad, { dy, y, D, Dhat, a1, r, a2 }, { eta });
+    };
+    return { value: out, gradFunc };
+  });
+  const out = block(y, D, Dhat);
+  // Handed to the caller's scope (a clone shares the data: backend/sharedIdentity.ts), tied to y so
+  // that a loss through the code reaches this gradient and fails loudly instead of reading zero.
+  const a2 = undifferentiableCode(code!, y);
+  code!.dispose();
   return [out, a2];
 }
+
+const undifferentiableCode = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
+  const [code] = args as [Tensor, Tensor];
+  const gradFunc = (): Tensor[] => {
+    throw new Error('the fused ODL block gives its code no gradient (model/odl.ts): differentiate the composed block instead');
+  };
+  return { value: tf.clone(code), gradFunc };
+}) as (code: Tensor, y: Tensor) => Tensor;

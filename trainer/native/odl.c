@@ -138,7 +138,8 @@ static int odl_backward(const odl_shape *s, const float *g, const float *gc, con
   float *G = (float *)malloc(codes * sizeof(float));
   if (G == NULL) return 0;
   gemm_parallel(0, 0, M, m, d, 1.0f, g, d, Dhat, m, 0.0f, G, m);
-  run_pass(PASS_SECOND_MASK, codes, G, a2, gc, 0.0f);
+  // Without a gradient of the code (gc NULL) the second mask is the first's pass over a2.
+  run_pass(gc != NULL ? PASS_SECOND_MASK : PASS_FIRST_MASK, codes, G, a2, gc, 0.0f);
   gemm_parallel(1, 0, d, m, M, 1.0f, g, d, a2, m, 0.0f, gDhat, m);
   gemm_parallel(0, 1, M, d, m, s->eta, G, m, D, m, 0.0f, gy, d);
   gemm_parallel(1, 0, d, m, M, -s->eta, r, d, G, m, 0.0f, gD, m);
@@ -156,8 +157,8 @@ static int odl_backward(const odl_shape *s, const float *g, const float *gc, con
 
 // Reads heap, offsets (a Float64Array of strlen(kinds)), rows, d, m and eta (then lambda when
 // `with_lambda`) from argv, and checks that each offset names a region of its size inside the heap.
-// kinds[i]: 'y' an [M, d] matrix, 'c' a code [M, m], 'D' a dictionary [d, m]. Returns 0 after
-// throwing.
+// kinds[i]: 'y' an [M, d] matrix, 'c' a code [M, m] ('C' one that may be absent: offset < 0),
+// 'D' a dictionary [d, m]. Returns 0 after throwing.
 static int odl_args(napi_env env, napi_value *argv, const char *kinds, int with_lambda, uint8_t **heap,
                     const double **offsets, odl_shape *s) {
   size_t heap_bytes, length;
@@ -173,7 +174,8 @@ static int odl_args(napi_env env, napi_value *argv, const char *kinds, int with_
   const size_t M = (size_t)s->rows, d = (size_t)s->d, m = (size_t)s->m;
   for (size_t i = 0; i < count; i++) {
     char k = kinds[i];
-    size_t size = k == 'y' ? M * d : k == 'c' ? M * m : d * m;
+    if (k == 'C' && (*offsets)[i] < 0) continue;  // an optional code, absent
+    size_t size = k == 'y' ? M * d : (k == 'c' || k == 'C') ? M * m : d * m;
     if (!check_region(env, (*offsets)[i], size, heap_bytes)) return 0;
   }
   return 1;
@@ -201,15 +203,15 @@ napi_value crate_odl_grad(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 6) {
-    throw_error(env, "crateOdlGrad(heap, offsets [g, gc, y, D, Dhat, a1, r, a2, gy, gD, gDhat], rows, d, m, eta)");
+    throw_error(env, "crateOdlGrad(heap, offsets [g, gc (< 0: none), y, D, Dhat, a1, r, a2, gy, gD, gDhat], rows, d, m, eta)");
     return NULL;
   }
   // g, gc, y, D, D̂, a1, r, a2, gy, gD, gD̂
   uint8_t *heap;
   const double *offsets;
   odl_shape s;
-  if (!odl_args(env, argv, "ycyDDcycyDD", 0, &heap, &offsets, &s)) return NULL;
-  if (!odl_backward(&s, AT(0), AT(1), AT(2), AT(3), AT(4), AT(5), AT(6), AT(7), AT(8), AT(9), AT(10)))
+  if (!odl_args(env, argv, "yCyDDcycyDD", 0, &heap, &offsets, &s)) return NULL;
+  if (!odl_backward(&s, AT(0), offsets[1] < 0 ? NULL : AT(1), AT(2), AT(3), AT(4), AT(5), AT(6), AT(7), AT(8), AT(9), AT(10)))
     throw_error(env, "crateOdlGrad: out of memory for its scratch matrix");
   return NULL;
 }
