@@ -234,13 +234,26 @@ describe('the ODL block as one native kernel (CrateOdl)', () => {
     }
   });
 
-  test('the same bits on every call', () => {
+  test('the same bits on every call, and on 1, 2 and 3 threads', () => {
     const c: Case = { rows: 400, d: 32, m: 128, decoupled: true, dropout: false };
     const x = inputs(c, 31);
     const first = runBlock(c, x);
     const second = runBlock(c, x);
     assert.deepEqual(second.out, first.out);
     assert.deepEqual(second.grads, first.grads);
+    // Panels and products are cut at fixed rows (native/odl.c), whatever the pool's size.
+    const gemm = loadNativeGemm();
+    assert.ok(gemm.ok);
+    try {
+      for (const threads of [1, 3]) {
+        gemm.addon.setThreads(threads);
+        const other = runBlock(c, x);
+        assert.deepEqual(other.out, first.out, `out on ${threads} threads`);
+        assert.deepEqual(other.grads, first.grads, `gradients on ${threads} threads`);
+      }
+    } finally {
+      gemm.addon.setThreads(2);
+    }
   });
 
   test('restoreOriginalMatMulKernels leaves the block to its tfjs ops; installMatMulKernels brings the kernel back', () => {
