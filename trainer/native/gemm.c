@@ -40,7 +40,7 @@ char *openblas_get_config(void);
 // 24 none (96 is a multiple of the x86 kernels' unrolls, 16, 24 and 32); a cut between columns changed about half of
 // them wherever it fell (OpenBLAS orders the sums by the width of the whole product), so columns
 // are never cut.
-#define SPLIT_ALIGN GEMM_ROW_ALIGN
+#define SPLIT_ALIGN 96
 
 // The row block `part` of `parts` of `rows` rows, [from, to), cut at multiples of SPLIT_ALIGN.
 static void aligned_share(int rows, int part, int parts, int *from, int *to) {

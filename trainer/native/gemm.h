@@ -5,10 +5,6 @@
 #ifndef CRATE_LAB_GEMM_H
 #define CRATE_LAB_GEMM_H
 
-// Row blocks of a product cut at multiples of this many rows have the bits of the uncut product
-// (gemm.c says why): the addon cuts nowhere else.
-#define GEMM_ROW_ALIGN 96
-
 void gemm_parallel(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
                    int ldb, float beta, float *c, int ldc);
 

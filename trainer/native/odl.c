@@ -9,16 +9,12 @@
 //   r  = a1 Dᵀ − y,        a2 = ReLU(a1 − η r D − ηλ)
 // then decoding, eqs. (10)–(11): out = a2 D̂ᵀ.
 //
-// Each token's row goes through the block on its own, so the forward pass and the row-wise part
-// of the gradient run panel by panel (GEMM_ROW_ALIGN rows, one thread each): a panel's codes are
-// still in cache for its ReLU pass and the next product, and the threads never wait for each
-// other between products. Alphas carry η, betas the subtractions and the sums of gradient terms.
-// The forward pass keeps a1, r and a2 for the gradient (the ReLU masks are a1 > 0 and a2 > 0);
-// the gradient needs two [M, m] scratch matrices; the dictionaries' gradients, sums over all rows,
-// are gemm_parallel products. Panels and gemm_parallel cut at multiples of GEMM_ROW_ALIGN rows, so
-// results do not depend on the thread count.
+// Each product is one gemm_parallel call (its alpha carries η, its beta the subtractions and the
+// sums of gradient terms), and each [M, m] elementwise step is one pass over the product it
+// follows. The forward pass keeps a1, r and a2 for the gradient (the ReLU masks are a1 > 0 and
+// a2 > 0); the gradient needs one [M, m] scratch matrix. Every product splits over whole rows or
+// columns of its result, so results do not depend on the thread count.
 #include "odl.h"
-#include <cblas.h>
 #include "gemm.h"
 #include "napi_args.h"
 #include "pool.h"
@@ -26,8 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+// Below this many elements a thread hand-off costs more than the loop.
+#define ODL_SERIAL_BELOW 32768
+
 // ---------------------------------------------------------------------------------------------
-// The elementwise passes, each over `count` floats of one panel.
+// The elementwise passes, each over `count` floats split across the pool.
 
 enum odl_pass {
   // a1 = ReLU(a1 − ηλ), a1 holding η s1 (eq. 9 from A₀ = 0)
@@ -49,8 +48,10 @@ typedef struct {
   float shift;     // ηλ
 } pass_job;
 
-static void apply_pass(const pass_job *j) {
-  const size_t from = 0, to = j->count;
+static void pass_part(void *ctx, int part, int parts) {
+  const pass_job *j = (const pass_job *)ctx;
+  size_t from, to;
+  pool_share(j->count, part, parts, &from, &to);
   float *x = j->x;
   const float *u = j->u, *v = j->v;
   const float shift = j->shift;
@@ -86,6 +87,10 @@ static void apply_pass(const pass_job *j) {
   }
 }
 
+static void run_pass(int pass, size_t count, float *x, const float *u, const float *v, float shift) {
+  pass_job j = {pass, count, x, u, v, shift};
+  pool_run(pass_part, &j, count < ODL_SERIAL_BELOW);
+}
 
 // ---------------------------------------------------------------------------------------------
 // The block and its gradient.
@@ -96,121 +101,54 @@ typedef struct {
   float shift;  // ηλ, the product of the doubles rounded once, as tfjs's scalar eta * lambda
 } odl_shape;
 
-// The forward pass of rows [from, to) on this thread. Each token's row goes through the block on
-// its own, so the block runs panel by panel: a panel's codes are still in cache for the ReLU pass
-// and the next product, and the threads never wait for each other between products.
-static void forward_rows(const odl_shape *s, int from, int to, const float *y, const float *D, const float *Dhat,
-                         float *out, float *a2, float *a1, float *r) {
-  const int d = s->d, m = s->m, rows = to - from;
-  const size_t codes = (size_t)rows * m;
-  y += (size_t)from * d, r += (size_t)from * d, out += (size_t)from * d;
-  a1 += (size_t)from * m, a2 += (size_t)from * m;
-  // eq. (9) from A₀ = 0: a1 = ReLU(η y D − ηλ)
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, m, d, s->eta, y, d, D, m, 0.0f, a1, m);
-  pass_job first = {PASS_FIRST_STEP, codes, a1, NULL, NULL, s->shift};
-  apply_pass(&first);
-  // the residual of the first code: r = a1 Dᵀ − y
-  memcpy(r, y, (size_t)rows * d * sizeof(float));
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, d, m, 1.0f, a1, m, D, m, -1.0f, r, d);
-  // eq. (9) from A₁: a2 = ReLU(a1 − η r D − ηλ), η r D computed into a2 first
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, m, d, s->eta, r, d, D, m, 0.0f, a2, m);
-  pass_job second = {PASS_SECOND_STEP, codes, a2, a1, NULL, s->shift};
-  apply_pass(&second);
-  // eqs. (10)–(11): out = a2 D̂ᵀ
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, d, m, 1.0f, a2, m, Dhat, m, 0.0f, out, d);
-}
-
-typedef struct {
-  const odl_shape *s;
-  const float *y, *D, *Dhat;
-  float *out, *a2, *a1, *r;
-} forward_job;
-
-// Panels of GEMM_ROW_ALIGN rows, shared over the threads: each panel's products have the bits of
-// the whole product's rows (gemm.h), so the result does not depend on the thread count.
-static void forward_part(void *ctx, int part, int parts) {
-  const forward_job *j = (const forward_job *)ctx;
-  const int M = j->s->rows;
-  size_t from, to;
-  pool_share((size_t)(M + GEMM_ROW_ALIGN - 1) / GEMM_ROW_ALIGN, part, parts, &from, &to);
-  for (size_t p = from; p < to; p++) {
-    int first = (int)p * GEMM_ROW_ALIGN, last = first + GEMM_ROW_ALIGN < M ? first + GEMM_ROW_ALIGN : M;
-    forward_rows(j->s, first, last, j->y, j->D, j->Dhat, j->out, j->a2, j->a1, j->r);
-  }
-}
-
 // Writes out [M, d], a2 [M, m], and what the gradient keeps: a1 [M, m], r [M, d].
 static void odl_forward(const odl_shape *s, const float *y, const float *D, const float *Dhat, float *out, float *a2,
                         float *a1, float *r) {
-  forward_job j = {s, y, D, Dhat, out, a2, a1, r};
-  pool_run(forward_part, &j, s->rows <= GEMM_ROW_ALIGN);
+  const int M = s->rows, d = s->d, m = s->m;
+  const size_t codes = (size_t)M * m;
+  // eq. (9) from A₀ = 0: a1 = ReLU(η y D − ηλ)
+  gemm_parallel(0, 0, M, m, d, s->eta, y, d, D, m, 0.0f, a1, m);
+  run_pass(PASS_FIRST_STEP, codes, a1, NULL, NULL, s->shift);
+  // the residual of the first code: r = a1 Dᵀ − y
+  memcpy(r, y, (size_t)M * d * sizeof(float));
+  gemm_parallel(0, 1, M, d, m, 1.0f, a1, m, D, m, -1.0f, r, d);
+  // eq. (9) from A₁: a2 = ReLU(a1 − η r D − ηλ), η r D computed into a2 first
+  gemm_parallel(0, 0, M, m, d, s->eta, r, d, D, m, 0.0f, a2, m);
+  run_pass(PASS_SECOND_STEP, codes, a2, a1, NULL, s->shift);
+  // eqs. (10)–(11): out = a2 D̂ᵀ
+  gemm_parallel(0, 1, M, d, m, 1.0f, a2, m, Dhat, m, 0.0f, out, d);
 }
 
 // From g = ∂L/∂out [M, d] and gc = ∂L/∂a2 [M, m], the gradients of y, D and D̂. (Where the model
-// has no decoupled D̂ it passes D twice, and tfjs adds the two gradients of that one tensor.)
-// Row by row:
-//   G1  = (g D̂ + gc) ⊙ [a2 > 0]          the gradient at the second ReLU's input, g_p2
-//   t   = η G1 Dᵀ                         = −g_r, where g_r = ∂L/∂r
-//   G2  = (G1 − t D) ⊙ [a1 > 0]           the gradient at the first ReLU's input, g_p1
-//   gy  = t + η G2 Dᵀ                     (y enters r with a minus sign and s1 = y D)
-// then over all rows:
+// has no decoupled D̂ it passes D twice, and tfjs adds the two gradients of that one tensor.) With
+// G the one [M, m] scratch matrix:
+//   G   = (g D̂ + gc) ⊙ [a2 > 0]          the gradient at the second ReLU's input, g_p2
 //   ∂D̂  = gᵀ a2
-//   ∂D  = −η rᵀ G1 − tᵀ a1 + η yᵀ G2      (through r D, a1 Dᵀ and y D)
-typedef struct {
-  const odl_shape *s;
-  const float *g, *gc, *D, *Dhat, *a1, *a2;
-  float *G1, *G2, *t, *gy;
-} backward_job;
-
-// The row-wise part of the gradient for rows [from, to) on this thread: G1, t = −g_r, G2 and gy,
-// panel by panel as in the forward pass.
-static void backward_rows(const backward_job *j, int from, int to) {
-  const int d = j->s->d, m = j->s->m, rows = to - from;
-  const size_t codes = (size_t)rows * m, at_code = (size_t)from * m, at_row = (size_t)from * d;
-  const float eta = j->s->eta;
-  float *G1 = j->G1 + at_code, *G2 = j->G2 + at_code, *t = j->t + at_row, *gy = j->gy + at_row;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, m, d, 1.0f, j->g + at_row, d, j->Dhat, m, 0.0f, G1, m);
-  // Without a gradient of the code (gc NULL) the second mask is the first's pass over a2.
-  pass_job second = {j->gc != NULL ? PASS_SECOND_MASK : PASS_FIRST_MASK, codes, G1, j->a2 + at_code, j->gc != NULL ? j->gc + at_code : NULL, 0.0f};
-  apply_pass(&second);
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, d, m, eta, G1, m, j->D, m, 0.0f, t, d);
-  memcpy(G2, G1, codes * sizeof(float));
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, m, d, -1.0f, t, d, j->D, m, 1.0f, G2, m);
-  pass_job first = {PASS_FIRST_MASK, codes, G2, j->a1 + at_code, NULL, 0.0f};
-  apply_pass(&first);
-  memcpy(gy, t, (size_t)rows * d * sizeof(float));
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, d, m, eta, G2, m, j->D, m, 1.0f, gy, d);
-}
-
-static void backward_part(void *ctx, int part, int parts) {
-  const backward_job *j = (const backward_job *)ctx;
-  const int M = j->s->rows;
-  size_t from, to;
-  pool_share((size_t)(M + GEMM_ROW_ALIGN - 1) / GEMM_ROW_ALIGN, part, parts, &from, &to);
-  for (size_t p = from; p < to; p++) {
-    int first = (int)p * GEMM_ROW_ALIGN, last = first + GEMM_ROW_ALIGN < M ? first + GEMM_ROW_ALIGN : M;
-    backward_rows(j, first, last);
-  }
-}
-
+//   gy  = η G Dᵀ                          = −g_r, where g_r = −η G Dᵀ is ∂L/∂r
+//   ∂D  = −η rᵀ G + g_rᵀ a1               (through r D and through a1 Dᵀ)
+//   G   = (G + g_r D) ⊙ [a1 > 0]          the gradient at the first ReLU's input, g_p1
+//   gy  = −g_r + η G Dᵀ                   (y enters r with a minus sign and s1 = y D)
+//   ∂D += η yᵀ G
+// g_r lives negated in gy until the last product adds η G Dᵀ to it; the alphas −1 below undo the sign.
 static int odl_backward(const odl_shape *s, const float *g, const float *gc, const float *y, const float *D,
                         const float *Dhat, const float *a1, const float *r, const float *a2, float *gy, float *gD,
                         float *gDhat) {
   const int M = s->rows, d = s->d, m = s->m;
   const size_t codes = (size_t)M * m;
-  // G1 and G2 (the gradients at the second and first ReLU's inputs) and t = −g_r, kept whole for
-  // the products over all rows below.
-  float *G1 = (float *)malloc((2 * codes + (size_t)M * d) * sizeof(float));
-  if (G1 == NULL) return 0;
-  float *G2 = G1 + codes, *t = G2 + codes;
-  backward_job j = {s, g, gc, D, Dhat, a1, a2, G1, G2, t, gy};
-  pool_run(backward_part, &j, M <= GEMM_ROW_ALIGN);
-  // The dictionaries' gradients sum over all rows.
+  float *G = (float *)malloc(codes * sizeof(float));
+  if (G == NULL) return 0;
+  gemm_parallel(0, 0, M, m, d, 1.0f, g, d, Dhat, m, 0.0f, G, m);
+  // Without a gradient of the code (gc NULL) the second mask is the first's pass over a2.
+  run_pass(gc != NULL ? PASS_SECOND_MASK : PASS_FIRST_MASK, codes, G, a2, gc, 0.0f);
   gemm_parallel(1, 0, d, m, M, 1.0f, g, d, a2, m, 0.0f, gDhat, m);
-  gemm_parallel(1, 0, d, m, M, -s->eta, r, d, G1, m, 0.0f, gD, m);
-  gemm_parallel(1, 0, d, m, M, -1.0f, t, d, a1, m, 1.0f, gD, m);
-  gemm_parallel(1, 0, d, m, M, s->eta, y, d, G2, m, 1.0f, gD, m);
-  free(G1);
+  gemm_parallel(0, 1, M, d, m, s->eta, G, m, D, m, 0.0f, gy, d);
+  gemm_parallel(1, 0, d, m, M, -s->eta, r, d, G, m, 0.0f, gD, m);
+  gemm_parallel(1, 0, d, m, M, -1.0f, gy, d, a1, m, 1.0f, gD, m);
+  gemm_parallel(0, 0, M, m, d, -1.0f, gy, d, D, m, 1.0f, G, m);
+  run_pass(PASS_FIRST_MASK, codes, G, a1, NULL, 0.0f);
+  gemm_parallel(0, 1, M, d, m, s->eta, G, m, D, m, 1.0f, gy, d);
+  gemm_parallel(1, 0, d, m, M, s->eta, y, d, G, m, 1.0f, gD, m);
+  free(G);
   return 1;
 }
 
