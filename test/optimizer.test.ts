@@ -4,6 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../trainer/tf.js';
 import { AdamW, clipGradients } from '../trainer/train/adamw.js';
+import { initWasmBackend } from '../trainer/backend/wasm.js';
+import { registerAdamW, unregisterAdamW } from '../trainer/backend/nativeAdamW.js';
+import { loadNativeGemm } from '../trainer/backend/nativeGemm.js';
+import { fusedKernels, hasFusedKernel } from '../trainer/model/fusedBlock.js';
 import { crossEntropy } from '../trainer/train/gradients.js';
 import { learningRate } from '../trainer/train/schedule.js';
 
@@ -55,6 +59,42 @@ test('AdamW holds one parameter\'s temporaries at a time, not the whole model\'s
   } finally {
     opt.dispose();
     tf.dispose([...Object.values(vars), ...Object.values(grads)]);
+  }
+});
+
+test('on wasm with the addon, AdamW\'s one-pass kernel gives the bits of its tfjs ops, with and without decay', async () => {
+  const gemm = loadNativeGemm();
+  assert.ok(gemm.ok, 'native GEMM addon unavailable (node scripts/setup.mjs builds it)');
+  await initWasmBackend({ threads: 2, nativeGemm: true });
+  try {
+    assert.ok(hasFusedKernel(fusedKernels.adamW), 'the addon registers CrateAdamW');
+    const rng = (seed: number) => () => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5;
+    const run = () => {
+      const random = rng(5);
+      // 70k values: above the kernel's threshold for splitting over the threads; odd sizes too.
+      const shapes: Record<string, number[]> = { w: [350, 200], b: [7], s: [1] };
+      const vars = Object.fromEntries(Object.entries(shapes).map(([n, sh]) => [n, tf.variable(tf.tensor(Float32Array.from({ length: sh.reduce((a, b) => a * b, 1) }, random), sh))]));
+      const initial = vars.b.dataSync().slice();
+      const opt = new AdamW(vars, Object.keys(shapes), new Set(['w']), { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05 });
+      for (let step = 0; step < 3; step++) {
+        const grads = Object.fromEntries(Object.entries(vars).map(([n, v]) => [n, tf.tensor(Float32Array.from({ length: v.size }, random), v.shape)]));
+        opt.apply(grads, 1e-3 * (step + 1));
+        tf.dispose(Object.values(grads));
+      }
+      const out = Object.fromEntries(Object.entries(vars).map(([n, v]) => [n, v.dataSync().slice()]));
+      opt.dispose();
+      tf.dispose(Object.values(vars));
+      assert.notDeepEqual(Array.from(out.b), Array.from(initial), 'the step moved the parameters');
+      return out;
+    };
+    const fused = run();
+    unregisterAdamW();
+    assert.ok(!hasFusedKernel(fusedKernels.adamW));
+    const composed = run();
+    for (const name of Object.keys(composed)) assert.deepEqual(fused[name], composed[name], `${name}: fused and composed steps differ`);
+  } finally {
+    if (gemm.ok) registerAdamW(gemm.addon);
+    tf.setBackend('cpu');
   }
 });
 

@@ -1,11 +1,12 @@
 // Installs the wasm backend's matmul kernels: OpenBLAS (nativeGemm.ts) when the addon loads,
 // else the XNNPACK route (xnnpackMatMul.ts); with the addon, also its elementwise kernels
-// (nativeElementwise.ts) and the fused blocks (nativeLayerNorm.ts, nativeAttention.ts,
-// nativeOdl.ts); with or without it, an Identity that shares its input's data (sharedIdentity.ts).
+// (nativeElementwise.ts), the fused blocks (nativeLayerNorm.ts, nativeAttention.ts, nativeOdl.ts)
+// and AdamW's step (nativeAdamW.ts); with or without it, an Identity that shares its input's data (sharedIdentity.ts).
 // The library's own kernels stay restorable.
 import { availableParallelism } from 'node:os';
 import { tf } from '../tf.js';
 import type { KernelConfig } from './matMulShared.js';
+import { registerAdamW, unregisterAdamW } from './nativeAdamW.js';
 import { registerAttentionKernels, unregisterAttentionKernels } from './nativeAttention.js';
 import { BINARY_OPS, nativeBinary, nativeUnary, UNARY_OPS } from './nativeElementwise.js';
 import { registerLayerNorm, unregisterLayerNorm } from './nativeLayerNorm.js';
@@ -33,11 +34,12 @@ function originalKernel(name: string): KernelConfig {
   return config;
 }
 
-/** The model's blocks the addon computes as one kernel each way (model/fusedBlock.ts). */
+/** The model's blocks the addon computes as one kernel each way, and the optimizer's step (model/fusedBlock.ts). */
 const fusedBlocks = [
   { register: registerLayerNorm, unregister: unregisterLayerNorm },
   { register: registerAttentionKernels, unregister: unregisterAttentionKernels },
   { register: registerNativeOdl, unregister: unregisterNativeOdl },
+  { register: registerAdamW, unregister: unregisterAdamW },
 ];
 
 function override(name: string, kernelFunc: KernelConfig['kernelFunc']): void {

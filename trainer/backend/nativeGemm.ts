@@ -44,6 +44,8 @@ export interface NativeGemmAddon {
   crateOdl(heap: Uint8Array, offsets: Float64Array, rows: number, d: number, m: number, eta: number, lambda: number): void;
   /** Its gradient (nativeOdl.ts): offsets of dy, dcode, y, D, D̂, a1, r, a2, and the outputs gy, gD, gD̂. */
   crateOdlGrad(heap: Uint8Array, offsets: Float64Array, rows: number, d: number, m: number, eta: number): void;
+  /** One AdamW step of a parameter (nativeAdamW.ts): offsets of p, g, m, v and the outputs p', m', v'; scalars β₁, 1 − β₁, β₂, 1 − β₂, c1, c2, ε, lr, decay. */
+  adamW(heap: Uint8Array, offsets: Float64Array, count: number, scalars: Float64Array): void;
   /** Resizes the addon's thread pool; returns the number of threads now in use. */
   setThreads(threads: number): number;
   /** OpenBLAS build configuration and thread count. */

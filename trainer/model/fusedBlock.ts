@@ -12,6 +12,8 @@ export const fusedKernels = {
   attentionGrad: 'CrateSubspaceAttentionGrad',
   odl: 'CrateOdl',
   odlGrad: 'CrateOdlGrad',
+  /** Not a block of the model: the optimizer's step of one parameter (train/adamw.ts). */
+  adamW: 'CrateAdamW',
 } as const;
 
 /** True when the active backend has a kernel registered under `name`. */

@@ -2,7 +2,7 @@
 // and the elementwise kernels of elementwise.c on the same heap and thread pool. Fused blocks
 // keep their exported functions in their own files and are registered in NAPI_MODULE_INIT below
 // (layerNorm.c: LayerNorm; attention.c: MSSA's attention core; odl.c: CRATE-α's ODL block; each
-// with its gradient).
+// with its gradient; adamw.c: an AdamW step of a parameter).
 //
 // The wasm backend keeps every tensor in one WebAssembly.Memory (a SharedArrayBuffer when wasm
 // threads are on). JS passes a typed array over that memory plus byte offsets of A, B and C for
@@ -15,6 +15,7 @@
 // small attention product on one thread (89 against 165 GFLOP/s for 192 x 50x64x50).
 #include <node_api.h>
 #include <cblas.h>
+#include "adamw.h"
 #include "attention.h"
 #include "elementwise.h"
 #include "gemm.h"
@@ -369,6 +370,7 @@ NAPI_MODULE_INIT() {
       !export_function(env, exports, "subspaceAttentionGrad", subspace_attention_grad) ||
       !export_function(env, exports, "crateOdl", crate_odl) ||
       !export_function(env, exports, "crateOdlGrad", crate_odl_grad) ||
+      !export_function(env, exports, "adamW", adam_w) ||
       !export_function(env, exports, "setThreads", set_threads) ||
       !export_function(env, exports, "describe", describe))
     return NULL;
