@@ -38,12 +38,8 @@ static void adamw_part(void *ctx, int part, int parts) {
 }
 
 napi_value adam_w(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 4) {
-    throw_error(env, "adamW(heap, offsets [p, g, m, v, pOut, mOut, vOut], count, scalars)");
-    return NULL;
-  }
+  if (!get_args(env, info, 4, argv, "adamW(heap, offsets [p, g, m, v, pOut, mOut, vOut], count, scalars)")) return NULL;
   uint8_t *heap;
   size_t heap_bytes, offsets_len, scalars_len;
   const double *offsets, *scalars;

@@ -122,12 +122,8 @@ static int get_shape(napi_env env, napi_value *argv, attention_job *j) {
 static const float *region(uint8_t *heap, double offset) { return (const float *)(heap + (size_t)offset); }
 
 napi_value subspace_attention(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
   napi_value argv[9];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 9) {
-    throw_error(env, "subspaceAttention(heap, wOffset, headsOffset, attentionOffset, batch, tokens, heads, headDim, scale)");
-    return NULL;
-  }
+  if (!get_args(env, info, 9, argv, "subspaceAttention(heap, wOffset, headsOffset, attentionOffset, batch, tokens, heads, headDim, scale)")) return NULL;
   uint8_t *heap;
   size_t heap_bytes;
   double w_offset, heads_offset, attention_offset;
@@ -148,12 +144,8 @@ napi_value subspace_attention(napi_env env, napi_callback_info info) {
 }
 
 napi_value subspace_attention_grad(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
   napi_value argv[11];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 11) {
-    throw_error(env, "subspaceAttentionGrad(heap, wOffset, attentionOffset, dHeadsOffset, dAttentionOffset, dwOffset, batch, tokens, heads, headDim, scale)");
-    return NULL;
-  }
+  if (!get_args(env, info, 11, argv, "subspaceAttentionGrad(heap, wOffset, attentionOffset, dHeadsOffset, dAttentionOffset, dwOffset, batch, tokens, heads, headDim, scale)")) return NULL;
   uint8_t *heap;
   size_t heap_bytes;
   double offsets[5];  // w, attention, dHeads, dAttention, dw

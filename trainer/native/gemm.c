@@ -185,12 +185,8 @@ static void epilogue_part(void *ctx, int part, int parts) {
 
 // sgemmBatch(heap, offsets, m, n, k, transA, transB): undefined
 static napi_value sgemm_batch(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
   napi_value argv[7];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 7) {
-    throw_error(env, "sgemmBatch(heap, offsets, m, n, k, transA, transB)");
-    return NULL;
-  }
+  if (!get_args(env, info, 7, argv, "sgemmBatch(heap, offsets, m, n, k, transA, transB)")) return NULL;
   gemm_job j;
   size_t heap_bytes, offsets_len;
   if (!get_heap(env, argv[0], &j.heap, &heap_bytes) || !get_float64s(env, argv[1], &j.offsets, &offsets_len) ||
@@ -220,12 +216,8 @@ static napi_value sgemm_batch(napi_env env, napi_callback_info info) {
 // biasActivation(heap, cOffset, rows, n, biasOffset, biasLen, activation, preluOffset, preluLen, leakyAlpha)
 // biasOffset / preluOffset < 0 mean "none".
 static napi_value bias_activation(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
   napi_value argv[10];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 10) {
-    throw_error(env, "biasActivation(heap, cOffset, rows, n, biasOffset, biasLen, activation, preluOffset, preluLen, leakyAlpha)");
-    return NULL;
-  }
+  if (!get_args(env, info, 10, argv, "biasActivation(heap, cOffset, rows, n, biasOffset, biasLen, activation, preluOffset, preluLen, leakyAlpha)")) return NULL;
   uint8_t *heap;
   size_t heap_bytes;
   double c_offset, bias_offset, prelu_offset, leaky;
@@ -272,12 +264,8 @@ static napi_value bias_activation(napi_env env, napi_callback_info info) {
 
 // binaryBroadcast(heap, op, bigOffset, smallOffset, outOffset, rows, n, smallPerRow, smallFirst)
 static napi_value binary_broadcast(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
   napi_value argv[9];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 9) {
-    throw_error(env, "binaryBroadcast(heap, op, bigOffset, smallOffset, outOffset, rows, n, smallPerRow, smallFirst)");
-    return NULL;
-  }
+  if (!get_args(env, info, 9, argv, "binaryBroadcast(heap, op, bigOffset, smallOffset, outOffset, rows, n, smallPerRow, smallFirst)")) return NULL;
   uint8_t *heap;
   size_t heap_bytes;
   double big_offset, small_offset, out_offset;
@@ -307,12 +295,8 @@ static napi_value binary_broadcast(napi_env env, napi_callback_info info) {
 
 // unary(heap, op, inOffset, outOffset, count)
 static napi_value unary(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5) {
-    throw_error(env, "unary(heap, op, inOffset, outOffset, count)");
-    return NULL;
-  }
+  if (!get_args(env, info, 5, argv, "unary(heap, op, inOffset, outOffset, count)")) return NULL;
   uint8_t *heap;
   size_t heap_bytes;
   double in_offset, out_offset, count;

@@ -113,12 +113,6 @@ static void backward_part(void *ctx, int part, int parts) {
   }
 }
 
-static int get_args(napi_env env, napi_callback_info info, size_t count, napi_value *argv, const char *usage) {
-  size_t argc = count;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count) return throw_error(env, usage);
-  return 1;
-}
-
 // Byte offsets → float pointers, each region checked against the heap first.
 static int get_region(napi_env env, napi_value value, uint8_t *heap, size_t heap_bytes, size_t count, float **out) {
   double offset;

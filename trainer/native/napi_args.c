@@ -8,6 +8,12 @@ int throw_error(napi_env env, const char *message) {
   return 0;
 }
 
+int get_args(napi_env env, napi_callback_info info, size_t count, napi_value *argv, const char *usage) {
+  size_t argc = count;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count) return throw_error(env, usage);
+  return 1;
+}
+
 int get_heap(napi_env env, napi_value value, uint8_t **data, size_t *bytes) {
   napi_typedarray_type type;
   size_t length, offset;

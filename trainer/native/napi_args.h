@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 int throw_error(napi_env env, const char *message);
+// Exactly `count` arguments into argv, else the error `usage` (the call as JS writes it).
+int get_args(napi_env env, napi_callback_info info, size_t count, napi_value *argv, const char *usage);
 // A typed array over the wasm memory: its data and size in bytes.
 int get_heap(napi_env env, napi_value value, uint8_t **data, size_t *bytes);
 int get_float64s(napi_env env, napi_value value, const double **data, size_t *length);

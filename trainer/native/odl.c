@@ -184,12 +184,8 @@ static int odl_args(napi_env env, napi_value *argv, const char *kinds, int with_
 #define AT(i) ((float *)(heap + (size_t)offsets[i]))
 
 napi_value crate_odl(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
   napi_value argv[7];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 7) {
-    throw_error(env, "crateOdl(heap, offsets [y, D, Dhat, out, a2, a1, r], rows, d, m, eta, lambda)");
-    return NULL;
-  }
+  if (!get_args(env, info, 7, argv, "crateOdl(heap, offsets [y, D, Dhat, out, a2, a1, r], rows, d, m, eta, lambda)")) return NULL;
   // y, D, D̂, out, a2, a1, r
   uint8_t *heap;
   const double *offsets;
@@ -200,12 +196,8 @@ napi_value crate_odl(napi_env env, napi_callback_info info) {
 }
 
 napi_value crate_odl_grad(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 6) {
-    throw_error(env, "crateOdlGrad(heap, offsets [g, gc (< 0: none), y, D, Dhat, a1, r, a2, gy, gD, gDhat], rows, d, m, eta)");
-    return NULL;
-  }
+  if (!get_args(env, info, 6, argv, "crateOdlGrad(heap, offsets [g, gc (< 0: none), y, D, Dhat, a1, r, a2, gy, gD, gDhat], rows, d, m, eta)")) return NULL;
   // g, gc, y, D, D̂, a1, r, a2, gy, gD, gD̂
   uint8_t *heap;
   const double *offsets;
