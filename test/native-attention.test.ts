@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { wasmWithAddon } from './support/wasmWithAddon.js';
 import { tf, type Tensor } from '../trainer/tf.js';
-import { initWasmBackend } from '../trainer/backend/wasm.js';
-import { loadNativeGemm, type NativeGemmAddon } from '../trainer/backend/nativeGemm.js';
+import type { NativeGemmAddon } from '../trainer/backend/nativeGemm.js';
 import { registerAttentionKernels, unregisterAttentionKernels } from '../trainer/backend/nativeAttention.js';
 import { memoryOffset, wasmHeap } from '../trainer/backend/matMulShared.js';
-import { hasFusedKernel } from '../trainer/model/fusedBlock.js';
+import { fusedKernels, hasFusedKernel } from '../trainer/model/fusedBlock.js';
 import { multiHeadAttention } from '../trainer/model/mssa.js';
 import type { Drop } from '../trainer/model/dropout.js';
 
@@ -102,19 +102,15 @@ function lossF64(w: Float64Array, r: Float32Array, q: Float32Array, s: Shape): n
 describe('fused MSSA attention core (CrateSubspaceAttention) of the OpenBLAS addon', () => {
   let addon: NativeGemmAddon;
   before(async () => {
-    const gemm = loadNativeGemm();
-    assert.ok(gemm.ok, 'native GEMM addon unavailable (node scripts/setup.mjs builds it)');
-    addon = gemm.addon;
-    await initWasmBackend({ threads: 2, nativeGemm: true });
-    await tf.setBackend('wasm');
+    addon = await wasmWithAddon();
   });
 
   const fusedAndComposed = (s: Shape, seed: number, weightsUsed: boolean): { fused: Run; composed: Run } => {
-    assert.ok(hasFusedKernel('CrateSubspaceAttention'), 'the addon registers the fused kernel on wasm');
+    assert.ok(hasFusedKernel(fusedKernels.attention), 'the addon registers the fused kernel on wasm');
     const fused = attend(s, seed, weightsUsed);
     unregisterAttentionKernels();
     try {
-      assert.ok(!hasFusedKernel('CrateSubspaceAttention'));
+      assert.ok(!hasFusedKernel(fusedKernels.attention));
       return { fused, composed: attend(s, seed, weightsUsed) };
     } finally {
       registerAttentionKernels(addon);

@@ -4,15 +4,16 @@
 // the same bits on every call and for every size of the addon's thread pool.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { wasmWithAddon } from './support/wasmWithAddon.js';
 import { tf, type Tensor } from '../trainer/tf.js';
 import { initWasmBackend } from '../trainer/backend/wasm.js';
-import { loadNativeGemm, type NativeGemmAddon } from '../trainer/backend/nativeGemm.js';
+import type { NativeGemmAddon } from '../trainer/backend/nativeGemm.js';
 import { registerLayerNorm, unregisterLayerNorm } from '../trainer/backend/nativeLayerNorm.js';
 import { restoreOriginalMatMulKernels } from '../trainer/backend/matMulKernels.js';
 import { memoryOffset, wasmHeap } from '../trainer/backend/matMulShared.js';
 import { blockConstants, resolveShape } from '../trainer/model/architecture.js';
 import { forward } from '../trainer/model/forward.js';
-import { hasFusedKernel } from '../trainer/model/fusedBlock.js';
+import { fusedKernels, hasFusedKernel } from '../trainer/model/fusedBlock.js';
 import { initializeParameters } from '../trainer/model/initialize.js';
 import { layerNorm } from '../trainer/model/layerNorm.js';
 import { toParams } from '../trainer/model/params.js';
@@ -110,11 +111,8 @@ describe('LayerNorm as one fused kernel on wasm (CrateLayerNorm, CrateLayerNormG
   let addon: NativeGemmAddon;
 
   before(async () => {
-    const gemm = loadNativeGemm();
-    assert.ok(gemm.ok, 'native GEMM addon unavailable (node scripts/setup.mjs builds it)');
-    addon = gemm.addon;
-    await initWasmBackend({ threads: 2, nativeGemm: true });
-    assert.ok(hasFusedKernel('CrateLayerNorm') && hasFusedKernel('CrateLayerNormGrad'), 'the addon registers both kernels');
+    addon = await wasmWithAddon();
+    assert.ok(hasFusedKernel(fusedKernels.layerNorm) && hasFusedKernel(fusedKernels.layerNormGrad), 'the addon registers both kernels');
   });
 
   after(() => {
@@ -126,7 +124,7 @@ describe('LayerNorm as one fused kernel on wasm (CrateLayerNorm, CrateLayerNormG
   function composed<T>(run: () => T): T {
     unregisterLayerNorm();
     try {
-      assert.ok(!hasFusedKernel('CrateLayerNorm'));
+      assert.ok(!hasFusedKernel(fusedKernels.layerNorm));
       return run();
     } finally {
       registerLayerNorm(addon);
@@ -269,12 +267,12 @@ describe('LayerNorm as one fused kernel on wasm (CrateLayerNorm, CrateLayerNormG
   test('only the wasm backend with the addon has the fused kernels', async () => {
     try {
       restoreOriginalMatMulKernels();
-      assert.ok(!hasFusedKernel('CrateLayerNorm') && !hasFusedKernel('CrateLayerNormGrad'));
+      assert.ok(!hasFusedKernel(fusedKernels.layerNorm) && !hasFusedKernel(fusedKernels.layerNormGrad));
       await tf.setBackend('cpu');
-      assert.ok(!hasFusedKernel('CrateLayerNorm'));
+      assert.ok(!hasFusedKernel(fusedKernels.layerNorm));
     } finally {
       await initWasmBackend({ threads: 2, nativeGemm: true });
     }
-    assert.ok(hasFusedKernel('CrateLayerNorm'));
+    assert.ok(hasFusedKernel(fusedKernels.layerNorm));
   });
 });

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { wasmWithAddon } from './support/wasmWithAddon.js';
 import { tf, type Tensor } from '../trainer/tf.js';
-import { initWasmBackend } from '../trainer/backend/wasm.js';
 import { loadNativeGemm, type NativeGemmAddon } from '../trainer/backend/nativeGemm.js';
 import { registerNativeOdl, unregisterNativeOdl } from '../trainer/backend/nativeOdl.js';
 import { memoryOffset, wasmHeap } from '../trainer/backend/matMulShared.js';
@@ -165,9 +165,7 @@ function odl64(c: Case, y: Float64Array, D: Float64Array, Dhat: Float64Array) {
 
 describe('the ODL block as one native kernel (CrateOdl)', () => {
   before(async () => {
-    assert.ok(loadNativeGemm().ok, 'native GEMM addon unavailable (node scripts/setup.mjs builds it)');
-    await initWasmBackend({ threads: 2, nativeGemm: true });
-    await tf.setBackend('wasm');
+    await wasmWithAddon();
     assert.ok(hasFusedKernel(fusedKernels.odl), 'installMatMulKernels registered CrateOdl');
   });
   after(() => registerNativeOdl(addon()));

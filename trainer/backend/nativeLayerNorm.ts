@@ -13,8 +13,6 @@ import { tf, type Tensor } from '../tf.js';
 import { type KernelConfig, memoryOffset, sizeOf, type TensorInfo, wasmHeap } from './matMulShared.js';
 import type { NativeGemmAddon } from './nativeGemm.js';
 
-const LAYER_NORM = fusedKernels.layerNorm;
-const LAYER_NORM_GRAD = fusedKernels.layerNormGrad;
 
 /** Rows and row length of x [..., n], after checking the operands' types and sizes. */
 function geometry(kernel: string, x: TensorInfo, ...perColumn: TensorInfo[]): { rows: number; n: number } {
@@ -30,7 +28,7 @@ function geometry(kernel: string, x: TensorInfo, ...perColumn: TensorInfo[]): { 
 function forwardKernel(addon: NativeGemmAddon): KernelConfig['kernelFunc'] {
   return ({ inputs, backend, attrs }) => {
     const { x, weight, bias } = inputs as { x: TensorInfo; weight: TensorInfo; bias: TensorInfo };
-    const { rows, n } = geometry(LAYER_NORM, x, weight, bias);
+    const { rows, n } = geometry(fusedKernels.layerNorm, x, weight, bias);
     const wasm = backend as BackendWasm;
     const y = wasm.makeOutput(x.shape, 'float32');
     const mean = wasm.makeOutput(x.shape.slice(0, -1), 'float32');
@@ -44,7 +42,7 @@ function forwardKernel(addon: NativeGemmAddon): KernelConfig['kernelFunc'] {
 function gradientKernel(addon: NativeGemmAddon): KernelConfig['kernelFunc'] {
   return ({ inputs, backend }) => {
     const { dy, x, weight, mean, rstd } = inputs as Record<'dy' | 'x' | 'weight' | 'mean' | 'rstd', TensorInfo>;
-    const { rows, n } = geometry(LAYER_NORM_GRAD, x, weight);
+    const { rows, n } = geometry(fusedKernels.layerNormGrad, x, weight);
     const wasm = backend as BackendWasm;
     const dx = wasm.makeOutput(x.shape, 'float32');
     const dw = wasm.makeOutput(weight.shape, 'float32');
@@ -58,16 +56,16 @@ function gradientKernel(addon: NativeGemmAddon): KernelConfig['kernelFunc'] {
 /** Registers CrateLayerNorm and CrateLayerNormGrad on 'wasm' (matMulKernels.ts, with the addon). */
 export function registerLayerNorm(addon: NativeGemmAddon): void {
   unregisterLayerNorm();
-  tf.registerKernel({ kernelName: LAYER_NORM, backendName: 'wasm', kernelFunc: forwardKernel(addon) });
-  tf.registerKernel({ kernelName: LAYER_NORM_GRAD, backendName: 'wasm', kernelFunc: gradientKernel(addon) });
+  tf.registerKernel({ kernelName: fusedKernels.layerNorm, backendName: 'wasm', kernelFunc: forwardKernel(addon) });
+  tf.registerKernel({ kernelName: fusedKernels.layerNormGrad, backendName: 'wasm', kernelFunc: gradientKernel(addon) });
   tf.registerGradient({
-    kernelName: LAYER_NORM,
+    kernelName: fusedKernels.layerNorm,
     inputsToSave: ['x', 'weight', 'bias'],
     outputsToSave: [false, true, true],
     gradFunc: (dys, saved) => {
       const [x, weight, bias, mean, rstd] = saved;
       const dy = (dys as Tensor[])[0];
-      const [dx, dw, db] = tf.engine().runKernel(LAYER_NORM_GRAD, { dy, x, weight, mean, rstd }) as Tensor[];
+      const [dx, dw, db] = tf.engine().runKernel(fusedKernels.layerNormGrad, { dy, x, weight, mean, rstd }) as Tensor[];
       return { x: () => dx, weight: () => dw.reshape(weight.shape), bias: () => db.reshape(bias.shape) };
     },
   });
@@ -75,5 +73,5 @@ export function registerLayerNorm(addon: NativeGemmAddon): void {
 
 /** Unregisters both kernels (restoreOriginalMatMulKernels: tests compare with the composed ops). */
 export function unregisterLayerNorm(): void {
-  for (const name of [LAYER_NORM, LAYER_NORM_GRAD]) if (tf.getKernel(name, 'wasm') !== undefined) tf.unregisterKernel(name, 'wasm');
+  for (const name of [fusedKernels.layerNorm, fusedKernels.layerNormGrad]) if (tf.getKernel(name, 'wasm') !== undefined) tf.unregisterKernel(name, 'wasm');
 }

@@ -18,8 +18,6 @@ import { fusedKernels } from '../model/fusedBlock.js';
 import { type KernelConfig, memoryOffset, type TensorInfo, wasmHeap } from './matMulShared.js';
 import type { NativeGemmAddon } from './nativeGemm.js';
 
-const CRATE_ODL = fusedKernels.odl;
-const CRATE_ODL_GRAD = fusedKernels.odlGrad;
 
 interface OdlAttrs {
   eta: number;
@@ -75,11 +73,11 @@ function gradientKernel(addon: NativeGemmAddon): KernelConfig['kernelFunc'] {
 /** Registers CrateOdl and CrateOdlGrad on 'wasm' (model/odl.ts gives CrateOdl its gradient). */
 export function registerNativeOdl(addon: NativeGemmAddon): void {
   unregisterNativeOdl();
-  tf.registerKernel({ kernelName: CRATE_ODL, backendName: 'wasm', kernelFunc: forwardKernel(addon) });
-  tf.registerKernel({ kernelName: CRATE_ODL_GRAD, backendName: 'wasm', kernelFunc: gradientKernel(addon) });
+  tf.registerKernel({ kernelName: fusedKernels.odl, backendName: 'wasm', kernelFunc: forwardKernel(addon) });
+  tf.registerKernel({ kernelName: fusedKernels.odlGrad, backendName: 'wasm', kernelFunc: gradientKernel(addon) });
 }
 
 /** Leaves ODL to its tfjs ops (tests compare both paths). */
 export function unregisterNativeOdl(): void {
-  for (const name of [CRATE_ODL, CRATE_ODL_GRAD]) if (tf.getKernel(name, 'wasm') != null) tf.unregisterKernel(name, 'wasm');
+  for (const name of [fusedKernels.odl, fusedKernels.odlGrad]) if (tf.getKernel(name, 'wasm') != null) tf.unregisterKernel(name, 'wasm');
 }
