@@ -1,8 +1,9 @@
 // The crate-lab CLI as the server starts it: `node dist/trainer/cli.js COMMAND … --json`, detached
-// (it outlives the window), without a shell, its stdout and stderr to a new log file in the runs
-// directory's .logs folder. Launch and resume (trainerLaunch.ts) wait for its `start` line, the
+// (it outlives the window), without a shell, at below-normal priority, its stdout and stderr to a
+// new log file in the runs directory's .logs folder. Launch and resume (trainerLaunch.ts) wait for its `start` line, the
 // sweep commands (sweepLaunch.ts) for its exit.
 import { spawn } from 'node:child_process';
+import { constants as osConstants, getPriority, setPriority } from 'node:os';
 import { closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ResponseError } from 'vscode-languageserver';
@@ -45,6 +46,17 @@ export function spawnCli(node: string, args: string[], runsDir: string, { json =
   child.on('exit', (code) => (exited = code));
   child.on('error', (e) => (exited = `${node} could not be started: ${e.message}`));
   child.unref();
+  // A trainer takes every core it is given: below normal, it yields them to the editor (and the
+  // rest of the desktop) when they want them, and trains as fast as before when they do not. Its
+  // compute threads start later, from its main thread, and inherit this; so do a scheduler's members.
+  if (child.pid !== undefined) {
+    try {
+      // Never above what it had (a server run under `nice` keeps its trainers there).
+      setPriority(child.pid, Math.max(getPriority(child.pid), osConstants.priority.PRIORITY_BELOW_NORMAL));
+    } catch {
+      // it exited already, or the system refuses: it trains at normal priority
+    }
+  }
   return { pid: child.pid ?? -1, logFile, exited: () => exited, output: () => readFileSync(logFile, 'utf8') };
 }
 
