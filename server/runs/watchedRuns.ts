@@ -25,6 +25,13 @@ const defaultRescanMs = 1000;
  * sent together when the window ends, computed then, so the last list is always the current one.
  */
 export const runsChangedWindowMs = 250;
+/**
+ * Changed folders are read at most once per window, the first change after a quiet window at
+ * once: a trainer appends a line per step (dozens a second on a fast machine), and each read
+ * would be an eventsAppended that the extension forwards to every open panel. Gathered, a fast
+ * run costs the editor what a slow one does.
+ */
+export const changesWindowMs = 250;
 
 export class WatchedRuns implements RunIndex {
   private readonly runs = new Map<string, RunState>();
@@ -34,7 +41,8 @@ export class WatchedRuns implements RunIndex {
   private configRunsDirs = new Set<string>();
   private readonly extraRunsDirs = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
-  private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private lastFlushed = -Infinity;
   private started = false;
   /** Runs removed since the last runsChanged. */
   private readonly removedPending = new Set<string>();
@@ -62,6 +70,7 @@ export class WatchedRuns implements RunIndex {
   dispose(): void {
     if (this.timer) clearInterval(this.timer);
     clearTimeout(this.publishTimer);
+    clearTimeout(this.flushTimer);
     for (const w of this.runsDirWatchers.values()) w?.close();
     for (const w of this.runWatchers.values()) w.close();
   }
@@ -117,13 +126,13 @@ export class WatchedRuns implements RunIndex {
     }
   }
 
-  /** Something in a runs directory or a run's folder changed: look at it (once per turn of the event loop). */
+  /** Something in a runs directory or a run's folder changed: look at it now, or at the end of the current window (changesWindowMs). */
   changed(key: string): void {
     this.pending.add(key);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.lastFlushed = Date.now();
       const keys = [...this.pending];
       this.pending.clear();
       this.guard('update', () => {
@@ -134,7 +143,7 @@ export class WatchedRuns implements RunIndex {
         }
         this.publishChanges([]);
       });
-    });
+    }, Math.max(0, this.lastFlushed + changesWindowMs - Date.now()));
   }
 
   /** Adds the runs found in `dir`; `announce` says whether their events are news. */
