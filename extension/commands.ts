@@ -155,7 +155,7 @@ export function createCommands(c: CommandContext) {
     // Know the new run (its name titles the panel) before showing it.
     if (!c.runs.get(result.runDir)) await c.runs.refresh().catch(() => undefined);
     c.statusBar.focus(result.runDir);
-    c.panels().open('dashboard', [result.runDir]);
+    c.panels().open('dashboard', [result.runDir], { preserveFocus: true });
     void vscode.window.setStatusBarMessage(`$(play) CRATE Lab: ${what} ${path.basename(result.runDir)}`, 5000);
     return result;
   };

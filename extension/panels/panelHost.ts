@@ -173,14 +173,18 @@ export class PanelHost implements vscode.Disposable {
     }
   }
 
-  /** Opens (or reveals) the panel of `kind` for these runs. */
-  open(kind: PanelKind, runDirs: string[]): vscode.WebviewPanel {
+  /**
+   * Opens (or reveals) the panel of `kind` for these runs. `preserveFocus` for a panel the user
+   * did not ask for by name (a launched run's dashboard): it shows, and the keyboard stays where
+   * it was (a quick pick or the palette open meanwhile would otherwise close under the user).
+   */
+  open(kind: PanelKind, runDirs: string[], { preserveFocus = false } = {}): vscode.WebviewPanel {
     const existing = this.panels.get(panelKey(kind, runDirs));
     if (existing) {
-      existing.panel.reveal();
+      existing.panel.reveal(undefined, preserveFocus);
       return existing.panel;
     }
-    const panel = vscode.window.createWebviewPanel(viewType(kind), titles[kind], vscode.ViewColumn.Active, { enableScripts: true, retainContextWhenHidden: kind !== 'compare' });
+    const panel = vscode.window.createWebviewPanel(viewType(kind), titles[kind], { viewColumn: vscode.ViewColumn.Active, preserveFocus }, { enableScripts: true, retainContextWhenHidden: kind !== 'compare' });
     this.adopt(panel, { kind, runDirs });
     return panel;
   }
