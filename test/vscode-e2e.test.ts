@@ -201,8 +201,15 @@ describe('CRATE Lab in VS Code (packaged .vsix)', { skip: gate.skip }, () => {
 
   step('compare two runs', 300_000, async () => {
     const { page } = wb;
+    // A finished run beside a live one. (With both training, at ~15 steps a second each on these
+    // 2 cores, the workbench fell tens of seconds behind — the Runs view, the pick list, a new
+    // panel's first data — while no process was busy: noted on issue 17, not solved here.)
+    const [first] = runDirs(join(folder!, 'runs'));
+    const stopFirst = await exited(spawnCli(['stop', first]));
+    assert.equal(stopFirst.code, 0, stopFirst.stderr);
+    await waitFor('the first run stopped', () => runInfo(first).status === 'stopped' || undefined, 60_000);
     await runCommand(page, 'CRATE Lab: Launch Training Run');
-    // Its dashboard opens (and takes the focus) once the trainer has started.
+    // Its dashboard opens once the trainer has started (the keyboard stays where it was).
     await page.locator('.tabs-container .tab').filter({ hasText: 'Dashboard: quickstart' }).nth(1).waitFor({ state: 'visible', timeout: 120_000 });
     await webviewFrame(page, { timeoutMs: 60_000 }).then((f) => f.locator('[data-chart=loss]').waitFor({ timeout: 60_000 }));
     // A webview that finishes loading takes the focus and closes an open quick pick: try again then.
@@ -214,10 +221,11 @@ describe('CRATE Lab in VS Code (packaged .vsix)', { skip: gate.skip }, () => {
       // Pick both runs: the quick pick's "select all" toggle (unless all are picked already: the
       // Runs view's selection is preselected, and a click would then clear them), then OK.
       const toggleAll = page.locator('.quick-input-widget .quick-input-header [role="checkbox"]');
+      // Its own pick list (the palette's rows would match the row locator too).
       const picked = await page
-        .locator('.quick-input-widget .quick-input-list .monaco-list-row')
-        .nth(1)
+        .locator('.quick-input-widget input[placeholder="Pick two or more runs"]')
         .waitFor({ state: 'visible', timeout: 30_000 })
+        .then(() => page.locator('.quick-input-widget .quick-input-list .monaco-list-row').nth(1).waitFor({ state: 'visible', timeout: 30_000 }))
         .then(async () => {
           if ((await toggleAll.getAttribute('aria-checked')) !== 'true') await toggleAll.click({ timeout: 5_000 });
         })

@@ -151,7 +151,24 @@ export async function runCommand(page: Page, title: string, options: { timeoutMs
       for (let i = 0; i < (state.index ?? 0); i++) await page.keyboard.press('ArrowDown');
       void rows;
       await page.keyboard.press('Enter');
-      return;
+      // Accepted, the palette closes at once (before the command runs). Still open with the
+      // title typed, the Enter was lost (the list was redrawn under it): the command did not
+      // run, so running it again cannot run it twice.
+      const accepted = await page
+        .waitForFunction(
+          ([sel, typed]) => {
+            const w = document.querySelector(sel as string);
+            const input = w?.querySelector('.quick-input-box input') as HTMLInputElement | null;
+            return !w || getComputedStyle(w).display === 'none' || !input || !input.value.includes(typed as string);
+          },
+          [quickInput, title],
+          { timeout: 5_000, polling: 100 },
+        )
+        .then(() => true, () => false);
+      if (accepted) return;
+      last = 'Enter left the palette open';
+      if (Date.now() > deadline) throw new Error(`runCommand: "${title}": ${last} after ${attempt + 1} attempts`);
+      continue;
     }
     last = state ? `no row "${title}" (rows: ${state.labels.join(' | ') || 'none'})` : 'the palette showed neither rows nor "No matching commands"';
     if (Date.now() > deadline) {
