@@ -1,7 +1,7 @@
 // The crate-lab CLI as the server starts it: `node dist/trainer/cli.js COMMAND … --json`, detached
 // (it outlives the window), without a shell, at below-normal priority, its stdout and stderr to a
-// new log file in the runs directory's .logs folder. Launch and resume (trainerLaunch.ts) wait for its `start` line, the
-// sweep commands (sweepLaunch.ts) for its exit.
+// new log file in the runs directory's .logs folder. Launch and resume (trainerLaunch.ts) wait
+// for its `start` line, the sweep commands (sweepLaunch.ts) for its exit.
 import { spawn } from 'node:child_process';
 import { constants as osConstants, getPriority, setPriority } from 'node:os';
 import { closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, realpathSync } from 'node:fs';
