@@ -440,6 +440,9 @@ export class RunState {
   }
 
   summary(now = Date.now()): RunSummary {
+    // A trainer writes its last status, then exits: run.json read before that write, with the
+    // process gone now, would make a stopped or finished run look dead. Read it again first.
+    if (this.info && isLiveStatus(this.info.status) && this.info.host === thisHost && !trainerAlive(this.info)) this.refreshInfo();
     const info = this.info;
     let status: RunSummary['status'] = info?.status ?? 'unknown';
     let statusReason = info?.error;
