@@ -439,16 +439,26 @@ export class RunState {
     return null;
   }
 
+  /** run.json says live and names a trainer of this host that is gone. */
+  private trainerGone(): boolean {
+    const info = this.info;
+    return !!info && isLiveStatus(info.status) && info.host === thisHost && !trainerAlive(info);
+  }
+
   summary(now = Date.now()): RunSummary {
-    // A trainer writes its last status, then exits: run.json read before that write, with the
-    // process gone now, would make a stopped or finished run look dead. Read it again first.
-    if (this.info && isLiveStatus(this.info.status) && this.info.host === thisHost && !trainerAlive(this.info)) this.refreshInfo();
+    let trainerGone = this.trainerGone();
+    if (trainerGone) {
+      // A trainer writes its last status, then exits: run.json read before that write would make
+      // a stopped or finished run look dead. Read it again before saying so.
+      this.refreshInfo();
+      trainerGone = this.trainerGone();
+    }
     const info = this.info;
     let status: RunSummary['status'] = info?.status ?? 'unknown';
     let statusReason = info?.error;
     if (info && isLiveStatus(info.status)) {
       const heartbeatAge = now - Date.parse(info.heartbeat);
-      if (info.host === thisHost && !trainerAlive(info)) {
+      if (trainerGone) {
         status = 'failed';
         statusReason = `the trainer (pid ${info.pid}) is gone without finishing`;
       } else if (!(heartbeatAge <= staleHeartbeatMs)) {
