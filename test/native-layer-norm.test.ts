@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { wasmWithAddon } from './support/wasmWithAddon.js';
 import { tf, type Tensor } from '../trainer/tf.js';
-import { initWasmBackend } from '../trainer/backend/wasm.js';
 import type { NativeGemmAddon } from '../trainer/backend/nativeGemm.js';
 import { registerLayerNorm, unregisterLayerNorm } from '../trainer/backend/nativeLayerNorm.js';
 import { restoreOriginalMatMulKernels } from '../trainer/backend/matMulKernels.js';
@@ -271,7 +270,7 @@ describe('LayerNorm as one fused kernel on wasm (CrateLayerNorm, CrateLayerNormG
       await tf.setBackend('cpu');
       assert.ok(!hasFusedKernel(fusedKernels.layerNorm));
     } finally {
-      await initWasmBackend({ threads: 2, nativeGemm: true });
+      await wasmWithAddon();
     }
     assert.ok(hasFusedKernel(fusedKernels.layerNorm));
   });

@@ -13,7 +13,6 @@ import { tf, type Tensor } from '../tf.js';
 import { type KernelConfig, memoryOffset, sizeOf, type TensorInfo, wasmHeap } from './matMulShared.js';
 import type { NativeGemmAddon } from './nativeGemm.js';
 
-
 /** Rows and row length of x [..., n], after checking the operands' types and sizes. */
 function geometry(kernel: string, x: TensorInfo, ...perColumn: TensorInfo[]): { rows: number; n: number } {
   const n = x.shape[x.shape.length - 1] ?? 0;

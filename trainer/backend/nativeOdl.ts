@@ -18,7 +18,6 @@ import { fusedKernels } from '../model/fusedBlock.js';
 import { type KernelConfig, memoryOffset, type TensorInfo, wasmHeap } from './matMulShared.js';
 import type { NativeGemmAddon } from './nativeGemm.js';
 
-
 interface OdlAttrs {
   eta: number;
   lambda: number;
