@@ -46,11 +46,13 @@ export function activationBytesPerImage(s: ModelShape): number {
 const trainingBytesPerActivationByte = 4;
 
 /**
- * With its blocks fused (model/fusedBlock.ts: the wasm backend with the addon), CRATE-α keeps about
- * what the kernels save for backward: measured 17.3 MB per image at d 192 (activations 16.8 MB)
- * and 42 MB at d 384 (44.4 MB), so 1×; planned at 1.25× for a margin (docs/performance.md).
+ * With its blocks fused (model/fusedBlock.ts: the wasm backend with the addon), CRATE-α keeps less
+ * than its forward activations per training image (the kernels save only what backward reads):
+ * peak RSS grows by 12.0 MiB per image at d 192 (activations 16.8 MB) and 31.4 MiB at d 384
+ * (44.6 MB), 0.75× at both; planned at 0.8× (docs/performance.md, "Micro-batches planned from
+ * measured bytes").
  */
-const fusedTrainingBytesPerActivationByte = 1.25;
+const fusedTrainingBytesPerActivationByte = 0.8;
 
 /**
  * Estimated bytes one image takes in training (micro-batches and bench:gpu's batches are sized by
