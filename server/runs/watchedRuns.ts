@@ -16,6 +16,7 @@ import { guarded, type ServerLog } from '../handlerGuard.js';
 import { type CostShape, hasCostShape, type MeasuredThroughput, type RunIndex } from './runIndex.js';
 import { RunState } from './runStore.js';
 import { SweepIndex } from './sweepIndex.js';
+import { WindowThrottle } from './windowThrottle.js';
 
 const defaultRescanMs = 1000;
 /**
@@ -37,17 +38,16 @@ export class WatchedRuns implements RunIndex {
   private readonly runs = new Map<string, RunState>();
   private readonly runsDirWatchers = new Map<string, FSWatcher | undefined>();
   private readonly runWatchers = new Map<string, FSWatcher>();
+  /** Folders changed since they were last read. */
   private readonly pending = new Set<string>();
+  private readonly readChanges = new WindowThrottle(changesWindowMs, () => this.readPending(), true);
   private configRunsDirs = new Set<string>();
   private readonly extraRunsDirs = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
-  private flushTimer: NodeJS.Timeout | undefined;
-  private lastFlushed = -Infinity;
   private started = false;
   /** Runs removed since the last runsChanged. */
   private readonly removedPending = new Set<string>();
-  private lastPublished = -Infinity;
-  private publishTimer: NodeJS.Timeout | undefined;
+  private readonly publish = new WindowThrottle(runsChangedWindowMs, () => guarded(this.log, "the run manager's runsChanged", false, () => this.publishNow()));
   private readonly sweeps = new SweepIndex();
   /** The sweeps last sent in runsChanged. */
   private sentSweeps = '';
@@ -69,8 +69,8 @@ export class WatchedRuns implements RunIndex {
 
   dispose(): void {
     if (this.timer) clearInterval(this.timer);
-    clearTimeout(this.publishTimer);
-    clearTimeout(this.flushTimer);
+    this.publish.dispose();
+    this.readChanges.dispose();
     for (const w of this.runsDirWatchers.values()) w?.close();
     for (const w of this.runWatchers.values()) w.close();
   }
@@ -129,21 +129,20 @@ export class WatchedRuns implements RunIndex {
   /** Something in a runs directory or a run's folder changed: look at it now, or at the end of the current window (changesWindowMs). */
   changed(key: string): void {
     this.pending.add(key);
-    if (this.flushTimer) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      this.lastFlushed = Date.now();
-      const keys = [...this.pending];
-      this.pending.clear();
-      this.guard('update', () => {
-        for (const k of keys) {
-          if (this.runsDirWatchers.has(k)) this.scanRunsDir(k, true);
-          const run = this.runs.get(k);
-          if (run) this.refreshRun(run);
-        }
-        this.publishChanges([]);
-      });
-    }, Math.max(0, this.lastFlushed + changesWindowMs - Date.now()));
+    this.readChanges.request();
+  }
+
+  private readPending(): void {
+    const keys = [...this.pending];
+    this.pending.clear();
+    this.guard('update', () => {
+      for (const k of keys) {
+        if (this.runsDirWatchers.has(k)) this.scanRunsDir(k, true);
+        const run = this.runs.get(k);
+        if (run) this.refreshRun(run);
+      }
+      this.publishChanges([]);
+    });
   }
 
   /** Adds the runs found in `dir`; `announce` says whether their events are news. */
@@ -238,20 +237,11 @@ export class WatchedRuns implements RunIndex {
   /** Something may have changed: tell clients now, or at the end of the current window (runsChangedWindowMs). */
   private publishChanges(removed: string[]): void {
     for (const dir of removed) this.removedPending.add(dir);
-    if (this.publishTimer) return;
-    const wait = this.lastPublished + runsChangedWindowMs - Date.now();
-    if (wait <= 0) {
-      this.publishNow();
-      return;
-    }
-    this.publishTimer = setTimeout(() => {
-      this.publishTimer = undefined;
-      this.guard('runsChanged', () => this.publishNow());
-    }, wait);
+    this.publish.request();
   }
 
-  /** Sends runsChanged when a summary differs from the one last sent or a run was removed. */
-  private publishNow(): void {
+  /** Sends runsChanged when a summary differs from the one last sent or a run was removed; whether it did. */
+  private publishNow(): boolean {
     const now = Date.now();
     const summaries: RunSummary[] = [];
     let changed = false;
@@ -274,9 +264,9 @@ export class WatchedRuns implements RunIndex {
     // A directory removed and made again within the window is not removed.
     const removed = [...this.removedPending].filter((dir) => !this.runs.has(dir));
     this.removedPending.clear();
-    if (!changed && removed.length === 0) return;
-    this.lastPublished = now;
+    if (!changed && removed.length === 0) return false;
     this.notifyRunsChanged(sortRuns(summaries), removed, sweeps);
+    return true;
   }
 
   /** A run's summary with its sweep's varying values, when it is a member of a known sweep. */
