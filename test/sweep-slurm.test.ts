@@ -3,7 +3,8 @@
 // members; `sweep stop` (scancel) in the middle leaves the runs stopped, never half-written, and
 // `sweep resume` finishes them with the same final weights as a sweep that ran straight through;
 // a member Slurm requeues (preemption) continues from its checkpoint by itself. Slurm's own errors
-// reach the user verbatim with the command line; sbatch missing and Slurm down are one line each.
+// reach the user verbatim with the command line; sbatch missing is one line; with Slurm down,
+// `sweep status` still shows what the runs on disk tell, and says in one line that Slurm does not answer.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -25,6 +26,7 @@ import {
   firstCheckpoint,
   runsByMember,
   sweepFinished,
+  type SweepStatus,
   sweepStatus,
   writeTinySweep,
 } from './support/sweeps.js';
@@ -200,12 +202,40 @@ test('sbatch missing: one line naming the Debian package', () => {
 });
 
 // Last: it ends the cluster's controller.
-test('Slurm down: sweep status and sweep stop of a Slurm sweep say that slurmctld does not answer', async () => {
-  const sweepDir = launch(join(tmp, 'down'));
+test('Slurm down: sweep status shows the members from sweep.json and their runs, with one line that says slurmctld does not answer; sweep stop fails with that line', async () => {
+  const runsDir = join(tmp, 'down');
+  const sweepDir = launch(runsDir);
+  const { id } = readSweep(sweepDir);
+  // One member's run ended before the controller stops: its state is still known without Slurm.
+  await waitFor('a member to complete', () => [...runsByMember(runsDir, id).values()].some((dir) => runInfo(dir).status === 'completed'));
   await cluster.stopController();
-  for (const command of ['status', 'stop']) {
-    const r = runCli(['sweep', command, sweepDir], env);
-    assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, new RegExp(`^crate-lab sweep: Slurm is down or unreachable: its controller \\(slurmctld\\) does not answer`), command);
+  const downLine = /^crate-lab sweep: Slurm is down or unreachable: its controller \(slurmctld\) does not answer.*; members' states are from sweep\.json and their runs, "unknown" where only Slurm can tell\n$/;
+
+  const r = runCli(['sweep', 'status', sweepDir, '--json'], env);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, downLine);
+  const shown = JSON.parse(r.stdout) as SweepStatus & { unreachable?: string };
+  assert.equal(shown.active, null);
+  assert.match(shown.unreachable ?? '', /^Slurm is down or unreachable/);
+  // Each member as sweep.json and its run on disk say, read here from the files.
+  const record = readSweep(sweepDir);
+  const runs = runsByMember(runsDir, id);
+  const live = new Set(['running', 'stopping']);
+  for (const m of record.members) {
+    const run = runs.get(m.index);
+    const status = run ? runInfo(run).status : undefined;
+    const want = m.state !== 'running' ? m.state : status && !live.has(status) ? status : 'unknown';
+    assert.equal(shown.members[m.index].state, want, `member ${m.index} (sweep.json ${m.state}, run ${status})`);
+    assert.equal(shown.members[m.index].jobState, null);
   }
+  assert.ok(shown.members.some((m) => m.state === 'completed'), JSON.stringify(shown.members));
+
+  const text = runCli(['sweep', 'status', sweepDir], env);
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stderr, downLine);
+  assert.match(text.stdout, new RegExp(`^sweep ${id}: .*; slurm scheduler not answering\n`));
+
+  const stop = runCli(['sweep', 'stop', sweepDir], env);
+  assert.equal(stop.status, 2, stop.stderr);
+  assert.match(stop.stderr, /^crate-lab sweep: Slurm is down or unreachable: its controller \(slurmctld\) does not answer[^\n]*\n$/);
 });

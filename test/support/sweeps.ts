@@ -37,7 +37,7 @@ ${extra}`,
 export interface SweepStatus {
   id: string;
   scheduler: string;
-  active: boolean;
+  active: boolean | null; // null when the scheduler does not answer (Slurm down)
   counts: Record<string, number>;
   members: { index: number; state: string; runDir: string | null; jobId: string | null; jobState: string | null; jobReason?: string; step: number }[];
 }

@@ -12,7 +12,7 @@ import { type SlurmSettings, slurmSettingsSchema } from '../config/schema.js';
 import { createSweep, memberThreads } from '../sweep/create.js';
 import { type SweepMember, sweepMemberLimit } from '../sweep/expand.js';
 import { runLocalScheduler } from '../sweep/localScheduler.js';
-import { currentState, memberRuns } from '../sweep/memberRuns.js';
+import { currentState, memberRuns, stateWithoutJob } from '../sweep/memberRuns.js';
 import { type MemberJob, SweepSchedulerError } from '../sweep/scheduler.js';
 import { schedulerFor } from '../sweep/schedulers.js';
 import { SlurmCommandError, SlurmDownError, SlurmMissingError } from '../sweep/slurm.js';
@@ -172,16 +172,17 @@ function sweepArgs(argv: string[], command: 'status' | 'stop' | 'resume') {
 }
 
 /** Each member as it is now: sweep.json's state checked against its run and its job. */
-function members(record: SweepRecord, jobs: Map<number, MemberJob>) {
+/** The members as shown; `jobs` undefined when the scheduler cannot be asked (their states then come from sweep.json and the runs). */
+function members(record: SweepRecord, jobs: Map<number, MemberJob> | undefined) {
   const runs = memberRuns(record.runsDir, record.id);
   return record.members.map((m) => {
     const run = runs.get(m.index);
-    const job = jobs.get(m.index);
+    const job = jobs?.get(m.index);
     return {
       index: m.index,
       name: m.name,
       values: m.values,
-      state: currentState(m, run?.info, job?.life ?? 'gone'),
+      state: jobs ? currentState(m, run?.info, job?.life ?? 'gone') : stateWithoutJob(m, run?.info),
       runDir: run?.dir ?? m.runDir ?? null,
       step: run?.info.step ?? 0,
       totalSteps: run?.info.totalSteps ?? null,
@@ -199,16 +200,28 @@ async function status(argv: string[]): Promise<number> {
   const { dir, values } = sweepArgs(argv, 'status');
   const record = readSweep(dir);
   const scheduler = schedulerFor(record.scheduler);
-  const active = await scheduler.active(dir);
-  const list = members(record, await scheduler.jobs(dir, record));
+  // With Slurm down the runs on disk still tell most members' states: shown, with one line that says so.
+  let active: boolean | null = null;
+  let jobs: Map<number, MemberJob> | undefined;
+  let unreachable: string | undefined;
+  try {
+    active = await scheduler.active(dir);
+    jobs = await scheduler.jobs(dir, record);
+  } catch (e) {
+    if (!(e instanceof SlurmDownError)) throw e;
+    unreachable = e.message;
+    process.stderr.write(`crate-lab sweep: ${unreachable}; members' states are from sweep.json and their runs, "unknown" where only Slurm can tell\n`);
+  }
+  const list = members(record, jobs);
   const counts: Record<string, number> = {};
   for (const m of list) counts[m.state] = (counts[m.state] ?? 0) + 1;
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ id: record.id, dir, scheduler: record.scheduler, active, parallel: record.parallel, varying: record.varying, counts, members: list })}\n`);
+    process.stdout.write(`${JSON.stringify({ id: record.id, dir, scheduler: record.scheduler, active, ...(unreachable && { unreachable }), parallel: record.parallel, varying: record.varying, counts, members: list })}\n`);
     return 0;
   }
   const summary = Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ');
-  process.stdout.write(`sweep ${record.id}: ${summary}; ${record.scheduler} scheduler ${active ? 'working' : 'not running'}\n`);
+  const schedulerState = active === null ? 'not answering' : active ? 'working' : 'not running';
+  process.stdout.write(`sweep ${record.id}: ${summary}; ${record.scheduler} scheduler ${schedulerState}\n`);
   for (const m of list) {
     const progress = m.totalSteps ? `${m.step}/${m.totalSteps}` : '';
     const job = m.jobState ? `  [Slurm ${m.jobId}: ${m.jobState}${m.jobReason ? ` (${m.jobReason})` : ''}]` : '';

@@ -27,8 +27,11 @@ export function memberRuns(runsDir: string, id: string): Map<number, { dir: stri
   return found;
 }
 
-/** A member's state shown to people: sweep.json's, or `killed` when it was running and its trainer is gone. */
-export type ShownState = MemberState | 'killed';
+/**
+ * A member's state shown to people: sweep.json's, `killed` when it was running and its trainer is
+ * gone, `unknown` when only its scheduler could tell and cannot be asked (Slurm down).
+ */
+export type ShownState = MemberState | 'killed' | 'unknown';
 
 /** Where a member's job is, as its scheduler sees it: waiting to start (Slurm's PENDING), running, or gone. */
 export type JobLife = 'queued' | 'running' | 'gone';
@@ -38,11 +41,17 @@ export type JobLife = 'queued' | 'running' | 'gone';
  * then the job's while it lives (a run stopped earlier waits in it to be resumed), the run's
  * status once it finished, and `killed` when the job is gone and the run did not finish.
  */
-export function currentState(member: SweepMemberRecord, run: RunInfo | undefined, job: JobLife): ShownState {
+export function currentState(member: SweepMemberRecord, run: RunInfo | undefined, job: JobLife): Exclude<ShownState, 'unknown'> {
+  if (member.state === 'running' && job !== 'gone') return job;
+  const known = stateWithoutJob(member, run);
+  return known === 'unknown' ? 'killed' : known;
+}
+
+/** What sweep.json and the run tell without the job: `unknown` for a running member whose run has not ended. */
+export function stateWithoutJob(member: SweepMemberRecord, run: RunInfo | undefined): ShownState {
   if (member.state !== 'running') return member.state;
-  if (job !== 'gone') return job;
   if (run && !isLiveStatus(run.status)) return run.status as MemberState; // stopped, completed, failed or diverged
-  return 'killed';
+  return 'unknown';
 }
 
 /** States `sweep resume` queues again, each from its run's last checkpoint. */

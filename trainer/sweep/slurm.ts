@@ -176,7 +176,8 @@ export async function jobStates(jobId: string, opts: SlurmOptions = {}): Promise
     const said = doc.errors.map((e) => `${e.description ?? ''}: ${e.error ?? ''}`).join('; ');
     const ping = await slurm('scontrol', ['ping'], opts).catch((e: Error) => ({ stdout: e instanceof SlurmCommandError ? e.stdout : e.message }));
     if (/DOWN|Unable to contact/.test(ping.stdout)) {
-      throw new SlurmDownError(`Slurm is down or unreachable: its controller (slurmctld) does not answer squeue ${squeueArgs.join(' ')} (${said}); scontrol ping says: ${ping.stdout.trim()}`);
+      // scontrol ping's first line is its answer; a banner follows when it is DOWN.
+      throw new SlurmDownError(`Slurm is down or unreachable: its controller (slurmctld) does not answer squeue ${squeueArgs.join(' ')} (${said}); scontrol ping says: ${ping.stdout.trim().split('\n')[0]}`);
     }
     throw new SlurmCommandError(['squeue', ...squeueArgs], 0, said);
   }
