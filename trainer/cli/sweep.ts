@@ -171,8 +171,10 @@ function sweepArgs(argv: string[], command: 'status' | 'stop' | 'resume') {
   return { dir: sweepDirOf(positionals[0], values['runs-dir']), values };
 }
 
-/** Each member as it is now: sweep.json's state checked against its run and its job. */
-/** The members as shown; `jobs` undefined when the scheduler cannot be asked (their states then come from sweep.json and the runs). */
+/**
+ * Each member as it is now: sweep.json's state checked against its run and its job; `jobs`
+ * undefined when the scheduler cannot be asked (then against the run alone).
+ */
 function members(record: SweepRecord, jobs: Map<number, MemberJob> | undefined) {
   const runs = memberRuns(record.runsDir, record.id);
   return record.members.map((m) => {
