@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const host = initializeParameters(shape, rng);
   const specs = parameterSpecs(shape);
   const vars: Record<string, tf.Variable> = {};
-  for (const spec of specs) vars[spec.name] = tf.variable(tf.tensor(host.get(spec.name)!.data, spec.shape), spec.trainable, spec.name);
+  for (const spec of specs) vars[spec.name] = tf.tidy(() => tf.variable(tf.tensor(host.get(spec.name)!.data, spec.shape), spec.trainable, spec.name));
   const trainable = specs.filter((p) => p.trainable).map((p) => p.name);
   const images = tf.randomNormal([batch, shape.channels, shape.image, shape.image], 0, 1, 'float32', 1);
   const labels = tf.tensor(Float32Array.from({ length: batch }, (_, i) => i % 10), [batch]);

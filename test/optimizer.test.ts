@@ -73,7 +73,8 @@ test('on wasm with the addon, AdamW\'s one-pass kernel gives the bits of its tfj
       const random = rng(5);
       // 70k values: above the kernel's threshold for splitting over the threads; odd sizes too.
       const shapes: Record<string, number[]> = { w: [350, 200], b: [7], s: [1] };
-      const vars = Object.fromEntries(Object.entries(shapes).map(([n, sh]) => [n, tf.variable(tf.tensor(Float32Array.from({ length: sh.reduce((a, b) => a * b, 1) }, random), sh))]));
+      // Each variable the only holder of its data, as the trainer makes them: the fused step runs in place.
+      const vars = Object.fromEntries(Object.entries(shapes).map(([n, sh]) => [n, tf.tidy(() => tf.variable(tf.tensor(Float32Array.from({ length: sh.reduce((a, b) => a * b, 1) }, random), sh)))]));
       const initial = vars.b.dataSync().slice();
       const opt = new AdamW(vars, Object.keys(shapes), new Set(['w']), { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05 });
       for (let step = 0; step < 3; step++) {
@@ -94,6 +95,38 @@ test('on wasm with the addon, AdamW\'s one-pass kernel gives the bits of its tfj
     for (const name of Object.keys(composed)) assert.deepEqual(fused[name], composed[name], `${name}: fused and composed steps differ`);
   } finally {
     if (gemm.ok) registerAdamW(gemm.addon);
+    tf.setBackend('cpu');
+  }
+});
+
+test('on wasm with the addon, AdamW steps a parameter in place when its variable alone holds the data, never one a clone shares; restoring moments leaves no tensors behind', async () => {
+  const gemm = loadNativeGemm();
+  assert.ok(gemm.ok, 'native GEMM addon unavailable (node scripts/setup.mjs builds it)');
+  await initWasmBackend({ threads: 2, nativeGemm: true });
+  try {
+    const backend = tf.backend() as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } } };
+    const offset = (t: tf.Tensor) => backend.dataIdMap.get(t.dataId).memoryOffset;
+    const owned = tf.tidy(() => tf.variable(tf.fill([1000], 0.5)));
+    const shared = tf.tidy(() => tf.variable(tf.fill([1000], 0.5)));
+    const clone = tf.clone(shared); // shares the variable's data (backend/sharedIdentity.ts)
+    const opt = new AdamW({ owned, shared }, ['owned', 'shared'], new Set(), { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
+    const at = { owned: offset(owned), shared: offset(shared) };
+    const grads = { owned: tf.fill([1000], 0.25), shared: tf.fill([1000], 0.25) };
+    opt.apply(grads, 1e-2);
+    assert.equal(offset(owned), at.owned, 'the owned parameter stays where it was');
+    assert.notEqual(offset(shared), at.shared, 'the shared one gets a new buffer');
+    assert.ok(Array.from(clone.dataSync()).every((x) => x === 0.5), 'the clone keeps the values it was made with');
+    // Both took the same step: 0.5 − lr · m̂ / (√v̂ + ε), m̂ = g, √v̂ = g.
+    const want = Math.fround(0.5 - 1e-2 * (0.25 / (0.25 + 1e-8)));
+    for (const v of [owned, shared]) for (const x of v.dataSync()) assert.ok(Math.abs(x - want) < 1e-6, `${x} ≠ ${want}`);
+    const tensors = tf.memory().numTensors;
+    opt.restore(await opt.state(), 1);
+    assert.equal(tf.memory().numTensors, tensors, 'restore made no tensors that outlive it');
+    opt.apply(grads, 1e-2);
+    assert.equal(offset(owned), at.owned, 'still in place after a restore');
+    opt.dispose();
+    tf.dispose([owned, shared, clone, ...Object.values(grads)]);
+  } finally {
     tf.setBackend('cpu');
   }
 });

@@ -32,12 +32,28 @@ function adamWKernel(addon: NativeGemmAddon): KernelConfig['kernelFunc'] {
     }
     const a = attrs as unknown as AdamWAttrs;
     const wasm = backend as BackendWasm;
-    const outputs = [0, 1, 2].map(() => wasm.makeOutput(p.shape, 'float32'));
+    const outputs = inPlace(wasm, [p, m, v]) ?? [0, 1, 2].map(() => wasm.makeOutput(p.shape, 'float32'));
     const offsets = Float64Array.from([p, g, m, v, ...outputs].map((t) => memoryOffset(wasm, t)));
     const scalars = Float64Array.of(a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.c1, a.c2, a.eps, a.lr, a.decay);
     addon.adamW(wasmHeap(wasm), offsets, count, scalars);
     return outputs;
   };
+}
+
+/**
+ * p, m and v as the step's outputs, written in place, when no other tensor shares their data (each
+ * held by its variable alone; a clone shares it: backend/sharedIdentity.ts); else undefined. In
+ * place, the optimizer's state stays where it is in the heap step after step; three new buffers
+ * per parameter per step moved it into the space the activations had just freed, and the heap
+ * grew by 190 MiB at the cifar shape (docs/performance.md). The kernel reads each element before
+ * it writes it.
+ */
+function inPlace(wasm: BackendWasm, state: TensorInfo[]): TensorInfo[] | undefined {
+  if (!state.every((t) => wasm.refCount(t.dataId) === 1)) return undefined;
+  return state.map((t) => {
+    wasm.incRef(t.dataId);
+    return { dataId: t.dataId, shape: t.shape, dtype: t.dtype };
+  });
 }
 
 /** Registers CrateAdamW on 'wasm' (matMulKernels.ts, with the addon). */

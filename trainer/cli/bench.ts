@@ -53,7 +53,8 @@ export async function bench(argv: string[], io: CliIo): Promise<void> {
   const images = tf.tensor(rng.fill(new Float32Array(pixels), () => rng.normal()), [batch, shape.channels, shape.image, shape.image]);
   const labels = tf.tensor(Float32Array.from({ length: batch }, () => rng.int(shape.classes)), [batch]);
   const vars: Record<string, tf.Variable> = {};
-  for (const spec of specs) vars[spec.name] = tf.variable(tf.tensor(host.get(spec.name)!.data, spec.shape), spec.trainable, spec.name);
+  // As the trainer makes them (train/runTraining.ts): each the only holder of its data.
+  for (const spec of specs) vars[spec.name] = tf.tidy(() => tf.variable(tf.tensor(host.get(spec.name)!.data, spec.shape), spec.trainable, spec.name));
   const trainable = specs.filter((p) => p.trainable).map((p) => p.name);
   // The step the trainer takes with the config's defaults: AdamW with decoupled weight decay,
   // the global gradient norm clipped (scripts/crate_alpha_torch.py's bench takes the same).

@@ -24,9 +24,11 @@ export class AdamW {
     private readonly decays: Set<string>,
     private readonly s: AdamWSettings,
   ) {
+    // Each variable the only holder of its data (tidy disposes the zeros), so that the fused step
+    // can update it in place (backend/nativeAdamW.ts).
     for (const name of trainable) {
-      this.m[name] = tf.variable(tf.zerosLike(params[name]), false);
-      this.v[name] = tf.variable(tf.zerosLike(params[name]), false);
+      this.m[name] = tf.tidy(() => tf.variable(tf.zerosLike(params[name]), false));
+      this.v[name] = tf.tidy(() => tf.variable(tf.zerosLike(params[name]), false));
     }
   }
 
@@ -79,7 +81,7 @@ export class AdamW {
       for (const [key, vars] of [['m', this.m], ['v', this.v]] as const) {
         const t = state.get(`${key}.${name}`);
         if (!t) throw new Error(`optimizer state lacks ${key}.${name}`);
-        vars[name].assign(tf.tensor(t.data, t.shape));
+        tf.tidy(() => vars[name].assign(tf.tensor(t.data, t.shape)));
       }
     }
   }

@@ -121,7 +121,8 @@ function makeVariables(shape: ModelShape, host: Map<string, NamedTensor>): { var
   for (const spec of specs) {
     const t = host.get(spec.name);
     if (!t) throw new TrainingSetupError(`checkpoint lacks ${spec.name}`);
-    vars[spec.name] = tf.variable(tf.tensor(t.data, spec.shape), spec.trainable, spec.name);
+    // The variable alone holds its data (tidy disposes the tensor): AdamW then updates it in place.
+    vars[spec.name] = tf.tidy(() => tf.variable(tf.tensor(t.data, spec.shape), spec.trainable, spec.name));
   }
   return { vars, trainable: specs.filter((s) => s.trainable).map((s) => s.name), decays: new Set(specs.filter((s) => s.decay).map((s) => s.name)) };
 }
