@@ -2,8 +2,9 @@
 // the cpu and webgpu backends. Identity is tf.clone, and tfjs's tape clones every tensor it keeps
 // for a gradient (engine.saveTensorsForBackwardMode); tfjs-backend-wasm 4.22 copies the data each
 // time, which doubled what training holds for backward and cost a copy per saved tensor. Sharing
-// is safe because no kernel writes into its inputs: tensors are immutable, a variable's assign
-// takes a new buffer.
+// is safe because no kernel writes into data another tensor shares: tensors are immutable, and
+// the one kernel that writes in place (CrateAdamW, backend/nativeAdamW.ts) does so only where the
+// backend's refcount says its variable alone holds the data.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, TensorInfo } from './matMulShared.js';
 

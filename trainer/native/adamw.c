@@ -4,6 +4,8 @@
 //   p' = p·decay − lr · (m' / c1) / (√(v' / c2) + ε),   decay = 1 − lr·wd (1 without decay)
 // Every operation is the float32 operation of train/adamw.ts's tfjs ops, in the same order and with
 // the same float32 scalars (FMA contraction is off in binding.gyp), so the result is the same bits.
+// The outputs may be the inputs p, m and v themselves (an in-place step): each element is read
+// before it is written, by one thread.
 #include "adamw.h"
 #include "napi_args.h"
 #include "pool.h"
