@@ -16,13 +16,13 @@ import { tf } from '../trainer/tf.js';
 import { useBackend } from '../trainer/cli/backendFlag.js';
 import { resolveShape } from '../trainer/model/architecture.js';
 import { initializeParameters } from '../trainer/model/initialize.js';
-import { parameterSpecs } from '../trainer/model/parameters.js';
 import { layerNorm } from '../trainer/model/layerNorm.js';
 import { mssa, multiHeadAttention } from '../trainer/model/mssa.js';
 import { odl } from '../trainer/model/odl.js';
 import { Rng } from '../trainer/random/rng.js';
 import { configSchema } from '../trainer/config/schema.js';
-import { AdamW, scaleToNorm } from '../trainer/train/adamw.js';
+import { adamWFor, scaleToNorm } from '../trainer/train/adamw.js';
+import { modelVariables } from '../trainer/train/modelVariables.js';
 import { batchGradients, readStatistics } from '../trainer/train/gradients.js';
 import { backendMicroBatch } from '../trainer/train/microBatch.js';
 
@@ -51,16 +51,13 @@ async function main(): Promise<void> {
   const { microBatch } = await backendMicroBatch(shape, batch);
   const rng = new Rng(0);
   const host = initializeParameters(shape, rng);
-  const specs = parameterSpecs(shape);
-  const vars: Record<string, tf.Variable> = {};
-  for (const spec of specs) vars[spec.name] = tf.tidy(() => tf.variable(tf.tensor(host.get(spec.name)!.data, spec.shape), spec.trainable, spec.name));
-  const trainable = specs.filter((p) => p.trainable).map((p) => p.name);
+  const model = modelVariables(shape, host);
+  const { vars, trainable } = model;
   const images = tf.randomNormal([batch, shape.channels, shape.image, shape.image], 0, 1, 'float32', 1);
   const labels = tf.tensor(Float32Array.from({ length: batch }, (_, i) => i % 10), [batch]);
   // The trainer's step with the config's defaults, as `crate-lab bench` takes it: AdamW, clipping.
   const optim = configSchema.shape.optim.parse({});
-  const decays = new Set(specs.filter((p) => p.decay).map((p) => p.name));
-  const optimizer = new AdamW(vars, trainable, decays, { beta1: optim.betas[0], beta2: optim.betas[1], eps: optim.eps, weightDecay: optim.weightDecay });
+  const optimizer = adamWFor(optim, model);
 
   async function step(): Promise<void> {
     const computed = await batchGradients(vars, trainable, images, labels, shape, microBatch, 0, undefined, optim.gradClip > 0);

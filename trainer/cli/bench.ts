@@ -6,10 +6,10 @@ import { tf } from '../tf.js';
 import { resolveShape } from '../model/architecture.js';
 import { initializeParameters } from '../model/initialize.js';
 import { forward } from '../model/forward.js';
-import { parameterSpecs } from '../model/parameters.js';
 import { Rng } from '../random/rng.js';
 import { configSchema } from '../config/schema.js';
-import { AdamW, scaleToNorm } from '../train/adamw.js';
+import { adamWFor, scaleToNorm } from '../train/adamw.js';
+import { modelVariables } from '../train/modelVariables.js';
 import { batchGradients, crossEntropy, readStatistics } from '../train/gradients.js';
 import { backendMicroBatch } from '../train/microBatch.js';
 import { backendOptions, useBackend } from './backendFlag.js';
@@ -46,21 +46,17 @@ export async function bench(argv: string[], io: CliIo): Promise<void> {
 
   const rng = new Rng(0);
   const host = initializeParameters(shape, rng);
-  const specs = parameterSpecs(shape);
   const pixels = batch * shape.channels * shape.image * shape.image;
   // A batch whose images alone exceed the memory is a typo, not a measurement.
   if (pixels * 4 > totalmem()) throw new UsageError(`--batch ${batch}: its ${shape.image}×${shape.image}×${shape.channels} images alone need ${gib(pixels * 4)} GiB, more than the ${gib(totalmem())} GiB of memory here`);
   const images = tf.tensor(rng.fill(new Float32Array(pixels), () => rng.normal()), [batch, shape.channels, shape.image, shape.image]);
   const labels = tf.tensor(Float32Array.from({ length: batch }, () => rng.int(shape.classes)), [batch]);
-  const vars: Record<string, tf.Variable> = {};
-  // As the trainer makes them (train/runTraining.ts): each the only holder of its data.
-  for (const spec of specs) vars[spec.name] = tf.tidy(() => tf.variable(tf.tensor(host.get(spec.name)!.data, spec.shape), spec.trainable, spec.name));
-  const trainable = specs.filter((p) => p.trainable).map((p) => p.name);
+  const model = modelVariables(shape, host);
+  const { vars, trainable } = model;
   // The step the trainer takes with the config's defaults: AdamW with decoupled weight decay,
   // the global gradient norm clipped (scripts/crate_alpha_torch.py's bench takes the same).
   const optim = configSchema.shape.optim.parse({});
-  const decays = new Set(specs.filter((p) => p.decay).map((p) => p.name));
-  const optimizer = new AdamW(vars, trainable, decays, { beta1: optim.betas[0], beta2: optim.betas[1], eps: optim.eps, weightDecay: optim.weightDecay });
+  const optimizer = adamWFor(optim, model);
   const lr = 1e-4;
 
   // Everything this bench made goes when it ends, however it ends: a caller may run another in

@@ -13,6 +13,18 @@ export interface AdamWSettings {
   weightDecay: number;
 }
 
+/** The config's optim settings AdamW reads (config/schema.ts; its defaults are the bench's). */
+export interface AdamWConfig {
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+}
+
+/** AdamW over the model's trainable variables, decaying those that take weight decay. */
+export function adamWFor(optim: AdamWConfig, model: { vars: Record<string, tf.Variable>; trainable: string[]; decays: Set<string> }): AdamW {
+  return new AdamW(model.vars, model.trainable, model.decays, { beta1: optim.betas[0], beta2: optim.betas[1], eps: optim.eps, weightDecay: optim.weightDecay });
+}
+
 export class AdamW {
   step = 0;
   private m: Record<string, tf.Variable> = {};

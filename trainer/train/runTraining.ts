@@ -16,7 +16,6 @@ import type { ForwardResult } from '../model/forward.js';
 import { initializeParameters } from '../model/initialize.js';
 import { loadWeightsForShape } from '../model/loadCheckpoint.js';
 import { FileFormatError } from '../io/fileFormatError.js';
-import { parameterSpecs } from '../model/parameters.js';
 import type { Params } from '../model/params.js';
 import { rateReductionGap } from '../metrics/srrRegularizer.js';
 import type { NamedTensor } from '../io/safetensors.js';
@@ -30,13 +29,14 @@ import { fsFault, makeDirectories } from '../run/fsFault.js';
 import { RunWriter } from '../run/runWriter.js';
 import { RunFileError, checkRunFiles } from '../run/runFileAccess.js';
 import { RunLockedError, TrainerGuard } from '../run/trainerGuard.js';
-import { AdamW, scaleToNorm } from './adamw.js';
+import { type AdamW, adamWFor, scaleToNorm } from './adamw.js';
 import { type DataFeed, openFeed } from './dataFeed.js';
 import { evaluate } from './evaluate.js';
 import { guardStep } from './stepGuard.js';
 import { StopSignal } from './stopSignal.js';
 import { yieldToEventLoop } from './eventLoop.js';
 import { batchGradients, readStatistics } from './gradients.js';
+import { modelVariables } from './modelVariables.js';
 import { introspect, writeProbeImages } from './introspection.js';
 import { backendMicroBatch } from './microBatch.js';
 import { chooseResumePoint, eventsThroughCheckpoint } from './resumePoint.js';
@@ -115,23 +115,6 @@ async function prepare(config: ResolvedConfig): Promise<{ shape: ModelShape; fee
   }
 }
 
-function makeVariables(shape: ModelShape, host: Map<string, NamedTensor>): { vars: Record<string, tf.Variable>; trainable: string[]; decays: Set<string> } {
-  const specs = parameterSpecs(shape);
-  const vars: Record<string, tf.Variable> = {};
-  for (const spec of specs) {
-    const t = host.get(spec.name);
-    if (!t) throw new TrainingSetupError(`checkpoint lacks ${spec.name}`);
-    // The variable alone holds its data (tidy disposes the tensor): AdamW then updates it in place.
-    vars[spec.name] = tf.tidy(() => tf.variable(tf.tensor(t.data, spec.shape), spec.trainable, spec.name));
-  }
-  return { vars, trainable: specs.filter((s) => s.trainable).map((s) => s.name), decays: new Set(specs.filter((s) => s.decay).map((s) => s.name)) };
-}
-
-function adamW(config: ResolvedConfig, vars: Record<string, tf.Variable>, trainable: string[], decays: Set<string>): AdamW {
-  const { betas, eps, weightDecay } = config.optim;
-  return new AdamW(vars, trainable, decays, { beta1: betas[0], beta2: betas[1], eps, weightDecay });
-}
-
 function newRunId(name: string): string {
   const stamp = fileStamp();
   return `${stamp}-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${randomBytes(2).toString('hex')}`;
@@ -203,8 +186,8 @@ export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}, swe
     throw e;
   }
   saveProbeImages(feed, config, run);
-  const { vars, trainable, decays } = makeVariables(shape, host);
-  const optimizer = adamW(config, vars, trainable, decays);
+  const { vars, trainable, decays } = modelVariables(shape, host);
+  const optimizer = adamWFor(config.optim, { vars, trainable, decays });
   run.log('info', `started on ${backend}: ${shape.arch} depth ${shape.depth} width ${shape.dim}, ${total} steps${config.model.initFrom ? `, weights from ${config.model.initFrom}` : ''}`);
   hooks.onStart?.(run.dir, backend);
   return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config.optim.warmup, total), backend, stop }, 0, hooks);
@@ -237,8 +220,8 @@ async function resumeLocked(runDir: string, config: ResolvedConfig, hooks: RunHo
   const { shape, feed, backend } = await prepare(config);
   const total = totalSteps(config, feed.stepsPerEpoch);
   const adapted = adaptToShape(ckpt, shape);
-  const { vars, trainable, decays } = makeVariables(shape, adapted.weights);
-  const optimizer = adamW(config, vars, trainable, decays);
+  const { vars, trainable, decays } = modelVariables(shape, adapted.weights);
+  const optimizer = adamWFor(config.optim, { vars, trainable, decays });
   optimizer.restore(ckpt.optimizer, ckpt.state.adamStep, new Set(adapted.changed));
   const stop = new StopSignal();
   let run: RunWriter;
