@@ -10,6 +10,7 @@ import { fusedKernels } from '../model/fusedBlock.js';
 import { tf } from '../tf.js';
 import { type KernelConfig, memoryOffset, sizeOf, type TensorInfo, wasmHeap } from './matMulShared.js';
 import type { NativeGemmAddon } from './nativeGemm.js';
+import { sharedData } from './sharedIdentity.js';
 
 /** The step's scalars; train/adamw.ts computes them in float64, the kernel rounds each to float32 as tfjs would. */
 export interface AdamWAttrs {
@@ -50,10 +51,7 @@ function adamWKernel(addon: NativeGemmAddon): KernelConfig['kernelFunc'] {
  */
 function inPlace(wasm: BackendWasm, state: TensorInfo[]): TensorInfo[] | undefined {
   if (!state.every((t) => wasm.refCount(t.dataId) === 1)) return undefined;
-  return state.map((t) => {
-    wasm.incRef(t.dataId);
-    return { dataId: t.dataId, shape: t.shape, dtype: t.dtype };
-  });
+  return state.map((t) => sharedData(wasm, t));
 }
 
 /** Registers CrateAdamW on 'wasm' (matMulKernels.ts, with the addon). */

@@ -12,7 +12,12 @@ export function sharedIdentity(original: KernelConfig): KernelConfig['kernelFunc
   return (args) => {
     const { x } = args.inputs as { x: TensorInfo };
     if (x.dtype === 'string') return original.kernelFunc(args);
-    (args.backend as BackendWasm).incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    return sharedData(args.backend as BackendWasm, x);
   };
+}
+
+/** A kernel output that is `x`'s data, one more holder of it. */
+export function sharedData(backend: BackendWasm, x: TensorInfo): TensorInfo {
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
