@@ -228,19 +228,21 @@ export class RunState {
     }
   }
 
-  private refreshInfo(): void {
+  /** Reads run.json again when it changed on disk; whether it had. */
+  private refreshInfo(): boolean {
     const file = join(this.dir, runFiles.info);
     let stamp: string;
     try {
       const s = statSync(file);
       stamp = `${s.ino}:${s.mtimeMs}:${s.size}`;
     } catch {
+      const had = this.info !== undefined;
       this.info = undefined;
       this.infoError = `no ${runFiles.info}`;
       this.infoStamp = '';
-      return;
+      return had;
     }
-    if (stamp === this.infoStamp) return;
+    if (stamp === this.infoStamp) return false;
     this.infoStamp = stamp;
     try {
       const info = readRunInfo(this.dir);
@@ -254,6 +256,7 @@ export class RunState {
       this.info = undefined;
       this.infoError = e.message;
     }
+    return true;
   }
 
   /** Reads complete lines up to byte `until` (to the end by default) in pieces of 2 MB. */
@@ -447,12 +450,10 @@ export class RunState {
 
   summary(now = Date.now()): RunSummary {
     let trainerGone = this.trainerGone();
-    if (trainerGone) {
-      // A trainer writes its last status, then exits: run.json read before that write would make
-      // a stopped or finished run look dead. Read it again before saying so.
-      this.refreshInfo();
-      trainerGone = this.trainerGone();
-    }
+    // A trainer writes its last status, then exits: run.json read before that write would make a
+    // stopped or finished run look dead. Read it again before saying so; the trainer is asked
+    // about again only if run.json changed (a crashed run's stays as it was, summary after summary).
+    if (trainerGone && this.refreshInfo()) trainerGone = this.trainerGone();
     const info = this.info;
     let status: RunSummary['status'] = info?.status ?? 'unknown';
     let statusReason = info?.error;
