@@ -207,8 +207,8 @@ async function status(argv: string[]): Promise<number> {
   let jobs: Map<number, MemberJob> | undefined;
   let unreachable: string | undefined;
   try {
-    active = await scheduler.active(dir);
     jobs = await scheduler.jobs(dir, record);
+    active = await scheduler.active(dir, jobs);
   } catch (e) {
     if (!(e instanceof SlurmDownError)) throw e;
     unreachable = e.message;

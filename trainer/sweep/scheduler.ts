@@ -22,8 +22,8 @@ export interface SweepScheduler {
    * handed over: it goes on without the calling process.
    */
   launch(sweepDir: string, options: { resume: boolean }): Promise<void>;
-  /** Whether the scheduler is working on the sweep now. */
-  active(sweepDir: string): Promise<boolean>;
+  /** Whether the scheduler is working on the sweep now; `jobs`, when the caller has just asked for them, spares asking again. */
+  active(sweepDir: string, jobs?: Map<number, MemberJob>): Promise<boolean>;
   /** Each member's job now, by member index (members that never had one are absent). */
   jobs(sweepDir: string, record: SweepRecord): Promise<Map<number, MemberJob>>;
   /** Stops the sweep: running members checkpoint and stop, queued ones stay queued. Resolves when it has stopped. */

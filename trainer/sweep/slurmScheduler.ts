@@ -111,9 +111,9 @@ export const slurmScheduler: SweepScheduler = {
     }
   },
 
-  async active(sweepDir) {
+  async active(sweepDir, jobs) {
     if (await sweepLockHeld(sweepDir)) return true; // a launch is submitting
-    return [...(await memberJobs(readSweep(sweepDir))).values()].some((j) => j.life !== 'gone');
+    return [...(jobs ?? (await memberJobs(readSweep(sweepDir)))).values()].some((j) => j.life !== 'gone');
   },
 
   jobs: (_sweepDir, record) => memberJobs(record),
