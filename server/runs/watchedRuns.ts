@@ -47,7 +47,7 @@ export class WatchedRuns implements RunIndex {
   private started = false;
   /** Runs removed since the last runsChanged. */
   private readonly removedPending = new Set<string>();
-  private readonly publish = new WindowThrottle(runsChangedWindowMs, () => guarded(this.log, "the run manager's runsChanged", false, () => this.publishNow()));
+  private readonly publish = new WindowThrottle(runsChangedWindowMs, () => this.guard('runsChanged', () => this.publishNow(), false));
   private readonly sweeps = new SweepIndex();
   /** The sweeps last sent in runsChanged. */
   private sentSweeps = '';
@@ -94,8 +94,9 @@ export class WatchedRuns implements RunIndex {
     return new Set([...this.configRunsDirs, ...this.extraRunsDirs]);
   }
 
-  private guard(what: string, f: () => void): void {
-    guarded(this.log, `the run manager's ${what}`, undefined, f);
+  /** f's answer, or `fallback` after logging what it threw. */
+  private guard<T>(what: string, f: () => T, fallback?: T): T | undefined {
+    return guarded(this.log, `the run manager's ${what}`, fallback, f);
   }
 
   /** Starts/stops watchers so that exactly the wanted runs directories are watched. */
