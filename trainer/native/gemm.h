@@ -1,7 +1,7 @@
 // One single-precision product for the fused blocks of the addon, spread over its thread pool:
 // C = alpha·op(A)·op(B) + beta·C, row-major, op(A) m×k, op(B) k×n (cblas_sgemm's contract).
-// C is cut into row blocks at multiples of 96 rows (gemm.c), so results do not depend on the
-// thread count.
+// C is cut into its two halves and those into row blocks at multiples of 96 rows (gemm.c), the
+// same cuts on any number of threads, so results do not depend on the thread count.
 #ifndef CRATE_LAB_GEMM_H
 #define CRATE_LAB_GEMM_H
 
