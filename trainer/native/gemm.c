@@ -26,7 +26,6 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 
 // Declared here rather than relied on from <cblas.h>: on Debian that header can be the netlib one.
 void openblas_set_num_threads(int num_threads);

@@ -3,15 +3,15 @@
 //
 // Between jobs a worker spins for a while before it sleeps, and the caller spins for the
 // workers' parts before it sleeps: a fused block runs a dozen jobs back to back, and waking a
-// sleeping thread cost ~100 µs per job on the 2-core VM this was measured on (an empty job took
-// 120 µs with sleeping alone, under 1 µs spinning), ~0.5 s of a cifar-shape training step.
-// The spin is bounded (POOL_SPIN checks), so an idle trainer's workers still sleep.
+// sleeping thread cost ~120 µs per job on the 2-core VM this was measured on (an empty job: 120 µs
+// with sleeping alone, 0.5 µs spinning; docs/performance.md), tenths of a second of a cifar-shape
+// training step. The spin is bounded (POOL_SPIN checks), so an idle trainer's threads still sleep.
 #include "pool.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
-// Checks of the job counter before sleeping: ~100–300 µs on current x86 cores with a pause
+// Checks of the job counter before sleeping: ~0.1–0.5 ms on current x86 cores with a pause
 // between checks, longer than the gap between two jobs of a fused block.
 #define POOL_SPIN 20000
 
