@@ -4,6 +4,8 @@
 import { tf, type Tensor } from '../tf.js';
 import { fusedKernels, hasFusedKernel, runFusedKernel } from '../model/fusedBlock.js';
 import type { NamedTensor } from '../io/safetensors.js';
+import type { ConfigValues } from '../config/schema.js';
+import type { ModelVariables } from './modelVariables.js';
 import { sumTensors } from './sumTensors.js';
 
 export interface AdamWSettings {
@@ -13,15 +15,8 @@ export interface AdamWSettings {
   weightDecay: number;
 }
 
-/** The config's optim settings AdamW reads (config/schema.ts; its defaults are the bench's). */
-export interface AdamWConfig {
-  betas: [number, number];
-  eps: number;
-  weightDecay: number;
-}
-
-/** AdamW over the model's trainable variables, decaying those that take weight decay. */
-export function adamWFor(optim: AdamWConfig, model: { vars: Record<string, tf.Variable>; trainable: string[]; decays: Set<string> }): AdamW {
+/** AdamW over the model's trainable variables with the config's optim settings, decaying those that take weight decay. */
+export function adamWFor(optim: Pick<ConfigValues['optim'], 'betas' | 'eps' | 'weightDecay'>, model: ModelVariables): AdamW {
   return new AdamW(model.vars, model.trainable, model.decays, { beta1: optim.betas[0], beta2: optim.betas[1], eps: optim.eps, weightDecay: optim.weightDecay });
 }
 

@@ -186,8 +186,9 @@ export async function startRun(config: ResolvedConfig, hooks: RunHooks = {}, swe
     throw e;
   }
   saveProbeImages(feed, config, run);
-  const { vars, trainable, decays } = modelVariables(shape, host);
-  const optimizer = adamWFor(config.optim, { vars, trainable, decays });
+  const model = modelVariables(shape, host);
+  const { vars, trainable } = model;
+  const optimizer = adamWFor(config.optim, model);
   run.log('info', `started on ${backend}: ${shape.arch} depth ${shape.depth} width ${shape.dim}, ${total} steps${config.model.initFrom ? `, weights from ${config.model.initFrom}` : ''}`);
   hooks.onStart?.(run.dir, backend);
   return loop({ config, shape, feed, vars, trainable, optimizer, run, total, warmup: warmupSteps(config.optim.warmup, total), backend, stop }, 0, hooks);
@@ -220,8 +221,9 @@ async function resumeLocked(runDir: string, config: ResolvedConfig, hooks: RunHo
   const { shape, feed, backend } = await prepare(config);
   const total = totalSteps(config, feed.stepsPerEpoch);
   const adapted = adaptToShape(ckpt, shape);
-  const { vars, trainable, decays } = modelVariables(shape, adapted.weights);
-  const optimizer = adamWFor(config.optim, { vars, trainable, decays });
+  const model = modelVariables(shape, adapted.weights);
+  const { vars, trainable } = model;
+  const optimizer = adamWFor(config.optim, model);
   optimizer.restore(ckpt.optimizer, ckpt.state.adamStep, new Set(adapted.changed));
   const stop = new StopSignal();
   let run: RunWriter;
